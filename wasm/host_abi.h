@@ -111,8 +111,8 @@ constexpr HostFunctionSignature Fn(std::string_view name,
                                    std::initializer_list<ValType> params,
                                    bool has_result = false,
                                    ValType result = I32) {
-  HostFunctionSignature s{name, {}, static_cast<int>(params.size()),
-                          has_result, result};
+  HostFunctionSignature s{
+      name, {}, static_cast<int>(params.size()), has_result, result};
   int i = 0;
   for (ValType p : params) s.params[i++] = p;
   return s;
@@ -125,10 +125,10 @@ inline constexpr std::array<HostFunctionSignature, 19> kHostFunctions = {
     abi_detail::Fn("bl_input_len", {}, true, abi_detail::I32),
     abi_detail::Fn("bl_input_read", {abi_detail::I32}),
     abi_detail::Fn("bl_output_write", {abi_detail::I32, abi_detail::I32}),
-    abi_detail::Fn("bl_storage_read",
-                   {abi_detail::I32, abi_detail::I32, abi_detail::I32,
-                    abi_detail::I32},
-                   true, abi_detail::I32),
+    abi_detail::Fn(
+        "bl_storage_read",
+        {abi_detail::I32, abi_detail::I32, abi_detail::I32, abi_detail::I32},
+        true, abi_detail::I32),
     abi_detail::Fn("bl_storage_write", {abi_detail::I32, abi_detail::I32,
                                         abi_detail::I32, abi_detail::I32}),
     abi_detail::Fn("bl_storage_remove", {abi_detail::I32, abi_detail::I32}),
@@ -146,8 +146,8 @@ inline constexpr std::array<HostFunctionSignature, 19> kHostFunctions = {
                    true, abi_detail::I32),
     abi_detail::Fn("bl_return_len", {}, true, abi_detail::I32),
     abi_detail::Fn("bl_return_read", {abi_detail::I32}),
-    abi_detail::Fn("bl_sha256", {abi_detail::I32, abi_detail::I32,
-                                 abi_detail::I32}),
+    abi_detail::Fn("bl_sha256",
+                   {abi_detail::I32, abi_detail::I32, abi_detail::I32}),
     abi_detail::Fn("bl_gas_left", {}, true, abi_detail::I64),
     abi_detail::Fn("bl_log", {abi_detail::I32, abi_detail::I32}),
 };

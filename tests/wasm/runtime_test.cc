@@ -1,0 +1,169 @@
+// The runtime on hand-written modules: gas, every limit, every kind of
+// failure, each reported distinctly and naming contract and method.
+
+#include "wasm/runtime.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/base/bytes.h"
+#include "tests/wasm/test_state.h"
+#include "wasm/wabt_engine.h"
+
+namespace ballast::wasm {
+namespace {
+
+using ::testing::HasSubstr;
+
+class HandmadeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    state_.Install(runtime_, Addr('h'), CorpusModule("handmade"));
+  }
+
+  CallOutcome Call(const std::string& method, const std::string& input = "",
+                   uint64_t gas = 1'000'000) {
+    CallRequest req;
+    req.contract = Addr('h');
+    req.method = method;
+    req.input = input;
+    req.sender = Addr('s');
+    req.gas_limit = gas;
+    req.block = {7, 1700000000000};
+    return runtime_.Call(req, state_);
+  }
+
+  Runtime runtime_{NewWabtInterpreterEngine()};
+  MemoryChainState state_;
+};
+
+std::string Where(const std::string& method) {
+  return "contract " + ToHex(Addr('h')) + " method " + method + ": ";
+}
+
+TEST_F(HandmadeTest, EchoReturnsInputAndUsesGas) {
+  CallOutcome out = Call("echo", "hello");
+  ASSERT_TRUE(out.status.ok()) << out.status;
+  EXPECT_EQ(out.output, "hello");
+  EXPECT_GT(out.gas_used, 0u);
+  EXPECT_LT(out.gas_used, 1'000'000u);
+}
+
+TEST_F(HandmadeTest, GasIsDeterministic) {
+  uint64_t first = Call("echo", "abc").gas_used;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Call("echo", "abc").gas_used, first);
+  // One more byte of input costs exactly kGasPerByteCopied * 2 (read+write).
+  EXPECT_EQ(Call("echo", "abcd").gas_used, first + 2);
+}
+
+TEST_F(HandmadeTest, InfiniteLoopStoppedByGas) {
+  CallOutcome out = Call("spin", "", 50'000);
+  EXPECT_EQ(out.failure, FailureKind::kOutOfGas);
+  EXPECT_EQ(out.status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(out.status.message(),
+            Where("spin") + "out of gas: gas limit 50000 reached");
+  EXPECT_EQ(out.gas_used, 50'000u);
+}
+
+TEST_F(HandmadeTest, DeepRecursionStoppedByDepthLimit) {
+  CallOutcome out = Call("recurse", "", 10'000'000);
+  EXPECT_EQ(out.failure, FailureKind::kLimit);
+  EXPECT_EQ(
+      out.status.message(),
+      Where("recurse") + "limit exceeded: wasm call depth over 1000 frames");
+}
+
+TEST_F(HandmadeTest, DepthLimitIsConfigurable) {
+  Limits limits;
+  limits.max_call_depth = 10;
+  Runtime small(NewWabtInterpreterEngine(), limits);
+  MemoryChainState state;
+  state.Install(small, Addr('h'), CorpusModule("handmade"));
+  CallRequest req{Addr('h'), "recurse", "", Addr('s'), 1'000'000, {}, false};
+  EXPECT_THAT(std::string(small.Call(req, state).status.message()),
+              HasSubstr("wasm call depth over 10 frames"));
+}
+
+TEST_F(HandmadeTest, ReturnsUnwindTheDepthCounter) {
+  // 2000 calls that each `return` from nested blocks: more than the depth
+  // limit, so a leaking counter would trap.
+  CallOutcome out = Call("many_returns", "", 10'000'000);
+  ASSERT_TRUE(out.status.ok()) << out.status;
+  uint32_t sum;
+  memcpy(&sum, out.output.data(), 4);
+  EXPECT_EQ(sum, 6u + 1999u * 5u);
+}
+
+TEST_F(HandmadeTest, MemoryGrowPastLimitIsRefused) {
+  CallOutcome out = Call("grow");
+  EXPECT_EQ(out.failure, FailureKind::kAbort);
+  EXPECT_EQ(out.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(out.status.message(), Where("grow") + "aborted: grow refused");
+}
+
+TEST_F(HandmadeTest, MemoryGrowWithinLimitWorksAndCostsPerPage) {
+  CallOutcome out = Call("grow_one");
+  ASSERT_TRUE(out.status.ok()) << out.status;
+  EXPECT_EQ(out.output, std::string(1, '\x03'));
+  EXPECT_GT(out.gas_used, 4096u);
+}
+
+TEST_F(HandmadeTest, BulkMemoryIsChargedPerByte) {
+  CallOutcome out = Call("fill");
+  ASSERT_TRUE(out.status.ok()) << out.status;
+  EXPECT_GE(out.gas_used, 65536u / 16);
+  EXPECT_EQ(Call("fill", "", 4000).failure, FailureKind::kOutOfGas);
+}
+
+TEST_F(HandmadeTest, TrapsAreReportedAsTraps) {
+  struct Case {
+    const char* method;
+    const char* reason;
+  } cases[] = {
+      {"trap", "unreachable executed"},
+      {"divide_by_zero", "integer divide by zero"},
+      {"oob", "out of bounds memory access"},
+      {"host_oob", "out of bounds: host access [2147418112, 2147418128)"},
+  };
+  for (const Case& c : cases) {
+    CallOutcome out = Call(c.method);
+    EXPECT_EQ(out.failure, FailureKind::kTrap) << c.method;
+    EXPECT_EQ(out.status.code(), absl::StatusCode::kAborted) << c.method;
+    EXPECT_THAT(std::string(out.status.message()),
+                HasSubstr(Where(c.method) + "trapped: "));
+    EXPECT_THAT(std::string(out.status.message()), HasSubstr(c.reason));
+  }
+}
+
+TEST_F(HandmadeTest, InvalidCallsAreRefused) {
+  EXPECT_EQ(Call("no_such").failure, FailureKind::kInvalid);
+  EXPECT_EQ(Call("no_such").status.message(),
+            Where("no_such") + "invalid: no such method");
+  EXPECT_EQ(Call("_initialize").status.message(),
+            Where("_initialize") + "invalid: '_initialize' cannot be called");
+  EXPECT_EQ(Call("ballast_abi_v1").failure, FailureKind::kInvalid);
+  EXPECT_EQ(Call("init").failure, FailureKind::kInvalid);
+
+  CallRequest req{Addr('x'), "echo", "", Addr('s'), 1'000'000, {}, false};
+  CallOutcome out = runtime_.Call(req, state_);
+  EXPECT_EQ(out.failure, FailureKind::kInvalid);
+  EXPECT_THAT(std::string(out.status.message()),
+              HasSubstr("no contract at this address"));
+}
+
+TEST_F(HandmadeTest, OversizeInputIsALimit) {
+  CallOutcome out = Call("echo", std::string(64 * 1024 + 1, 'x'));
+  EXPECT_EQ(out.failure, FailureKind::kLimit);
+  EXPECT_EQ(out.status.message(),
+            Where("echo") +
+                "limit exceeded: input of 65537 bytes exceeds the limit of "
+                "65536");
+}
+
+TEST_F(HandmadeTest, TooLittleGasToInstantiate) {
+  CallOutcome out = Call("echo", "", 100);
+  EXPECT_EQ(out.failure, FailureKind::kOutOfGas);
+  EXPECT_EQ(out.gas_used, 100u);
+}
+
+}  // namespace
+}  // namespace ballast::wasm

@@ -1,0 +1,57 @@
+// The gas cost model. Gas is a property of the instrumented module and its
+// input: the same call uses the same gas under any engine and any wabt
+// version, because it is counted by code the runtime inserts at deploy
+// (prepare.cc), not by the engine.
+//
+// Wasm code (charged by instrumentation, at the start of each segment)
+//   A segment is one structured instruction list: a function body, a block
+//   or loop body, an if or else arm. On entry it is charged the number of
+//   instructions it holds at its own level (a nested block/loop/if counts
+//   as one; its contents are charged when entered). A loop body is charged
+//   on every iteration. A branch out of a segment does not refund what the
+//   segment was charged. If the counter drops below zero the call traps and
+//   fails as out of gas.
+//   memory.grow additionally costs kGasPerGrowPage per page requested;
+//   memory.fill, memory.copy and memory.init cost one gas per
+//   kBulkBytesPerGas bytes, charged before they run.
+//
+// Host functions (charged by the host before any effect)
+//   every call kGasHostCall, plus per byte moved across the boundary as
+//   listed below; storage writes cost more than reads because they persist.
+//   A nested contract call also pays kGasContractCall; the callee's own
+//   execution draws from the same budget.
+
+#ifndef BALLAST_WASM_GAS_H_
+#define BALLAST_WASM_GAS_H_
+
+#include <cstdint>
+
+namespace ballast::wasm {
+
+// Bump when the instrumentation changes: gas is a property of the
+// instrumented binary, and the node stores which version produced it.
+inline constexpr uint32_t kInstrumenterVersion = 1;
+
+inline constexpr int64_t kGasPerGrowPage = 4096;
+inline constexpr int64_t kBulkBytesPerGasShift = 4;  // 16 bytes per gas
+
+inline constexpr int64_t kGasHostCall = 40;
+inline constexpr int64_t kGasPerByteCopied = 1;  // input/output/return/log
+inline constexpr int64_t kGasStorageRead = 200;
+inline constexpr int64_t kGasPerStorageReadByte = 1;
+inline constexpr int64_t kGasStorageWrite = 1000;
+inline constexpr int64_t kGasPerStorageWriteByte = 10;
+inline constexpr int64_t kGasStorageRemove = 500;
+inline constexpr int64_t kGasEvent = 300;
+inline constexpr int64_t kGasPerEventByte = 4;
+inline constexpr int64_t kGasSha256 = 100;
+inline constexpr int64_t kGasPerSha256Byte = 1;
+inline constexpr int64_t kGasContractCall = 2000;
+// Instantiating a module (a fresh instance per contract call) costs a base
+// plus one gas per 64 bytes of code.
+inline constexpr int64_t kGasInstantiate = 5000;
+inline constexpr int64_t kCodeBytesPerInstantiateGas = 64;
+
+}  // namespace ballast::wasm
+
+#endif  // BALLAST_WASM_GAS_H_

@@ -1,0 +1,610 @@
+// Deploy-time checks and instrumentation, on wabt's IR.
+//
+// Order of work (each step only runs if the previous one passed):
+//   1. size limit, then ReadBinaryIr + ValidateModule (malformed/invalid);
+//   2. shape checks: imports, exports, memory, tables, globals, start;
+//   3. instruction checks: an allow-list of instructions, no floating point;
+//   4. instrumentation, in place on the IR:
+//      - two new mutable globals, exported as "ballast_gas" (i64) and
+//        "ballast_depth" (i32);
+//      - every structured instruction list (function body, block, loop,
+//        if/else arm) starts with
+//          gas -= <instructions in this list>; if (gas < 0) unreachable;
+//      - memory.grow/fill/copy/init are preceded by a dynamic charge
+//        computed from their size operand (kept in a new scratch local);
+//      - every function body becomes
+//          depth += 1; if (depth > max) unreachable;
+//          block (result <function results>) <body> end
+//          depth -= 1
+//        with each `return` turned into a `br` to that block, so the
+//        decrement runs on every normal exit. (A trap ends the whole call,
+//        so it needs no decrement.)
+//   5. ValidateModule again (a failure here is an Internal error: a bug in
+//      the instrumenter), then WriteBinaryModule.
+//
+// Why the runtime can tell the traps apart: after a trap, a negative gas
+// counter means out of gas and a depth counter above the limit means the
+// call-depth limit; any other trap is the contract's own.
+
+#include "wasm/prepare.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_join.h"
+#include "ledger/base/strings.h"
+#include "wabt/binary-reader-ir.h"
+#include "wabt/binary-reader.h"
+#include "wabt/binary-writer.h"
+#include "wabt/cast.h"
+#include "wabt/error-formatter.h"
+#include "wabt/feature.h"
+#include "wabt/ir.h"
+#include "wabt/stream.h"
+#include "wabt/validator.h"
+#include "wasm/gas.h"
+#include "wasm/host_abi.h"
+
+namespace ballast::wasm {
+namespace {
+
+using wabt::Expr;
+using wabt::ExprList;
+using wabt::ExprType;
+using wabt::Index;
+using wabt::Type;
+
+// The wasm features a contract may use. The same set is used to read,
+// validate and write, as wabt requires.
+wabt::Features ContractFeatures() {
+  wabt::Features f;
+  f.disable_simd();
+  f.disable_threads();
+  f.disable_exceptions();
+  f.disable_tail_call();
+  f.disable_reference_types();
+  f.disable_multi_value();
+  return f;
+}
+
+absl::Status Invalid(std::string_view what) {
+  return absl::InvalidArgumentError(ToAbsl(what));
+}
+
+std::string FuncLabel(const wabt::Module& m, Index index) {
+  const wabt::Func* f = m.funcs[index];
+  if (f->name.empty()) return StrCat("function ", index);
+  return StrCat("function ", index, " (", f->name, ")");
+}
+
+bool IsFloat(Type t) { return t == Type::F32 || t == Type::F64; }
+
+bool SignatureHasFloat(const wabt::FuncSignature& sig) {
+  return std::any_of(sig.param_types.begin(), sig.param_types.end(), IsFloat) ||
+         std::any_of(sig.result_types.begin(), sig.result_types.end(), IsFloat);
+}
+
+std::string TypeList(const std::vector<Type>& types) {
+  std::vector<std::string> names;
+  for (Type t : types) names.push_back(t.GetName());
+  return StrCat("(", absl::StrJoin(names, ", "), ")");
+}
+
+std::string AbiTypeList(const HostFunctionSignature& s) {
+  std::vector<std::string> names;
+  for (int i = 0; i < s.num_params; ++i) {
+    names.push_back(s.params[i] == ValType::kI32 ? "i32" : "i64");
+  }
+  return StrCat("(", absl::StrJoin(names, ", "), ")");
+}
+
+Type ToWabt(ValType t) { return t == ValType::kI32 ? Type::I32 : Type::I64; }
+
+const HostFunctionSignature* FindHostFunction(std::string_view name) {
+  for (const HostFunctionSignature& s : kHostFunctions) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+// ---- Shape checks ---------------------------------------------------------
+
+absl::Status CheckImports(const wabt::Module& m) {
+  for (const wabt::Import* import : m.imports) {
+    std::string name = StrCat(import->module_name, ".", import->field_name);
+    if (import->kind() != wabt::ExternalKind::Func) {
+      return Invalid(StrCat("import ", name, ": only functions may be ",
+                            "imported (found a ",
+                            wabt::GetKindName(import->kind()), ")"));
+    }
+    if (import->module_name != kHostModule) {
+      return Invalid(StrCat("import ", name, ": only module \"", kHostModule,
+                            "\" can be imported"));
+    }
+    const HostFunctionSignature* abi = FindHostFunction(import->field_name);
+    if (abi == nullptr) {
+      return Invalid(StrCat("import ", name, ": not a host function of ",
+                            "ABI v", kAbiVersion));
+    }
+    const auto& sig = wabt::cast<wabt::FuncImport>(import)->func.decl.sig;
+    std::vector<Type> want_params, want_results;
+    for (int i = 0; i < abi->num_params; ++i) {
+      want_params.push_back(ToWabt(abi->params[i]));
+    }
+    if (abi->has_result) want_results.push_back(ToWabt(abi->result));
+    if (sig.param_types != want_params || sig.result_types != want_results) {
+      return Invalid(StrCat(
+          "import ", name, ": signature ", TypeList(sig.param_types), " -> ",
+          TypeList(sig.result_types), " does not match ABI v", kAbiVersion, " ",
+          AbiTypeList(*abi), " -> ",
+          abi->has_result ? (abi->result == ValType::kI32 ? "(i32)" : "(i64)")
+                          : "()"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckExports(const wabt::Module& m, const Limits& limits,
+                          PreparedModule* out) {
+  bool has_memory = false, has_marker = false;
+  for (const wabt::Export* e : m.exports) {
+    const std::string& name = e->name;
+    if (e->kind == wabt::ExternalKind::Memory) {
+      if (name != kMemoryExport) {
+        return Invalid(StrCat("export '", name, "': the memory must ",
+                              "be exported as \"memory\""));
+      }
+      has_memory = true;
+      continue;
+    }
+    if (name == kGasGlobalExport || name == kDepthGlobalExport) {
+      return Invalid(
+          StrCat("export '", name, "': the name is reserved for the runtime"));
+    }
+    if (name == kAbiMarkerExport) {
+      if (e->kind != wabt::ExternalKind::Func) {
+        return Invalid(StrCat("export '", name, "' must be a function"));
+      }
+      has_marker = true;
+      continue;
+    }
+    if (IsReservedExportName(name)) continue;  // Emscripten's own exports
+    if (e->kind != wabt::ExternalKind::Func) {
+      return Invalid(StrCat("export '", name, "': only functions, ",
+                            "\"memory\" and reserved names may be ",
+                            "exported"));
+    }
+    const wabt::Func* f = m.GetFunc(e->var);
+    if (f->GetNumParams() != 0 || f->GetNumResults() != 0) {
+      return Invalid(StrCat(
+          "export '", name, "': a method takes no parameters and returns ",
+          "nothing (it reads its input with bl_input_read), but this one is ",
+          TypeList(f->decl.sig.param_types), " -> ",
+          TypeList(f->decl.sig.result_types)));
+    }
+    if (name.size() > limits.max_method_name_bytes) {
+      return Invalid(StrCat("export '", name.substr(0, 16),
+                            "...': method name longer than ",
+                            limits.max_method_name_bytes, " bytes"));
+    }
+    if (name == kInitMethod) {
+      out->has_init = true;
+    } else {
+      out->methods.push_back(name);
+    }
+  }
+  if (!has_memory) return Invalid("missing required export \"memory\"");
+  if (!has_marker) {
+    return Invalid(StrCat("missing required export \"", kAbiMarkerExport,
+                          "\" (build the contract with the Ballast ",
+                          "SDK, which defines it)"));
+  }
+  std::sort(out->methods.begin(), out->methods.end());
+  return absl::OkStatus();
+}
+
+absl::Status CheckShape(const wabt::Module& m, const Limits& limits) {
+  if (!m.starts.empty()) {
+    return Invalid("a start function is not allowed (use an \"init\" method)");
+  }
+  if (m.memories.size() != 1) {
+    return Invalid(StrCat("a contract must define exactly one memory, ",
+                          "this module has ", m.memories.size()));
+  }
+  const wabt::Limits& pages = m.memories[0]->page_limits;
+  if (pages.is_shared || pages.is_64) {
+    return Invalid("shared and 64-bit memories are not allowed");
+  }
+  if (pages.initial > limits.max_memory_pages) {
+    return Invalid(StrCat("memory of ", pages.initial,
+                          " initial pages exceeds the limit of ",
+                          limits.max_memory_pages, " pages"));
+  }
+  if (m.funcs.size() > limits.max_functions) {
+    return Invalid(StrCat(m.funcs.size(), " functions exceed the limit ", "of ",
+                          limits.max_functions));
+  }
+  if (m.globals.size() > limits.max_globals) {
+    return Invalid(StrCat(m.globals.size(), " globals exceed the limit ", "of ",
+                          limits.max_globals));
+  }
+  for (const wabt::Table* t : m.tables) {
+    if (t->elem_limits.initial > limits.max_table_elements) {
+      return Invalid(StrCat("table of ", t->elem_limits.initial,
+                            " elements exceeds the limit of ",
+                            limits.max_table_elements));
+    }
+  }
+  for (Index i = 0; i < m.globals.size(); ++i) {
+    if (IsFloat(m.globals[i]->type)) {
+      return Invalid(StrCat("global ", i, ": floating point is not allowed"));
+    }
+  }
+  for (Index i = m.num_func_imports; i < m.funcs.size(); ++i) {
+    const wabt::Func* f = m.funcs[i];
+    bool float_local = false;
+    for (Index j = 0; j < f->local_types.size(); ++j) {
+      float_local = float_local || IsFloat(f->local_types[j]);
+    }
+    if (SignatureHasFloat(f->decl.sig) || float_local) {
+      return Invalid(StrCat(FuncLabel(m, i), ": floating point is not ",
+                            "allowed (float parameter, result or local)"));
+    }
+    if (f->GetNumResults() > 1) {
+      return Invalid(StrCat(FuncLabel(m, i), ": functions may return at ",
+                            "most one value"));
+    }
+    if (f->GetNumLocals() > limits.max_locals_per_function) {
+      return Invalid(StrCat(FuncLabel(m, i), ": ", f->GetNumLocals(),
+                            " locals exceed the limit of ",
+                            limits.max_locals_per_function));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// ---- Instruction checks ---------------------------------------------------
+
+// Returns the name of the first disallowed instruction in `list`, or "".
+std::string FindDisallowed(const ExprList& list) {
+  for (const Expr& expr : list) {
+    switch (expr.type()) {
+      case ExprType::Binary:
+      case ExprType::Compare:
+      case ExprType::Convert:
+      case ExprType::Unary: {
+        wabt::Opcode op =
+            static_cast<const wabt::OpcodeExpr<ExprType::Binary>&>(expr).opcode;
+        if (IsFloat(op.GetResultType()) || IsFloat(op.GetParamType1()) ||
+            IsFloat(op.GetParamType2())) {
+          return StrCat("floating point is not allowed (", op.GetName(), ")");
+        }
+        break;
+      }
+      case ExprType::Load:
+      case ExprType::Store: {
+        wabt::Opcode op = static_cast<const wabt::LoadExpr&>(expr).opcode;
+        if (IsFloat(op.GetResultType()) || IsFloat(op.GetParamType1()) ||
+            IsFloat(op.GetParamType2())) {
+          return StrCat("floating point is not allowed (", op.GetName(), ")");
+        }
+        break;
+      }
+      case ExprType::Const:
+        if (IsFloat(wabt::cast<wabt::ConstExpr>(&expr)->const_.type())) {
+          return "floating point is not allowed (float constant)";
+        }
+        break;
+      case ExprType::Select: {
+        const auto& types = wabt::cast<wabt::SelectExpr>(&expr)->result_type;
+        if (std::any_of(types.begin(), types.end(), IsFloat)) {
+          return "floating point is not allowed (typed select)";
+        }
+        break;
+      }
+      case ExprType::CallIndirect:
+        if (SignatureHasFloat(
+                wabt::cast<wabt::CallIndirectExpr>(&expr)->decl.sig)) {
+          return "floating point is not allowed (call_indirect signature)";
+        }
+        break;
+      case ExprType::Block:
+      case ExprType::Loop: {
+        const auto& block =
+            static_cast<const wabt::BlockExprBase<ExprType::Block>&>(expr)
+                .block;
+        if (SignatureHasFloat(block.decl.sig)) {
+          return "floating point is not allowed (block type)";
+        }
+        std::string inner = FindDisallowed(block.exprs);
+        if (!inner.empty()) return inner;
+        break;
+      }
+      case ExprType::If: {
+        const auto* e = wabt::cast<wabt::IfExpr>(&expr);
+        if (SignatureHasFloat(e->true_.decl.sig)) {
+          return "floating point is not allowed (block type)";
+        }
+        std::string inner = FindDisallowed(e->true_.exprs);
+        if (inner.empty()) inner = FindDisallowed(e->false_);
+        if (!inner.empty()) return inner;
+        break;
+      }
+      case ExprType::Br:
+      case ExprType::BrIf:
+      case ExprType::BrTable:
+      case ExprType::Call:
+      case ExprType::Drop:
+      case ExprType::GlobalGet:
+      case ExprType::GlobalSet:
+      case ExprType::LocalGet:
+      case ExprType::LocalSet:
+      case ExprType::LocalTee:
+      case ExprType::MemoryCopy:
+      case ExprType::MemoryFill:
+      case ExprType::MemoryGrow:
+      case ExprType::MemoryInit:
+      case ExprType::MemorySize:
+      case ExprType::DataDrop:
+      case ExprType::Nop:
+      case ExprType::Return:
+      case ExprType::Unreachable:
+        break;
+      default:
+        return StrCat("instruction kind '", wabt::GetExprTypeName(expr.type()),
+                      "' is not allowed in contracts");
+    }
+  }
+  return "";
+}
+
+absl::Status CheckInstructions(const wabt::Module& m) {
+  for (Index i = m.num_func_imports; i < m.funcs.size(); ++i) {
+    std::string bad = FindDisallowed(m.funcs[i]->exprs);
+    if (!bad.empty()) return Invalid(StrCat(FuncLabel(m, i), ": ", bad));
+  }
+  return absl::OkStatus();
+}
+
+// ---- Instrumentation ------------------------------------------------------
+
+class Instrumenter {
+ public:
+  Instrumenter(wabt::Module* m, uint32_t max_call_depth)
+      : m_(m), max_call_depth_(max_call_depth) {}
+
+  void Run() {
+    gas_ = AddExportedGlobal(Type::I64, kGasGlobalExport);
+    depth_ = AddExportedGlobal(Type::I32, kDepthGlobalExport);
+    for (Index i = m_->num_func_imports; i < m_->funcs.size(); ++i) {
+      InstrumentFunc(m_->funcs[i]);
+    }
+  }
+
+ private:
+  Index AddExportedGlobal(Type type, std::string_view name) {
+    Index index = m_->globals.size();
+    auto global = std::make_unique<wabt::GlobalModuleField>();
+    global->global.type = type;
+    global->global.mutable_ = true;
+    global->global.init_expr.push_back(std::make_unique<wabt::ConstExpr>(
+        type == Type::I64 ? wabt::Const::I64(0) : wabt::Const::I32(0)));
+    m_->AppendField(std::move(global));
+    auto exp = std::make_unique<wabt::ExportModuleField>();
+    exp->export_.name = std::string(name);
+    exp->export_.kind = wabt::ExternalKind::Global;
+    exp->export_.var = wabt::Var(index, wabt::Location());
+    m_->AppendField(std::move(exp));
+    return index;
+  }
+
+  static wabt::Var V(Index i) { return wabt::Var(i, wabt::Location()); }
+
+  template <typename T, typename... Args>
+  static void Add(ExprList* out, Args&&... args) {
+    out->push_back(std::make_unique<T>(std::forward<Args>(args)...));
+  }
+
+  // if (<i64 or i32 comparison on stack>) unreachable
+  static void AddTrapIf(ExprList* out) {
+    auto if_expr = std::make_unique<wabt::IfExpr>();
+    if_expr->true_.exprs.push_back(std::make_unique<wabt::UnreachableExpr>());
+    out->push_back(std::move(if_expr));
+  }
+
+  // gas -= cost; if (gas < 0) unreachable
+  ExprList StaticCharge(uint64_t cost) {
+    ExprList out;
+    Add<wabt::GlobalGetExpr>(&out, V(gas_));
+    Add<wabt::ConstExpr>(&out, wabt::Const::I64(cost));
+    Add<wabt::BinaryExpr>(&out, wabt::Opcode::I64Sub);
+    AddGasCheck(&out);
+    return out;
+  }
+
+  // Stack: [..., i32 n]. Charges f(n) and leaves [..., n].
+  ExprList DynamicCharge(Index scratch, bool per_page) {
+    ExprList out;
+    Add<wabt::LocalSetExpr>(&out, V(scratch));
+    Add<wabt::GlobalGetExpr>(&out, V(gas_));
+    Add<wabt::LocalGetExpr>(&out, V(scratch));
+    Add<wabt::ConvertExpr>(&out, wabt::Opcode::I64ExtendI32U);
+    if (per_page) {
+      Add<wabt::ConstExpr>(&out, wabt::Const::I64(kGasPerGrowPage));
+      Add<wabt::BinaryExpr>(&out, wabt::Opcode::I64Mul);
+    } else {
+      Add<wabt::ConstExpr>(&out, wabt::Const::I64(kBulkBytesPerGasShift));
+      Add<wabt::BinaryExpr>(&out, wabt::Opcode::I64ShrU);
+    }
+    Add<wabt::BinaryExpr>(&out, wabt::Opcode::I64Sub);
+    AddGasCheck(&out);
+    Add<wabt::LocalGetExpr>(&out, V(scratch));
+    return out;
+  }
+
+  // Stack: [..., i64 new_gas]. Stores it, traps if negative.
+  void AddGasCheck(ExprList* out) {
+    Add<wabt::GlobalSetExpr>(out, V(gas_));
+    Add<wabt::GlobalGetExpr>(out, V(gas_));
+    Add<wabt::ConstExpr>(out, wabt::Const::I64(0));
+    Add<wabt::CompareExpr>(out, wabt::Opcode::I64LtS);
+    AddTrapIf(out);
+  }
+
+  // Instruments one structured list. `label_depth` is the relative depth of
+  // the function's wrapper block as seen from inside this list.
+  void InstrumentList(ExprList* list, Index label_depth, wabt::Func* f) {
+    uint64_t cost = 0;
+    for (auto it = list->begin(); it != list->end(); ++it) {
+      ++cost;
+      switch (it->type()) {
+        case ExprType::Block:
+        case ExprType::Loop:
+          InstrumentList(
+              &static_cast<wabt::BlockExprBase<ExprType::Block>&>(*it)
+                   .block.exprs,
+              label_depth + 1, f);
+          break;
+        case ExprType::If: {
+          auto* e = wabt::cast<wabt::IfExpr>(&*it);
+          InstrumentList(&e->true_.exprs, label_depth + 1, f);
+          InstrumentList(&e->false_, label_depth + 1, f);
+          break;
+        }
+        case ExprType::Return: {
+          auto br = std::make_unique<wabt::BrExpr>(V(label_depth));
+          it = list->erase(it);
+          it = list->insert(it, std::move(br));
+          break;
+        }
+        case ExprType::MemoryGrow:
+        case ExprType::MemoryFill:
+        case ExprType::MemoryCopy:
+        case ExprType::MemoryInit: {
+          ExprList charge =
+              DynamicCharge(Scratch(f), it->type() == ExprType::MemoryGrow);
+          list->splice(it, charge);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    if (cost > 0) {
+      ExprList charge = StaticCharge(cost);
+      list->splice(list->begin(), charge);
+    }
+  }
+
+  Index Scratch(wabt::Func* f) {
+    if (scratch_ == wabt::kInvalidIndex) {
+      scratch_ = f->GetNumParamsAndLocals();
+      f->local_types.AppendDecl(Type::I32, 1);
+    }
+    return scratch_;
+  }
+
+  void InstrumentFunc(wabt::Func* f) {
+    scratch_ = wabt::kInvalidIndex;
+    InstrumentList(&f->exprs, 0, f);
+
+    auto wrapper = std::make_unique<wabt::BlockExpr>();
+    wrapper->block.decl.sig.result_types = f->decl.sig.result_types;
+    wrapper->block.exprs.splice(wrapper->block.exprs.end(), f->exprs);
+
+    ExprList body;
+    Add<wabt::GlobalGetExpr>(&body, V(depth_));
+    Add<wabt::ConstExpr>(&body, wabt::Const::I32(1));
+    Add<wabt::BinaryExpr>(&body, wabt::Opcode::I32Add);
+    Add<wabt::GlobalSetExpr>(&body, V(depth_));
+    Add<wabt::GlobalGetExpr>(&body, V(depth_));
+    Add<wabt::ConstExpr>(&body, wabt::Const::I32(max_call_depth_));
+    Add<wabt::CompareExpr>(&body, wabt::Opcode::I32GtU);
+    AddTrapIf(&body);
+    body.push_back(std::move(wrapper));
+    Add<wabt::GlobalGetExpr>(&body, V(depth_));
+    Add<wabt::ConstExpr>(&body, wabt::Const::I32(1));
+    Add<wabt::BinaryExpr>(&body, wabt::Opcode::I32Sub);
+    Add<wabt::GlobalSetExpr>(&body, V(depth_));
+    f->exprs.splice(f->exprs.end(), body);
+  }
+
+  wabt::Module* m_;
+  uint32_t max_call_depth_;
+  Index gas_ = 0;
+  Index depth_ = 0;
+  Index scratch_ = wabt::kInvalidIndex;
+};
+
+absl::Status Validate(const wabt::Module& m, std::string_view stage) {
+  wabt::Errors errors;
+  if (wabt::Failed(wabt::ValidateModule(
+          &m, &errors, wabt::ValidateOptions(ContractFeatures())))) {
+    return absl::InvalidArgumentError(StrCat(
+        stage, ": ",
+        wabt::FormatErrorsToString(errors, wabt::Location::Type::Binary)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool IsReservedExportName(std::string_view name) {
+  return name.starts_with("_") || name.starts_with("ballast_") ||
+         name.starts_with("emscripten_") || name.starts_with("stack");
+}
+
+absl::StatusOr<PreparedModule> PrepareModule(std::string_view wasm,
+                                             const Limits& limits) {
+  if (wasm.size() > limits.max_code_bytes) {
+    return Invalid(StrCat("code of ", wasm.size(),
+                          " bytes exceeds the limit of ", limits.max_code_bytes,
+                          " bytes"));
+  }
+  wabt::Features features = ContractFeatures();
+  wabt::Module module;
+  wabt::Errors errors;
+  wabt::ReadBinaryOptions read_options(features, nullptr,
+                                       /*read_debug_names=*/true,
+                                       /*stop_on_first_error=*/true,
+                                       /*fail_on_custom_section_error=*/false);
+  if (wabt::Failed(wabt::ReadBinaryIr("contract.wasm", wasm.data(), wasm.size(),
+                                      read_options, &errors, &module))) {
+    return Invalid(StrCat(
+        "malformed module: ",
+        wabt::FormatErrorsToString(errors, wabt::Location::Type::Binary)));
+  }
+  if (absl::Status s = Validate(module, "invalid module"); !s.ok()) return s;
+
+  PreparedModule out;
+  if (absl::Status s = CheckImports(module); !s.ok()) return s;
+  if (absl::Status s = CheckShape(module, limits); !s.ok()) return s;
+  if (absl::Status s = CheckExports(module, limits, &out); !s.ok()) return s;
+  if (absl::Status s = CheckInstructions(module); !s.ok()) return s;
+
+  // Clamp the memory's maximum to the limit: memory.grow past it returns -1.
+  wabt::Limits& pages = module.memories[0]->page_limits;
+  pages.max = pages.has_max
+                  ? std::min<uint64_t>(pages.max, limits.max_memory_pages)
+                  : limits.max_memory_pages;
+  pages.has_max = true;
+
+  Instrumenter(&module, limits.max_call_depth).Run();
+  if (absl::Status s = Validate(module, "instrumented module"); !s.ok()) {
+    return absl::InternalError(StrCat("instrumenter bug: ", s.message()));
+  }
+
+  wabt::MemoryStream stream;
+  wabt::WriteBinaryOptions write_options(features, /*canonicalize_lebs=*/true,
+                                         /*relocatable=*/false,
+                                         /*write_debug_names=*/true);
+  if (wabt::Failed(wabt::WriteBinaryModule(&stream, &module, write_options))) {
+    return absl::InternalError("instrumenter bug: writing the module failed");
+  }
+  const std::vector<uint8_t>& data = stream.output_buffer().data;
+  out.code.assign(data.begin(), data.end());
+  out.instrumenter_version = kInstrumenterVersion;
+  return out;
+}
+
+}  // namespace ballast::wasm

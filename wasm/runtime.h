@@ -1,0 +1,140 @@
+// The contract runtime: deploy-time preparation and the execution of one
+// contract call (with its nested calls) against a read-only view of chain
+// state. The runtime never writes state itself: a call returns its writes
+// and events, and the caller (the node's executor) decides to apply them.
+//
+//   Runtime runtime(NewWabtInterpreterEngine());
+//   ASSIGN_OR_RETURN(PreparedModule prepared, runtime.Prepare(wasm));
+//   ... store prepared.code under the contract's address ...
+//   CallOutcome out = runtime.Call(request, state);
+//   if (out.status.ok()) apply(out.writes, out.events);
+//
+// Thread-safety: a Runtime may be shared; Call is safe to run concurrently
+// (each call has its own instances; the compiled-module cache is locked).
+// The ChainState passed to Call is used only by that call's thread.
+
+#ifndef BALLAST_WASM_RUNTIME_H_
+#define BALLAST_WASM_RUNTIME_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "wasm/engine.h"
+#include "wasm/limits.h"
+#include "wasm/prepare.h"
+
+namespace ballast::wasm {
+
+// A deployed contract's executable code, as the chain stores it.
+struct ContractCode {
+  std::string code_hash;  // identifies `code` (the cache key)
+  std::string code;       // PreparedModule::code
+};
+
+// What the runtime reads of the chain. Implemented by the node's executor
+// over its block overlay and the ledger; the runtime includes nothing of
+// either. Addresses are 20 raw bytes.
+class ChainState {
+ public:
+  virtual ~ChainState() = default;
+  virtual absl::StatusOr<std::optional<std::string>> GetStorage(
+      std::string_view contract, std::string_view key) = 0;
+  // nullopt if no contract lives at `contract`.
+  virtual absl::StatusOr<std::optional<ContractCode>> GetCode(
+      std::string_view contract) = 0;
+};
+
+struct BlockInfo {
+  uint64_t height = 0;
+  int64_t time_ms = 0;
+};
+
+struct CallRequest {
+  std::string contract;  // 20 bytes
+  std::string method;
+  std::string input;
+  std::string sender;  // 20 bytes: the signer; caller and origin of the call
+  uint64_t gas_limit = 0;
+  BlockInfo block;
+  bool is_deploy = false;  // only then may method be "init"
+};
+
+// (contract, key) -> new value, or nullopt for a removal. Ordered, so that
+// applying it is deterministic.
+using WriteSet =
+    std::map<std::pair<std::string, std::string>, std::optional<std::string>>;
+
+struct Event {
+  std::string contract;
+  std::string name;
+  std::string data;
+};
+
+// Why a call failed. Each kind has its own status code:
+enum class FailureKind {
+  kNone,      // OK
+  kInvalid,   // InvalidArgument/NotFound: no such contract or method
+  kAbort,     // FailedPrecondition: the contract called bl_abort
+  kTrap,      // Aborted: a wasm trap (unreachable, bounds, divide by 0...)
+  kOutOfGas,  // ResourceExhausted: the gas limit was reached
+  kLimit,     // ResourceExhausted: a runtime limit (depth, sizes) was hit
+  kInternal,  // the chain state failed to read: not the contract's fault
+};
+
+std::string_view FailureKindName(FailureKind kind);
+
+struct CallOutcome {
+  // OK, or why the call failed: "contract <hex> method <name>: <reason>",
+  // naming the contract where the failure happened.
+  absl::Status status;
+  FailureKind failure = FailureKind::kNone;
+  std::string output;
+  uint64_t gas_used = 0;
+  WriteSet writes;            // empty unless status is OK
+  std::vector<Event> events;  // empty unless status is OK
+};
+
+class Runtime {
+ public:
+  explicit Runtime(std::unique_ptr<Engine> engine, Limits limits = Limits());
+  ~Runtime();
+
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  const Limits& limits() const { return limits_; }
+  const Engine& engine() const { return *engine_; }
+
+  // Deploy-time checks and instrumentation (see prepare.h).
+  absl::StatusOr<PreparedModule> Prepare(std::string_view wasm) const;
+
+  // Runs request.method of request.contract with nested calls, charging at
+  // most request.gas_limit. Never returns partial writes.
+  CallOutcome Call(const CallRequest& request, ChainState& state);
+
+ private:
+  friend class CallSession;
+  absl::StatusOr<std::shared_ptr<const CompiledModule>> Compiled(
+      const ContractCode& code);
+
+  std::unique_ptr<Engine> engine_;
+  Limits limits_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const CompiledModule>>
+      compiled_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace ballast::wasm
+
+#endif  // BALLAST_WASM_RUNTIME_H_
