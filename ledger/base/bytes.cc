@@ -37,8 +37,8 @@ absl::StatusOr<std::string> FromHex(std::string_view hex) {
   for (size_t i = 0; i < out.size(); ++i) {
     int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid hex character at offset ", 2 * i + (hi < 0 ? 0 : 1)));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "invalid hex character at offset ", 2 * i + (hi < 0 ? 0 : 1)));
     }
     out[i] = static_cast<char>(hi << 4 | lo);
   }
@@ -69,6 +69,21 @@ uint64_t DecodeBigEndian64(std::string_view b) {
 std::string EncodeBigEndian32(uint32_t v) {
   std::string out(4, '\0');
   for (int i = 3; i >= 0; --i, v >>= 8) out[i] = static_cast<char>(v & 0xff);
+  return out;
+}
+
+Sha256Hasher::Sha256Hasher() { crypto_hash_sha256_init(&state_); }
+
+void Sha256Hasher::Update(std::string_view data) {
+  crypto_hash_sha256_update(&state_,
+                            reinterpret_cast<const unsigned char*>(data.data()),
+                            data.size());
+}
+
+std::string Sha256Hasher::Finish() {
+  std::string out(crypto_hash_sha256_BYTES, '\0');
+  crypto_hash_sha256_final(&state_,
+                           reinterpret_cast<unsigned char*>(out.data()));
   return out;
 }
 

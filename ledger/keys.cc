@@ -1,0 +1,148 @@
+// Key layout. Every key starts with a one-byte table prefix; numbers are
+// fixed-width big-endian so that LevelDB's bytewise order is numeric order;
+// addresses (20 bytes) and hashes (32 bytes) are raw and fixed-width, so a
+// prefix never matches a longer neighbour's key.
+//
+//   'm' "head"                             -> head: height(8 BE) || hash(32)
+//   'a' address(20)                        -> Account
+//   'c' address(20)                        -> ContractInfo
+//   's' contract(20) raw_key(any length)   -> raw value bytes
+//   'w' code_hash(32)                      -> CodeRecord
+//   'b' height(8 BE)                       -> Block
+//   'h' block_hash(32)                     -> height(8 BE)
+//   't' tx_hash(32)                        -> TxRecord
+//   'e' height(8) tx_index(4) event_index(4)           -> Event
+//   'x' contract(20) height(8) tx_index(4) event_index(4) -> Event
+//
+// State tables are 'a', 'c', 's', 'w'; the rest is history and indexes.
+// Values are deterministic protobuf serializations unless noted. Events are
+// stored in full under both indexes (and in their receipt), so every query is
+// a single forward scan.
+
+#include "ledger/keys.h"
+
+#include <cassert>
+
+#include "ledger/base/bytes.h"
+
+namespace ballast::ledger::keys {
+namespace {
+
+std::string Key(Table t, std::string_view a = {}, std::string_view b = {}) {
+  std::string k;
+  k.reserve(1 + a.size() + b.size());
+  k.push_back(static_cast<char>(t));
+  k.append(a);
+  k.append(b);
+  return k;
+}
+
+std::string Position(uint64_t height, uint32_t tx_index, uint32_t event_index) {
+  return EncodeBigEndian64(height) + EncodeBigEndian32(tx_index) +
+         EncodeBigEndian32(event_index);
+}
+
+}  // namespace
+
+bool IsStateTable(Table t) {
+  return t == Table::kAccount || t == Table::kContract ||
+         t == Table::kStorage || t == Table::kCode;
+}
+
+std::string TablePrefix(Table t) { return Key(t); }
+
+const char* KeyKind(std::string_view key) {
+  if (key.empty()) return "unknown";
+  switch (static_cast<Table>(key[0])) {
+    case Table::kMeta:
+      return "meta";
+    case Table::kAccount:
+      return "account";
+    case Table::kContract:
+      return "contract";
+    case Table::kStorage:
+      return "storage";
+    case Table::kCode:
+      return "code";
+    case Table::kBlock:
+      return "block";
+    case Table::kBlockHash:
+      return "block hash index";
+    case Table::kTx:
+      return "tx record";
+    case Table::kEventByBlock:
+      return "event (by block)";
+    case Table::kEventByContract:
+      return "event (by contract)";
+  }
+  return "unknown";
+}
+
+std::string HeadKey() { return Key(Table::kMeta, "head"); }
+
+std::string AccountKey(std::string_view address) {
+  assert(address.size() == kAddressSize);
+  return Key(Table::kAccount, address);
+}
+
+std::string ContractKey(std::string_view address) {
+  assert(address.size() == kAddressSize);
+  return Key(Table::kContract, address);
+}
+
+std::string CodeKey(std::string_view code_hash) {
+  assert(code_hash.size() == kHashSize);
+  return Key(Table::kCode, code_hash);
+}
+
+std::string StoragePrefix(std::string_view contract) {
+  assert(contract.size() == kAddressSize);
+  return Key(Table::kStorage, contract);
+}
+
+std::string StorageKey(std::string_view contract, std::string_view key) {
+  assert(contract.size() == kAddressSize);
+  return Key(Table::kStorage, contract, key);
+}
+
+std::string BlockKey(uint64_t height) {
+  return Key(Table::kBlock, EncodeBigEndian64(height));
+}
+
+std::string BlockHashKey(std::string_view block_hash) {
+  assert(block_hash.size() == kHashSize);
+  return Key(Table::kBlockHash, block_hash);
+}
+
+std::string TxKey(std::string_view tx_hash) {
+  assert(tx_hash.size() == kHashSize);
+  return Key(Table::kTx, tx_hash);
+}
+
+std::string EventByBlockKey(uint64_t height, uint32_t tx_index,
+                            uint32_t event_index) {
+  return Key(Table::kEventByBlock, Position(height, tx_index, event_index));
+}
+
+std::string EventByBlockStart(uint64_t height) {
+  return Key(Table::kEventByBlock, EncodeBigEndian64(height));
+}
+
+std::string EventByContractKey(std::string_view contract, uint64_t height,
+                               uint32_t tx_index, uint32_t event_index) {
+  assert(contract.size() == kAddressSize);
+  return Key(Table::kEventByContract, contract,
+             Position(height, tx_index, event_index));
+}
+
+std::string EventByContractPrefix(std::string_view contract) {
+  assert(contract.size() == kAddressSize);
+  return Key(Table::kEventByContract, contract);
+}
+
+std::string EventByContractStart(std::string_view contract, uint64_t height) {
+  assert(contract.size() == kAddressSize);
+  return Key(Table::kEventByContract, contract, EncodeBigEndian64(height));
+}
+
+}  // namespace ballast::ledger::keys

@@ -1,0 +1,73 @@
+// Every LevelDB key the ledger writes is built here and nowhere else: the
+// layout is consensus-critical (the state digest and the state root hash
+// chain cover state keys byte for byte). The layout is documented at the top
+// of keys.cc.
+//
+// Builders REQUIRE correctly sized addresses (kAddressSize) and hashes
+// (kHashSize); callers validate untrusted input first.
+//
+// Thread-safe: all functions are pure.
+
+#ifndef BALLAST_LEDGER_KEYS_H_
+#define BALLAST_LEDGER_KEYS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ballast::ledger::keys {
+
+// One-byte prefix per table.
+enum class Table : char {
+  kMeta = 'm',
+  kAccount = 'a',
+  kContract = 'c',
+  kStorage = 's',
+  kCode = 'w',
+  kBlock = 'b',
+  kBlockHash = 'h',
+  kTx = 't',
+  kEventByBlock = 'e',
+  kEventByContract = 'x',
+};
+
+// True for the tables holding world state (accounts, contracts, storage,
+// code), as opposed to chain history and indexes.
+bool IsStateTable(Table t);
+
+// The single prefix byte of `t`, as a string.
+std::string TablePrefix(Table t);
+
+// A short lowercase name of the table a key belongs to ("account",
+// "storage", ...), for error messages; "unknown" for foreign keys.
+const char* KeyKind(std::string_view key);
+
+// -- Meta
+std::string HeadKey();
+
+// -- World state
+std::string AccountKey(std::string_view address);
+std::string ContractKey(std::string_view address);
+std::string CodeKey(std::string_view code_hash);
+// Each contract's storage is its own key space: StoragePrefix(contract)
+// followed by the contract's raw key. Raw keys sort bytewise.
+std::string StoragePrefix(std::string_view contract);
+std::string StorageKey(std::string_view contract, std::string_view key);
+
+// -- Chain history
+std::string BlockKey(uint64_t height);
+std::string BlockHashKey(std::string_view block_hash);
+std::string TxKey(std::string_view tx_hash);
+
+// -- Event indexes. Both order events by (height, tx_index, event_index).
+std::string EventByBlockKey(uint64_t height, uint32_t tx_index,
+                            uint32_t event_index);
+std::string EventByBlockStart(uint64_t height);  // first key of a block
+std::string EventByContractKey(std::string_view contract, uint64_t height,
+                               uint32_t tx_index, uint32_t event_index);
+std::string EventByContractPrefix(std::string_view contract);
+std::string EventByContractStart(std::string_view contract, uint64_t height);
+
+}  // namespace ballast::ledger::keys
+
+#endif  // BALLAST_LEDGER_KEYS_H_

@@ -1,0 +1,516 @@
+// Store byte formats (keys: see keys.cc).
+//
+//   head record ('m' "head"):  height(8 BE) || block_hash(32)
+//   block hash index ('h'):    height(8 BE)
+//   storage ('s'):             the contract's value bytes, verbatim
+//   everything else:           SerializeDeterministic(message)
+//
+// One CommitBlock is one WriteBatch holding, in this order: the state writes
+// (StateWrites), 'b' block, 'h' hash index, per tx a 't' TxRecord (its
+// receipt included), per event an 'e' and an 'x' entry, and last the head.
+
+#include "ledger/store.h"
+
+#include <set>
+
+#include "absl/memory/memory.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/base/bytes.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/hashing.h"
+#include "ledger/keys.h"
+#include "leveldb/cache.h"
+#include "leveldb/db.h"
+#include "leveldb/filter_policy.h"
+#include "leveldb/write_batch.h"
+
+namespace ballast::ledger {
+namespace {
+
+constexpr size_t kHeadRecordSize = 8 + kHashSize;
+
+// Converts a LevelDB status at the edge, prefixing `context`.
+absl::Status FromLevelDb(const leveldb::Status& s, absl::string_view context) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = absl::StrCat(context, ": ", s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsIOError()) return absl::UnavailableError(msg);
+  if (s.IsNotSupportedError()) return absl::UnimplementedError(msg);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
+  return absl::InternalError(msg);
+}
+
+absl::Status CorruptRecord(std::string_view key, absl::string_view why) {
+  return absl::DataLossError(absl::StrCat("corrupt ", keys::KeyKind(key),
+                                          " record at key ", ToHex(key), ": ",
+                                          why));
+}
+
+template <typename M>
+absl::StatusOr<M> Parse(std::string_view key, std::string_view bytes) {
+  M msg;
+  if (!msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return CorruptRecord(key, absl::StrCat("unparseable ", msg.GetTypeName()));
+  }
+  return msg;
+}
+
+absl::Status CheckSize(absl::string_view what, std::string_view bytes,
+                       size_t want) {
+  if (bytes.size() == want) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " must be ", want, " bytes, got ", bytes.size()));
+}
+
+std::string_view AsView(const leveldb::Slice& s) {
+  return std::string_view(s.data(), s.size());
+}
+
+leveldb::ReadOptions ReadOpts() {
+  leveldb::ReadOptions ro;
+  ro.verify_checksums = true;
+  return ro;
+}
+
+// Size checks on the state changes; they precede anything that builds keys.
+absl::Status ValidateChangeShapes(const StateChanges& changes) {
+  for (const auto& [address, account] : changes.accounts) {
+    RETURN_IF_ERROR(CheckSize("account address", address, kAddressSize));
+  }
+  for (const auto& [address, info] : changes.contracts) {
+    RETURN_IF_ERROR(CheckSize("contract address", address, kAddressSize));
+    RETURN_IF_ERROR(
+        Annotate(CheckSize("code_hash", info.code_hash(), kHashSize),
+                 absl::StrCat("contract ", ToHex(address))));
+  }
+  for (const auto& [hash, code] : changes.codes) {
+    RETURN_IF_ERROR(CheckSize("code hash", hash, kHashSize));
+    if (code.original_hash() != hash) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("code record stored under ", ToHex(hash),
+                       " has original_hash ", ToHex(code.original_hash())));
+    }
+  }
+  for (const auto& [contract_and_key, value] : changes.storage) {
+    RETURN_IF_ERROR(CheckSize("storage contract address",
+                              contract_and_key.first, kAddressSize));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateReceipt(const Receipt& receipt, uint64_t height,
+                             uint32_t index, std::string_view tx_hash) {
+  if (receipt.tx_hash() != tx_hash) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tx_hash ", ToHex(receipt.tx_hash()),
+        " is not the hash of transaction ", index, " (", ToHex(tx_hash), ")"));
+  }
+  if (receipt.block_height() != height || receipt.tx_index() != index) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "names position (", receipt.block_height(), ", ", receipt.tx_index(),
+        "), want (", height, ", ", index, ")"));
+  }
+  if (receipt.status() == RECEIPT_STATUS_UNSPECIFIED) {
+    return absl::InvalidArgumentError("status is unspecified");
+  }
+  if (receipt.status() != RECEIPT_STATUS_SUCCESS && receipt.events_size() > 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("failed with ", ReceiptStatus_Name(receipt.status()),
+                     " but has ", receipt.events_size(), " events"));
+  }
+  if (!receipt.contract_address().empty()) {
+    RETURN_IF_ERROR(CheckSize("contract_address", receipt.contract_address(),
+                              kAddressSize));
+  }
+  for (int j = 0; j < receipt.events_size(); ++j) {
+    const Event& e = receipt.events(j);
+    std::string where = absl::StrCat("event ", j);
+    RETURN_IF_ERROR(
+        Annotate(CheckSize("contract", e.contract(), kAddressSize), where));
+    if (e.block_height() != height || e.tx_index() != index ||
+        e.event_index() != static_cast<uint32_t>(j)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": names position (", e.block_height(), ", ",
+                       e.tx_index(), ", ", e.event_index(), "), want (", height,
+                       ", ", index, ", ", j, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Store::Store() = default;
+Store::~Store() = default;
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(
+    const std::string& dir, const StoreOptions& options) {
+  auto store = absl::WrapUnique(new Store());
+  store->sync_ = options.sync;
+  store->filter_policy_.reset(leveldb::NewBloomFilterPolicy(10));
+  store->block_cache_.reset(leveldb::NewLRUCache(options.block_cache_bytes));
+
+  leveldb::Options o;
+  o.create_if_missing = true;
+  o.paranoid_checks = true;
+  if (options.env != nullptr) o.env = options.env;
+  o.block_cache = store->block_cache_.get();
+  o.filter_policy = store->filter_policy_.get();
+  leveldb::DB* db = nullptr;
+  RETURN_IF_ERROR(FromLevelDb(leveldb::DB::Open(o, dir, &db),
+                              absl::StrCat("open ledger store ", dir)));
+  store->db_.reset(db);
+
+  // The head, if any, must name a stored block.
+  ASSIGN_OR_RETURN(std::optional<ChainHead> head, store->GetHead());
+  if (head.has_value()) {
+    ASSIGN_OR_RETURN(std::optional<Block> block,
+                     store->GetBlockByHeight(head->height));
+    if (!block.has_value() || BlockHash(block->header()) != head->hash) {
+      return absl::DataLossError(absl::StrCat(
+          "open ledger store ", dir, ": head block ", head->height,
+          block.has_value() ? " has a different hash" : " is missing"));
+    }
+  }
+  return store;
+}
+
+absl::StatusOr<std::optional<std::string>> Store::Read(const std::string& key) {
+  std::string value;
+  leveldb::Status s = db_->Get(ReadOpts(), key, &value);
+  if (s.IsNotFound()) return std::nullopt;
+  RETURN_IF_ERROR(FromLevelDb(
+      s, absl::StrCat("read ", keys::KeyKind(key), " ", ToHex(key))));
+  return value;
+}
+
+absl::StatusOr<bool> Store::Exists(const std::string& key) {
+  ASSIGN_OR_RETURN(std::optional<std::string> value, Read(key));
+  return value.has_value();
+}
+
+absl::StatusOr<std::optional<ChainHead>> Store::GetHead() {
+  const std::string key = keys::HeadKey();
+  ASSIGN_OR_RETURN(std::optional<std::string> value, Read(key));
+  if (!value.has_value()) return std::nullopt;
+  if (value->size() != kHeadRecordSize) {
+    return CorruptRecord(
+        key, absl::StrCat(value->size(), " bytes, want ", kHeadRecordSize));
+  }
+  return ChainHead{DecodeBigEndian64(std::string_view(*value).substr(0, 8)),
+                   value->substr(8)};
+}
+
+absl::StatusOr<Account> Store::GetAccount(std::string_view address) {
+  RETURN_IF_ERROR(CheckSize("address", address, kAddressSize));
+  const std::string key = keys::AccountKey(address);
+  ASSIGN_OR_RETURN(std::optional<std::string> value, Read(key));
+  if (!value.has_value()) return Account();
+  return Parse<Account>(key, *value);
+}
+
+absl::StatusOr<std::optional<ContractInfo>> Store::GetContract(
+    std::string_view address) {
+  RETURN_IF_ERROR(CheckSize("contract address", address, kAddressSize));
+  const std::string key = keys::ContractKey(address);
+  ASSIGN_OR_RETURN(std::optional<std::string> value, Read(key));
+  if (!value.has_value()) return std::nullopt;
+  return Parse<ContractInfo>(key, *value);
+}
+
+absl::StatusOr<std::optional<CodeRecord>> Store::GetCode(
+    std::string_view code_hash) {
+  RETURN_IF_ERROR(CheckSize("code hash", code_hash, kHashSize));
+  const std::string key = keys::CodeKey(code_hash);
+  ASSIGN_OR_RETURN(std::optional<std::string> value, Read(key));
+  if (!value.has_value()) return std::nullopt;
+  return Parse<CodeRecord>(key, *value);
+}
+
+absl::StatusOr<std::optional<std::string>> Store::GetStorage(
+    std::string_view contract, std::string_view key) {
+  RETURN_IF_ERROR(CheckSize("contract address", contract, kAddressSize));
+  return Read(keys::StorageKey(contract, key));
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+Store::ScanStorage(std::string_view contract) {
+  RETURN_IF_ERROR(CheckSize("contract address", contract, kAddressSize));
+  const std::string prefix = keys::StoragePrefix(contract);
+  std::vector<std::pair<std::string, std::string>> out;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ReadOpts()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    out.emplace_back(std::string(AsView(it->key()).substr(prefix.size())),
+                     it->value().ToString());
+  }
+  RETURN_IF_ERROR(FromLevelDb(
+      it->status(), absl::StrCat("scan storage of ", ToHex(contract))));
+  return out;
+}
+
+absl::StatusOr<std::optional<Block>> Store::GetBlockByHeight(uint64_t height) {
+  const std::string key = keys::BlockKey(height);
+  ASSIGN_OR_RETURN(std::optional<std::string> value, Read(key));
+  if (!value.has_value()) return std::nullopt;
+  ASSIGN_OR_RETURN(Block block, Parse<Block>(key, *value));
+  if (block.header().height() != height) {
+    return CorruptRecord(key,
+                         absl::StrCat("holds block ", block.header().height()));
+  }
+  return block;
+}
+
+absl::StatusOr<std::optional<Block>> Store::GetBlockByHash(
+    std::string_view block_hash) {
+  RETURN_IF_ERROR(CheckSize("block hash", block_hash, kHashSize));
+  const std::string key = keys::BlockHashKey(block_hash);
+  ASSIGN_OR_RETURN(std::optional<std::string> value, Read(key));
+  if (!value.has_value()) return std::nullopt;
+  if (value->size() != 8) {
+    return CorruptRecord(key, absl::StrCat(value->size(), " bytes, want 8"));
+  }
+  const uint64_t height = DecodeBigEndian64(*value);
+  ASSIGN_OR_RETURN(std::optional<Block> block, GetBlockByHeight(height));
+  if (!block.has_value() || BlockHash(block->header()) != block_hash) {
+    return CorruptRecord(key, absl::StrCat("points at block ", height,
+                                           " which does not have this hash"));
+  }
+  return block;
+}
+
+absl::StatusOr<std::optional<TxRecord>> Store::GetTransaction(
+    std::string_view tx_hash) {
+  RETURN_IF_ERROR(CheckSize("tx hash", tx_hash, kHashSize));
+  const std::string key = keys::TxKey(tx_hash);
+  ASSIGN_OR_RETURN(std::optional<std::string> value, Read(key));
+  if (!value.has_value()) return std::nullopt;
+  return Parse<TxRecord>(key, *value);
+}
+
+absl::StatusOr<std::vector<Event>> Store::QueryEvents(
+    const EventFilter& filter) {
+  if (filter.from_height > filter.to_height) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("event query: from_height ", filter.from_height,
+                     " is above to_height ", filter.to_height));
+  }
+  std::string prefix, start;
+  if (filter.contract.has_value()) {
+    RETURN_IF_ERROR(
+        Annotate(CheckSize("contract address", *filter.contract, kAddressSize),
+                 "event query"));
+    prefix = keys::EventByContractPrefix(*filter.contract);
+    start = keys::EventByContractStart(*filter.contract, filter.from_height);
+  } else {
+    prefix = keys::TablePrefix(keys::Table::kEventByBlock);
+    start = keys::EventByBlockStart(filter.from_height);
+  }
+  std::vector<Event> out;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ReadOpts()));
+  for (it->Seek(start); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    ASSIGN_OR_RETURN(Event event,
+                     Parse<Event>(AsView(it->key()), AsView(it->value())));
+    if (event.block_height() > filter.to_height) break;
+    if (filter.name.has_value() && event.name() != *filter.name) continue;
+    out.push_back(std::move(event));
+    if (filter.limit != 0 && out.size() >= filter.limit) break;
+  }
+  RETURN_IF_ERROR(FromLevelDb(it->status(), "event query"));
+  return out;
+}
+
+absl::StatusOr<std::string> Store::StateDigest() {
+  Sha256Hasher hasher;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ReadOpts()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view key = AsView(it->key());
+    if (key.empty() || !keys::IsStateTable(static_cast<keys::Table>(key[0]))) {
+      continue;
+    }
+    const std::string value = it->value().ToString();
+    HashWriteRecord(key, &value, hasher);
+  }
+  RETURN_IF_ERROR(FromLevelDb(it->status(), "state digest"));
+  return hasher.Finish();
+}
+
+absl::Status Store::ValidateCommit(const BlockCommit& commit,
+                                   const std::vector<std::string>& tx_hashes) {
+  const Block& block = commit.block;
+  const BlockHeader& header = block.header();
+  const uint64_t height = header.height();
+
+  // Shape of the header and the changes.
+  if (!block.has_header()) return absl::InvalidArgumentError("no header");
+  if (height == 0) {
+    return absl::InvalidArgumentError("height 0; the first block is 1");
+  }
+  if (header.chain_id().empty()) {
+    return absl::InvalidArgumentError("empty chain_id");
+  }
+  RETURN_IF_ERROR(CheckSize("parent_hash", header.parent_hash(), kHashSize));
+  RETURN_IF_ERROR(CheckSize("tx_root", header.tx_root(), kHashSize));
+  RETURN_IF_ERROR(CheckSize("state_root", header.state_root(), kHashSize));
+  RETURN_IF_ERROR(ValidateChangeShapes(commit.changes));
+
+  // Receipts against transactions.
+  if (commit.receipts.size() != tx_hashes.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(commit.receipts.size(), " receipts for ", tx_hashes.size(),
+                     " transactions"));
+  }
+  for (size_t i = 0; i < tx_hashes.size(); ++i) {
+    RETURN_IF_ERROR(
+        Annotate(ValidateReceipt(commit.receipts[i], height,
+                                 static_cast<uint32_t>(i), tx_hashes[i]),
+                 absl::StrCat("receipt ", i)));
+  }
+
+  // Against the head.
+  ASSIGN_OR_RETURN(std::optional<ChainHead> head, GetHead());
+  std::string parent_state_root = ZeroHash();
+  if (!head.has_value()) {
+    if (height != 1) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the store is empty; the first block must have height 1"));
+    }
+    if (header.parent_hash() != ZeroHash()) {
+      return absl::FailedPreconditionError(
+          "block 1 must have a parent_hash of 32 zero bytes");
+    }
+  } else {
+    if (height != head->height + 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("does not extend head ", head->height));
+    }
+    if (header.parent_hash() != head->hash) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("parent_hash ", ToHex(header.parent_hash()),
+                       " is not the head's hash ", ToHex(head->hash)));
+    }
+    ASSIGN_OR_RETURN(std::optional<Block> parent,
+                     GetBlockByHeight(head->height));
+    if (!parent.has_value()) {
+      return absl::DataLossError(
+          absl::StrCat("head block ", head->height, " is missing"));
+    }
+    if (parent->header().chain_id() != header.chain_id()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "chain_id \"", header.chain_id(), "\" differs from the parent's \"",
+          parent->header().chain_id(), "\""));
+    }
+    parent_state_root = parent->header().state_root();
+  }
+
+  // Header commitments.
+  if (header.tx_root() != ComputeTxRoot(block.txs())) {
+    return absl::InvalidArgumentError(
+        "tx_root is not ComputeTxRoot of the transactions");
+  }
+  if (header.state_root() != NextStateRoot(parent_state_root, commit.changes)) {
+    return absl::InvalidArgumentError(
+        "state_root is not NextStateRoot(parent state root, changes)");
+  }
+
+  // Transactions are new.
+  std::set<std::string_view> seen;
+  for (const std::string& tx_hash : tx_hashes) {
+    if (!seen.insert(tx_hash).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("transaction ", ToHex(tx_hash), " appears twice"));
+    }
+    ASSIGN_OR_RETURN(bool committed, Exists(keys::TxKey(tx_hash)));
+    if (committed) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "transaction ", ToHex(tx_hash), " is already committed"));
+    }
+  }
+
+  // References between records.
+  for (const auto& [address, info] : commit.changes.contracts) {
+    if (commit.changes.codes.contains(info.code_hash())) continue;
+    ASSIGN_OR_RETURN(bool stored, Exists(keys::CodeKey(info.code_hash())));
+    if (!stored) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("contract ", ToHex(address), " refers to code ",
+                       ToHex(info.code_hash()), " which is not stored"));
+    }
+  }
+  std::string last_contract;
+  for (const auto& [contract_and_key, value] : commit.changes.storage) {
+    const std::string& contract = contract_and_key.first;
+    if (contract == last_contract) continue;  // map order groups contracts
+    last_contract = contract;
+    if (commit.changes.contracts.contains(contract)) continue;
+    ASSIGN_OR_RETURN(bool stored, Exists(keys::ContractKey(contract)));
+    if (!stored) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "storage written for ", ToHex(contract), " which is not a contract"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Store::CommitBlock(const BlockCommit& commit) {
+  absl::MutexLock lock(&commit_mu_);
+  const Block& block = commit.block;
+  const uint64_t height = block.header().height();
+  const std::string context = absl::StrCat("commit block ", height);
+  if (!write_error_.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(context, ": the store refuses writes after a failed one (",
+                     write_error_.message(), "); reopen it"));
+  }
+
+  std::vector<std::string> tx_hashes;
+  tx_hashes.reserve(block.txs_size());
+  for (const SignedTransaction& stx : block.txs()) {
+    tx_hashes.push_back(TxHash(stx));
+  }
+  RETURN_IF_ERROR(Annotate(ValidateCommit(commit, tx_hashes), context));
+
+  // Everything below only stages writes; the batch is applied at once.
+  leveldb::WriteBatch batch;
+  for (const auto& [key, value] : StateWrites(commit.changes)) {
+    if (value.has_value()) {
+      batch.Put(key, *value);
+    } else {
+      batch.Delete(key);
+    }
+  }
+  const std::string block_hash = BlockHash(block.header());
+  batch.Put(keys::BlockKey(height), SerializeDeterministic(block));
+  batch.Put(keys::BlockHashKey(block_hash), EncodeBigEndian64(height));
+  for (int i = 0; i < block.txs_size(); ++i) {
+    const Receipt& receipt = commit.receipts[i];
+    TxRecord record;
+    *record.mutable_tx() = block.txs(i);
+    *record.mutable_receipt() = receipt;
+    record.set_block_height(height);
+    record.set_tx_index(static_cast<uint32_t>(i));
+    record.set_block_hash(block_hash);
+    batch.Put(keys::TxKey(tx_hashes[i]), SerializeDeterministic(record));
+    for (const Event& event : receipt.events()) {
+      const std::string bytes = SerializeDeterministic(event);
+      batch.Put(
+          keys::EventByBlockKey(height, event.tx_index(), event.event_index()),
+          bytes);
+      batch.Put(keys::EventByContractKey(event.contract(), height,
+                                         event.tx_index(), event.event_index()),
+                bytes);
+    }
+  }
+  batch.Put(keys::HeadKey(), EncodeBigEndian64(height) + block_hash);
+
+  leveldb::WriteOptions wo;
+  wo.sync = sync_;
+  absl::Status written = FromLevelDb(db_->Write(wo, &batch),
+                                     absl::StrCat(context, ": write batch"));
+  if (!written.ok()) write_error_ = written;
+  return written;
+}
+
+}  // namespace ballast::ledger

@@ -1,0 +1,172 @@
+// Store: the chain's LevelDB database. It holds world state (accounts,
+// contracts, code, contract storage), every committed block with its
+// transactions, receipts and events, and the chain head.
+//
+// The store only ever changes by CommitBlock, which validates the whole
+// block first and then writes it in ONE LevelDB WriteBatch (synced by
+// default): after a crash the head is a fully committed block and nothing of
+// a later block exists.
+//
+// Thread-safety: a Store is thread-safe. Reads may run concurrently with each
+// other and with CommitBlock; CommitBlock calls are serialized internally. A
+// read sees a block either entirely or not at all, but two reads may straddle
+// a commit.
+//
+// Errors: malformed input -> InvalidArgument; a block that does not extend
+// the head -> FailedPrecondition; a transaction already committed ->
+// AlreadyExists; corrupt stored bytes -> DataLoss (naming the key kind);
+// LevelDB I/O errors -> Unavailable, with context.
+//
+// After a failed write the store refuses every later commit
+// (FailedPrecondition) until it is reopened: the log may end in a torn
+// record, which recovery drops only while it is the last one. The failed
+// block itself may or may not be found after reopening (the sync may have
+// failed after the data was written); it is never found in part.
+
+#ifndef BALLAST_LEDGER_STORE_H_
+#define BALLAST_LEDGER_STORE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "ledger/ballast.pb.h"
+#include "ledger/state_changes.h"
+
+namespace leveldb {
+class Cache;
+class DB;
+class Env;
+class FilterPolicy;
+}  // namespace leveldb
+
+namespace ballast::ledger {
+
+struct StoreOptions {
+  // Environment for all file I/O; null means leveldb::Env::Default(). Not
+  // owned; must outlive the Store. Tests pass memory or fault-injecting
+  // environments.
+  leveldb::Env* env = nullptr;
+  // fsync every commit before CommitBlock returns. Only tests and
+  // throwaway chains should turn this off.
+  bool sync = true;
+  // LevelDB block cache size.
+  size_t block_cache_bytes = 32 << 20;
+};
+
+struct ChainHead {
+  uint64_t height = 0;
+  std::string hash;  // BlockHash of the head block's header
+
+  bool operator==(const ChainHead&) const = default;
+};
+
+// Everything one block changes. `receipts[i]` belongs to `block.txs(i)`.
+struct BlockCommit {
+  Block block;
+  std::vector<Receipt> receipts;
+  StateChanges changes;
+};
+
+// Selects events; results are ordered by (height, tx_index, event_index).
+struct EventFilter {
+  std::optional<std::string> contract;  // 20 bytes; any contract if unset
+  std::optional<std::string> name;      // exact event name if set
+  uint64_t from_height = 0;             // inclusive
+  uint64_t to_height = std::numeric_limits<uint64_t>::max();  // inclusive
+  size_t limit = 1000;  // at most this many events; 0 means no limit
+};
+
+class Store {
+ public:
+  // Opens (creating if missing) the store in directory `dir`.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(
+      const std::string& dir, const StoreOptions& options = {});
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  ~Store();
+
+  // The last committed block; nullopt for an empty store.
+  absl::StatusOr<std::optional<ChainHead>> GetHead();
+
+  // REQUIRES for all lookups: addresses of kAddressSize bytes and hashes of
+  // kHashSize bytes; otherwise InvalidArgument.
+
+  // An account never written has nonce 0.
+  absl::StatusOr<Account> GetAccount(std::string_view address);
+  absl::StatusOr<std::optional<ContractInfo>> GetContract(
+      std::string_view address);
+  absl::StatusOr<std::optional<CodeRecord>> GetCode(std::string_view code_hash);
+  absl::StatusOr<std::optional<std::string>> GetStorage(
+      std::string_view contract, std::string_view key);
+  // All (key, value) pairs of one contract's storage, in key order.
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ScanStorage(
+      std::string_view contract);
+
+  absl::StatusOr<std::optional<Block>> GetBlockByHeight(uint64_t height);
+  absl::StatusOr<std::optional<Block>> GetBlockByHash(
+      std::string_view block_hash);
+  absl::StatusOr<std::optional<TxRecord>> GetTransaction(
+      std::string_view tx_hash);
+
+  // Events matching `filter`. InvalidArgument if from_height > to_height or
+  // the contract is not 20 bytes.
+  absl::StatusOr<std::vector<Event>> QueryEvents(const EventFilter& filter);
+
+  // SHA-256 over all world state (accounts, contracts, code, storage; not
+  // blocks, transactions, events or the head) as write records in key order
+  // (format in state_changes.cc). Two stores agree on it iff their state is
+  // byte-identical.
+  absl::StatusOr<std::string> StateDigest();
+
+  // Validates `commit` against the head and itself, then writes it
+  // atomically and makes its block the head. Checks, all before any write:
+  //  - heights: block 1 first, with parent_hash ZeroHash(); then head + 1
+  //    with parent_hash == head hash; chain_id equal to the parent's;
+  //  - header: tx_root == ComputeTxRoot(txs); state_root ==
+  //    NextStateRoot(parent state root, changes);
+  //  - receipts: one per tx, each naming its tx hash, height and index;
+  //    events naming their contract (20 bytes), height, tx and event index;
+  //  - transactions: no hash repeated in the block or already committed;
+  //  - changes: sizes of addresses and hashes; a code record stored under
+  //    its original_hash; a contract's code present in this commit or the
+  //    store; storage written only for existing contracts.
+  absl::Status CommitBlock(const BlockCommit& commit);
+
+ private:
+  Store();
+
+  // All of CommitBlock's checks; `tx_hashes[i]` is TxHash(block.txs(i)).
+  absl::Status ValidateCommit(const BlockCommit& commit,
+                              const std::vector<std::string>& tx_hashes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_);
+
+  // Reads `key`; nullopt if absent.
+  absl::StatusOr<std::optional<std::string>> Read(const std::string& key);
+  // Whether `key` exists.
+  absl::StatusOr<bool> Exists(const std::string& key);
+
+  bool sync_ = true;
+  absl::Mutex commit_mu_;  // serializes CommitBlock
+  // The first failed write; once set, commits are refused.
+  absl::Status write_error_ ABSL_GUARDED_BY(commit_mu_);
+  // Destroyed in reverse order: db_ before the objects it uses.
+  std::unique_ptr<const leveldb::FilterPolicy> filter_policy_;
+  std::unique_ptr<leveldb::Cache> block_cache_;
+  std::unique_ptr<leveldb::DB> db_;
+};
+
+}  // namespace ballast::ledger
+
+#endif  // BALLAST_LEDGER_STORE_H_
