@@ -1,0 +1,358 @@
+#include "node/executor.h"
+
+#include <google/protobuf/descriptor.pb.h>
+
+#include <optional>
+
+#include "ledger/base/bytes.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/base/strings.h"
+#include "ledger/hashing.h"
+#include "ledger/state_changes.h"
+
+namespace ballast::node {
+namespace {
+
+using ledger::BlockCommit;
+using ledger::Receipt;
+using ledger::SignedTransaction;
+using ledger::StateChanges;
+using ledger::Store;
+
+// The state a transaction sees: the block's changes so far over the store,
+// plus (during a deploy's init) the contract being deployed.
+class BlockState final : public wasm::ChainState {
+ public:
+  BlockState(Store* store, const StateChanges* changes)
+      : store_(store), changes_(changes) {}
+
+  void Stage(std::string address, ledger::CodeRecord code) {
+    staged_address_ = std::move(address);
+    staged_code_ = std::move(code);
+  }
+  void Unstage() { staged_address_.reset(); }
+
+  absl::StatusOr<std::optional<std::string>> GetStorage(
+      std::string_view contract, std::string_view key) override {
+    if (changes_ != nullptr) {
+      auto it = changes_->storage.find({std::string(contract), std::string(key)});
+      if (it != changes_->storage.end()) return it->second;
+    }
+    return store_->GetStorage(contract, key);
+  }
+
+  absl::StatusOr<std::optional<wasm::ContractCode>> GetCode(
+      std::string_view contract) override {
+    if (staged_address_.has_value() && *staged_address_ == contract) {
+      return wasm::ContractCode{staged_code_.original_hash(),
+                                staged_code_.wasm()};
+    }
+    std::optional<ledger::ContractInfo> info;
+    if (changes_ != nullptr) {
+      auto it = changes_->contracts.find(std::string(contract));
+      if (it != changes_->contracts.end()) info = it->second;
+    }
+    if (!info.has_value()) {
+      ASSIGN_OR_RETURN(info, store_->GetContract(contract));
+    }
+    if (!info.has_value()) return std::nullopt;
+    if (changes_ != nullptr) {
+      auto it = changes_->codes.find(info->code_hash());
+      if (it != changes_->codes.end()) {
+        return wasm::ContractCode{info->code_hash(), it->second.wasm()};
+      }
+    }
+    ASSIGN_OR_RETURN(std::optional<ledger::CodeRecord> code,
+                     store_->GetCode(info->code_hash()));
+    if (!code.has_value()) {
+      return absl::DataLossError(StrCat("contract ", ToHex(contract),
+                                        " has no code record"));
+    }
+    return wasm::ContractCode{info->code_hash(), code->wasm()};
+  }
+
+  absl::StatusOr<ledger::Account> GetAccount(const std::string& address) {
+    if (changes_ != nullptr) {
+      auto it = changes_->accounts.find(address);
+      if (it != changes_->accounts.end()) return it->second;
+    }
+    return store_->GetAccount(address);
+  }
+
+ private:
+  Store* store_;
+  const StateChanges* changes_;  // null for head-only reads
+  std::optional<std::string> staged_address_;
+  ledger::CodeRecord staged_code_;
+};
+
+void ApplyWrites(const wasm::WriteSet& writes, StateChanges* changes) {
+  for (const auto& [key, value] : writes) changes->storage[key] = value;
+}
+
+void FillEvents(const std::vector<wasm::Event>& events, uint64_t height,
+                uint32_t tx_index, Receipt* receipt) {
+  uint32_t index = 0;
+  for (const wasm::Event& e : events) {
+    ledger::Event* out = receipt->add_events();
+    out->set_contract(e.contract);
+    out->set_name(e.name);
+    out->set_data(e.data);
+    out->set_block_height(height);
+    out->set_tx_index(tx_index);
+    out->set_event_index(index++);
+  }
+}
+
+}  // namespace
+
+ledger::ReceiptStatus StatusFor(wasm::FailureKind kind) {
+  switch (kind) {
+    case wasm::FailureKind::kNone:
+      return ledger::RECEIPT_STATUS_SUCCESS;
+    case wasm::FailureKind::kAbort:
+      return ledger::RECEIPT_STATUS_ABORTED;
+    case wasm::FailureKind::kTrap:
+      return ledger::RECEIPT_STATUS_TRAPPED;
+    case wasm::FailureKind::kOutOfGas:
+      return ledger::RECEIPT_STATUS_OUT_OF_GAS;
+    case wasm::FailureKind::kLimit:
+      return ledger::RECEIPT_STATUS_LIMIT_EXCEEDED;
+    case wasm::FailureKind::kInvalid:
+    case wasm::FailureKind::kInternal:
+      return ledger::RECEIPT_STATUS_REJECTED;
+  }
+  return ledger::RECEIPT_STATUS_UNSPECIFIED;
+}
+
+Executor::Executor(Store* store, wasm::Runtime* runtime, std::string chain_id,
+                   uint64_t block_gas_limit)
+    : store_(store),
+      runtime_(runtime),
+      chain_id_(std::move(chain_id)),
+      block_gas_limit_(block_gas_limit) {}
+
+absl::StatusOr<CheckedTx> Executor::CheckTransaction(
+    const SignedTransaction& stx) const {
+  if (stx.tx().size() > kMaxTxBytes) {
+    return absl::InvalidArgumentError(StrCat("transaction of ", stx.tx().size(),
+                                             " bytes exceeds the limit of ",
+                                             kMaxTxBytes));
+  }
+  CheckedTx checked;
+  if (!checked.tx.ParseFromString(stx.tx())) {
+    return absl::InvalidArgumentError("transaction bytes do not parse");
+  }
+  const ledger::Transaction& tx = checked.tx;
+  if (tx.chain_id() != chain_id_) {
+    return absl::InvalidArgumentError(StrCat("wrong chain id '", tx.chain_id(),
+                                             "' (this chain is '", chain_id_,
+                                             "')"));
+  }
+  if (tx.sender_pubkey().size() != kPublicKeySize) {
+    return absl::InvalidArgumentError(
+        StrCat("sender public key must be ", kPublicKeySize, " bytes, got ",
+               tx.sender_pubkey().size()));
+  }
+  if (!Verify(tx.sender_pubkey(), stx.tx(), stx.signature())) {
+    return absl::InvalidArgumentError(
+        "bad signature: not the sender's signature of these transaction bytes");
+  }
+  if (tx.gas_limit() > block_gas_limit_) {
+    return absl::InvalidArgumentError(StrCat("gas limit ", tx.gas_limit(),
+                                             " exceeds the block gas limit ",
+                                             block_gas_limit_));
+  }
+  if (tx.kind_case() == ledger::Transaction::KIND_NOT_SET) {
+    return absl::InvalidArgumentError("transaction is neither deploy nor call");
+  }
+  if (tx.has_call() && tx.call().contract().size() != kAddressSize) {
+    return absl::InvalidArgumentError(
+        StrCat("contract address must be ", kAddressSize, " bytes, got ",
+               tx.call().contract().size()));
+  }
+  checked.hash = ledger::TxHash(stx);
+  checked.sender = AddressFromPublicKey(tx.sender_pubkey());
+  return checked;
+}
+
+absl::StatusOr<BlockCommit> Executor::BuildBlock(
+    const std::vector<SignedTransaction>& txs, int64_t time_ms,
+    const KeyPair& producer) {
+  ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head, store_->GetHead());
+  std::string parent_hash = ledger::ZeroHash();
+  std::string parent_state_root = ledger::ZeroHash();
+  uint64_t height = 1;
+  if (head.has_value()) {
+    ASSIGN_OR_RETURN(std::optional<ledger::Block> parent,
+                     store_->GetBlockByHeight(head->height));
+    if (!parent.has_value()) {
+      return absl::DataLossError(
+          StrCat("head block ", head->height, " is missing"));
+    }
+    parent_hash = head->hash;
+    parent_state_root = parent->header().state_root();
+    height = head->height + 1;
+  }
+
+  BlockCommit commit;
+  StateChanges& changes = commit.changes;
+  BlockState state(store_, &changes);
+  uint64_t block_gas = 0;
+
+  for (uint32_t index = 0; index < txs.size(); ++index) {
+    const SignedTransaction& stx = txs[index];
+    auto checked = CheckTransaction(stx);
+    if (!checked.ok()) {
+      return Annotate(checked.status(), StrCat("transaction ", index));
+    }
+    const ledger::Transaction& tx = checked->tx;
+    ASSIGN_OR_RETURN(ledger::Account account, state.GetAccount(checked->sender));
+    if (tx.nonce() != account.nonce()) {
+      return absl::InvalidArgumentError(
+          StrCat("transaction ", index, ": nonce ", tx.nonce(),
+                 " but the sender's next nonce is ", account.nonce()));
+    }
+    block_gas += tx.gas_limit();
+    if (block_gas > block_gas_limit_) {
+      return absl::InvalidArgumentError(StrCat(
+          "transaction ", index, ": block gas limit ", block_gas_limit_,
+          " exceeded"));
+    }
+    account.set_nonce(account.nonce() + 1);
+    changes.accounts[checked->sender] = account;
+
+    Receipt receipt;
+    receipt.set_tx_hash(checked->hash);
+    receipt.set_block_height(height);
+    receipt.set_tx_index(index);
+
+    uint64_t intrinsic = kGasTxBase + kGasPerTxByte * stx.tx().size();
+    if (tx.has_deploy()) intrinsic += kGasPerDeployByte * tx.deploy().code().size();
+    auto fail = [&](ledger::ReceiptStatus status, const std::string& error,
+                    uint64_t gas_used) {
+      receipt.set_status(status);
+      receipt.set_error(error);
+      receipt.set_gas_used(gas_used);
+    };
+
+    wasm::CallRequest req;
+    req.sender = checked->sender;
+    req.block = {height, time_ms};
+    if (intrinsic > tx.gas_limit()) {
+      fail(ledger::RECEIPT_STATUS_OUT_OF_GAS,
+           StrCat("gas limit ", tx.gas_limit(), " is below the ", intrinsic,
+                  " gas the transaction costs before it runs"),
+           tx.gas_limit());
+    } else if (tx.has_deploy()) {
+      const ledger::Deploy& deploy = tx.deploy();
+      std::string address = ContractAddress(checked->sender, tx.nonce());
+      google::protobuf::FileDescriptorSet interface;
+      auto prepared = runtime_->Prepare(deploy.code());
+      if (!prepared.ok()) {
+        fail(ledger::RECEIPT_STATUS_REJECTED,
+             StrCat("deploy: ", prepared.status().message()), intrinsic);
+      } else if (!interface.ParseFromString(deploy.interface())) {
+        fail(ledger::RECEIPT_STATUS_REJECTED,
+             "deploy: interface is not a serialized FileDescriptorSet",
+             intrinsic);
+      } else if (!prepared->has_init && !deploy.init_input().empty()) {
+        fail(ledger::RECEIPT_STATUS_REJECTED,
+             "deploy: init input given but the contract has no init method",
+             intrinsic);
+      } else {
+        ledger::CodeRecord code;
+        code.set_wasm(prepared->code);
+        code.set_original_hash(Sha256(deploy.code()));
+        code.set_interface(deploy.interface());
+        code.set_instrumenter_version(prepared->instrumenter_version);
+        wasm::CallOutcome out;
+        if (prepared->has_init) {
+          state.Stage(address, code);
+          req.contract = address;
+          req.method = std::string(wasm::kInitMethod);
+          req.input = deploy.init_input();
+          req.gas_limit = tx.gas_limit() - intrinsic;
+          req.is_deploy = true;
+          out = runtime_->Call(req, state);
+          state.Unstage();
+        }
+        if (out.failure == wasm::FailureKind::kInternal) {
+          return absl::InternalError(StrCat("transaction ", index, ": ",
+                                            out.status.message()));
+        }
+        if (!out.status.ok()) {
+          fail(StatusFor(out.failure), std::string(out.status.message()),
+               intrinsic + out.gas_used);
+        } else {
+          ledger::ContractInfo info;
+          info.set_code_hash(code.original_hash());
+          info.set_creator(checked->sender);
+          info.set_created_height(height);
+          changes.contracts[address] = info;
+          changes.codes[code.original_hash()] = std::move(code);
+          ApplyWrites(out.writes, &changes);
+          receipt.set_status(ledger::RECEIPT_STATUS_SUCCESS);
+          receipt.set_gas_used(intrinsic + out.gas_used);
+          receipt.set_output(out.output);
+          receipt.set_contract_address(address);
+          FillEvents(out.events, height, index, &receipt);
+        }
+      }
+    } else {
+      req.contract = tx.call().contract();
+      req.method = tx.call().method();
+      req.input = tx.call().input();
+      req.gas_limit = tx.gas_limit() - intrinsic;
+      wasm::CallOutcome out = runtime_->Call(req, state);
+      if (out.failure == wasm::FailureKind::kInternal) {
+        return absl::InternalError(
+            StrCat("transaction ", index, ": ", out.status.message()));
+      }
+      if (!out.status.ok()) {
+        fail(StatusFor(out.failure), std::string(out.status.message()),
+             intrinsic + out.gas_used);
+      } else {
+        ApplyWrites(out.writes, &changes);
+        receipt.set_status(ledger::RECEIPT_STATUS_SUCCESS);
+        receipt.set_gas_used(intrinsic + out.gas_used);
+        receipt.set_output(out.output);
+        FillEvents(out.events, height, index, &receipt);
+      }
+    }
+    *commit.block.add_txs() = stx;
+    commit.receipts.push_back(std::move(receipt));
+  }
+
+  ledger::BlockHeader* header = commit.block.mutable_header();
+  header->set_chain_id(chain_id_);
+  header->set_height(height);
+  header->set_parent_hash(parent_hash);
+  header->set_time_ms(time_ms);
+  header->set_tx_root(ledger::ComputeTxRoot(commit.block.txs()));
+  header->set_state_root(ledger::NextStateRoot(parent_state_root, changes));
+  header->set_producer_pubkey(producer.public_key);
+  commit.block.set_signature(Sign(producer, ledger::BlockHash(*header)));
+  return commit;
+}
+
+wasm::CallOutcome Executor::Query(const std::string& contract,
+                                  const std::string& method,
+                                  const std::string& input,
+                                  uint64_t gas_limit) {
+  BlockState state(store_, nullptr);
+  wasm::CallRequest req;
+  req.contract = contract;
+  req.method = method;
+  req.input = input;
+  req.sender = std::string(kAddressSize, '\0');
+  req.gas_limit = gas_limit;
+  auto head = store_->GetHead();
+  if (head.ok() && head->has_value()) req.block.height = (*head)->height;
+  wasm::CallOutcome out = runtime_->Call(req, state);
+  out.writes.clear();  // a query never writes
+  out.events.clear();
+  return out;
+}
+
+}  // namespace ballast::node

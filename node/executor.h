@@ -1,0 +1,96 @@
+// The executor: turns signed transactions into a block, running each one
+// through the contract runtime on top of the ledger's head state. It never
+// writes the store; it returns a BlockCommit that the caller commits (one
+// WriteBatch) or drops.
+//
+//   Executor executor(store, runtime, "devnet-1");
+//   ASSIGN_OR_RETURN(BlockCommit commit,
+//                    executor.BuildBlock(txs, now_ms, producer_key));
+//   RETURN_IF_ERROR(store->CommitBlock(commit));
+//
+// Transaction rules (checked before anything runs; a transaction breaking
+// one is invalid and cannot be in a block at all):
+//   - `tx` parses as a Transaction of at most kMaxTxBytes;
+//   - chain_id equals the executor's; sender_pubkey is 32 bytes;
+//   - the signature is the sender's ed25519 signature of the `tx` bytes;
+//   - nonce equals the sender account's nonce (ordered, no replay);
+//   - gas_limit is at most the block gas limit.
+// A valid transaction always consumes its nonce, even if its execution
+// fails; its receipt then says why, and none of its other writes persist.
+//
+// Gas of a transaction = kGasTxBase + kGasPerTxByte * |tx|
+//                      (+ kGasPerDeployByte * |code| for a deploy)
+//                      + the runtime's gas for the call (or init).
+//
+// Thread-safety: BuildBlock and Query may run concurrently with each other
+// (they read the store, which is thread-safe); the caller serializes
+// BuildBlock with committing its result.
+
+#ifndef BALLAST_NODE_EXECUTOR_H_
+#define BALLAST_NODE_EXECUTOR_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ledger/ballast.pb.h"
+#include "ledger/store.h"
+#include "node/crypto.h"
+#include "wasm/host_abi.h"
+#include "wasm/runtime.h"
+
+namespace ballast::node {
+
+inline constexpr uint64_t kGasTxBase = 20'000;
+inline constexpr uint64_t kGasPerTxByte = 10;
+inline constexpr uint64_t kGasPerDeployByte = 20;
+inline constexpr size_t kMaxTxBytes = 1 << 20;
+inline constexpr uint64_t kDefaultBlockGasLimit = 1'000'000'000;
+
+// A transaction decoded and checked by CheckTransaction.
+struct CheckedTx {
+  ledger::Transaction tx;
+  std::string hash;    // TxHash
+  std::string sender;  // 20-byte address
+};
+
+class Executor {
+ public:
+  // `store` and `runtime` must outlive the executor.
+  Executor(ledger::Store* store, wasm::Runtime* runtime, std::string chain_id,
+           uint64_t block_gas_limit = kDefaultBlockGasLimit);
+
+  const std::string& chain_id() const { return chain_id_; }
+
+  // The stateless checks (everything but the nonce): InvalidArgument
+  // naming the problem, e.g. "wrong chain id 'x' (this chain is 'y')".
+  absl::StatusOr<CheckedTx> CheckTransaction(
+      const ledger::SignedTransaction& stx) const;
+
+  // Executes `txs` in order on top of the head and returns the block
+  // (signed by `producer`) with its receipts and state changes.
+  // InvalidArgument if any transaction is invalid (the message names its
+  // index); Internal/DataLoss/Unavailable if the store fails.
+  absl::StatusOr<ledger::BlockCommit> BuildBlock(
+      const std::vector<ledger::SignedTransaction>& txs, int64_t time_ms,
+      const KeyPair& producer);
+
+  // Runs a method on the head state with nothing written, ever.
+  wasm::CallOutcome Query(const std::string& contract,
+                          const std::string& method, const std::string& input,
+                          uint64_t gas_limit = 100'000'000);
+
+ private:
+  ledger::Store* store_;
+  wasm::Runtime* runtime_;
+  std::string chain_id_;
+  uint64_t block_gas_limit_;
+};
+
+// The receipt status for a runtime failure kind.
+ledger::ReceiptStatus StatusFor(wasm::FailureKind kind);
+
+}  // namespace ballast::node
+
+#endif  // BALLAST_NODE_EXECUTOR_H_
