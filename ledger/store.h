@@ -80,9 +80,9 @@ struct BlockCommit {
 
 // Selects events; results are ordered by (height, tx_index, event_index).
 struct EventFilter {
-  std::optional<std::string> contract;  // 20 bytes; any contract if unset
-  std::optional<std::string> name;      // exact event name if set
-  uint64_t from_height = 0;             // inclusive
+  std::optional<std::string> contract = std::nullopt;  // 20 bytes; or any
+  std::optional<std::string> name = std::nullopt;      // exact name; or any
+  uint64_t from_height = 0;                            // inclusive
   uint64_t to_height = std::numeric_limits<uint64_t>::max();  // inclusive
   size_t limit = 1000;  // at most this many events; 0 means no limit
 };

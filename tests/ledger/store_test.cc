@@ -1,0 +1,615 @@
+// Specification of ledger::Store: what a commit writes, what it refuses,
+// what survives a reopen, and how corrupt bytes are reported.
+
+#include "ledger/store.h"
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/base/bytes.h"
+#include "ledger/hashing.h"
+#include "ledger/keys.h"
+#include "leveldb/helpers/memenv.h"
+#include "tests/ledger/test_util.h"
+
+namespace ballast::ledger {
+namespace {
+
+using ::ballast::ledger::testing::Addr;
+using ::ballast::ledger::testing::ChainBuilder;
+using ::ballast::ledger::testing::DeployChanges;
+using ::ballast::ledger::testing::DumpDb;
+using ::ballast::ledger::testing::Hash;
+using ::ballast::ledger::testing::PutRaw;
+using ::ballast::ledger::testing::RenderEvents;
+using ::ballast::ledger::testing::RenderHead;
+using ::ballast::ledger::testing::RenderStorage;
+using ::ballast::ledger::testing::TableCounts;
+using ::ballast::ledger::testing::TxSpec;
+using ::testing::HasSubstr;
+
+// Most tests run on LevelDB's in-memory Env; reopening keeps the data.
+class StoreTest : public ::testing::Test {
+ protected:
+  StoreTest() : env_(leveldb::NewMemEnv(leveldb::Env::Default())) { Reopen(); }
+
+  void Reopen() {
+    store_.reset();
+    StoreOptions options;
+    options.env = env_.get();
+    auto store = Store::Open(kDir, options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+  void Close() { store_.reset(); }
+
+  // Builds, commits and accepts the next block.
+  void Commit(StateChanges changes, std::vector<TxSpec> txs = {}) {
+    BlockCommit c = chain_.Build(std::move(changes), std::move(txs));
+    absl::Status s = store_->CommitBlock(c);
+    ASSERT_TRUE(s.ok()) << s;
+    chain_.Accept(c);
+  }
+
+  // The whole database, rendered; closes and reopens the store around it.
+  std::string Dump() {
+    Close();
+    std::string dump = DumpDb(kDir, env_.get());
+    Reopen();
+    return dump;
+  }
+  std::string Counts() {
+    Close();
+    std::string counts = TableCounts(kDir, env_.get());
+    Reopen();
+    return counts;
+  }
+
+  static constexpr char kDir[] = "/ledger";
+  std::unique_ptr<leveldb::Env> env_;
+  std::unique_ptr<Store> store_;
+  ChainBuilder chain_;
+};
+
+TEST_F(StoreTest, EmptyStore) {
+  EXPECT_EQ(RenderHead(*store_), "empty");
+  EXPECT_EQ(store_->GetAccount(Addr('a'))->nonce(), 0u);
+  EXPECT_EQ(*store_->GetStorage(Addr('c'), "k"), std::nullopt);
+  EXPECT_EQ(*store_->GetContract(Addr('c')), std::nullopt);
+  EXPECT_EQ(*store_->GetCode(Hash('h')), std::nullopt);
+  EXPECT_EQ(*store_->GetBlockByHeight(1), std::nullopt);
+  EXPECT_EQ(*store_->GetBlockByHash(Hash('h')), std::nullopt);
+  EXPECT_EQ(*store_->GetTransaction(Hash('t')), std::nullopt);
+  EXPECT_TRUE(store_->QueryEvents({})->empty());
+  EXPECT_EQ(*store_->StateDigest(), Sha256(""));
+}
+
+TEST_F(StoreTest, CommitWritesEveryTable) {
+  StateChanges ch = DeployChanges(Addr('c'), 'x');
+  ch.storage[{Addr('c'), "k"}] = "v";
+  BlockCommit c = chain_.Build(
+      ch, {{.method = "init", .events = {{'c', "Created"}, {'c', "Minted"}}},
+           {.method = "bad", .status = RECEIPT_STATUS_TRAPPED}});
+  ASSERT_TRUE(store_->CommitBlock(c).ok());
+  const std::string block_hash = BlockHash(c.block.header());
+
+  // Head and block, by height and by hash.
+  EXPECT_EQ(**store_->GetHead(), (ChainHead{1, block_hash}));
+  auto by_height = store_->GetBlockByHeight(1);
+  ASSERT_TRUE(by_height.ok() && by_height->has_value());
+  EXPECT_EQ(SerializeDeterministic(**by_height),
+            SerializeDeterministic(c.block));
+  auto by_hash = store_->GetBlockByHash(block_hash);
+  ASSERT_TRUE(by_hash.ok() && by_hash->has_value());
+  EXPECT_EQ((*by_hash)->header().height(), 1u);
+
+  // Transactions with their receipts and position.
+  for (int i = 0; i < 2; ++i) {
+    auto rec = store_->GetTransaction(TxHash(c.block.txs(i)));
+    ASSERT_TRUE(rec.ok() && rec->has_value()) << i;
+    EXPECT_EQ((*rec)->tx().tx(), c.block.txs(i).tx());
+    EXPECT_EQ(SerializeDeterministic((*rec)->receipt()),
+              SerializeDeterministic(c.receipts[i]));
+    EXPECT_EQ((*rec)->block_height(), 1u);
+    EXPECT_EQ((*rec)->tx_index(), static_cast<uint32_t>(i));
+    EXPECT_EQ((*rec)->block_hash(), block_hash);
+  }
+  EXPECT_EQ(
+      (*store_->GetTransaction(TxHash(c.block.txs(1))))->receipt().status(),
+      RECEIPT_STATUS_TRAPPED);
+
+  // World state.
+  EXPECT_EQ(store_->GetAccount(Addr('u'))->nonce(), 1u);
+  auto info = store_->GetContract(Addr('c'));
+  ASSERT_TRUE(info.ok() && info->has_value());
+  EXPECT_EQ((*info)->creator(), Addr('u'));
+  auto code = store_->GetCode((*info)->code_hash());
+  ASSERT_TRUE(code.ok() && code->has_value());
+  EXPECT_EQ((*code)->wasm(), "instrumented-wasm-x");
+  EXPECT_EQ(RenderStorage(*store_, Addr('c')), "k=v owner=u");
+
+  // Events.
+  EXPECT_EQ(RenderEvents(*store_->QueryEvents({})),
+            "1.0.0:Created@c 1.0.1:Minted@c");
+
+  // One key per record: meta, account, contract, code, 2 storage, block,
+  // hash index, 2 tx records, 2 events in each index.
+  EXPECT_EQ(Counts(), "a=1 b=1 c=1 e=2 h=1 m=1 s=2 t=2 w=1 x=2");
+}
+
+TEST_F(StoreTest, StorageUpdatesAndDeletes) {
+  StateChanges ch = DeployChanges(Addr('c'), 'x');
+  ch.storage[{Addr('c'), "b"}] = "1";
+  ch.storage[{Addr('c'), "a"}] = "1";
+  Commit(ch);
+  EXPECT_EQ(RenderStorage(*store_, Addr('c')), "a=1 b=1 owner=u");
+
+  StateChanges ch2;
+  ch2.storage[{Addr('c'), "a"}] = std::nullopt;
+  ch2.storage[{Addr('c'), "b"}] = "2";
+  ch2.storage[{Addr('c'), "c"}] = "";
+  Commit(ch2);
+  EXPECT_EQ(RenderStorage(*store_, Addr('c')), "b=2 c= owner=u");
+  EXPECT_EQ(*store_->GetStorage(Addr('c'), "a"), std::nullopt);
+  EXPECT_EQ(*store_->GetStorage(Addr('c'), "c"),
+            std::optional<std::string>(""));
+}
+
+TEST_F(StoreTest, EachContractHasItsOwnKeySpace) {
+  StateChanges ch = DeployChanges(Addr('c'), 'x');
+  StateChanges d = DeployChanges(Addr('d'), 'x');
+  ch.contracts.merge(d.contracts);
+  ch.storage[{Addr('c'), "k"}] = "c's";
+  ch.storage[{Addr('d'), "k"}] = "d's";
+  Commit(ch);
+  EXPECT_EQ(RenderStorage(*store_, Addr('c')), "k=c's owner=u");
+  EXPECT_EQ(RenderStorage(*store_, Addr('d')), "k=d's");
+  EXPECT_EQ(RenderStorage(*store_, Addr('e')), "");
+}
+
+TEST_F(StoreTest, ChainOfBlocksExtendsTheHead) {
+  Commit(DeployChanges(Addr('c'), 'x'), {{}});
+  for (int i = 0; i < 4; ++i) {
+    StateChanges ch;
+    ch.accounts[Addr('u')].set_nonce(2 + i);
+    Commit(ch, {{}, {}});
+  }
+  EXPECT_EQ(RenderHead(*store_), "5");
+  for (uint64_t h = 2; h <= 5; ++h) {
+    auto block = store_->GetBlockByHeight(h);
+    auto parent = store_->GetBlockByHeight(h - 1);
+    ASSERT_TRUE(block.ok() && block->has_value() && parent->has_value());
+    EXPECT_EQ((*block)->header().parent_hash(), BlockHash((*parent)->header()));
+  }
+  EXPECT_EQ(store_->GetAccount(Addr('u'))->nonce(), 5u);
+}
+
+// Each case breaks one rule; the store must refuse the commit with the given
+// code and message, and stay byte-for-byte unchanged.
+struct Defect {
+  std::string name;
+  absl::StatusCode code;
+  std::string message;
+  std::function<void(BlockCommit&, const ChainBuilder&)> apply;
+};
+
+void PrintTo(const Defect& d, std::ostream* os) { *os << d.name; }
+
+class StoreValidationTest : public StoreTest,
+                            public ::testing::WithParamInterface<Defect> {};
+
+TEST_P(StoreValidationTest, RefusesAndLeavesTheStoreUntouched) {
+  // Block 1 deploys contract c; block 2 is the one under test.
+  Commit(DeployChanges(Addr('c'), 'x'), {{.events = {{'c', "E"}}}});
+  const std::string before = Dump();
+  const std::string digest = *store_->StateDigest();
+
+  StateChanges ch;
+  ch.storage[{Addr('c'), "k"}] = "v";
+  ch.accounts[Addr('u')].set_nonce(2);
+  BlockCommit c = chain_.Build(ch, {{.events = {{'c', "E"}}}, {}});
+  GetParam().apply(c, chain_);
+  absl::Status s = store_->CommitBlock(c);
+  EXPECT_EQ(s.code(), GetParam().code) << s;
+  EXPECT_THAT(s.message(), HasSubstr(GetParam().message));
+
+  EXPECT_EQ(RenderHead(*store_), "1");
+  EXPECT_EQ(*store_->StateDigest(), digest);
+  EXPECT_EQ(Dump(), before);
+  // And the store still accepts a valid block 2.
+  Commit(ch, {{}});
+  EXPECT_EQ(RenderHead(*store_), "2");
+}
+
+std::vector<Defect> Defects() {
+  using absl::StatusCode;
+  auto reseal = [](BlockCommit& c, const ChainBuilder& b) { b.Reseal(c); };
+  return {
+      {"SkipsAHeight", StatusCode::kFailedPrecondition,
+       "block 3: does not extend head 1",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.block.mutable_header()->set_height(3);
+         for (Receipt& r : c.receipts) {
+           r.set_block_height(3);
+           for (Event& e : *r.mutable_events()) e.set_block_height(3);
+         }
+       }},
+      {"RepeatsTheHead", StatusCode::kFailedPrecondition,
+       "does not extend head 1",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.block.mutable_header()->set_height(1);
+         for (Receipt& r : c.receipts) {
+           r.set_block_height(1);
+           for (Event& e : *r.mutable_events()) e.set_block_height(1);
+         }
+       }},
+      {"HeightZero", StatusCode::kInvalidArgument, "height 0",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.block.mutable_header()->set_height(0);
+       }},
+      {"WrongParent", StatusCode::kFailedPrecondition, "is not the head's hash",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.block.mutable_header()->set_parent_hash(Hash('z'));
+       }},
+      {"ShortParentHash", StatusCode::kInvalidArgument,
+       "parent_hash must be 32 bytes, got 3",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.block.mutable_header()->set_parent_hash("abc");
+       }},
+      {"OtherChain", StatusCode::kFailedPrecondition,
+       "chain_id \"other\" differs from the parent's \"ballast-test\"",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.block.mutable_header()->set_chain_id("other");
+       }},
+      {"MissingReceipt", StatusCode::kInvalidArgument,
+       "1 receipts for 2 transactions",
+       [](BlockCommit& c, const ChainBuilder&) { c.receipts.pop_back(); }},
+      {"ReceiptsSwapped", StatusCode::kInvalidArgument, "receipt 0: tx_hash",
+       [](BlockCommit& c, const ChainBuilder&) {
+         std::swap(c.receipts[0], c.receipts[1]);
+       }},
+      {"ReceiptWrongIndex", StatusCode::kInvalidArgument,
+       "receipt 1: names position (2, 5), want (2, 1)",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.receipts[1].set_tx_index(5);
+       }},
+      {"ReceiptStatusUnset", StatusCode::kInvalidArgument,
+       "receipt 1: status is unspecified",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.receipts[1].set_status(RECEIPT_STATUS_UNSPECIFIED);
+       }},
+      {"FailedTxWithEvents", StatusCode::kInvalidArgument,
+       "receipt 0: failed with RECEIPT_STATUS_ABORTED but has 1 events",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.receipts[0].set_status(RECEIPT_STATUS_ABORTED);
+       }},
+      {"EventWrongPosition", StatusCode::kInvalidArgument,
+       "receipt 0: event 0: names position (2, 0, 9), want (2, 0, 0)",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.receipts[0].mutable_events(0)->set_event_index(9);
+       }},
+      {"EventShortContract", StatusCode::kInvalidArgument,
+       "receipt 0: event 0: contract must be 20 bytes",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.receipts[0].mutable_events(0)->set_contract("c");
+       }},
+      {"TxRootWrong", StatusCode::kInvalidArgument, "tx_root is not",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.block.mutable_txs(0)->set_signature("forged");  // root unchanged
+         c.block.mutable_header()->set_tx_root(Hash('r'));
+       }},
+      {"StateRootWrong", StatusCode::kInvalidArgument, "state_root is not",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.changes.storage[{Addr('c'), "k"}] = "other";  // not resealed
+       }},
+      {"DuplicateTxInBlock", StatusCode::kInvalidArgument, "appears twice",
+       [reseal](BlockCommit& c, const ChainBuilder& b) {
+         *c.block.mutable_txs(1) = c.block.txs(0);
+         c.receipts[1].set_tx_hash(c.receipts[0].tx_hash());
+         reseal(c, b);
+       }},
+      {"TxAlreadyCommitted", StatusCode::kAlreadyExists, "is already committed",
+       [reseal](BlockCommit& c, const ChainBuilder& b) {
+         *c.block.mutable_txs(1) = ChainBuilder::MakeTx(1, 0, "poke");
+         c.receipts[1].set_tx_hash(TxHash(c.block.txs(1)));
+         reseal(c, b);
+       }},
+      {"ShortAccountAddress", StatusCode::kInvalidArgument,
+       "account address must be 20 bytes, got 1",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.changes.accounts["u"].set_nonce(1);
+         // No reseal: the shape check comes before any key is built.
+       }},
+      {"CodeUnderWrongHash", StatusCode::kInvalidArgument, "has original_hash",
+       [reseal](BlockCommit& c, const ChainBuilder& b) {
+         c.changes.codes[Hash('h')].set_original_hash(Hash('i'));
+         reseal(c, b);
+       }},
+      {"ContractWithoutCode", StatusCode::kFailedPrecondition,
+       "which is not stored",
+       [reseal](BlockCommit& c, const ChainBuilder& b) {
+         c.changes.contracts[Addr('d')].set_code_hash(Hash('h'));
+         reseal(c, b);
+       }},
+      {"StorageOfNonContract", StatusCode::kFailedPrecondition,
+       "which is not a contract",
+       [reseal](BlockCommit& c, const ChainBuilder& b) {
+         c.changes.storage[{Addr('n'), "k"}] = "v";
+         reseal(c, b);
+       }},
+  };
+}
+
+INSTANTIATE_TEST_SUITE_P(Defects, StoreValidationTest,
+                         ::testing::ValuesIn(Defects()),
+                         [](const ::testing::TestParamInfo<Defect>& info) {
+                           return info.param.name;
+                         });
+
+TEST_F(StoreTest, FirstBlockIsHeightOneWithZeroParent) {
+  BlockCommit c = chain_.Build({});
+  c.block.mutable_header()->set_height(2);
+  absl::Status s = store_->CommitBlock(c);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("first block must have height 1"));
+
+  c = chain_.Build({});
+  c.block.mutable_header()->set_parent_hash(Hash('p'));
+  s = store_->CommitBlock(c);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("32 zero bytes"));
+  EXPECT_EQ(RenderHead(*store_), "empty");
+  EXPECT_EQ(Dump(), "");
+}
+
+TEST_F(StoreTest, LookupsCheckSizes) {
+  EXPECT_EQ(store_->GetAccount("short").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->GetContract("short").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->GetStorage("short", "k").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->ScanStorage("short").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->GetCode(Addr('a')).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->GetBlockByHash("short").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->GetTransaction("short").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+class EventQueryTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StateChanges ch = DeployChanges(Addr('a'), 'x');
+    ch.contracts.merge(DeployChanges(Addr('b'), 'x').contracts);
+    Commit(ch, {{.events = {{'a', "Mint"}, {'b', "Mint"}}}});  // 1
+    Commit({},
+           {{.events = {{'b', "Burn"}}}, {.events = {{'a', "Burn"}}}});  // 2
+    Commit({}, {});                                                      // 3
+    Commit({}, {{.status = RECEIPT_STATUS_OUT_OF_GAS},
+                {.events = {{'a', "Mint"}, {'a', "Burn"}}}});  // 4
+  }
+
+  std::string Query(EventFilter f) {
+    auto events = store_->QueryEvents(f);
+    if (!events.ok()) return events.status().ToString();
+    return RenderEvents(*events);
+  }
+};
+
+TEST_F(EventQueryTest, ByBlockRange) {
+  EXPECT_EQ(Query({}),
+            "1.0.0:Mint@a 1.0.1:Mint@b 2.0.0:Burn@b 2.1.0:Burn@a "
+            "4.1.0:Mint@a 4.1.1:Burn@a");
+  EXPECT_EQ(Query({.from_height = 2, .to_height = 3}),
+            "2.0.0:Burn@b 2.1.0:Burn@a");
+  EXPECT_EQ(Query({.from_height = 3, .to_height = 3}), "");
+  EXPECT_EQ(Query({.from_height = 4}), "4.1.0:Mint@a 4.1.1:Burn@a");
+  EXPECT_EQ(Query({.from_height = 5}), "");
+}
+
+TEST_F(EventQueryTest, ByContract) {
+  EXPECT_EQ(Query({.contract = Addr('a')}),
+            "1.0.0:Mint@a 2.1.0:Burn@a 4.1.0:Mint@a 4.1.1:Burn@a");
+  EXPECT_EQ(Query({.contract = Addr('b')}), "1.0.1:Mint@b 2.0.0:Burn@b");
+  EXPECT_EQ(Query({.contract = Addr('a'), .from_height = 2, .to_height = 2}),
+            "2.1.0:Burn@a");
+  EXPECT_EQ(Query({.contract = Addr('c')}), "");
+}
+
+TEST_F(EventQueryTest, ByName) {
+  EXPECT_EQ(Query({.name = "Mint"}), "1.0.0:Mint@a 1.0.1:Mint@b 4.1.0:Mint@a");
+  EXPECT_EQ(Query({.contract = Addr('a'), .name = "Burn", .from_height = 3}),
+            "4.1.1:Burn@a");
+}
+
+TEST_F(EventQueryTest, Limit) {
+  EXPECT_EQ(Query({.limit = 2}), "1.0.0:Mint@a 1.0.1:Mint@b");
+  EXPECT_EQ(Query({.contract = Addr('a'), .name = "Burn", .limit = 1}),
+            "2.1.0:Burn@a");
+}
+
+TEST_F(EventQueryTest, ReceiptsKeepTheirEvents) {
+  auto block = store_->GetBlockByHeight(4);
+  auto rec = store_->GetTransaction(TxHash((*block)->txs(1)));
+  ASSERT_TRUE(rec.ok() && rec->has_value());
+  EXPECT_EQ(RenderEvents({(*rec)->receipt().events().begin(),
+                          (*rec)->receipt().events().end()}),
+            "4.1.0:Mint@a 4.1.1:Burn@a");
+}
+
+TEST_F(EventQueryTest, BadFilters) {
+  EXPECT_EQ(Query({.from_height = 3, .to_height = 2}),
+            "INVALID_ARGUMENT: event query: from_height 3 is above "
+            "to_height 2");
+  EXPECT_EQ(Query({.contract = "a"}),
+            "INVALID_ARGUMENT: event query: contract address must be 20 "
+            "bytes, got 1");
+}
+
+// Corrupt stored bytes surface as DataLoss naming the kind of record.
+TEST_F(StoreTest, CorruptValuesAreDataLoss) {
+  StateChanges ch = DeployChanges(Addr('c'), 'x');
+  Commit(ch, {{.events = {{'c', "E"}}}});
+  const std::string tx_hash =
+      TxHash(ChainBuilder::MakeTx(1, 0, TxSpec().method));
+  const std::string code_hash = ch.codes.begin()->first;
+  const std::string garbage = "\x0a\xff";  // field 1, length 255, no bytes
+  Close();
+  PutRaw(kDir, env_.get(), keys::AccountKey(Addr('u')), garbage);
+  PutRaw(kDir, env_.get(), keys::ContractKey(Addr('c')), garbage);
+  PutRaw(kDir, env_.get(), keys::CodeKey(code_hash), garbage);
+  PutRaw(kDir, env_.get(), keys::TxKey(tx_hash), garbage);
+  PutRaw(kDir, env_.get(), keys::EventByBlockKey(1, 0, 0), garbage);
+  Reopen();
+
+  auto expect_data_loss = [](const absl::Status& s, const std::string& kind) {
+    EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+    EXPECT_THAT(s.message(), HasSubstr("corrupt " + kind + " record"));
+  };
+  expect_data_loss(store_->GetAccount(Addr('u')).status(), "account");
+  expect_data_loss(store_->GetContract(Addr('c')).status(), "contract");
+  expect_data_loss(store_->GetCode(code_hash).status(), "code");
+  expect_data_loss(store_->GetTransaction(tx_hash).status(), "tx record");
+  expect_data_loss(store_->QueryEvents({}).status(), "event (by block)");
+  // The contract index was not touched.
+  EXPECT_EQ(store_->QueryEvents({.contract = Addr('c')})->size(), 1u);
+}
+
+TEST_F(StoreTest, CorruptHeadOrBlockFailsOpen) {
+  Commit({});
+  Close();
+  PutRaw(kDir, env_.get(), keys::HeadKey(), "short");
+  StoreOptions options;
+  options.env = env_.get();
+  absl::Status s = Store::Open(kDir, options).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(s.message(), HasSubstr("corrupt meta record"));
+
+  PutRaw(kDir, env_.get(), keys::HeadKey(),
+         EncodeBigEndian64(1) + BlockHash(BlockHeader()));
+  s = Store::Open(kDir, options).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(s.message(), HasSubstr("head block 1 has a different hash"));
+
+  PutRaw(kDir, env_.get(), keys::BlockKey(1), "\x0a\xff");
+  s = Store::Open(kDir, options).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(s.message(), HasSubstr("corrupt block record"));
+}
+
+// The state digest depends on the resulting state only, not on history.
+TEST_F(StoreTest, StateDigestDependsOnStateOnly) {
+  StateChanges all = DeployChanges(Addr('c'), 'x');
+  all.storage[{Addr('c'), "k"}] = "final";
+  Commit(all, {{}});
+  const std::string one_block = *store_->StateDigest();
+
+  auto other_env = std::unique_ptr<leveldb::Env>(
+      leveldb::NewMemEnv(leveldb::Env::Default()));
+  StoreOptions options;
+  options.env = other_env.get();
+  auto other = *Store::Open("/other", options);
+  ChainBuilder chain;
+  StateChanges first = DeployChanges(Addr('c'), 'x');
+  first.storage[{Addr('c'), "k"}] = "draft";
+  first.storage[{Addr('c'), "tmp"}] = "x";
+  BlockCommit c1 = chain.Build(first);
+  ASSERT_TRUE(other->CommitBlock(c1).ok());
+  chain.Accept(c1);
+  EXPECT_NE(*other->StateDigest(), one_block);
+  StateChanges second;
+  second.storage[{Addr('c'), "k"}] = "final";
+  second.storage[{Addr('c'), "tmp"}] = std::nullopt;
+  BlockCommit c2 = chain.Build(second, {{}, {}});
+  ASSERT_TRUE(other->CommitBlock(c2).ok());
+  EXPECT_EQ(*other->StateDigest(), one_block);
+}
+
+// Readers running during commits see whole blocks only.
+TEST_F(StoreTest, ConcurrentReadersSeeWholeBlocks) {
+  Commit(DeployChanges(Addr('c'), 'x'));
+  std::atomic<bool> done{false};
+  std::atomic<int> checks{0};
+  auto reader = [&] {
+    while (!done) {
+      auto head = store_->GetHead();
+      ASSERT_TRUE(head.ok() && head->has_value());
+      auto block = store_->GetBlockByHeight((*head)->height);
+      ASSERT_TRUE(block.ok() && block->has_value());
+      for (const SignedTransaction& stx : (*block)->txs()) {
+        auto rec = store_->GetTransaction(TxHash(stx));
+        ASSERT_TRUE(rec.ok() && rec->has_value());
+      }
+      auto count = store_->GetStorage(Addr('c'), "count");
+      ASSERT_TRUE(count.ok());
+      // "count" is written in the same batch as the head it equals, or later.
+      if ((*head)->height > 1) {
+        ASSERT_TRUE(count->has_value());
+        EXPECT_GE(std::stoull(**count), (*head)->height);
+      }
+      ++checks;
+    }
+  };
+  std::thread r1(reader), r2(reader);
+  for (uint64_t h = 2; h <= 60; ++h) {
+    StateChanges ch;
+    ch.storage[{Addr('c'), "count"}] = absl::StrCat(h);
+    Commit(ch, {{}, {}});
+  }
+  done = true;
+  r1.join();
+  r2.join();
+  EXPECT_GT(checks.load(), 0);
+  EXPECT_EQ(RenderHead(*store_), "60");
+}
+
+// On a real directory: close and reopen keep the head, state and history.
+TEST(StoreDiskTest, ReopenFindsTheSameHead) {
+  const std::string dir = testing::MakeTempDir();
+  ChainBuilder chain;
+  std::string digest;
+  ChainHead head;
+  {
+    auto store = Store::Open(dir);
+    ASSERT_TRUE(store.ok()) << store.status();
+    for (int i = 0; i < 3; ++i) {
+      StateChanges ch = i == 0 ? DeployChanges(Addr('c'), 'x') : StateChanges();
+      ch.storage[{Addr('c'), absl::StrCat("k", i)}] = "v";
+      BlockCommit c = chain.Build(ch, {{.events = {{'c', "E"}}}});
+      ASSERT_TRUE((*store)->CommitBlock(c).ok());
+      chain.Accept(c);
+    }
+    digest = *(*store)->StateDigest();
+    head = **(*store)->GetHead();
+  }
+  {
+    auto store = Store::Open(dir);
+    ASSERT_TRUE(store.ok()) << store.status();
+    EXPECT_EQ(**(*store)->GetHead(), head);
+    EXPECT_EQ(head.height, 3u);
+    EXPECT_EQ(*(*store)->StateDigest(), digest);
+    EXPECT_EQ(RenderStorage(**store, Addr('c')), "k0=v k1=v k2=v owner=u");
+    EXPECT_EQ(RenderEvents(*(*store)->QueryEvents({})),
+              "1.0.0:E@c 2.0.0:E@c 3.0.0:E@c");
+    // A second Open of the same directory is refused while one is open.
+    EXPECT_EQ(Store::Open(dir).status().code(), absl::StatusCode::kUnavailable);
+    // The chain continues.
+    ChainBuilder resumed = ChainBuilder::FromStore(**store);
+    BlockCommit c = resumed.Build({}, {{}});
+    EXPECT_TRUE((*store)->CommitBlock(c).ok());
+    EXPECT_EQ(RenderHead(**store), "4");
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ballast::ledger
