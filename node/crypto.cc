@@ -26,7 +26,8 @@ unsigned char* U(std::string& s) {
 
 KeyPair GenerateKeyPair() {
   InitSodium();
-  KeyPair k{std::string(kPublicKeySize, '\0'), std::string(kSecretKeySize, '\0')};
+  KeyPair k{std::string(kPublicKeySize, '\0'),
+            std::string(kSecretKeySize, '\0')};
   crypto_sign_keypair(U(k.public_key), U(k.secret_key));
   return k;
 }
@@ -34,11 +35,11 @@ KeyPair GenerateKeyPair() {
 absl::StatusOr<KeyPair> KeyPairFromSeed(std::string_view seed) {
   InitSodium();
   if (seed.size() != crypto_sign_SEEDBYTES) {
-    return absl::InvalidArgumentError(
-        StrCat("seed must be ", crypto_sign_SEEDBYTES, " bytes, got ",
-               seed.size()));
+    return absl::InvalidArgumentError(StrCat(
+        "seed must be ", crypto_sign_SEEDBYTES, " bytes, got ", seed.size()));
   }
-  KeyPair k{std::string(kPublicKeySize, '\0'), std::string(kSecretKeySize, '\0')};
+  KeyPair k{std::string(kPublicKeySize, '\0'),
+            std::string(kSecretKeySize, '\0')};
   crypto_sign_seed_keypair(U(k.public_key), U(k.secret_key), U(seed));
   return k;
 }
@@ -46,9 +47,9 @@ absl::StatusOr<KeyPair> KeyPairFromSeed(std::string_view seed) {
 absl::StatusOr<KeyPair> KeyPairFromSecret(std::string_view secret_key) {
   InitSodium();
   if (secret_key.size() != kSecretKeySize) {
-    return absl::InvalidArgumentError(
-        StrCat("secret key must be ", kSecretKeySize, " bytes, got ",
-               secret_key.size()));
+    return absl::InvalidArgumentError(StrCat("secret key must be ",
+                                             kSecretKeySize, " bytes, got ",
+                                             secret_key.size()));
   }
   std::string seed(crypto_sign_SEEDBYTES, '\0');
   crypto_sign_ed25519_sk_to_seed(U(seed), U(secret_key));

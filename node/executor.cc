@@ -35,7 +35,8 @@ class BlockState final : public wasm::ChainState {
   absl::StatusOr<std::optional<std::string>> GetStorage(
       std::string_view contract, std::string_view key) override {
     if (changes_ != nullptr) {
-      auto it = changes_->storage.find({std::string(contract), std::string(key)});
+      auto it =
+          changes_->storage.find({std::string(contract), std::string(key)});
       if (it != changes_->storage.end()) return it->second;
     }
     return store_->GetStorage(contract, key);
@@ -65,8 +66,8 @@ class BlockState final : public wasm::ChainState {
     ASSIGN_OR_RETURN(std::optional<ledger::CodeRecord> code,
                      store_->GetCode(info->code_hash()));
     if (!code.has_value()) {
-      return absl::DataLossError(StrCat("contract ", ToHex(contract),
-                                        " has no code record"));
+      return absl::DataLossError(
+          StrCat("contract ", ToHex(contract), " has no code record"));
     }
     return wasm::ContractCode{info->code_hash(), code->wasm()};
   }
@@ -150,9 +151,9 @@ absl::StatusOr<CheckedTx> Executor::CheckTransaction(
                                              "')"));
   }
   if (tx.sender_pubkey().size() != kPublicKeySize) {
-    return absl::InvalidArgumentError(
-        StrCat("sender public key must be ", kPublicKeySize, " bytes, got ",
-               tx.sender_pubkey().size()));
+    return absl::InvalidArgumentError(StrCat("sender public key must be ",
+                                             kPublicKeySize, " bytes, got ",
+                                             tx.sender_pubkey().size()));
   }
   if (!Verify(tx.sender_pubkey(), stx.tx(), stx.signature())) {
     return absl::InvalidArgumentError(
@@ -167,9 +168,9 @@ absl::StatusOr<CheckedTx> Executor::CheckTransaction(
     return absl::InvalidArgumentError("transaction is neither deploy nor call");
   }
   if (tx.has_call() && tx.call().contract().size() != kAddressSize) {
-    return absl::InvalidArgumentError(
-        StrCat("contract address must be ", kAddressSize, " bytes, got ",
-               tx.call().contract().size()));
+    return absl::InvalidArgumentError(StrCat("contract address must be ",
+                                             kAddressSize, " bytes, got ",
+                                             tx.call().contract().size()));
   }
   checked.hash = ledger::TxHash(stx);
   checked.sender = AddressFromPublicKey(tx.sender_pubkey());
@@ -207,7 +208,8 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
       return Annotate(checked.status(), StrCat("transaction ", index));
     }
     const ledger::Transaction& tx = checked->tx;
-    ASSIGN_OR_RETURN(ledger::Account account, state.GetAccount(checked->sender));
+    ASSIGN_OR_RETURN(ledger::Account account,
+                     state.GetAccount(checked->sender));
     if (tx.nonce() != account.nonce()) {
       return absl::InvalidArgumentError(
           StrCat("transaction ", index, ": nonce ", tx.nonce(),
@@ -215,9 +217,9 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
     }
     block_gas += tx.gas_limit();
     if (block_gas > block_gas_limit_) {
-      return absl::InvalidArgumentError(StrCat(
-          "transaction ", index, ": block gas limit ", block_gas_limit_,
-          " exceeded"));
+      return absl::InvalidArgumentError(StrCat("transaction ", index,
+                                               ": block gas limit ",
+                                               block_gas_limit_, " exceeded"));
     }
     account.set_nonce(account.nonce() + 1);
     changes.accounts[checked->sender] = account;
@@ -228,7 +230,8 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
     receipt.set_tx_index(index);
 
     uint64_t intrinsic = kGasTxBase + kGasPerTxByte * stx.tx().size();
-    if (tx.has_deploy()) intrinsic += kGasPerDeployByte * tx.deploy().code().size();
+    if (tx.has_deploy())
+      intrinsic += kGasPerDeployByte * tx.deploy().code().size();
     auto fail = [&](ledger::ReceiptStatus status, const std::string& error,
                     uint64_t gas_used) {
       receipt.set_status(status);
@@ -278,8 +281,8 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
           state.Unstage();
         }
         if (out.failure == wasm::FailureKind::kInternal) {
-          return absl::InternalError(StrCat("transaction ", index, ": ",
-                                            out.status.message()));
+          return absl::InternalError(
+              StrCat("transaction ", index, ": ", out.status.message()));
         }
         if (!out.status.ok()) {
           fail(StatusFor(out.failure), std::string(out.status.message()),

@@ -1,0 +1,118 @@
+#include "tests/node/chain_fixture.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "ledger/hashing.h"
+#include "wasm/wabt_engine.h"
+
+namespace ballast::node {
+
+std::string ReadFileOrDie(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "cannot open " << path;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string ContractWasm(const std::string& name) {
+  return ReadFileOrDie(std::string(BALLAST_CONTRACTS_DIR) + "/" + name +
+                       ".wasm");
+}
+
+std::string ContractInterface(const std::string& name) {
+  return ReadFileOrDie(std::string(BALLAST_CONTRACTS_DIR) + "/" + name +
+                       ".desc");
+}
+
+KeyPair DevKey(char c) { return *KeyPairFromSeed(std::string(32, c)); }
+
+std::string AddressOf(const KeyPair& key) {
+  return AddressFromPublicKey(key.public_key);
+}
+
+ledger::SignedTransaction SignTx(const KeyPair& key, ledger::Transaction tx) {
+  tx.set_sender_pubkey(key.public_key);
+  ledger::SignedTransaction stx;
+  stx.set_tx(ledger::SerializeDeterministic(tx));
+  stx.set_signature(Sign(key, stx.tx()));
+  return stx;
+}
+
+TestChain::TestChain(std::string chain_id)
+    : chain_id_(std::move(chain_id)),
+      runtime_(wasm::NewWabtInterpreterEngine()),
+      producer_(DevKey('p')) {
+  std::string templ = testing::TempDir() + "ballast-chain-XXXXXX";
+  char* made = mkdtemp(templ.data());
+  EXPECT_NE(made, nullptr);
+  dir_ = templ;
+  Reopen();
+}
+
+TestChain::~TestChain() {
+  executor_.reset();
+  store_.reset();
+  std::filesystem::remove_all(dir_);
+}
+
+void TestChain::Reopen() {
+  executor_.reset();
+  store_.reset();
+  auto store = ledger::Store::Open(dir_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  store_ = *std::move(store);
+  executor_ = std::make_unique<Executor>(store_.get(), &runtime_, chain_id_);
+}
+
+absl::StatusOr<ledger::BlockCommit> TestChain::Commit(
+    const std::vector<ledger::SignedTransaction>& txs) {
+  time_ms_ += 1000;
+  auto commit = executor_->BuildBlock(txs, time_ms_, producer_);
+  if (!commit.ok()) return commit.status();
+  if (absl::Status s = store_->CommitBlock(*commit); !s.ok()) return s;
+  return commit;
+}
+
+ledger::SignedTransaction TestChain::Deploy(const KeyPair& key,
+                                            const std::string& name,
+                                            const std::string& init_input,
+                                            uint64_t gas) {
+  ledger::Transaction tx;
+  tx.set_chain_id(chain_id_);
+  tx.set_nonce(nonce(key)++);
+  tx.set_gas_limit(gas);
+  tx.mutable_deploy()->set_code(ContractWasm(name));
+  tx.mutable_deploy()->set_interface(ContractInterface(name));
+  tx.mutable_deploy()->set_init_input(init_input);
+  return SignTx(key, tx);
+}
+
+ledger::SignedTransaction TestChain::CallTx(const KeyPair& key,
+                                            const std::string& contract,
+                                            const std::string& method,
+                                            const std::string& input,
+                                            uint64_t gas) {
+  ledger::Transaction tx;
+  tx.set_chain_id(chain_id_);
+  tx.set_nonce(nonce(key)++);
+  tx.set_gas_limit(gas);
+  tx.mutable_call()->set_contract(contract);
+  tx.mutable_call()->set_method(method);
+  tx.mutable_call()->set_input(input);
+  return SignTx(key, tx);
+}
+
+ledger::Receipt TestChain::Submit(const ledger::SignedTransaction& stx) {
+  auto commit = Commit({stx});
+  EXPECT_TRUE(commit.ok()) << commit.status();
+  if (!commit.ok()) return ledger::Receipt();
+  return commit->receipts.at(0);
+}
+
+}  // namespace ballast::node

@@ -1,0 +1,71 @@
+// Test support: a chain on a real LevelDB store in a fresh temp directory,
+// with dev keys, that builds and commits blocks through the Executor.
+
+#ifndef BALLAST_TESTS_NODE_CHAIN_FIXTURE_H_
+#define BALLAST_TESTS_NODE_CHAIN_FIXTURE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ledger/store.h"
+#include "node/crypto.h"
+#include "node/executor.h"
+#include "wasm/runtime.h"
+
+namespace ballast::node {
+
+std::string ReadFileOrDie(const std::string& path);
+// contracts/<name>.wasm and contracts/<name>.desc from the build tree.
+std::string ContractWasm(const std::string& name);
+std::string ContractInterface(const std::string& name);
+
+// A deterministic key: seed = 32 copies of `c`.
+KeyPair DevKey(char c);
+std::string AddressOf(const KeyPair& key);
+
+// Serializes and signs `tx` (sender_pubkey is set from `key`).
+ledger::SignedTransaction SignTx(const KeyPair& key, ledger::Transaction tx);
+
+class TestChain {
+ public:
+  explicit TestChain(std::string chain_id = "test-chain");
+  ~TestChain();
+
+  // Builds a block of `txs` at the next time step and commits it.
+  absl::StatusOr<ledger::BlockCommit> Commit(
+      const std::vector<ledger::SignedTransaction>& txs);
+
+  // Transactions from `key` with its next nonce (tracked here).
+  ledger::SignedTransaction Deploy(const KeyPair& key, const std::string& name,
+                                   const std::string& init_input,
+                                   uint64_t gas = 100'000'000);
+  ledger::SignedTransaction CallTx(const KeyPair& key,
+                                   const std::string& contract,
+                                   const std::string& method,
+                                   const std::string& input,
+                                   uint64_t gas = 100'000'000);
+  // Commits one transaction and returns its receipt.
+  ledger::Receipt Submit(const ledger::SignedTransaction& stx);
+
+  void Reopen();  // closes and reopens the store on the same directory
+
+  ledger::Store& store() { return *store_; }
+  Executor& executor() { return *executor_; }
+  const std::string& dir() const { return dir_; }
+  uint64_t& nonce(const KeyPair& key) { return nonces_[key.public_key]; }
+
+ private:
+  std::string chain_id_;
+  std::string dir_;
+  wasm::Runtime runtime_;
+  std::unique_ptr<ledger::Store> store_;
+  std::unique_ptr<Executor> executor_;
+  KeyPair producer_;
+  int64_t time_ms_ = 1'700'000'000'000;
+  std::map<std::string, uint64_t> nonces_;
+};
+
+}  // namespace ballast::node
+
+#endif  // BALLAST_TESTS_NODE_CHAIN_FIXTURE_H_

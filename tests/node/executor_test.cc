@@ -1,0 +1,294 @@
+// The executor on a real LevelDB store: transactions become blocks whose
+// receipts say exactly what happened, invalid transactions never enter a
+// block, failed ones consume their nonce and nothing else, and the same
+// transactions give byte-identical chains.
+
+#include "node/executor.h"
+
+#include "contracts/testing/probe/probe.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/base/bytes.h"
+#include "ledger/hashing.h"
+#include "tests/node/chain_fixture.h"
+
+namespace ballast::node {
+namespace {
+
+using ::testing::HasSubstr;
+namespace probe = ::ballast::probe;
+
+std::string InitProbe(const std::string& data, bool fail = false) {
+  probe::InitRequest init;
+  init.set_data(data);
+  init.set_fail(fail);
+  return init.SerializeAsString();
+}
+
+std::string StoreInput(const std::string& key, const std::string& value) {
+  probe::StoreRequest s;
+  s.set_key(key);
+  s.set_value(value);
+  return s.SerializeAsString();
+}
+
+class ExecutorTest : public ::testing::Test {
+ protected:
+  // Deploys a probe and returns its address.
+  std::string DeployProbe(const std::string& data = "hello") {
+    ledger::Receipt r =
+        chain_.Submit(chain_.Deploy(alice_, "probe", InitProbe(data)));
+    EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_SUCCESS) << r.error();
+    return r.contract_address();
+  }
+
+  std::string Storage(const std::string& contract, const std::string& key) {
+    auto v = chain_.store().GetStorage(contract, key);
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v.ok() && v->has_value() ? **v : "<absent>";
+  }
+
+  uint64_t Nonce(const KeyPair& key) {
+    auto account = chain_.store().GetAccount(AddressOf(key));
+    EXPECT_TRUE(account.ok());
+    return account->nonce();
+  }
+
+  TestChain chain_;
+  KeyPair alice_ = DevKey('a');
+  KeyPair bob_ = DevKey('b');
+};
+
+TEST_F(ExecutorTest, DeployRunsInitAndCallsChangeState) {
+  std::string probe_addr = DeployProbe("from init");
+  EXPECT_EQ(probe_addr, ContractAddress(AddressOf(alice_), 0));
+  EXPECT_EQ(Storage(probe_addr, "init"), "from init");
+
+  auto info = chain_.store().GetContract(probe_addr);
+  ASSERT_TRUE(info.ok() && info->has_value());
+  EXPECT_EQ((*info)->code_hash(), Sha256(ContractWasm("probe")));
+  EXPECT_EQ((*info)->creator(), AddressOf(alice_));
+
+  ledger::Receipt r = chain_.Submit(
+      chain_.CallTx(bob_, probe_addr, "store", StoreInput("k", "v")));
+  EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_SUCCESS) << r.error();
+  EXPECT_GT(r.gas_used(), kGasTxBase);
+  EXPECT_EQ(Storage(probe_addr, "k"), "v");
+  EXPECT_EQ(Nonce(alice_), 1u);
+  EXPECT_EQ(Nonce(bob_), 1u);
+}
+
+TEST_F(ExecutorTest, FailedCallConsumesNonceAndNothingElse) {
+  std::string p = DeployProbe();
+  probe::RunRequest run;
+  auto* op = run.add_ops();
+  op->set_kind(probe::OP_KIND_STORE);
+  op->set_key("k");
+  op->set_value("lost");
+  op = run.add_ops();
+  op->set_kind(probe::OP_KIND_ABORT);
+  op->set_value("insufficient collateral");
+  ledger::Receipt r =
+      chain_.Submit(chain_.CallTx(bob_, p, "run", run.SerializeAsString()));
+  EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_ABORTED);
+  EXPECT_EQ(r.error(), "contract " + ToHex(p) +
+                           " method run: aborted: insufficient collateral");
+  EXPECT_EQ(Storage(p, "k"), "<absent>");
+  EXPECT_EQ(Nonce(bob_), 1u);
+  EXPECT_TRUE(r.events().empty());
+}
+
+TEST_F(ExecutorTest, ReceiptStatusesForEachFailureKind) {
+  std::string p = DeployProbe();
+  probe::DivideRequest div;
+  div.set_dividend(1);
+  EXPECT_EQ(
+      chain_.Submit(chain_.CallTx(bob_, p, "divide", div.SerializeAsString()))
+          .status(),
+      ledger::RECEIPT_STATUS_TRAPPED);
+
+  ledger::Receipt oog =
+      chain_.Submit(chain_.CallTx(bob_, p, "spin", "", 3'000'000));
+  EXPECT_EQ(oog.status(), ledger::RECEIPT_STATUS_OUT_OF_GAS);
+  EXPECT_EQ(oog.gas_used(), 3'000'000u);
+
+  probe::RecurseRequest rec;
+  rec.set_depth(1'000'000);
+  EXPECT_EQ(
+      chain_.Submit(chain_.CallTx(bob_, p, "recurse", rec.SerializeAsString()))
+          .status(),
+      ledger::RECEIPT_STATUS_LIMIT_EXCEEDED);
+
+  ledger::Receipt missing =
+      chain_.Submit(chain_.CallTx(bob_, p, "no_such", ""));
+  EXPECT_EQ(missing.status(), ledger::RECEIPT_STATUS_REJECTED);
+  EXPECT_THAT(missing.error(), HasSubstr("no such method"));
+
+  ledger::Receipt tiny = chain_.Submit(chain_.CallTx(bob_, p, "noop", "", 100));
+  EXPECT_EQ(tiny.status(), ledger::RECEIPT_STATUS_OUT_OF_GAS);
+  EXPECT_THAT(tiny.error(), HasSubstr("before it runs"));
+  EXPECT_EQ(Nonce(bob_), 5u);
+}
+
+TEST_F(ExecutorTest, BadDeploysAreRejectedWithReasons) {
+  ledger::Transaction tx;
+  tx.set_chain_id("test-chain");
+  tx.set_nonce(chain_.nonce(alice_)++);
+  tx.set_gas_limit(10'000'000);
+  tx.mutable_deploy()->set_code("\0asm garbage");
+  ledger::Receipt r = chain_.Submit(SignTx(alice_, tx));
+  EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_REJECTED);
+  EXPECT_THAT(r.error(), HasSubstr("deploy: malformed module"));
+  EXPECT_TRUE(r.contract_address().empty());
+
+  tx.set_nonce(chain_.nonce(alice_)++);
+  tx.mutable_deploy()->set_code(ContractWasm("float"));
+  r = chain_.Submit(SignTx(alice_, tx));
+  EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_REJECTED);
+  EXPECT_THAT(r.error(), HasSubstr("floating point is not allowed"));
+
+  // init aborts: no contract is created.
+  r = chain_.Submit(
+      chain_.Deploy(alice_, "probe", InitProbe("x", /*fail=*/true)));
+  EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_ABORTED);
+  EXPECT_THAT(r.error(), HasSubstr("init: asked to fail"));
+  auto info = chain_.store().GetContract(ContractAddress(AddressOf(alice_), 2));
+  ASSERT_TRUE(info.ok());
+  EXPECT_FALSE(info->has_value());
+  EXPECT_EQ(Nonce(alice_), 3u);
+}
+
+TEST_F(ExecutorTest, InvalidTransactionsNeverEnterABlock) {
+  std::string p = DeployProbe();
+  auto head_before = chain_.store().GetHead();
+
+  ledger::Transaction tx;
+  tx.set_chain_id("other-chain");
+  tx.set_nonce(0);
+  tx.set_gas_limit(1'000'000);
+  tx.mutable_call()->set_contract(p);
+  tx.mutable_call()->set_method("noop");
+  auto wrong_chain = chain_.Commit({SignTx(bob_, tx)});
+  EXPECT_EQ(wrong_chain.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(wrong_chain.status().message()),
+              HasSubstr("transaction 0: wrong chain id 'other-chain' (this "
+                        "chain is 'test-chain')"));
+
+  tx.set_chain_id("test-chain");
+  ledger::SignedTransaction forged = SignTx(bob_, tx);
+  forged.mutable_signature()->at(0) ^= 1;
+  EXPECT_THAT(std::string(chain_.Commit({forged}).status().message()),
+              HasSubstr("bad signature"));
+
+  tx.set_nonce(5);
+  EXPECT_THAT(std::string(chain_.Commit({SignTx(bob_, tx)}).status().message()),
+              HasSubstr("nonce 5 but the sender's next nonce is 0"));
+
+  ledger::SignedTransaction garbage;
+  garbage.set_tx("\xff\xff");
+  EXPECT_THAT(std::string(chain_.Commit({garbage}).status().message()),
+              HasSubstr("do not parse"));
+
+  // Replaying alice's deploy (nonce 0) fails: it is no longer her nonce.
+  auto replay = chain_.store().GetBlockByHeight(1);
+  ASSERT_TRUE(replay.ok() && replay->has_value());
+  EXPECT_THAT(
+      std::string(chain_.Commit({(*replay)->txs(0)}).status().message()),
+      HasSubstr("nonce 0 but the sender's next nonce is 1"));
+
+  EXPECT_EQ(*chain_.store().GetHead(), *head_before);
+}
+
+TEST_F(ExecutorTest, EventsAreIndexedByContractAndBlock) {
+  std::string p = DeployProbe();
+  probe::EmitRequest emit;
+  emit.set_data("e");
+  emit.set_count(2);
+  ledger::Receipt r =
+      chain_.Submit(chain_.CallTx(bob_, p, "emit", emit.SerializeAsString()));
+  ASSERT_EQ(r.events_size(), 2);
+  ledger::EventFilter filter;
+  filter.contract = p;
+  filter.from_height = r.block_height();
+  filter.to_height = r.block_height();
+  auto events = chain_.store().QueryEvents(filter);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[1].name(), "ProbeEvent");
+  EXPECT_EQ((*events)[1].event_index(), 1u);
+  EXPECT_EQ((*events)[1].block_height(), r.block_height());
+}
+
+TEST_F(ExecutorTest, QueryNeverWrites) {
+  std::string p = DeployProbe();
+  wasm::CallOutcome out =
+      chain_.executor().Query(p, "store", StoreInput("q", "v"));
+  EXPECT_TRUE(out.status.ok()) << out.status;
+  EXPECT_EQ(Storage(p, "q"), "<absent>");
+  probe::LoadRequest load;
+  load.set_key("init");
+  out = chain_.executor().Query(p, "load", load.SerializeAsString());
+  probe::LoadResponse resp;
+  ASSERT_TRUE(resp.ParseFromString(out.output));
+  EXPECT_EQ(resp.value(), "hello");
+}
+
+TEST_F(ExecutorTest, ReopenedStoreContinuesTheChain) {
+  std::string p = DeployProbe();
+  chain_.Submit(chain_.CallTx(bob_, p, "store", StoreInput("k", "v")));
+  auto head = chain_.store().GetHead();
+  chain_.Reopen();
+  EXPECT_EQ(*chain_.store().GetHead(), *head);
+  EXPECT_EQ(Storage(p, "k"), "v");
+  ledger::Receipt r =
+      chain_.Submit(chain_.CallTx(bob_, p, "store", StoreInput("k", "w")));
+  EXPECT_EQ(r.block_height(), (*head)->height + 1);
+  EXPECT_EQ(Storage(p, "k"), "w");
+}
+
+// The same transactions on two fresh stores give byte-identical chains.
+TEST(DeterminismTest, SameTransactionsSameChain) {
+  auto run = [](TestChain& chain) {
+    KeyPair a = DevKey('a'), b = DevKey('b');
+    auto deploy = chain.Commit({chain.Deploy(a, "probe", InitProbe("x")),
+                                chain.Deploy(b, "probe", InitProbe("y"))});
+    EXPECT_TRUE(deploy.ok()) << deploy.status();
+    std::string p1 = deploy->receipts[0].contract_address();
+    std::string p2 = deploy->receipts[1].contract_address();
+    probe::CallRequest call;
+    call.set_address(p2);
+    call.set_method("store");
+    call.set_input(StoreInput("nested", "1"));
+    std::vector<ledger::SignedTransaction> txs;
+    for (int i = 0; i < 5; ++i) {
+      txs.push_back(chain.CallTx(a, p1, "store",
+                                 StoreInput("k" + std::to_string(i), "v"),
+                                 10'000'000));
+      txs.push_back(
+          chain.CallTx(b, p1, "call", call.SerializeAsString(), 10'000'000));
+      txs.push_back(chain.CallTx(b, p2, "spin", "", 1'000'000));
+    }
+    auto block = chain.Commit(txs);
+    ASSERT_TRUE(block.ok()) << block.status();
+  };
+  TestChain one, two;
+  run(one);
+  run(two);
+  EXPECT_NE(one.dir(), two.dir());
+  auto digest1 = one.store().StateDigest();
+  auto digest2 = two.store().StateDigest();
+  ASSERT_TRUE(digest1.ok() && digest2.ok());
+  EXPECT_EQ(ToHex(*digest1), ToHex(*digest2));
+  EXPECT_EQ(ToHex((*one.store().GetHead())->hash),
+            ToHex((*two.store().GetHead())->hash));
+  // And a different transaction gives a different state.
+  KeyPair a = DevKey('a');
+  ASSERT_TRUE(
+      two.Commit({two.CallTx(a, ContractAddress(AddressOf(a), 0), "noop", "")})
+          .ok());
+  EXPECT_NE(ToHex(*one.store().StateDigest()),
+            ToHex(*two.store().StateDigest()));
+}
+
+}  // namespace
+}  // namespace ballast::node
