@@ -255,6 +255,8 @@ class Reader {
  public:
   explicit Reader(std::string_view in)
       : p_(reinterpret_cast<const uint8_t*>(in.data())), end_(p_ + in.size()) {}
+  // The Reader keeps pointers into its input: a temporary would dangle.
+  explicit Reader(std::string&&) = delete;
 
   // Reads the next tag. Returns false at the end of the input or on a
   // malformed tag; ok() tells the two apart.

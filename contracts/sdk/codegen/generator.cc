@@ -376,15 +376,17 @@ std::string FileGenerator::MemberType(const FieldDescriptor* f) const {
   return value;
 }
 
+// Every member has an initializer, so that designated initializers that
+// leave some out (Msg{.a = 1}) compile without -Wmissing-field-initializers.
 std::string FileGenerator::Initializer(const FieldDescriptor* f) const {
-  if (f->is_repeated() || f->has_optional_keyword()) return "";
+  if (f->is_repeated() || f->has_optional_keyword()) return " = {}";
   switch (f->type()) {
     case FieldDescriptor::TYPE_BOOL:
       return " = false";
     case FieldDescriptor::TYPE_STRING:
     case FieldDescriptor::TYPE_BYTES:
     case FieldDescriptor::TYPE_MESSAGE:
-      return "";
+      return " = {}";
     case FieldDescriptor::TYPE_ENUM:
       return " = " + ValueType(f) + "{}";
     default:
