@@ -44,7 +44,8 @@ class Instance {
   virtual absl::Status Call(std::string_view name) = 0;
   // The linear memory. Valid until the next Call (memory.grow moves it).
   virtual absl::Span<uint8_t> Memory() = 0;
-  // The instrumentation's counters (see prepare.h).
+  // The instrumentation's counters (see prepare.h). A module that was not
+  // prepared (only benchmarks run one) has none: Gas() is INT64_MAX.
   virtual int64_t Gas() const = 0;
   virtual void SetGas(int64_t gas) = 0;
   virtual uint32_t Depth() const = 0;

@@ -88,13 +88,16 @@ class WabtInstance final : public Instance {
     auto memory = exports_.find(ToAbsl(kMemoryExport));
     auto gas = exports_.find(ToAbsl(kGasGlobalExport));
     auto depth = exports_.find(ToAbsl(kDepthGlobalExport));
-    if (memory == exports_.end() || gas == exports_.end() ||
-        depth == exports_.end()) {
-      return absl::InternalError("module was not prepared by PrepareModule");
+    if (memory == exports_.end()) {
+      return absl::InvalidArgumentError("module exports no \"memory\"");
     }
     memory_ = store_.UnsafeGet<interp::Memory>(memory->second);
-    gas_ = store_.UnsafeGet<interp::Global>(gas->second);
-    depth_ = store_.UnsafeGet<interp::Global>(depth->second);
+    // A module not prepared by PrepareModule (a benchmark baseline) has no
+    // counters; Gas() then reports "unlimited".
+    if (gas != exports_.end() && depth != exports_.end()) {
+      gas_ = store_.UnsafeGet<interp::Global>(gas->second);
+      depth_ = store_.UnsafeGet<interp::Global>(depth->second);
+    }
     return absl::OkStatus();
   }
 
@@ -122,11 +125,16 @@ class WabtInstance final : public Instance {
   absl::Span<uint8_t> Memory() override {
     return absl::MakeSpan(memory_->UnsafeData(), memory_->ByteSize());
   }
-  int64_t Gas() const override { return gas_->Get().Get<interp::s64>(); }
-  void SetGas(int64_t gas) override {
-    gas_->UnsafeSet(interp::Value::Make(static_cast<interp::s64>(gas)));
+  int64_t Gas() const override {
+    return gas_ ? gas_->Get().Get<interp::s64>() : INT64_MAX;
   }
-  uint32_t Depth() const override { return depth_->Get().Get<interp::u32>(); }
+  void SetGas(int64_t gas) override {
+    if (gas_)
+      gas_->UnsafeSet(interp::Value::Make(static_cast<interp::s64>(gas)));
+  }
+  uint32_t Depth() const override {
+    return depth_ ? depth_->Get().Get<interp::u32>() : 0;
+  }
 
  private:
   HostDispatcher* host_;

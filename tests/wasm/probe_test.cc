@@ -23,7 +23,7 @@ class ProbeTest : public ::testing::Test {
   void SetUp() override {
     wasm_ = ContractModule("probe");
     for (char c : std::string("ABCDEFGHIJK")) {
-      state_.Install(runtime_, Addr(c), wasm_);
+      ASSERT_TRUE(state_.Install(runtime_, Addr(c), wasm_).ok());
     }
   }
 
@@ -370,7 +370,7 @@ TEST_F(ProbeTest, GasIsIdenticalAcrossRunsAndInstances) {
   uint64_t gas = Call('A', "emit", emit).gas_used;
   Runtime other(NewWabtInterpreterEngine());
   MemoryChainState state;
-  state.Install(other, Addr('A'), wasm_);
+  ASSERT_TRUE(state.Install(other, Addr('A'), wasm_).ok());
   CallRequest req{Addr('A'), "emit", emit.SerializeAsString(),
                   Addr('s'), kGas,   {42, 1'700'000'000'123},
                   false};

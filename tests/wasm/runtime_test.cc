@@ -17,7 +17,8 @@ using ::testing::HasSubstr;
 class HandmadeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    state_.Install(runtime_, Addr('h'), CorpusModule("handmade"));
+    ASSERT_TRUE(
+        state_.Install(runtime_, Addr('h'), CorpusModule("handmade")).ok());
   }
 
   CallOutcome Call(const std::string& method, const std::string& input = "",
@@ -77,7 +78,7 @@ TEST_F(HandmadeTest, DepthLimitIsConfigurable) {
   limits.max_call_depth = 10;
   Runtime small(NewWabtInterpreterEngine(), limits);
   MemoryChainState state;
-  state.Install(small, Addr('h'), CorpusModule("handmade"));
+  ASSERT_TRUE(state.Install(small, Addr('h'), CorpusModule("handmade")).ok());
   CallRequest req{Addr('h'), "recurse", "", Addr('s'), 1'000'000, {}, false};
   EXPECT_THAT(std::string(small.Call(req, state).status.message()),
               HasSubstr("wasm call depth over 10 frames"));
