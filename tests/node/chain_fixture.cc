@@ -25,7 +25,7 @@ std::string ContractWasm(const std::string& name) {
                        ".wasm");
 }
 
-std::string ContractInterface(const std::string& name) {
+std::string ContractDescriptor(const std::string& name) {
   return ReadFileOrDie(std::string(BALLAST_CONTRACTS_DIR) + "/" + name +
                        ".desc");
 }
@@ -88,7 +88,7 @@ ledger::SignedTransaction TestChain::Deploy(const KeyPair& key,
   tx.set_nonce(nonce(key)++);
   tx.set_gas_limit(gas);
   tx.mutable_deploy()->set_code(ContractWasm(name));
-  tx.mutable_deploy()->set_interface(ContractInterface(name));
+  tx.mutable_deploy()->set_interface(ContractDescriptor(name));
   tx.mutable_deploy()->set_init_input(init_input);
   return SignTx(key, tx);
 }

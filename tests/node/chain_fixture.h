@@ -18,7 +18,7 @@ namespace ballast::node {
 std::string ReadFileOrDie(const std::string& path);
 // contracts/<name>.wasm and contracts/<name>.desc from the build tree.
 std::string ContractWasm(const std::string& name);
-std::string ContractInterface(const std::string& name);
+std::string ContractDescriptor(const std::string& name);
 
 // A deterministic key: seed = 32 copies of `c`.
 KeyPair DevKey(char c);

@@ -1,0 +1,58 @@
+// Protobuf messages <-> JSON, with the project's one change to protobuf's
+// JSON mapping: `bytes` travel as "0x"-prefixed lower-case hex, not base64.
+// The node's API, the CLI and contract interfaces all use these two
+// functions, so every JSON document of the project follows the same rules:
+//
+// Printing (ProtoToJson): field names as in the .proto (snake_case); every
+//   scalar and repeated field is printed, also at its default value; enums by
+//   name; 64-bit integers as strings ("1000"), as the JSON mapping says.
+// Parsing (JsonToProto): either spelling of a field name (proto or
+//   lowerCamelCase); unknown fields are an error; 64-bit integers as strings
+//   or numbers; `bytes` fields (also repeated, map values and
+//   google.protobuf.BytesValue) must be "0x" hex ("" is empty). Base64 or
+//   anything else is refused with a message naming the field, e.g.
+//   "field 'to': bytes must be 0x-prefixed hex, got 'abc='".
+//
+// Errors are InvalidArgument. Thread-safe: the functions are pure.
+
+#ifndef BALLAST_NODE_PROTO_JSON_H_
+#define BALLAST_NODE_PROTO_JSON_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+#include "nlohmann/json.hpp"
+
+namespace ballast::node {
+
+// JSON objects deeper than this are refused (contract messages may be
+// recursive; the limit keeps conversion off the edge of the stack).
+inline constexpr int kMaxJsonDepth = 64;
+
+absl::StatusOr<nlohmann::json> ProtoToJson(
+    const google::protobuf::Message& msg);
+
+// Clears `msg` and fills it from `json`, which must be an object.
+absl::Status JsonToProto(const nlohmann::json& json,
+                         google::protobuf::Message* msg);
+
+// Parses `text` as JSON; InvalidArgument "malformed JSON: ..." otherwise.
+absl::StatusOr<nlohmann::json> ParseJson(std::string_view text);
+
+// `j` as text; invalid UTF-8 in strings becomes U+FFFD instead of throwing.
+// indent -1: compact.
+std::string DumpJson(const nlohmann::json& j, int indent = -1);
+
+// "0x" + lower-case hex of `bytes`.
+std::string HexBytes(std::string_view bytes);
+
+// Raw bytes of "0x"-prefixed hex. `what` names the value in the error.
+absl::StatusOr<std::string> ParseHexBytes(std::string_view text,
+                                          std::string_view what);
+
+}  // namespace ballast::node
+
+#endif  // BALLAST_NODE_PROTO_JSON_H_
