@@ -1,0 +1,119 @@
+// The `ballast` CLI's commands, one function each, independent of argument
+// parsing (main.cc wires them to CLI11). A command either succeeds after
+// emitting its result once, or returns a status whose message says what went
+// wrong; main prints that as "ballast: <command>: <message>".
+//
+// Output: in --json mode a command emits exactly one JSON document on stdout
+// (on failure main emits {"error": {"code", "message"}}, unless the command
+// already emitted its document, e.g. the receipt of a failed call); otherwise
+// readable text.
+
+#ifndef BALLAST_TOOLS_CLI_COMMANDS_H_
+#define BALLAST_TOOLS_CLI_COMMANDS_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+#include "tools/cli/keystore.h"
+#include "tools/cli/node_client.h"
+
+namespace ballast::cli {
+
+inline constexpr char kDefaultNodeUrl[] = "http://127.0.0.1:8545";
+// The gas limit of a transaction when --gas is not given.
+inline constexpr uint64_t kDefaultGas = 10'000'000;
+// How long deploy and call wait for the receipt when --timeout is not given.
+inline constexpr double kDefaultTimeoutSeconds = 30;
+
+struct GlobalOptions {
+  std::string node_url = kDefaultNodeUrl;
+  bool json = false;
+  std::string keys_dir;  // empty: Keystore::DefaultDir()
+};
+
+// What one invocation runs with: the options, stdout, and the node
+// connection (opened on first use).
+class Session {
+ public:
+  Session(GlobalOptions options, std::ostream& out);
+
+  const GlobalOptions& options() const { return options_; }
+  bool json() const { return options_.json; }
+  absl::StatusOr<NodeClient*> Node();
+  Keystore Keys() const;
+
+  // Writes the result: `doc` (pretty JSON) in --json mode, else `text`.
+  void Emit(const nlohmann::json& doc, std::string_view text);
+  bool emitted() const { return emitted_; }
+
+ private:
+  GlobalOptions options_;
+  std::ostream& out_;
+  std::unique_ptr<NodeClient> node_;
+  bool emitted_ = false;
+};
+
+// Options of the commands that send a transaction.
+struct TxOptions {
+  std::string from;  // key name
+  uint64_t gas = kDefaultGas;
+  double timeout_seconds = kDefaultTimeoutSeconds;
+  bool async = false;  // print the hash and return without waiting
+};
+
+absl::Status KeysNew(Session& s, const std::string& name);
+// Reads a hex ed25519 seed (32 bytes) or secret key (64 bytes) from `in`.
+absl::Status KeysImport(Session& s, const std::string& name, std::istream& in);
+absl::Status KeysList(Session& s);
+absl::Status KeysShow(Session& s, const std::string& name);
+
+struct DeployArgs {
+  std::string wasm_path;
+  std::string proto_path;
+  std::vector<std::string> include_dirs;
+  std::optional<std::string> init_json;
+  TxOptions tx;
+};
+absl::Status Deploy(Session& s, const DeployArgs& args);
+
+struct CallArgs {
+  std::string contract;  // hex address, 0x optional
+  std::string method;
+  std::string args_json;  // empty means {}
+  TxOptions tx;
+};
+absl::Status Call(Session& s, const CallArgs& args);
+absl::Status Query(Session& s, const std::string& contract,
+                   const std::string& method, const std::string& args_json);
+
+absl::Status ShowTx(Session& s, const std::string& hash);
+// `which`: "latest", a height, or a 0x block hash.
+absl::Status ShowBlock(Session& s, const std::string& which);
+
+struct EventsArgs {
+  std::string contract;
+  std::string name;
+  std::optional<uint64_t> from_block;
+  std::optional<uint64_t> to_block;
+  std::optional<uint64_t> limit;
+};
+absl::Status Events(Session& s, const EventsArgs& args);
+
+absl::Status Status(Session& s);
+// `who`: an address or a key name.
+absl::Status Account(Session& s, const std::string& who);
+absl::Status Contract(Session& s, const std::string& address);
+
+// Raw bytes of an address given as 40 hex digits, with or without "0x".
+absl::StatusOr<std::string> ParseAddress(std::string_view text);
+
+}  // namespace ballast::cli
+
+#endif  // BALLAST_TOOLS_CLI_COMMANDS_H_

@@ -1,0 +1,230 @@
+// ballast: the command line for a Ballast node. See `ballast --help`.
+//
+// Exit status: 0 on success; 1 when the command failed (the error is on
+// stderr, and with --json also on stdout as {"error": {...}}); 2 for a usage
+// error.
+
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "node/proto_json.h"
+#include "tools/cli/commands.h"
+
+namespace ballast::cli {
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+void AddTxOptions(CLI::App* cmd, TxOptions& tx) {
+  cmd->add_option("--from", tx.from, "Name of the signing key (ballast keys)")
+      ->required();
+  cmd->add_option("--gas", tx.gas, "Gas limit of the transaction")
+      ->capture_default_str();
+  cmd->add_option("--timeout", tx.timeout_seconds,
+                  "Seconds to wait for the receipt")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--async", tx.async,
+                "Print the transaction hash without waiting for the receipt");
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app(
+      "ballast: keys, contracts and the chain of a Ballast node (ballastd).",
+      "ballast");
+  app.set_version_flag("--version", "ballast 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may also follow the subcommand
+  app.footer(
+      "Environment: BALLAST_NODE (default for --node), BALLAST_HOME (keys "
+      "live in $BALLAST_HOME/keys, default ~/.ballast/keys).\n"
+      "Run 'ballast COMMAND --help' for a command's arguments.");
+
+  GlobalOptions global;
+  app.add_option("--node", global.node_url, "URL of the node's HTTP API")
+      ->envname("BALLAST_NODE")
+      ->capture_default_str();
+  app.add_flag("--json", global.json,
+               "Print exactly one JSON document on stdout (for scripts)");
+
+  std::string command;
+  std::function<absl::Status(Session&)> action;
+  auto on = [&](CLI::App* cmd, std::string name,
+                std::function<absl::Status(Session&)> run) {
+    cmd->callback(
+        [&command, &action, name = std::move(name), run = std::move(run)] {
+          command = name;
+          action = run;
+        });
+  };
+
+  // keys
+  CLI::App* keys = app.add_subcommand("keys", "Manage signing keys");
+  keys->require_subcommand(1);
+  std::string key_name;
+  CLI::App* keys_new = keys->add_subcommand(
+      "new", "Create a new ed25519 key (never overwrites an existing one)");
+  keys_new->add_option("NAME", key_name, "Name of the key")->required();
+  on(keys_new, "keys new", [&](Session& s) { return KeysNew(s, key_name); });
+  CLI::App* keys_import = keys->add_subcommand(
+      "import",
+      "Store a key read from stdin: a hex ed25519 seed (32 bytes) or secret "
+      "key (64 bytes)");
+  keys_import->add_option("NAME", key_name, "Name of the key")->required();
+  on(keys_import, "keys import",
+     [&](Session& s) { return KeysImport(s, key_name, std::cin); });
+  CLI::App* keys_list = keys->add_subcommand("list", "List the stored keys");
+  on(keys_list, "keys list", [&](Session& s) { return KeysList(s); });
+  CLI::App* keys_show =
+      keys->add_subcommand("show", "Show a key's address and public key");
+  keys_show->add_option("NAME", key_name, "Name of the key")->required();
+  on(keys_show, "keys show", [&](Session& s) { return KeysShow(s, key_name); });
+
+  // deploy
+  DeployArgs deploy;
+  CLI::App* deploy_cmd = app.add_subcommand(
+      "deploy",
+      "Deploy a wasm contract with its .proto interface and wait for it");
+  deploy_cmd->add_option("WASM", deploy.wasm_path, "The contract module")
+      ->required()
+      ->check(CLI::ExistingFile);
+  deploy_cmd
+      ->add_option("--interface", deploy.proto_path,
+                   "The contract's .proto interface")
+      ->required()
+      ->check(CLI::ExistingFile);
+  deploy_cmd->add_option("-I,--include", deploy.include_dirs,
+                         "Directory to resolve the interface's imports in");
+  deploy_cmd->add_option("--init", deploy.init_json,
+                         "Arguments of the init method, as JSON (default {})");
+  AddTxOptions(deploy_cmd, deploy.tx);
+  on(deploy_cmd, "deploy", [&](Session& s) { return Deploy(s, deploy); });
+
+  // call
+  CallArgs call;
+  CLI::App* call_cmd = app.add_subcommand(
+      "call", "Send a transaction calling a contract method; wait for it");
+  call_cmd->add_option("ADDRESS", call.contract, "Contract address")
+      ->required();
+  call_cmd->add_option("METHOD", call.method, "Method name")->required();
+  call_cmd->add_option("ARGS", call.args_json,
+                       "Method arguments as JSON (default {})");
+  AddTxOptions(call_cmd, call.tx);
+  on(call_cmd, "call", [&](Session& s) { return Call(s, call); });
+
+  // query
+  std::string query_contract, query_method, query_args;
+  CLI::App* query_cmd = app.add_subcommand(
+      "query", "Run a contract method read-only on the head state");
+  query_cmd->add_option("ADDRESS", query_contract, "Contract address")
+      ->required();
+  query_cmd->add_option("METHOD", query_method, "Method name")->required();
+  query_cmd->add_option("ARGS", query_args,
+                        "Method arguments as JSON (default {})");
+  on(query_cmd, "query", [&](Session& s) {
+    return Query(s, query_contract, query_method, query_args);
+  });
+
+  // tx, block, events, status, account, contract
+  std::string tx_hash;
+  CLI::App* tx_cmd =
+      app.add_subcommand("tx", "Show a transaction and its receipt");
+  tx_cmd->add_option("HASH", tx_hash, "Transaction hash")->required();
+  on(tx_cmd, "tx", [&](Session& s) { return ShowTx(s, tx_hash); });
+
+  std::string block_which = "latest";
+  CLI::App* block_cmd = app.add_subcommand("block", "Show a block");
+  block_cmd
+      ->add_option("BLOCK", block_which, "Height, 'latest' or a 0x block hash")
+      ->capture_default_str();
+  on(block_cmd, "block", [&](Session& s) { return ShowBlock(s, block_which); });
+
+  EventsArgs events;
+  CLI::App* events_cmd = app.add_subcommand(
+      "events", "List events, filtered by contract, name and block range");
+  events_cmd->add_option("--contract", events.contract,
+                         "Only events of this contract");
+  events_cmd->add_option("--name", events.name,
+                         "Only events of this name (e.g. TransferEvent)");
+  events_cmd->add_option("--from-block", events.from_block,
+                         "First block height (inclusive)");
+  events_cmd->add_option("--to-block", events.to_block,
+                         "Last block height (inclusive)");
+  events_cmd->add_option("--limit", events.limit, "At most this many events");
+  on(events_cmd, "events", [&](Session& s) { return Events(s, events); });
+
+  CLI::App* status_cmd =
+      app.add_subcommand("status", "Show the node's chain and head");
+  on(status_cmd, "status", [&](Session& s) { return Status(s); });
+
+  std::string account_who;
+  CLI::App* account_cmd =
+      app.add_subcommand("account", "Show an account's nonce");
+  account_cmd->add_option("ACCOUNT", account_who, "Address or key name")
+      ->required();
+  on(account_cmd, "account",
+     [&](Session& s) { return Account(s, account_who); });
+
+  std::string contract_address;
+  CLI::App* contract_cmd = app.add_subcommand(
+      "contract", "Show a contract: code hash, creator, methods, events");
+  contract_cmd->add_option("ADDRESS", contract_address, "Contract address")
+      ->required();
+  on(contract_cmd, "contract",
+     [&](Session& s) { return Contract(s, contract_address); });
+
+  if (argc <= 1) {
+    std::cerr << app.help();
+    return kExitUsage;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "ballast: " << e.what()
+              << "\nRun 'ballast --help' (or 'ballast COMMAND --help') for "
+                 "usage.\n";
+    if (global.json) {
+      std::cout << node::DumpJson(nlohmann::json{{"error",
+                                                  {{"code", "INVALID_ARGUMENT"},
+                                                   {"message", e.what()}}}},
+                                  2)
+                << "\n";
+    }
+    return kExitUsage;
+  }
+  if (!action) {  // e.g. "ballast keys" without a keys command
+    std::cerr << app.help();
+    return kExitUsage;
+  }
+
+  Session session(global, std::cout);
+  absl::Status status = action(session);
+  if (status.ok()) return 0;
+  if (global.json && !session.emitted()) {
+    std::cout << node::DumpJson(
+                     nlohmann::json{
+                         {"error",
+                          {{"code", absl::StatusCodeToString(status.code())},
+                           {"message", std::string(status.message())}}}},
+                     2)
+              << "\n";
+  }
+  std::cerr << "ballast: " << command << ": " << status.message() << "\n";
+  return kExitFailure;
+}
+
+}  // namespace
+}  // namespace ballast::cli
+
+int main(int argc, char** argv) { return ballast::cli::Main(argc, argv); }
