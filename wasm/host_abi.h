@@ -17,6 +17,9 @@
 //     ("_initialize", "__indirect_function_table", "__errno_location",
 //     "stackSave", ...) are allowed and ignored; "_initialize" is run once
 //     after each instantiation.
+//   Clang may merge identical empty functions, so "ballast_abi_v1" and
+//     "_initialize" can be the same function; nothing depends on them
+//     being distinct.
 //   Forbidden: a start function, floating-point instructions or values
 //     (refused at deploy, naming the function), imports of anything else,
 //     more than one memory, memories beyond the page limit, functions that
@@ -47,9 +50,13 @@
 //   bl_emit_event(name, name_len, data, data_len) -> ()
 //                                     data is the event message (protobuf);
 //                                     name is the message name in the
-//                                     contract's interface
-//   bl_abort(msg, msg_len) -> ()      ends the call as failed with msg (UTF-8);
-//                                     never returns
+//                                     contract's interface and must be an
+//                                     identifier ([A-Za-z_][A-Za-z0-9_]*),
+//                                     else the call traps
+//   bl_abort(msg, msg_len) -> ()      ends the call as failed with msg;
+//                                     never returns. The first 1024 bytes
+//                                     are kept; bytes that are not valid
+//                                     UTF-8 are shown as "\xNN"
 //   bl_caller(dst) -> ()              20 bytes: the immediate caller (the
 //                                     signer for a top-level call, the calling
 //                                     contract for a nested one)
@@ -70,7 +77,11 @@
 //                                     contract that is already on the call
 //                                     stack cannot be called again (this is a
 //                                     failure of kind 1), so call cycles end.
+//                                     Calling "init", a reserved export, a
+//                                     missing method or an address without a
+//                                     contract is also a failure of kind 1.
 //   bl_return_len() -> i32            length of the last bl_call's result
+//                                     (0 before any bl_call)
 //   bl_return_read(dst) -> ()         copies it to dst
 //   bl_sha256(src, len, dst) -> ()    writes 32 bytes
 //   bl_gas_left() -> i64              gas remaining for the transaction

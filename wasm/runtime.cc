@@ -64,6 +64,18 @@ absl::StatusCode CodeFor(FailureKind kind) {
   return absl::StatusCode::kUnknown;
 }
 
+// Event names are message names: [A-Za-z_][A-Za-z0-9_]*.
+bool IsEventName(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool IsFatal(FailureKind kind) {
   return kind == FailureKind::kOutOfGas || kind == FailureKind::kLimit ||
          kind == FailureKind::kInternal;
@@ -143,9 +155,12 @@ class CallSession final : public HostDispatcher {
   // makes the engine unwind.
   absl::Status Fail(FailureKind kind, std::string_view reason) {
     const Frame& f = *stack_.back();
+    // Guest text (abort messages, method names) may be any bytes; receipts
+    // carry it in a protobuf string, which must be UTF-8.
     absl::Status status(
         CodeFor(kind),
-        StrCat(Where(f), ": ", FailureKindName(kind), ": ", reason));
+        SanitizeUtf8(
+            StrCat(Where(f), ": ", FailureKindName(kind), ": ", reason)));
     pending_ = Pending{kind, status};
     if (IsFatal(kind)) fatal_ = pending_;
     return status;
@@ -409,6 +424,11 @@ absl::Status CallSession::Invoke(int index, Instance& caller,
       if (s.ok()) s = event_name.status();
       if (s.ok()) data = GuestString(caller, a[2], a[3]);
       if (s.ok()) s = data.status();
+      if (s.ok() && !IsEventName(*event_name)) {
+        s = Fail(FailureKind::kTrap,
+                 StrCat("bl_emit_event: event name '", *event_name,
+                        "' is not an identifier"));
+      }
       if (s.ok()) {
         f.events.push_back(
             Event{f.contract, *std::move(event_name), *std::move(data)});

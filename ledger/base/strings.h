@@ -33,6 +33,12 @@ std::string StrCat(const Args&... args) {
   return absl::StrCat(strings_internal::ToAlphaNumArg(args)...);
 }
 
+// Returns `bytes` unchanged where it is valid UTF-8; every byte that is not
+// part of a valid UTF-8 sequence becomes the four characters "\xNN". Use it
+// on text a contract supplies (abort messages, method names) before it enters
+// a protobuf `string` field, which must hold UTF-8.
+std::string SanitizeUtf8(std::string_view bytes);
+
 inline absl::string_view ToAbsl(std::string_view s) {
   return absl::string_view(s.data(), s.size());
 }

@@ -4,6 +4,7 @@
 #include "ledger/store.h"
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -561,6 +562,14 @@ TEST_F(StoreTest, ConcurrentReadersSeeWholeBlocks) {
   };
   std::thread r1(reader), r2(reader);
   for (uint64_t h = 2; h <= 60; ++h) {
+    // Let the readers run between commits (on a loaded machine they may
+    // otherwise not be scheduled before the writer finishes).
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (int seen = checks.load();
+         checks.load() == seen &&
+         std::chrono::steady_clock::now() < deadline;) {
+      std::this_thread::yield();
+    }
     StateChanges ch;
     ch.storage[{Addr('c'), "count"}] = absl::StrCat(h);
     Commit(ch, {{}, {}});

@@ -98,6 +98,17 @@ TEST_F(ExecutorTest, FailedCallConsumesNonceAndNothingElse) {
   EXPECT_TRUE(r.events().empty());
 }
 
+TEST_F(ExecutorTest, NonUtf8AbortMessageIsStoredEscaped) {
+  std::string p = DeployProbe();
+  ledger::Receipt r =
+      chain_.Submit(chain_.CallTx(bob_, p, "abort_with", "\xff"));
+  EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_ABORTED);
+  auto record = chain_.store().GetTransaction(r.tx_hash());
+  ASSERT_TRUE(record.ok()) << record.status();
+  ASSERT_TRUE(record->has_value());
+  EXPECT_THAT((*record)->receipt().error(), HasSubstr("aborted: \\xff"));
+}
+
 TEST_F(ExecutorTest, ReceiptStatusesForEachFailureKind) {
   std::string p = DeployProbe();
   probe::DivideRequest div;

@@ -339,6 +339,13 @@ TEST_F(ProbeTest, DeepRecursionIsALimit) {
   EXPECT_TRUE(Call('A', "recurse", req).status.ok());
 }
 
+TEST_F(ProbeTest, AbortMessageThatIsNotUtf8IsEscaped) {
+  CallOutcome out = CallRaw('A', "abort_with", "no \xff\xfe way");
+  EXPECT_EQ(out.failure, FailureKind::kAbort);
+  EXPECT_EQ(out.status.message(),
+            Where('A', "abort_with") + "aborted: no \\xff\\xfe way");
+}
+
 TEST_F(ProbeTest, MalformedInputAborts) {
   CallOutcome out = CallRaw('A', "store", "\xff\xff\xff");
   EXPECT_EQ(out.failure, FailureKind::kAbort);
