@@ -1,0 +1,71 @@
+// ApiServer: the node's HTTP JSON API (docs/api.md is the reference) over
+// cpp-httplib. Every response is a JSON document; every error is
+//   {"error": {"code": "INVALID_ARGUMENT", "message": "..."}}
+// with the HTTP status of its absl code (400, 404, 409, 413, 422, 500, 503).
+// Handlers only read the store or go through Node::Submit, so no request can
+// write anything but a queued transaction.
+//
+//   ApiServer api(node.get());
+//   ASSIGN_OR_RETURN(int port, api.Bind("127.0.0.1", 0));
+//   std::thread t([&] { api.Run(); });
+//   ... api.Stop(); t.join();
+//
+// Thread-safety: Bind, then Run on one thread; Stop from any thread.
+
+#ifndef BALLAST_NODE_API_SERVER_H_
+#define BALLAST_NODE_API_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "node/node.h"
+
+namespace httplib {
+class Server;
+}  // namespace httplib
+
+namespace ballast::node {
+
+inline constexpr char kDefaultListenHost[] = "127.0.0.1";
+inline constexpr int kDefaultListenPort = 8545;
+
+struct ApiOptions {
+  // Request bodies above this get 413. A transaction of kMaxTxBytes is twice
+  // that in hex.
+  size_t max_body_bytes = 2 * kMaxTxBytes + (64 << 10);
+  size_t threads = 16;  // concurrent connections served
+  // Upper bound of POST /v1/tx?wait=true.
+  int64_t max_wait_ms = 30'000;
+};
+
+class ApiServer {
+ public:
+  // `node` must outlive the server.
+  explicit ApiServer(Node* node, ApiOptions options = {});
+  ~ApiServer();
+
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds the listening socket; port 0 picks a free port. Returns the port.
+  // Unavailable if the address cannot be bound.
+  absl::StatusOr<int> Bind(const std::string& host, int port);
+  // Serves requests until Stop. REQUIRES: Bind succeeded.
+  void Run();
+  // Returns once Run is serving (so that Stop cannot be missed).
+  void WaitUntilRunning();
+  // Stops accepting and lets Run return after in-flight requests finish.
+  void Stop();
+
+ private:
+  void Routes();
+
+  Node* const node_;
+  const ApiOptions options_;
+  std::unique_ptr<httplib::Server> server_;
+};
+
+}  // namespace ballast::node
+
+#endif  // BALLAST_NODE_API_SERVER_H_

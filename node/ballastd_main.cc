@@ -1,0 +1,157 @@
+// ballastd: a local Ballast chain node.
+//
+//   ballastd --data-dir DIR --chain-id ID [--listen 127.0.0.1:8545]
+//            [--block-time MS]
+//
+// Serves the HTTP JSON API of docs/api.md, produces blocks (automine with
+// --block-time 0, else one every MS milliseconds) and shuts down cleanly on
+// SIGINT/SIGTERM. Logs go to stderr; the start banner to stdout. The bound
+// address is also written to DIR/api.addr (useful with port 0).
+
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "ledger/base/bytes.h"
+#include "ledger/base/strings.h"
+#include "node/api_server.h"
+#include "node/node.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
+
+namespace ballast::node {
+namespace {
+
+bool ParseListen(const std::string& listen, std::string* host, int* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = listen.substr(0, colon);
+  std::string p = listen.substr(colon + 1);
+  if (p.empty() || p.size() > 5 ||
+      p.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  *port = std::stoi(p);
+  return *port <= 65535;
+}
+
+int Main(int argc, char** argv) {
+  // Signals are taken by sigwait below; block them before any thread starts
+  // so that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{"ballastd: a local Ballast chain node (API: docs/api.md)"};
+  NodeOptions options;
+  std::string listen = StrCat(kDefaultListenHost, ":", kDefaultListenPort);
+  bool no_sync = false;
+  std::string log_level = "info";
+  app.add_option("--data-dir", options.data_dir,
+                 "Directory of the chain (created if missing)")
+      ->required();
+  app.add_option("--chain-id", options.chain_id,
+                 "Chain id; required on first start, must match after");
+  app.add_option("--listen", listen, "HOST:PORT of the HTTP API (port 0: any)")
+      ->capture_default_str();
+  app.add_option("--block-time", options.block_time_ms,
+                 "Milliseconds between blocks; 0 = a block as soon as "
+                 "transactions wait (automine)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-block-txs", options.max_block_txs,
+                 "Most transactions in one block")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--mempool-size", options.mempool.capacity,
+                 "Most transactions waiting in the mempool")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--no-sync", no_sync,
+               "Do not fsync commits (throwaway chains only: a crash may "
+               "lose committed blocks)");
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  options.sync = !no_sync;
+
+  auto logger = spdlog::stderr_color_mt("ballastd");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  std::string host;
+  int port = 0;
+  if (!ParseListen(listen, &host, &port)) {
+    std::cerr << "ballastd: --listen must be HOST:PORT, got '" << listen
+              << "'\n";
+    return 2;
+  }
+
+  auto node = Node::Open(options);
+  if (!node.ok()) {
+    std::cerr << "ballastd: " << node.status().message() << "\n";
+    return 1;
+  }
+  ApiServer api(node->get());
+  auto bound = api.Bind(host, port);
+  if (!bound.ok()) {
+    std::cerr << "ballastd: " << bound.status().message() << "\n";
+    return 1;
+  }
+  std::string address = StrCat(host, ":", *bound);
+  std::string addr_file = options.data_dir + "/api.addr";
+  {
+    std::string tmp = addr_file + ".tmp";
+    FILE* f = std::fopen(tmp.c_str(), "w");
+    if (f == nullptr || std::fprintf(f, "%s\n", address.c_str()) < 0 ||
+        std::fclose(f) != 0 || std::rename(tmp.c_str(), addr_file.c_str())) {
+      std::cerr << "ballastd: cannot write " << addr_file << "\n";
+      return 1;
+    }
+  }
+
+  Node& n = **node;
+  auto head = n.store().GetHead();
+  uint64_t height = head.ok() && head->has_value() ? (*head)->height : 0;
+  std::cout << "ballastd "
+            << "\n"
+            << "  chain id      " << n.chain_id() << "\n"
+            << "  api           http://" << address << "\n"
+            << "  data dir      " << options.data_dir << "\n"
+            << "  head height   " << height << "\n"
+            << "  producer key  0x" << ToHex(n.producer().public_key) << "\n"
+            << "  blocks        "
+            << (options.block_time_ms == 0
+                    ? std::string("automine (a block as soon as txs wait)")
+                    : StrCat("every ", options.block_time_ms, " ms"))
+            << "\n"
+            << std::flush;
+
+  n.Start();
+  std::thread server([&api] { api.Run(); });
+  api.WaitUntilRunning();
+  spdlog::info("listening on http://{}", address);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("{}: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  n.Stop();  // no new transactions; the current block finishes
+  api.Stop();
+  server.join();
+  node->reset();  // closes the store
+  std::remove(addr_file.c_str());
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace ballast::node
+
+int main(int argc, char** argv) { return ballast::node::Main(argc, argv); }

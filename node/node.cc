@@ -1,0 +1,367 @@
+#include "node/node.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "ledger/base/bytes.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/base/strings.h"
+#include "ledger/hashing.h"
+#include "spdlog/spdlog.h"
+#include "wasm/wabt_engine.h"
+
+namespace ballast::node {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kChainIdFile[] = "chain_id";
+constexpr char kKeyFile[] = "producer.key";
+constexpr char kLedgerDir[] = "ledger";
+constexpr size_t kMaxInterfaceCache = 1024;
+
+absl::StatusOr<std::optional<std::string>> ReadSmallFile(
+    const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  if (!in.good()) {
+    return absl::UnavailableError(StrCat("cannot read ", path));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+    text.pop_back();
+  }
+  return text;
+}
+
+// Writes `text` to `path` atomically (temp file, fsync, rename, fsync dir)
+// with file mode `mode`.
+absl::Status WriteFileAtomic(const std::string& path, const std::string& text,
+                             mode_t mode) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        StrCat("create ", tmp, ": ", std::strerror(errno)));
+  }
+  bool ok = ::fchmod(fd, mode) == 0 &&
+            ::write(fd, text.data(), text.size()) ==
+                static_cast<ssize_t>(text.size()) &&
+            ::fsync(fd) == 0;
+  int err = errno;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    if (ok) err = errno;
+    return absl::UnavailableError(
+        StrCat("write ", path, ": ", std::strerror(err)));
+  }
+  std::string dir = fs::path(path).parent_path().string();
+  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateChainId(const std::string& id) {
+  if (id.empty() || id.size() > 64) {
+    return absl::InvalidArgumentError(
+        StrCat("chain id must be 1..64 characters, got ", id.size()));
+  }
+  for (char c : id) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+          c == '.')) {
+      return absl::InvalidArgumentError(StrCat(
+          "chain id '", id, "' may only hold letters, digits, '-', '_', '.'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> LoadChainId(const std::string& dir,
+                                        const std::string& wanted) {
+  std::string path = StrCat(dir, "/", kChainIdFile);
+  ASSIGN_OR_RETURN(std::optional<std::string> stored, ReadSmallFile(path));
+  if (stored.has_value()) {
+    if (!wanted.empty() && wanted != *stored) {
+      return absl::FailedPreconditionError(
+          StrCat("data dir ", dir, " holds chain '", *stored, "', not '",
+                 wanted, "' (use another --data-dir)"));
+    }
+    return *stored;
+  }
+  if (wanted.empty()) {
+    return absl::InvalidArgumentError(
+        StrCat("data dir ", dir, " is new: --chain-id is required"));
+  }
+  RETURN_IF_ERROR(ValidateChainId(wanted));
+  RETURN_IF_ERROR(WriteFileAtomic(path, wanted + "\n", 0644));
+  return wanted;
+}
+
+absl::StatusOr<KeyPair> LoadProducerKey(const std::string& dir) {
+  std::string path = StrCat(dir, "/", kKeyFile);
+  ASSIGN_OR_RETURN(std::optional<std::string> stored, ReadSmallFile(path));
+  if (stored.has_value()) {
+    auto secret = FromHex(*stored);
+    if (!secret.ok()) return Annotate(secret.status(), path);
+    auto key = KeyPairFromSecret(*secret);
+    if (!key.ok()) return Annotate(key.status(), path);
+    return key;
+  }
+  KeyPair key = GenerateKeyPair();
+  RETURN_IF_ERROR(WriteFileAtomic(path, ToHex(key.secret_key) + "\n", 0600));
+  return key;
+}
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+double MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
+  if (options.data_dir.empty()) {
+    return absl::InvalidArgumentError("--data-dir is required");
+  }
+  if (options.block_time_ms < 0) {
+    return absl::InvalidArgumentError("block time must be >= 0");
+  }
+  if (options.max_block_txs == 0) {
+    return absl::InvalidArgumentError("max block txs must be > 0");
+  }
+  std::error_code ec;
+  fs::create_directories(options.data_dir, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        StrCat("create data dir ", options.data_dir, ": ", ec.message()));
+  }
+  NodeOptions opts = options;
+  ASSIGN_OR_RETURN(opts.chain_id, LoadChainId(opts.data_dir, opts.chain_id));
+  ASSIGN_OR_RETURN(KeyPair producer, LoadProducerKey(opts.data_dir));
+  ledger::StoreOptions store_options;
+  store_options.sync = opts.sync;
+  auto store = ledger::Store::Open(StrCat(opts.data_dir, "/", kLedgerDir),
+                                   store_options);
+  if (!store.ok()) return Annotate(store.status(), "open ledger");
+  ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head, (*store)->GetHead());
+  if (head.has_value()) {
+    ASSIGN_OR_RETURN(std::optional<ledger::Block> block,
+                     (*store)->GetBlockByHeight(head->height));
+    if (block.has_value() && block->header().chain_id() != opts.chain_id) {
+      return absl::FailedPreconditionError(
+          StrCat("the ledger in ", opts.data_dir, " is chain '",
+                 block->header().chain_id(), "', not '", opts.chain_id, "'"));
+    }
+  }
+  return std::unique_ptr<Node>(
+      new Node(std::move(opts), std::move(producer), *std::move(store)));
+}
+
+Node::Node(NodeOptions options, KeyPair producer,
+           std::unique_ptr<ledger::Store> store)
+    : options_(std::move(options)),
+      producer_(std::move(producer)),
+      store_(std::move(store)),
+      runtime_(
+          std::make_unique<wasm::Runtime>(wasm::NewWabtInterpreterEngine())),
+      executor_(std::make_unique<Executor>(store_.get(), runtime_.get(),
+                                           options_.chain_id,
+                                           options_.block_gas_limit)),
+      mempool_(std::make_unique<Mempool>(store_.get(), options_.mempool)) {}
+
+Node::~Node() {
+  Stop();
+  // Members close in reverse order: mempool, executor, runtime, store.
+}
+
+void Node::Start() {
+  producer_thread_ = std::thread([this] { ProducerLoop(); });
+}
+
+void Node::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    work_cv_.SignalAll();
+    commit_cv_.SignalAll();
+  }
+  if (producer_thread_.joinable()) producer_thread_.join();
+}
+
+absl::StatusOr<std::string> Node::Submit(const ledger::SignedTransaction& stx) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return absl::UnavailableError("the node is shutting down");
+  }
+  // The signature check runs here, on the caller's thread, outside any lock.
+  ASSIGN_OR_RETURN(CheckedTx checked, executor_->CheckTransaction(stx));
+  std::string hash = checked.hash;
+  RETURN_IF_ERROR(mempool_->Add(stx, std::move(checked)));
+  absl::MutexLock lock(&mu_);
+  ++arrivals_;
+  work_cv_.Signal();
+  return hash;
+}
+
+bool Node::WaitCommitted(const std::string& hash, absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    uint64_t seen;
+    {
+      absl::MutexLock lock(&mu_);
+      seen = commits_;
+    }
+    auto record = store_->GetTransaction(hash);
+    if (record.ok() && record->has_value()) return true;
+    if (!record.ok() || !mempool_->Find(hash).has_value()) return false;
+    absl::MutexLock lock(&mu_);
+    while (commits_ == seen && !stopping_) {
+      if (commit_cv_.WaitWithDeadline(&mu_, deadline)) return false;
+    }
+    if (stopping_) return false;
+  }
+}
+
+std::optional<ContractInterface> Node::Interface(std::string_view address) {
+  auto info = store_->GetContract(address);
+  if (!info.ok() || !info->has_value()) return std::nullopt;
+  const std::string& code_hash = (*info)->code_hash();
+  {
+    absl::MutexLock lock(&iface_mu_);
+    auto it = interfaces_.find(code_hash);
+    if (it != interfaces_.end()) return it->second;
+  }
+  auto code = store_->GetCode(code_hash);
+  if (!code.ok() || !code->has_value()) return std::nullopt;
+  std::optional<ContractInterface> iface;
+  if (!(*code)->interface().empty()) {
+    auto built = ContractInterface::FromDescriptorSet((*code)->interface());
+    if (built.ok()) iface = *std::move(built);
+  }
+  absl::MutexLock lock(&iface_mu_);
+  if (interfaces_.size() >= kMaxInterfaceCache) interfaces_.clear();
+  interfaces_.emplace(code_hash, iface);
+  return iface;
+}
+
+BlockTiming Node::last_block_timing() {
+  absl::MutexLock lock(&mu_);
+  return timing_;
+}
+
+void Node::ProducerLoop() {
+  const bool automine = options_.block_time_ms == 0;
+  uint64_t seen_arrivals = 0;
+  absl::Time next_tick =
+      absl::Now() + absl::Milliseconds(options_.block_time_ms);
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (automine) {
+        while (!stopping_ && arrivals_ == seen_arrivals) work_cv_.Wait(&mu_);
+        seen_arrivals = arrivals_;
+      } else {
+        while (!stopping_ && absl::Now() < next_tick) {
+          work_cv_.WaitWithDeadline(&mu_, next_tick);
+        }
+      }
+      if (stopping_) return;
+    }
+    if (!healthy_) continue;  // store failed: wait to be stopped
+    if (automine) {
+      // Keep building while full blocks leave ready transactions behind.
+      while (ProduceBlock(false) == options_.max_block_txs) {
+        absl::MutexLock lock(&mu_);
+        if (stopping_) return;
+      }
+    } else {
+      ProduceBlock(true);
+      next_tick += absl::Milliseconds(options_.block_time_ms);
+      if (next_tick < absl::Now()) {  // fell behind: do not burst
+        next_tick = absl::Now() + absl::Milliseconds(options_.block_time_ms);
+      }
+    }
+  }
+}
+
+size_t Node::ProduceBlock(bool allow_empty) {
+  auto start = std::chrono::steady_clock::now();
+  BlockTiming timing;
+  auto selected =
+      mempool_->Select(options_.max_block_txs, options_.block_gas_limit);
+  if (!selected.ok()) {
+    spdlog::error("select transactions: {}", selected.status().ToString());
+    return 0;
+  }
+  if (selected->empty() && !allow_empty) return 0;
+  timing.select_ms = MsSince(start);
+
+  std::vector<ledger::SignedTransaction> txs;
+  std::vector<std::string> hashes;
+  txs.reserve(selected->size());
+  for (PendingTx& p : *selected) {
+    txs.push_back(std::move(p.stx));
+    hashes.push_back(std::move(p.checked.hash));
+  }
+  last_time_ms_ = std::max(last_time_ms_, WallMs());
+  auto exec_start = std::chrono::steady_clock::now();
+  auto commit = executor_->BuildBlock(txs, last_time_ms_, producer_);
+  timing.execute_ms = MsSince(exec_start);
+  if (!commit.ok()) {
+    if (commit.status().code() == absl::StatusCode::kInvalidArgument) {
+      // The mempool let through a transaction the executor refuses: drop the
+      // batch rather than retry it forever.
+      spdlog::error("build block: {}; dropping {} transactions",
+                    commit.status().ToString(), txs.size());
+      mempool_->Remove(hashes);
+    } else {
+      spdlog::error("build block: {}", commit.status().ToString());
+    }
+    return 0;
+  }
+  auto commit_start = std::chrono::steady_clock::now();
+  absl::Status status = store_->CommitBlock(*commit);
+  timing.commit_ms = MsSince(commit_start);
+  if (!status.ok()) {
+    healthy_ = false;
+    spdlog::critical("commit block {}: {}; no further blocks until restarted",
+                     commit->block.header().height(), status.ToString());
+    return 0;
+  }
+  mempool_->Remove(hashes);
+  timing.height = commit->block.header().height();
+  timing.txs = txs.size();
+  for (const ledger::Receipt& r : commit->receipts)
+    timing.gas_used += r.gas_used();
+  spdlog::info(
+      "block {}: {} txs, gas {}, {:.1f} ms (select {:.1f}, execute "
+      "{:.1f}, commit {:.1f})",
+      timing.height, timing.txs, timing.gas_used, MsSince(start),
+      timing.select_ms, timing.execute_ms, timing.commit_ms);
+  absl::MutexLock lock(&mu_);
+  timing_ = timing;
+  ++commits_;
+  commit_cv_.SignalAll();
+  return txs.size();
+}
+
+}  // namespace ballast::node

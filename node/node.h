@@ -1,0 +1,141 @@
+// Node: one local chain in a data directory — its store, the contract
+// runtime and executor, the mempool and the block producer thread. The HTTP
+// API (node/api_server.h) and tests drive it through this class.
+//
+// Data directory layout (created on first start):
+//   DIR/chain_id       the chain id, one line; a later start with another id
+//                      is refused
+//   DIR/producer.key   the producer's ed25519 secret key, hex, mode 0600
+//   DIR/ledger/        the LevelDB store
+//   DIR/api.addr       written by ballastd: "HOST:PORT" it listens on
+//
+// Blocks: with block_time_ms == 0 (automine) a block is built as soon as
+// transactions are ready; with block_time_ms > 0 one block (possibly empty)
+// every block_time_ms. A transaction counts as committed only once
+// Store::CommitBlock returned OK (a synced WriteBatch): everything the API
+// reports as committed survives kill -9. Pending transactions live only in
+// memory and are lost on any restart.
+//
+// Thread-safety: all public methods are thread-safe. Start/Stop are called by
+// the owner; the destructor stops the producer and closes the store.
+
+#ifndef BALLAST_NODE_NODE_H_
+#define BALLAST_NODE_NODE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "ledger/store.h"
+#include "node/contract_interface.h"
+#include "node/crypto.h"
+#include "node/executor.h"
+#include "node/mempool.h"
+#include "wasm/runtime.h"
+
+namespace ballast::node {
+
+struct NodeOptions {
+  std::string data_dir;
+  // Required on first start; empty means "the one in the data dir".
+  std::string chain_id;
+  int64_t block_time_ms = 0;  // 0: automine
+  size_t max_block_txs = 5'000;
+  uint64_t block_gas_limit = kDefaultBlockGasLimit;
+  MempoolOptions mempool;
+  bool sync = true;  // fsync each commit (tests of throwaway chains may not)
+};
+
+// Timings of the last produced block, for logs and benchmarks.
+struct BlockTiming {
+  uint64_t height = 0;
+  size_t txs = 0;
+  uint64_t gas_used = 0;
+  double select_ms = 0;   // taking txs from the mempool
+  double execute_ms = 0;  // Executor::BuildBlock (checks + execution)
+  double commit_ms = 0;   // Store::CommitBlock (one synced WriteBatch)
+};
+
+class Node {
+ public:
+  // Opens (or initializes) the data directory and the store. Does not start
+  // producing; call Start.
+  static absl::StatusOr<std::unique_ptr<Node>> Open(const NodeOptions& options);
+
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  ~Node();
+
+  // Starts the block producer thread. REQUIRES: called at most once.
+  void Start();
+  // Stops taking transactions (Unavailable), lets the producer finish the
+  // block it is building, and joins it. Idempotent.
+  void Stop();
+
+  // Checks `stx` (Executor::CheckTransaction, then the mempool's nonce
+  // rules) and queues it. Returns its hash. Errors as Mempool::Add, plus
+  // InvalidArgument from the checks and Unavailable while stopping.
+  absl::StatusOr<std::string> Submit(const ledger::SignedTransaction& stx);
+
+  // Waits until the transaction `hash` is committed or `timeout` passed or
+  // the node stops; true if it is committed.
+  bool WaitCommitted(const std::string& hash, absl::Duration timeout);
+
+  // The interface of the contract at `address` (20 bytes); nullopt if there
+  // is no contract or it has no (valid) interface. Cached by code hash.
+  std::optional<ContractInterface> Interface(std::string_view address);
+
+  // False once a store write failed: the node then produces no more blocks.
+  bool healthy() const { return healthy_.load(); }
+  BlockTiming last_block_timing();
+
+  const std::string& chain_id() const { return options_.chain_id; }
+  const NodeOptions& options() const { return options_; }
+  const KeyPair& producer() const { return producer_; }
+  ledger::Store& store() { return *store_; }
+  Executor& executor() { return *executor_; }
+  Mempool& mempool() { return *mempool_; }
+
+ private:
+  Node(NodeOptions options, KeyPair producer,
+       std::unique_ptr<ledger::Store> store);
+
+  void ProducerLoop();
+  // Builds and commits one block of ready transactions (an empty one only if
+  // `allow_empty`). Returns the number of transactions committed.
+  size_t ProduceBlock(bool allow_empty);
+
+  const NodeOptions options_;
+  const KeyPair producer_;
+  std::unique_ptr<ledger::Store> store_;
+  std::unique_ptr<wasm::Runtime> runtime_;
+  std::unique_ptr<Executor> executor_;
+  std::unique_ptr<Mempool> mempool_;
+  std::atomic<bool> healthy_{true};
+  int64_t last_time_ms_ = 0;  // producer thread only
+
+  absl::Mutex mu_;
+  absl::CondVar work_cv_;    // a transaction arrived, or stopping
+  absl::CondVar commit_cv_;  // a block committed, or stopping
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t arrivals_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t commits_ ABSL_GUARDED_BY(mu_) = 0;
+  BlockTiming timing_ ABSL_GUARDED_BY(mu_);
+  std::thread producer_thread_;
+
+  absl::Mutex iface_mu_;
+  // code hash -> interface (nullopt: the code has none)
+  std::map<std::string, std::optional<ContractInterface>> interfaces_
+      ABSL_GUARDED_BY(iface_mu_);
+};
+
+}  // namespace ballast::node
+
+#endif  // BALLAST_NODE_NODE_H_
