@@ -265,6 +265,33 @@ absl::Status CheckShape(const wabt::Module& m, const Limits& limits) {
 
 // ---- Instruction checks ---------------------------------------------------
 
+// Each instruction kind is its own class in wabt's IR: cast by kind.
+// REQUIRES: expr is a Binary, Compare, Convert, Unary, Load or Store.
+wabt::Opcode OpcodeOf(const Expr& expr) {
+  switch (expr.type()) {
+    case ExprType::Binary:
+      return wabt::cast<wabt::BinaryExpr>(&expr)->opcode;
+    case ExprType::Compare:
+      return wabt::cast<wabt::CompareExpr>(&expr)->opcode;
+    case ExprType::Convert:
+      return wabt::cast<wabt::ConvertExpr>(&expr)->opcode;
+    case ExprType::Unary:
+      return wabt::cast<wabt::UnaryExpr>(&expr)->opcode;
+    case ExprType::Load:
+      return wabt::cast<wabt::LoadExpr>(&expr)->opcode;
+    default:
+      return wabt::cast<wabt::StoreExpr>(&expr)->opcode;
+  }
+}
+
+// REQUIRES: expr is a Block or a Loop.
+wabt::Block* BlockOf(Expr& expr) {
+  if (expr.type() == ExprType::Loop) {
+    return &wabt::cast<wabt::LoopExpr>(&expr)->block;
+  }
+  return &wabt::cast<wabt::BlockExpr>(&expr)->block;
+}
+
 // Returns the name of the first disallowed instruction in `list`, or "".
 std::string FindDisallowed(const ExprList& list) {
   for (const Expr& expr : list) {
@@ -272,18 +299,10 @@ std::string FindDisallowed(const ExprList& list) {
       case ExprType::Binary:
       case ExprType::Compare:
       case ExprType::Convert:
-      case ExprType::Unary: {
-        wabt::Opcode op =
-            static_cast<const wabt::OpcodeExpr<ExprType::Binary>&>(expr).opcode;
-        if (IsFloat(op.GetResultType()) || IsFloat(op.GetParamType1()) ||
-            IsFloat(op.GetParamType2())) {
-          return StrCat("floating point is not allowed (", op.GetName(), ")");
-        }
-        break;
-      }
+      case ExprType::Unary:
       case ExprType::Load:
       case ExprType::Store: {
-        wabt::Opcode op = static_cast<const wabt::LoadExpr&>(expr).opcode;
+        wabt::Opcode op = OpcodeOf(expr);
         if (IsFloat(op.GetResultType()) || IsFloat(op.GetParamType1()) ||
             IsFloat(op.GetParamType2())) {
           return StrCat("floating point is not allowed (", op.GetName(), ")");
@@ -310,9 +329,7 @@ std::string FindDisallowed(const ExprList& list) {
         break;
       case ExprType::Block:
       case ExprType::Loop: {
-        const auto& block =
-            static_cast<const wabt::BlockExprBase<ExprType::Block>&>(expr)
-                .block;
+        const wabt::Block& block = *BlockOf(const_cast<Expr&>(expr));
         if (SignatureHasFloat(block.decl.sig)) {
           return "floating point is not allowed (block type)";
         }
@@ -460,10 +477,7 @@ class Instrumenter {
       switch (it->type()) {
         case ExprType::Block:
         case ExprType::Loop:
-          InstrumentList(
-              &static_cast<wabt::BlockExprBase<ExprType::Block>&>(*it)
-                   .block.exprs,
-              label_depth + 1, f);
+          InstrumentList(&BlockOf(*it)->exprs, label_depth + 1, f);
           break;
         case ExprType::If: {
           auto* e = wabt::cast<wabt::IfExpr>(&*it);
