@@ -416,13 +416,13 @@ absl::Status ShowTx(Session& s, const std::string& hash_text) {
   ASSIGN_OR_RETURN(std::string hash, ParseHash(hash_text));
   ASSIGN_OR_RETURN(NodeClient * node, s.Node());
   ASSIGN_OR_RETURN(json doc, node->Get(StrCat("/v1/tx/", hash)));
-  const json& tx = Member(Member(doc, "tx"), "tx");
+  const json& tx = Member(doc, "tx");
   Fields f;
   f.Add("hash", FieldOf(doc, "hash"));
   f.Add("status", FieldOf(doc, "status"));
   f.AddIfSet("block", BlockPosition(doc));
   f.AddIfSet("block hash", FieldOf(doc, "block_hash"));
-  f.Add("from", FieldOf(Member(doc, "tx"), "sender"));
+  f.Add("from", FieldOf(doc, "sender"));
   f.Add("nonce", FieldOf(tx, "nonce"));
   f.Add("gas limit", FieldOf(tx, "gas_limit"));
   std::string contract;
@@ -551,24 +551,29 @@ absl::Status Status(Session& s) {
   ASSIGN_OR_RETURN(json info, node->Get("/v1/info"));
   json doc = info;
   doc["node"] = node->url();
+  const json& limits = Member(info, "limits");
+  std::string block_time = FieldOf(info, "block_time_ms");
+  std::string blocks = block_time == "0" ? "automine"
+                       : block_time.empty()
+                           ? ""
+                           : StrCat("every ", block_time, " ms");
+  std::string mempool = FieldOf(info, "mempool_size");
+  if (std::string cap = FieldOf(limits, "mempool_capacity"); !cap.empty()) {
+    mempool += " of " + cap;
+  }
   Fields f;
   f.Add("node", node->url());
-  // Whatever the node reports, nested objects flattened ("limits.max_tx_gas"
-  // -> "max tx gas").
-  std::function<void(const json&)> add = [&](const json& obj) {
-    for (const auto& [key, value] : obj.items()) {
-      if (value.is_object()) {
-        add(value);
-        continue;
-      }
-      std::string label = key;
-      for (char& c : label) {
-        if (c == '_') c = ' ';
-      }
-      f.Add(label, Readable(value));
-    }
-  };
-  if (info.is_object()) add(info);
+  f.Add("chain id", FieldOf(info, "chain_id"));
+  f.AddIfSet("version", FieldOf(info, "version"));
+  f.Add("height", FieldOf(info, "height"));
+  f.AddIfSet("head hash", FieldOf(info, "head_hash"));
+  f.AddIfSet("healthy", FieldOf(info, "healthy"));
+  f.AddIfSet("blocks", blocks);
+  f.AddIfSet("mempool", mempool);
+  f.AddIfSet("producer", FieldOf(info, "producer_address"));
+  f.AddIfSet("producer key", FieldOf(info, "producer_pubkey"));
+  f.AddIfSet("block gas limit", FieldOf(limits, "block_gas_limit"));
+  f.AddIfSet("max tx bytes", FieldOf(limits, "max_tx_bytes"));
   s.Emit(doc, f.Render());
   return absl::OkStatus();
 }
