@@ -38,9 +38,9 @@ nlohmann::json CliTest::CliJson(const std::vector<std::string>& args) {
 }
 
 DevNode::DevNode(const std::string& binary, const std::string& dir,
-                 const std::string& chain_id)
+                 const std::string& chain_id, int block_time_ms)
     : dir_(dir), log_path_(dir + "/ballastd.log") {
-  ok_ = Start(binary, chain_id);
+  ok_ = Start(binary, chain_id, block_time_ms);
 }
 
 DevNode::~DevNode() {
@@ -49,14 +49,16 @@ DevNode::~DevNode() {
 
 std::string DevNode::Log() const { return ReadFileOrEmpty(log_path_); }
 
-bool DevNode::Start(const std::string& binary, const std::string& chain_id) {
+bool DevNode::Start(const std::string& binary, const std::string& chain_id,
+                    int block_time_ms) {
   // Port 0: the node binds any free port and writes HOST:PORT to
   // <data-dir>/api.addr once it listens.
   const std::string data_dir = dir_ + "/data";
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{binary, "--data-dir", data_dir, "--chain-id",
                                chain_id, "--listen", "127.0.0.1:0",
-                               "--block-time", "0", "--log-level", "warn"},
+                               "--block-time", std::to_string(block_time_ms),
+                               "--log-level", "warn"},
       log_path_);
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(15);

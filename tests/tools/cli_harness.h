@@ -38,8 +38,9 @@ class DevNode {
  public:
   // Starts the node and waits (bounded) until /v1/health answers. On
   // failure, ok() is false and error() says why (with the node's log).
+  // `block_time_ms` 0 is automine.
   DevNode(const std::string& binary, const std::string& dir,
-          const std::string& chain_id);
+          const std::string& chain_id, int block_time_ms = 0);
   ~DevNode();
 
   bool ok() const { return ok_; }
@@ -48,7 +49,8 @@ class DevNode {
   std::string Log() const;
 
  private:
-  bool Start(const std::string& binary, const std::string& chain_id);
+  bool Start(const std::string& binary, const std::string& chain_id,
+             int block_time_ms);
 
   std::string dir_;
   std::string url_;

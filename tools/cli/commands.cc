@@ -136,10 +136,10 @@ json OutcomeDoc(const json& committed) {
 absl::Status FailedReceipt(const json& committed) {
   const json& receipt = Member(committed, "receipt");
   std::string error = FieldOf(receipt, "error");
-  return absl::AbortedError(
-      StrCat("transaction ", FieldOf(committed, "hash"),
-             " failed: ", ReceiptStatusName(FieldOf(receipt, "status")),
-             error.empty() ? "" : ": ", error));
+  // The receipt's error names the status already ("...: aborted: ...").
+  return absl::AbortedError(StrCat(
+      "transaction ", FieldOf(committed, "hash"), " failed: ",
+      error.empty() ? ReceiptStatusName(FieldOf(receipt, "status")) : error));
 }
 
 struct Sent {
@@ -346,6 +346,10 @@ absl::Status Deploy(Session& s, const DeployArgs& a) {
 
 absl::Status Call(Session& s, const CallArgs& a) {
   ASSIGN_OR_RETURN(std::string contract, ParseAddress(a.contract));
+  if (a.method == "init") {
+    return absl::InvalidArgumentError(
+        "'init' is the constructor: it runs once, at deploy (--init)");
+  }
   ASSIGN_OR_RETURN(StoredKey key, s.Keys().Load(a.tx.from));
   if (auto parsed = node::ParseJson(a.args_json.empty() ? "{}" : a.args_json);
       !parsed.ok()) {
