@@ -288,8 +288,9 @@ void Node::ProducerLoop() {
     }
     if (!healthy_) continue;  // store failed: wait to be stopped
     if (automine) {
-      // Keep building while full blocks leave ready transactions behind.
-      while (ProduceBlock(false) == options_.max_block_txs) {
+      // Keep building while transactions are ready: a block may have been
+      // cut short by its count or gas limit.
+      while (ProduceBlock(false) > 0) {
         absl::MutexLock lock(&mu_);
         if (stopping_) return;
       }

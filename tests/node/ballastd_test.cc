@@ -1,0 +1,522 @@
+// ballastd as a real process, driven over HTTP: deploy the token, transfer,
+// query, read events and blocks; every kind of bad input gets a 4xx with a
+// message and changes nothing; a restarted node (SIGTERM or kill -9) finds
+// every transaction it reported committed, with no hole in any nonce
+// sequence and the token's supply intact.
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "contracts/token/token.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/base/bytes.h"
+#include "ledger/hashing.h"
+#include "node/json.h"
+#include "node/proto_json.h"
+#include "tests/node/chain_fixture.h"
+#include "tests/node/node_process.h"
+
+namespace ballast::node {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+constexpr char kChain[] = "testnet";
+constexpr uint64_t kSupply = 1'000'000;
+constexpr uint64_t kCallGas = 5'000'000;
+
+std::string Hex(std::string_view bytes) { return HexBytes(bytes); }
+
+// A sender with its own nonce counter.
+struct Wallet {
+  KeyPair key;
+  uint64_t nonce = 0;
+  std::string address() const { return AddressOf(key); }
+
+  ledger::SignedTransaction Sign(ledger::Transaction tx,
+                                 std::string chain = kChain) {
+    tx.set_chain_id(chain);
+    tx.set_nonce(nonce++);
+    if (tx.gas_limit() == 0) tx.set_gas_limit(kCallGas);
+    return SignTx(key, tx);
+  }
+  ledger::SignedTransaction DeployToken(
+      const std::vector<std::string>& holders = {}) {
+    token::InitRequest init;
+    init.set_name("Test Token");
+    init.set_symbol("TT");
+    init.set_decimals(2);
+    init.add_minters(address());
+    init.set_initial_holder(address());
+    init.set_initial_supply(kSupply);
+    ledger::Transaction tx;
+    tx.set_gas_limit(100'000'000);
+    tx.mutable_deploy()->set_code(ContractWasm("token"));
+    tx.mutable_deploy()->set_interface(ContractDescriptor("token"));
+    tx.mutable_deploy()->set_init_input(init.SerializeAsString());
+    return Sign(tx);
+  }
+  ledger::SignedTransaction Transfer(const std::string& token,
+                                     const std::string& to, uint64_t amount) {
+    token::TransferRequest req;
+    req.set_to(to);
+    req.set_amount(amount);
+    ledger::Transaction tx;
+    tx.mutable_call()->set_contract(token);
+    tx.mutable_call()->set_method("transfer");
+    tx.mutable_call()->set_input(req.SerializeAsString());
+    return Sign(tx);
+  }
+};
+
+class BallastdTest : public ::testing::Test {
+ protected:
+  // Starts a node on dir_/chain with `args` (after --chain-id).
+  std::unique_ptr<NodeProcess> StartNode(std::vector<std::string> args = {}) {
+    args.insert(args.begin(), {"--chain-id", kChain});
+    auto node = std::make_unique<NodeProcess>(dir_.path() + "/chain", args);
+    EXPECT_TRUE(node->Start()) << "exit " << node->exit_code() << "\n"
+                               << node->log();
+    return node;
+  }
+
+  // Deploys the token from alice_ and returns its address.
+  std::string DeployToken(const NodeProcess& node) {
+    HttpResult r = node.SubmitAndWait(alice_.DeployToken());
+    EXPECT_EQ(r.status, 200) << r.text;
+    EXPECT_EQ(r.body["status"], "committed") << r.text;
+    EXPECT_EQ(r.body["receipt"]["status"], "RECEIPT_STATUS_SUCCESS") << r.text;
+    auto addr = ParseHexBytes(
+        r.body["receipt"]["contract_address"].get<std::string>(), "address");
+    EXPECT_TRUE(addr.ok());
+    return *addr;
+  }
+
+  uint64_t Balance(const NodeProcess& node, const std::string& token,
+                   const std::string& owner) {
+    HttpResult r =
+        node.Post("/v1/query", json{{"contract", Hex(token)},
+                                    {"method", "balance_of"},
+                                    {"args", {{"owner", Hex(owner)}}}});
+    EXPECT_EQ(r.status, 200) << r.text;
+    if (r.status != 200) return 0;
+    return std::stoull(r.body["result"]["balance"].get<std::string>());
+  }
+
+  uint64_t Height(const NodeProcess& node) {
+    HttpResult r = node.Get("/v1/health");
+    EXPECT_EQ(r.status, 200) << r.text;
+    return r.status == 200 ? std::stoull(r.body["height"].get<std::string>())
+                           : 0;
+  }
+
+  TempDir dir_;
+  Wallet alice_{DevKey('a')};
+  Wallet bob_{DevKey('b')};
+};
+
+TEST_F(BallastdTest, DeployTransferQueryAndReadEvents) {
+  auto node = StartNode();
+  HttpResult info = node->Get("/v1/info");
+  ASSERT_EQ(info.status, 200) << info.text;
+  EXPECT_EQ(info.body["chain_id"], kChain);
+  EXPECT_EQ(info.body["height"], "0");
+
+  std::string token = DeployToken(*node);
+  HttpResult contract = node->Get("/v1/contract/" + Hex(token));
+  ASSERT_EQ(contract.status, 200) << contract.text;
+  EXPECT_THAT(contract.body["methods"].get<std::vector<std::string>>(),
+              ::testing::Contains("transfer"));
+  EXPECT_EQ(contract.body["events"][0], "TransferEvent");
+  EXPECT_EQ(contract.body["creator"], Hex(alice_.address()));
+  EXPECT_EQ(contract.body["interface"], Hex(ContractDescriptor("token")));
+
+  ledger::SignedTransaction stx = alice_.Transfer(token, bob_.address(), 250);
+  HttpResult r = node->SubmitAndWait(stx);
+  ASSERT_EQ(r.status, 200) << r.text;
+  EXPECT_EQ(r.body["hash"], Hex(ledger::TxHash(stx)));
+  EXPECT_EQ(r.body["tx"]["call"]["args"]["amount"], "250");
+  const json& receipt = r.body["receipt"];
+  EXPECT_EQ(receipt["status"], "RECEIPT_STATUS_SUCCESS") << r.text;
+  EXPECT_GT(std::stoull(receipt["gas_used"].get<std::string>()), kGasTxBase);
+  ASSERT_EQ(receipt["events"].size(), 1u);
+  EXPECT_EQ(receipt["events"][0]["name"], "TransferEvent");
+  EXPECT_EQ(receipt["events"][0]["args"]["to"], Hex(bob_.address()));
+  EXPECT_EQ(receipt["result"], json::object());
+
+  EXPECT_EQ(Balance(*node, token, bob_.address()), 250u);
+  EXPECT_EQ(Balance(*node, token, alice_.address()), kSupply - 250);
+
+  // The same transaction, read back; its block by height and by hash.
+  HttpResult tx = node->Get("/v1/tx/" + Hex(ledger::TxHash(stx)));
+  ASSERT_EQ(tx.status, 200);
+  EXPECT_EQ(tx.body, r.body);
+  std::string height = tx.body["block_height"];
+  HttpResult block = node->Get("/v1/block/" + height);
+  ASSERT_EQ(block.status, 200) << block.text;
+  EXPECT_EQ(block.body["txs"][0], Hex(ledger::TxHash(stx)));
+  EXPECT_EQ(block.body["hash"], tx.body["block_hash"]);
+  EXPECT_EQ(
+      node->Get("/v1/block/hash/" + block.body["hash"].get<std::string>()).body,
+      block.body);
+  EXPECT_EQ(node->Get("/v1/block/latest").body, block.body);
+
+  HttpResult events = node->Get("/v1/events?contract=" + Hex(token) +
+                                "&name=TransferEvent&from_block=1");
+  ASSERT_EQ(events.status, 200) << events.text;
+  ASSERT_EQ(events.body["events"].size(), 1u);
+  EXPECT_EQ(events.body["events"][0]["args"]["amount"], "250");
+  EXPECT_EQ(node->Get("/v1/events?name=MintEvent").body["events"].size(), 1u);
+  EXPECT_EQ(node->Get("/v1/events?to_block=1&name=TransferEvent")
+                .body["events"]
+                .size(),
+            0u);
+
+  HttpResult account = node->Get("/v1/account/" + Hex(alice_.address()));
+  EXPECT_EQ(account.body["nonce"], "2");
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
+  EXPECT_THAT(node->log(), HasSubstr("SIGTERM: shutting down"));
+}
+
+TEST_F(BallastdTest, BadInputGetsA4xxWithAMessageAndWritesNothing) {
+  auto node = StartNode();
+  std::string token = DeployToken(*node);
+  uint64_t height = Height(*node);
+  std::string state_before = node->Get("/v1/block/latest").text;
+
+  struct Case {
+    std::string what;
+    HttpResult result;
+    int status;
+    std::string message;
+  };
+  std::vector<Case> cases;
+  auto post = [&](const std::string& path, const std::string& body) {
+    return node->Post(path, body);
+  };
+  cases.push_back(
+      {"malformed JSON", post("/v1/tx", "{\"tx\": "), 400, "malformed JSON"});
+  cases.push_back({"empty body", post("/v1/tx", ""), 400, "body is empty"});
+  cases.push_back({"wrong field type",
+                   post("/v1/tx", R"({"tx": 5, "signature": "0x"})"), 400,
+                   "field 'tx' must be a 0x-prefixed hex string"});
+  cases.push_back({"base64 bytes",
+                   post("/v1/tx", R"({"tx": "AQI=", "signature": "0x"})"), 400,
+                   "bytes must be 0x-prefixed hex"});
+  cases.push_back(
+      {"unknown route", node->Get("/v1/nothing"), 404, "no route GET"});
+  cases.push_back({"unknown method",
+                   node->Post("/v1/query", json{{"contract", Hex(token)},
+                                                {"method", "steal"}}),
+                   400, "no method 'steal' (methods: init, name"});
+  cases.push_back({"unknown argument",
+                   node->Post("/v1/query", json{{"contract", Hex(token)},
+                                                {"method", "balance_of"},
+                                                {"args", {{"own", "0x"}}}}),
+                   400, "balance_of request"});
+  cases.push_back({"wrong argument type",
+                   node->Post("/v1/query", json{{"contract", Hex(token)},
+                                                {"method", "balance_of"},
+                                                {"args", {{"owner", 7}}}}),
+                   400, "field 'owner': bytes must be"});
+  cases.push_back(
+      {"unknown contract",
+       node->Post("/v1/query", json{{"contract", Hex(std::string(20, 'x'))},
+                                    {"method", "name"}}),
+       404, "no contract at 0x"});
+  cases.push_back({"contract aborts in a query",
+                   node->Post("/v1/query", json{{"contract", Hex(token)},
+                                                {"method", "balance_of"},
+                                                {"args", {{"owner", "0x01"}}}}),
+                   422, "address must be 20 bytes"});
+  cases.push_back({"oversize body", post("/v1/tx", std::string(3 << 20, ' ')),
+                   413, "exceeds the size limit"});
+  cases.push_back({"unknown tx",
+                   node->Get("/v1/tx/" + Hex(std::string(32, 'z'))), 404,
+                   "no transaction"});
+  cases.push_back({"bad hash", node->Get("/v1/tx/0x1234"), 400,
+                   "transaction hash must be 32 bytes"});
+  cases.push_back(
+      {"no such block", node->Get("/v1/block/99999"), 404, "no block 99999"});
+  cases.push_back({"bad height", node->Get("/v1/block/-1"), 400,
+                   "block height must be a non-negative integer"});
+  cases.push_back({"bad event filter",
+                   node->Get("/v1/events?from_block=5&to_block=2"), 400,
+                   "from_block 5 is after to_block 2"});
+
+  // Transactions refused by the mempool.
+  ledger::SignedTransaction bad_sig = bob_.Transfer(token, alice_.address(), 1);
+  bob_.nonce--;
+  bad_sig.mutable_signature()->at(0) ^= 1;
+  cases.push_back(
+      {"bad signature", node->Submit(bad_sig), 400, "bad signature"});
+  ledger::Transaction other;
+  other.mutable_call()->set_contract(token);
+  other.mutable_call()->set_method("name");
+  ledger::SignedTransaction wrong_chain = bob_.Sign(other, "otherchain");
+  bob_.nonce--;
+  cases.push_back({"wrong chain id", node->Submit(wrong_chain), 400,
+                   "wrong chain id 'otherchain' (this chain is 'testnet')"});
+  Wallet replay{alice_.key, 0};
+  cases.push_back({"replayed nonce",
+                   node->Submit(replay.Transfer(token, bob_.address(), 5)), 400,
+                   "nonce 0 already used (next is 1)"});
+  ledger::Transaction greedy = other;
+  greedy.set_gas_limit(kDefaultBlockGasLimit + 1);
+  cases.push_back({"gas limit above the block's",
+                   node->Submit(bob_.Sign(greedy)), 400,
+                   "exceeds the block gas limit"});
+  bob_.nonce--;
+  // A gapped nonce waits; submitting it again is a duplicate.
+  Wallet gapped{bob_.key, 5};
+  ledger::SignedTransaction waiting =
+      gapped.Transfer(token, alice_.address(), 1);
+  HttpResult accepted = node->Submit(waiting);
+  EXPECT_EQ(accepted.status, 200) << accepted.text;
+  cases.push_back({"duplicate pending tx", node->Submit(waiting), 409,
+                   "is already pending"});
+  Wallet again{alice_.key, 0};
+  cases.push_back({"duplicate committed tx", node->Submit(again.DeployToken()),
+                   409, "is already committed in block 1"});
+
+  for (const Case& c : cases) {
+    EXPECT_EQ(c.result.status, c.status) << c.what << ": " << c.result.text;
+    ASSERT_TRUE(c.result.body.is_object()) << c.what << ": " << c.result.text;
+    EXPECT_THAT(c.result.body["error"]["message"].get<std::string>(),
+                HasSubstr(c.message))
+        << c.what;
+    EXPECT_FALSE(c.result.body["error"]["code"].get<std::string>().empty());
+  }
+
+  // Nothing was written, and the node is still up.
+  EXPECT_EQ(Height(*node), height);
+  EXPECT_EQ(node->Get("/v1/block/latest").text, state_before);
+  HttpResult pending = node->Get("/v1/tx/" + Hex(ledger::TxHash(waiting)));
+  EXPECT_EQ(pending.body["status"], "pending");
+  HttpResult acct = node->Get("/v1/account/" + Hex(bob_.address()));
+  EXPECT_EQ(acct.body["nonce"], "0");
+  EXPECT_EQ(acct.body["pending_nonce"], "0");
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
+}
+
+TEST_F(BallastdTest, AFailingTransactionIsCommittedWithItsReason) {
+  auto node = StartNode();
+  std::string token = DeployToken(*node);
+  // bob has nothing: the contract aborts; the receipt says why, the nonce is
+  // used, no balance moves.
+  HttpResult r =
+      node->SubmitAndWait(bob_.Transfer(token, alice_.address(), 10));
+  ASSERT_EQ(r.status, 200) << r.text;
+  EXPECT_EQ(r.body["receipt"]["status"], "RECEIPT_STATUS_ABORTED");
+  EXPECT_THAT(r.body["receipt"]["error"].get<std::string>(),
+              HasSubstr("insufficient"));
+  EXPECT_EQ(r.body["receipt"]["events"].size(), 0u);
+  EXPECT_FALSE(r.body["receipt"].contains("result"));
+  EXPECT_EQ(Balance(*node, token, alice_.address()), kSupply);
+  EXPECT_EQ(node->Get("/v1/account/" + Hex(bob_.address())).body["nonce"], "1");
+}
+
+TEST_F(BallastdTest, GappedNoncesWaitAndIntervalBlocksKeepComing) {
+  auto node = StartNode({"--block-time", "50"});
+  std::string token = DeployToken(*node);
+  ledger::SignedTransaction t0 = alice_.Transfer(token, bob_.address(), 1);
+  ledger::SignedTransaction t1 = alice_.Transfer(token, bob_.address(), 2);
+  ASSERT_EQ(node->Submit(t1).status, 200);  // nonce 2 before nonce 1
+  EXPECT_EQ(
+      node->Get("/v1/account/" + Hex(alice_.address())).body["pending_nonce"],
+      "1");
+  HttpResult r = node->SubmitAndWait(t0);
+  ASSERT_EQ(r.body["status"], "committed") << r.text;
+  HttpResult r1;
+  for (int i = 0; i < 200; ++i) {  // bounded: 200 * 50 ms
+    r1 = node->Get("/v1/tx/" + Hex(ledger::TxHash(t1)));
+    if (r1.body["status"] == "committed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(r1.body["status"], "committed");
+  EXPECT_EQ(Balance(*node, token, bob_.address()), 3u);
+  // Empty blocks keep coming on the interval.
+  uint64_t h = Height(*node);
+  for (int i = 0; i < 200 && Height(*node) < h + 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GE(Height(*node), h + 2);
+  EXPECT_EQ(node->Terminate(), 0);
+}
+
+TEST_F(BallastdTest, BlocksCutByGasStillDrainTheMempool) {
+  auto node = StartNode();
+  std::string token = DeployToken(*node);
+  // Three of these fill a block's gas limit; all twenty must get through
+  // without any new arrival to wake the producer.
+  std::vector<ledger::SignedTransaction> txs;
+  for (int i = 0; i < 20; ++i) {
+    ledger::Transaction tx;
+    tx.set_gas_limit(kDefaultBlockGasLimit / 3);
+    tx.mutable_call()->set_contract(token);
+    tx.mutable_call()->set_method("total_supply");
+    txs.push_back(alice_.Sign(tx));
+  }
+  for (size_t i = txs.size(); i-- > 0;) {  // last nonce first: all wait
+    ASSERT_EQ(node->Submit(txs[i]).status, 200);
+  }
+  HttpResult last = node->Post("/v1/tx?wait=true",
+                               SubmitBody(txs.back()));  // already pending: 409
+  EXPECT_EQ(last.status, 409);
+  HttpResult r;
+  for (int i = 0; i < 200; ++i) {  // bounded: 200 * 50 ms
+    r = node->Get("/v1/tx/" + Hex(ledger::TxHash(txs.back())));
+    if (r.body["status"] == "committed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(r.body["status"], "committed") << node->log();
+  HttpResult block =
+      node->Get("/v1/block/" + r.body["block_height"].get<std::string>());
+  EXPECT_LE(block.body["txs"].size(), 3u);
+}
+
+TEST_F(BallastdTest, FullMempoolRefusesWithRetryLater) {
+  auto node = StartNode({"--mempool-size", "2"});
+  std::string token = DeployToken(*node);
+  Wallet gapped{bob_.key, 10};
+  EXPECT_EQ(node->Submit(gapped.Transfer(token, alice_.address(), 1)).status,
+            200);
+  EXPECT_EQ(node->Submit(gapped.Transfer(token, alice_.address(), 1)).status,
+            200);
+  HttpResult full = node->Submit(gapped.Transfer(token, alice_.address(), 1));
+  EXPECT_EQ(full.status, 503) << full.text;
+  EXPECT_THAT(full.text, HasSubstr("mempool is full"));
+}
+
+TEST_F(BallastdTest, RestartFindsTheSameChainAndContinuesIt) {
+  std::string token, head, transfer_hash, producer;
+  {
+    auto node = StartNode();
+    token = DeployToken(*node);
+    for (int i = 0; i < 3; ++i) {
+      ledger::SignedTransaction stx =
+          alice_.Transfer(token, bob_.address(), 100);
+      ASSERT_EQ(node->SubmitAndWait(stx).body["status"], "committed");
+      transfer_hash = Hex(ledger::TxHash(stx));
+    }
+    head = node->Get("/v1/block/latest").text;
+    producer = node->Get("/v1/info").body["producer_pubkey"];
+    EXPECT_EQ(node->Terminate(), 0) << node->log();
+  }
+  // Another chain id on the same data dir is refused.
+  NodeProcess wrong(dir_.path() + "/chain", {"--chain-id", "otherchain"});
+  EXPECT_FALSE(wrong.Start());
+  EXPECT_EQ(wrong.exit_code(), 1);
+  EXPECT_THAT(wrong.log(),
+              HasSubstr("holds chain 'testnet', not 'otherchain'"));
+
+  auto node = StartNode();
+  EXPECT_EQ(node->Get("/v1/block/latest").text, head);
+  EXPECT_EQ(node->Get("/v1/info").body["producer_pubkey"], producer);
+  EXPECT_EQ(node->Get("/v1/tx/" + transfer_hash).body["status"], "committed");
+  EXPECT_EQ(Balance(*node, token, bob_.address()), 300u);
+  HttpResult r = node->SubmitAndWait(alice_.Transfer(token, bob_.address(), 1));
+  EXPECT_EQ(r.body["receipt"]["status"], "RECEIPT_STATUS_SUCCESS") << r.text;
+  EXPECT_EQ(Balance(*node, token, bob_.address()), 301u);
+  EXPECT_EQ(node->Terminate(), 0);
+}
+
+TEST_F(BallastdTest, KillDashNineLosesNothingThatWasReportedCommitted) {
+  auto node = StartNode();
+  std::string token = DeployToken(*node);
+  // Fund bob so that two senders run concurrently.
+  ASSERT_EQ(node->SubmitAndWait(alice_.Transfer(token, bob_.address(), 500'000))
+                .body["status"],
+            "committed");
+  std::vector<std::string> holders = {alice_.address(), bob_.address()};
+  for (char c = 'c'; c <= 'f'; ++c) holders.push_back(AddressOf(DevKey(c)));
+
+  // Each sender thread submits and waits for its receipt, one transfer at a
+  // time, and records what the node reported committed; a third thread
+  // floods without waiting (those transactions may or may not survive).
+  std::mutex mu;
+  std::map<std::string, uint64_t> reported;  // tx hash -> block height
+  std::atomic<bool> stop{false};
+  std::atomic<int> receipts{0};
+  auto sender = [&](Wallet* w, int salt) {
+    for (int i = 0; i < 2000 && !stop; ++i) {
+      ledger::SignedTransaction stx =
+          w->Transfer(token, holders[2 + (i + salt) % 4], 1 + i % 7);
+      HttpResult r = node->SubmitAndWait(stx);
+      if (r.status != 200 || r.body["status"] != "committed") break;
+      std::lock_guard<std::mutex> lock(mu);
+      reported[Hex(ledger::TxHash(stx))] =
+          std::stoull(r.body["block_height"].get<std::string>());
+      ++receipts;
+    }
+  };
+  Wallet carol{DevKey('c')};  // has nothing: its transfers abort, but commit
+  auto flooder = [&] {
+    for (int i = 0; i < 2000 && !stop; ++i) {
+      if (node->Submit(carol.Transfer(token, alice_.address(), 1)).status !=
+          200) {
+        break;
+      }
+    }
+  };
+  std::thread a(sender, &alice_, 0), b(sender, &bob_, 1), f(flooder);
+  for (int i = 0; i < 2000 && receipts < 40; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE(receipts, 40) << "the node stalled:\n" << node->log();
+  node->Kill();
+  stop = true;
+  a.join();
+  b.join();
+  f.join();
+  ASSERT_GE(receipts, 1);
+
+  node = StartNode();
+  for (const auto& [hash, height] : reported) {
+    HttpResult r = node->Get("/v1/tx/" + hash);
+    ASSERT_EQ(r.status, 200) << hash << " was reported committed: " << r.text;
+    EXPECT_EQ(r.body["status"], "committed");
+    EXPECT_EQ(r.body["block_height"], std::to_string(height));
+  }
+  // Every sender's committed nonces are 0, 1, 2, ... in chain order.
+  std::map<std::string, uint64_t> next_nonce;
+  uint64_t head = Height(*node);
+  for (uint64_t h = 1; h <= head; ++h) {
+    HttpResult block = node->Get("/v1/block/" + std::to_string(h));
+    ASSERT_EQ(block.status, 200);
+    for (const json& tx_hash : block.body["txs"]) {
+      HttpResult tx = node->Get("/v1/tx/" + tx_hash.get<std::string>());
+      std::string sender = tx.body["sender"];
+      EXPECT_EQ(tx.body["tx"]["nonce"], std::to_string(next_nonce[sender]))
+          << "block " << h;
+      ++next_nonce[sender];
+    }
+  }
+  for (const Wallet* w : {&alice_, &bob_, &carol}) {
+    EXPECT_EQ(node->Get("/v1/account/" + Hex(w->address())).body["nonce"],
+              std::to_string(next_nonce[Hex(w->address())]));
+  }
+  // No token was created or lost.
+  HttpResult supply = node->Post(
+      "/v1/query", json{{"contract", Hex(token)}, {"method", "total_supply"}});
+  EXPECT_EQ(supply.body["result"]["total_supply"], std::to_string(kSupply));
+  uint64_t sum = 0;
+  for (const std::string& h : holders) sum += Balance(*node, token, h);
+  EXPECT_EQ(sum, kSupply);
+  // The chain goes on from its last block.
+  Wallet next{alice_.key,
+              std::stoull(node->Get("/v1/account/" + Hex(alice_.address()))
+                              .body["nonce"]
+                              .get<std::string>())};
+  HttpResult r = node->SubmitAndWait(next.Transfer(token, bob_.address(), 1));
+  EXPECT_EQ(r.body["receipt"]["status"], "RECEIPT_STATUS_SUCCESS") << r.text;
+  EXPECT_EQ(node->Terminate(), 0);
+}
+
+}  // namespace
+}  // namespace ballast::node
