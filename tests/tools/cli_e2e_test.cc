@@ -2,6 +2,7 @@
 // loopback port: the token's whole life, in human and --json output, and the
 // errors a user meets.
 
+#include <fstream>
 #include <memory>
 #include <regex>
 
@@ -343,6 +344,31 @@ TEST_F(CliE2ETest, ConsecutiveTransactionsUseConsecutiveNonces) {
 
 // A node that makes a block only every minute: the CLI's wait for a receipt
 // is bounded and says what to do next.
+TEST_F(CliE2ETest, DeployTakesACompiledInterfaceAndReportsBadOnes) {
+  const std::string alice = NewKey("alice");
+  nlohmann::json deployed =
+      CliJson({"deploy", BALLAST_TOKEN_WASM, "--interface", BALLAST_TOKEN_DESC,
+               "--from", "alice", "--init", TokenInit(alice)});
+  EXPECT_EQ(deployed["ok"], true) << deployed;
+
+  const std::string broken = dir_ + "/broken.proto";
+  std::ofstream(broken) << "syntax = \"proto3\";\nmessage X { int32 a = ; }\n";
+  RunResult r = Cli(
+      {"deploy", BALLAST_TOKEN_WASM, "--interface", broken, "--from", "alice"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, "ballast: deploy: interface: ")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "broken.proto:2:")) << r.err;
+
+  const std::string no_service = dir_ + "/plain.proto";
+  std::ofstream(no_service) << "syntax = \"proto3\";\nmessage X {}\n";
+  r = Cli({"deploy", BALLAST_TOKEN_WASM, "--interface", no_service, "--from",
+           "alice"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, "ballast: deploy: interface: ")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "service")) << r.err;
+  EXPECT_EQ(CliJson({"account", "alice"})["nonce"], "1");
+}
+
 using CliSlowNodeTest = CliTest;
 
 TEST_F(CliSlowNodeTest, WaitingForAReceiptTimesOutClearly) {

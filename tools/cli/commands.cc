@@ -1,5 +1,7 @@
 #include "tools/cli/commands.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -299,13 +301,18 @@ absl::Status KeysShow(Session& s, const std::string& name) {
 absl::Status Deploy(Session& s, const DeployArgs& a) {
   ASSIGN_OR_RETURN(StoredKey key, s.Keys().Load(a.tx.from));
   ASSIGN_OR_RETURN(std::string code, ReadFile(a.wasm_path));
-  auto desc = node::CompileInterface(a.proto_path, a.include_dirs);
+  // A .proto is compiled here; anything else is taken to be a compiled
+  // FileDescriptorSet (the build's contracts/<name>.desc).
+  absl::StatusOr<std::string> desc =
+      a.proto_path.ends_with(".proto")
+          ? node::CompileInterface(a.proto_path, a.include_dirs)
+          : ReadFile(a.proto_path);
   if (!desc.ok()) return Annotate(desc.status(), "interface");
-  ASSIGN_OR_RETURN(node::ContractInterface iface,
-                   node::ContractInterface::FromDescriptorSet(*desc));
+  auto iface = node::ContractInterface::FromDescriptorSet(*desc);
+  if (!iface.ok()) return Annotate(iface.status(), "interface");
   std::string init_input;
-  if (iface.HasMethod("init")) {
-    auto encoded = iface.EncodeRequest("init", a.init_json.value_or("{}"));
+  if (iface->HasMethod("init")) {
+    auto encoded = iface->EncodeRequest("init", a.init_json.value_or("{}"));
     if (!encoded.ok()) return Annotate(encoded.status(), "--init");
     init_input = *std::move(encoded);
   } else if (a.init_json.has_value()) {

@@ -76,7 +76,7 @@ absl::Status KeysShow(Session& s, const std::string& name);
 
 struct DeployArgs {
   std::string wasm_path;
-  std::string proto_path;
+  std::string proto_path;  // .proto, or a serialized FileDescriptorSet
   std::vector<std::string> include_dirs;
   std::optional<std::string> init_json;
   TxOptions tx;

@@ -95,7 +95,8 @@ int Main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   deploy_cmd
       ->add_option("--interface", deploy.proto_path,
-                   "The contract's .proto interface")
+                   "The contract's .proto interface (or its compiled "
+                   "FileDescriptorSet, e.g. build/.../contracts/token.desc)")
       ->required()
       ->check(CLI::ExistingFile);
   deploy_cmd->add_option("-I,--include", deploy.include_dirs,
