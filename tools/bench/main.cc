@@ -16,6 +16,8 @@
 //                              difference divided by n
 //   CallOverhead               one call of an empty method (instantiate,
 //                              _initialize, call, tear down)
+//   Ed25519/Verify             libsodium signature checks per second: the
+//                              ceiling of a node that verifies every tx
 
 #include <benchmark/benchmark.h>
 
@@ -314,6 +316,19 @@ void BM_CallOverhead(benchmark::State& state) {
 BENCHMARK(BM_HostCalls)->Name("HostCall/Calls")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HostLoop)->Name("HostCall/Loop")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CallOverhead)->Name("CallOverhead")->Unit(benchmark::kMicrosecond);
+
+// ---- Signatures: the ceiling for a node that checks every one ---------------
+
+void BM_Ed25519Verify(benchmark::State& state) {
+  KeyPair key = *KeyPairFromSeed(std::string(32, 'k'));
+  std::string message(200, 'm');  // about a transfer transaction's size
+  std::string signature = Sign(key, message);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(Verify(key.public_key, message, signature));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Ed25519Verify)->Name("Ed25519/Verify");
 
 }  // namespace
 }  // namespace ballast
