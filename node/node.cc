@@ -213,10 +213,22 @@ absl::StatusOr<std::string> Node::Submit(const ledger::SignedTransaction& stx) {
     if (stopping_) return absl::UnavailableError("the node is shutting down");
   }
   // The signature check runs here, on the caller's thread, outside any lock.
-  ASSIGN_OR_RETURN(CheckedTx checked, executor_->CheckTransaction(stx));
-  std::string hash = checked.hash;
-  RETURN_IF_ERROR(mempool_->Add(stx, std::move(checked)));
+  auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<CheckedTx> checked = executor_->CheckTransaction(stx);
+  absl::Status status = checked.status();
+  std::string hash;
+  if (checked.ok()) {
+    hash = checked->hash;
+    status = mempool_->Add(stx, *std::move(checked));
+  }
+  double ms = MsSince(start);
   absl::MutexLock lock(&mu_);
+  stats_.admit_ms += ms;
+  if (!status.ok()) {
+    ++stats_.refused;
+    return status;
+  }
+  ++stats_.admitted;
   ++arrivals_;
   work_cv_.Signal();
   return hash;
@@ -263,9 +275,9 @@ std::optional<ContractInterface> Node::Interface(std::string_view address) {
   return iface;
 }
 
-BlockTiming Node::last_block_timing() {
+NodeStats Node::stats() {
   absl::MutexLock lock(&mu_);
-  return timing_;
+  return stats_;
 }
 
 void Node::ProducerLoop() {
@@ -306,7 +318,6 @@ void Node::ProducerLoop() {
 
 size_t Node::ProduceBlock(bool allow_empty) {
   auto start = std::chrono::steady_clock::now();
-  BlockTiming timing;
   auto selected =
       mempool_->Select(options_.max_block_txs, options_.block_gas_limit);
   if (!selected.ok()) {
@@ -314,19 +325,22 @@ size_t Node::ProduceBlock(bool allow_empty) {
     return 0;
   }
   if (selected->empty() && !allow_empty) return 0;
-  timing.select_ms = MsSince(start);
+  const double select_ms = MsSince(start);
 
   std::vector<ledger::SignedTransaction> txs;
+  std::vector<CheckedTx> checked;
   std::vector<std::string> hashes;
   txs.reserve(selected->size());
+  checked.reserve(selected->size());
   for (PendingTx& p : *selected) {
     txs.push_back(std::move(p.stx));
-    hashes.push_back(std::move(p.checked.hash));
+    hashes.push_back(p.checked.hash);
+    checked.push_back(std::move(p.checked));
   }
   last_time_ms_ = std::max(last_time_ms_, WallMs());
-  auto exec_start = std::chrono::steady_clock::now();
-  auto commit = executor_->BuildBlock(txs, last_time_ms_, producer_);
-  timing.execute_ms = MsSince(exec_start);
+  BuildStats build;
+  auto commit =
+      executor_->BuildBlock(txs, last_time_ms_, producer_, &build, &checked);
   if (!commit.ok()) {
     if (commit.status().code() == absl::StatusCode::kInvalidArgument) {
       // The mempool let through a transaction the executor refuses: drop the
@@ -341,7 +355,7 @@ size_t Node::ProduceBlock(bool allow_empty) {
   }
   auto commit_start = std::chrono::steady_clock::now();
   absl::Status status = store_->CommitBlock(*commit);
-  timing.commit_ms = MsSince(commit_start);
+  const double commit_ms = MsSince(commit_start);
   if (!status.ok()) {
     healthy_ = false;
     spdlog::critical("commit block {}: {}; no further blocks until restarted",
@@ -349,17 +363,22 @@ size_t Node::ProduceBlock(bool allow_empty) {
     return 0;
   }
   mempool_->Remove(hashes);
-  timing.height = commit->block.header().height();
-  timing.txs = txs.size();
-  for (const ledger::Receipt& r : commit->receipts)
-    timing.gas_used += r.gas_used();
+  uint64_t gas = 0;
+  for (const ledger::Receipt& r : commit->receipts) gas += r.gas_used();
   spdlog::info(
-      "block {}: {} txs, gas {}, {:.1f} ms (select {:.1f}, execute "
-      "{:.1f}, commit {:.1f})",
-      timing.height, timing.txs, timing.gas_used, MsSince(start),
-      timing.select_ms, timing.execute_ms, timing.commit_ms);
+      "block {}: {} txs, gas {}, {:.1f} ms (select {:.1f}, check {:.1f}, "
+      "run {:.1f}, roots+sign {:.1f}, commit {:.1f})",
+      commit->block.header().height(), txs.size(), gas, MsSince(start),
+      select_ms, build.check_ms, build.run_ms, build.finish_ms, commit_ms);
   absl::MutexLock lock(&mu_);
-  timing_ = timing;
+  ++stats_.blocks;
+  stats_.txs += txs.size();
+  stats_.gas_used += gas;
+  stats_.select_ms += select_ms;
+  stats_.check_ms += build.check_ms;
+  stats_.run_ms += build.run_ms;
+  stats_.finish_ms += build.finish_ms;
+  stats_.commit_ms += commit_ms;
   ++commits_;
   commit_cv_.SignalAll();
   return txs.size();

@@ -53,14 +53,23 @@ struct NodeOptions {
   bool sync = true;  // fsync each commit (tests of throwaway chains may not)
 };
 
-// Timings of the last produced block, for logs and benchmarks.
-struct BlockTiming {
-  uint64_t height = 0;
-  size_t txs = 0;
+// Where the node's time went since it started, for logs and benchmarks.
+// Admission runs on the API's threads (in parallel); the block phases run
+// one after another on the producer thread.
+struct NodeStats {
+  uint64_t admitted = 0;  // transactions Submit accepted
+  uint64_t refused = 0;   // and refused
+  double admit_ms = 0;    // Submit: decode, signature, nonce rules (summed
+                          // over all API threads)
+  uint64_t blocks = 0;
+  uint64_t txs = 0;  // in committed blocks
   uint64_t gas_used = 0;
-  double select_ms = 0;   // taking txs from the mempool
-  double execute_ms = 0;  // Executor::BuildBlock (checks + execution)
-  double commit_ms = 0;   // Store::CommitBlock (one synced WriteBatch)
+  double select_ms = 0;  // taking ready txs from the mempool
+  double check_ms = 0;   // BuildBlock: stateless checks (0 when the
+                         // mempool's results are reused)
+  double run_ms = 0;     // BuildBlock: contract execution
+  double finish_ms = 0;  // BuildBlock: roots and block signature
+  double commit_ms = 0;  // Store::CommitBlock: one synced WriteBatch
 };
 
 class Node {
@@ -94,7 +103,7 @@ class Node {
 
   // False once a store write failed: the node then produces no more blocks.
   bool healthy() const { return healthy_.load(); }
-  BlockTiming last_block_timing();
+  NodeStats stats();
 
   const std::string& chain_id() const { return options_.chain_id; }
   const NodeOptions& options() const { return options_; }
@@ -127,7 +136,7 @@ class Node {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t arrivals_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t commits_ ABSL_GUARDED_BY(mu_) = 0;
-  BlockTiming timing_ ABSL_GUARDED_BY(mu_);
+  NodeStats stats_ ABSL_GUARDED_BY(mu_);
   std::thread producer_thread_;
 
   absl::Mutex iface_mu_;

@@ -139,6 +139,7 @@ void NodeProcess::Kill() {
 HttpResult NodeProcess::Get(const std::string& path) const {
   httplib::Client client(host_, port_);
   client.set_connection_timeout(5);
+  client.set_tcp_nodelay(true);
   client.set_read_timeout(40);
   return ToResult(client.Get(path));
 }
@@ -147,6 +148,7 @@ HttpResult NodeProcess::Post(const std::string& path,
                              const std::string& body) const {
   httplib::Client client(host_, port_);
   client.set_connection_timeout(5);
+  client.set_tcp_nodelay(true);
   client.set_read_timeout(40);
   return ToResult(client.Post(path, body, "application/json"));
 }

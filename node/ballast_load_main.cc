@@ -1,0 +1,81 @@
+// ballast_load: sends signed token transfers to a running ballastd and
+// reports end-to-end transfers per second, the node's time breakdown and the
+// raw ed25519 verification rate of this machine (see node/load.h).
+//
+//   ballast_load --node http://127.0.0.1:8545 --txs 20000 [--json]
+//   ballast_load --node URL --print-deploy   # a signed token deploy body
+
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "ledger/base/bytes.h"
+#include "ledger/base/strings.h"
+#include "node/load.h"
+
+namespace ballast::node {
+namespace {
+
+bool ParseNode(const std::string& url, std::string* host, int* port) {
+  std::string rest = url;
+  if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
+  while (!rest.empty() && rest.back() == '/') rest.pop_back();
+  size_t colon = rest.rfind(':');
+  if (colon == std::string::npos) {
+    *host = rest;
+    *port = 80;
+    return !rest.empty();
+  }
+  *host = rest.substr(0, colon);
+  try {
+    *port = std::stoi(rest.substr(colon + 1));
+  } catch (...) {
+    return false;
+  }
+  return !host->empty() && *port > 0 && *port < 65536;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"ballast_load: end-to-end signed token transfers per second"};
+  LoadOptions o;
+  std::string node = "http://127.0.0.1:8545";
+  bool as_json = false;
+  o.token_wasm = std::string(BALLAST_CONTRACTS_DIR) + "/token.wasm";
+  o.token_desc = std::string(BALLAST_CONTRACTS_DIR) + "/token.desc";
+  app.add_option("--node", node, "URL of the node's API")
+      ->capture_default_str();
+  app.add_option("--txs", o.txs, "Transfers to send")->capture_default_str();
+  app.add_option("--senders", o.senders, "Sending accounts")
+      ->capture_default_str();
+  app.add_option("--connections", o.connections, "HTTP connections")
+      ->capture_default_str();
+  app.add_option("--gas", o.gas_limit, "Gas limit per transfer")
+      ->capture_default_str();
+  app.add_option("--key-seed", o.key_seed, "Seed of the senders' keys")
+      ->capture_default_str();
+  app.add_option("--timeout", o.timeout_s, "Seconds for the whole run")
+      ->capture_default_str();
+  app.add_option("--token-wasm", o.token_wasm)->capture_default_str();
+  app.add_option("--token-desc", o.token_desc)->capture_default_str();
+  app.add_flag("--json", as_json, "Print one JSON document");
+  CLI11_PARSE(app, argc, argv);
+  if (!ParseNode(node, &o.host, &o.port)) {
+    std::cerr << "ballast_load: --node must be http://HOST:PORT\n";
+    return 2;
+  }
+  auto report = RunTransferLoad(o);
+  if (!report.ok()) {
+    std::cerr << "ballast_load: " << report.status().message() << "\n";
+    return 1;
+  }
+  if (as_json) {
+    std::cout << LoadReportJson(*report).dump(2) << "\n";
+  } else {
+    std::cout << LoadReportText(*report);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace ballast::node
+
+int main(int argc, char** argv) { return ballast::node::Main(argc, argv); }
