@@ -101,11 +101,11 @@ absl::StatusOr<uint64_t> ParseUint(std::string_view text,
   return v;
 }
 
-absl::StatusOr<json> ParseBody(const httplib::Request& req) {
-  if (req.body.empty()) {
+absl::StatusOr<json> ParseBody(const std::string& body) {
+  if (body.empty()) {
     return absl::InvalidArgumentError("request body is empty (expected JSON)");
   }
-  return ParseJson(req.body);
+  return ParseJson(body);
 }
 
 // A JSON field that must be a string, if present.
@@ -204,6 +204,45 @@ void ApiServer::Routes() {
           ErrorBody(absl::StatusCode::kInternal,
                     StrCat("internal error: ", what)));
   });
+
+  // POST handlers read the body themselves: for a body sent as
+  // application/x-www-form-urlencoded (what `curl -d` sends unless told
+  // otherwise) httplib would parse it as a form and refuse it above 8 KiB.
+  using BodyHandler = std::function<void(
+      const httplib::Request&, const std::string&, httplib::Response&)>;
+  auto post = [&s, max = options_.max_body_bytes](const std::string& pattern,
+                                                  BodyHandler handler) {
+    s.Post(pattern, [handler, max](const httplib::Request& req,
+                                   httplib::Response& res,
+                                   const httplib::ContentReader& reader) {
+      if (req.is_multipart_form_data()) {
+        return ReplyError(res, absl::InvalidArgumentError(
+                                   "the body must be JSON, not a form"));
+      }
+      std::string body;
+      bool too_big = false;
+      bool ok = reader([&](const char* data, size_t len) {
+        if (body.size() + len > max) {
+          too_big = true;
+          return false;
+        }
+        body.append(data, len);
+        return true;
+      });
+      if (too_big || res.status == 413) {
+        Reply(res, 413,
+              ErrorBody(absl::StatusCode::kResourceExhausted,
+                        StrCat("request body exceeds the size limit of ", max,
+                               " bytes")));
+        return;
+      }
+      if (!ok) {
+        return ReplyError(
+            res, absl::InvalidArgumentError("could not read the request body"));
+      }
+      handler(req, body, res);
+    });
+  };
 
   s.Get("/v1/health", [node](const httplib::Request&, httplib::Response& res) {
     auto head = node->store().GetHead();
@@ -307,23 +346,24 @@ void ApiServer::Routes() {
     return out;
   };
 
-  s.Post("/v1/tx", [node, tx_view, this](const httplib::Request& req,
-                                         httplib::Response& res) {
-    auto body = ParseBody(req);
-    if (!body.ok()) return ReplyError(res, body.status());
-    auto stx = ParseSubmitBody(*body);
-    if (!stx.ok()) return ReplyError(res, stx.status());
-    auto hash = node->Submit(*stx);
-    if (!hash.ok()) return ReplyError(res, hash.status());
-    std::string wait = req.get_param_value("wait");
-    if (wait.empty() || wait == "false" || wait == "0") {
-      return Reply(res, 200, json{{"hash", HexBytes(*hash)}});
-    }
-    node->WaitCommitted(*hash, absl::Milliseconds(options_.max_wait_ms));
-    auto view = tx_view(*hash);
-    if (!view.ok()) return ReplyError(res, view.status());
-    Reply(res, 200, *view);
-  });
+  post("/v1/tx",
+       [node, tx_view, this](const httplib::Request& req,
+                             const std::string& text, httplib::Response& res) {
+         auto body = ParseBody(text);
+         if (!body.ok()) return ReplyError(res, body.status());
+         auto stx = ParseSubmitBody(*body);
+         if (!stx.ok()) return ReplyError(res, stx.status());
+         auto hash = node->Submit(*stx);
+         if (!hash.ok()) return ReplyError(res, hash.status());
+         std::string wait = req.get_param_value("wait");
+         if (wait.empty() || wait == "false" || wait == "0") {
+           return Reply(res, 200, json{{"hash", HexBytes(*hash)}});
+         }
+         node->WaitCommitted(*hash, absl::Milliseconds(options_.max_wait_ms));
+         auto view = tx_view(*hash);
+         if (!view.ok()) return ReplyError(res, view.status());
+         Reply(res, 200, *view);
+       });
 
   s.Get(R"(/v1/tx/([^/]+))", [tx_view](const httplib::Request& req,
                                        httplib::Response& res) {
@@ -369,108 +409,108 @@ void ApiServer::Routes() {
                 std::to_string(*height));
   });
 
-  s.Post(
-      "/v1/query", [node](const httplib::Request& req, httplib::Response& res) {
-        auto run = [&]() -> absl::Status {
-          ASSIGN_OR_RETURN(json body, ParseBody(req));
-          if (!body.is_object()) {
-            return absl::InvalidArgumentError("body must be a JSON object");
-          }
-          for (const auto& [key, value] : body.items()) {
-            if (key != "contract" && key != "method" && key != "args" &&
-                key != "input" && key != "gas_limit") {
-              return absl::InvalidArgumentError(StrCat(
-                  "unknown field '", key,
-                  "' (expected contract, method, args, input, gas_limit)"));
-            }
-          }
-          ASSIGN_OR_RETURN(std::optional<std::string> contract_hex,
-                           StringField(body, "contract"));
-          ASSIGN_OR_RETURN(std::optional<std::string> method,
-                           StringField(body, "method"));
-          if (!contract_hex || !method) {
-            return absl::InvalidArgumentError(
-                "fields 'contract' and 'method' are required");
-          }
-          ASSIGN_OR_RETURN(std::string contract,
-                           ParseHexBytes(*contract_hex, "field 'contract'"));
-          if (contract.size() != kAddressSize) {
-            return absl::InvalidArgumentError(
-                StrCat("field 'contract' must be ", kAddressSize,
-                       " bytes, got ", contract.size()));
-          }
-          uint64_t gas = kDefaultQueryGas;
-          if (auto it = body.find("gas_limit"); it != body.end()) {
-            if (it->is_number_unsigned()) {
-              gas = it->get<uint64_t>();
-            } else if (it->is_string()) {
-              ASSIGN_OR_RETURN(
-                  gas, ParseUint(it->get<std::string>(), "field 'gas_limit'"));
-            } else {
-              return absl::InvalidArgumentError(
-                  "field 'gas_limit' must be a non-negative integer");
-            }
-            gas = std::min(gas, kDefaultQueryGas);
-          }
-          ASSIGN_OR_RETURN(std::optional<ledger::ContractInfo> info,
-                           node->store().GetContract(contract));
-          if (!info.has_value()) {
-            return absl::NotFoundError(
-                StrCat("no contract at 0x", ToHex(contract)));
-          }
-          std::optional<ContractInterface> iface = node->Interface(contract);
-          std::string input;
-          ASSIGN_OR_RETURN(std::optional<std::string> input_hex,
-                           StringField(body, "input"));
-          if (input_hex.has_value()) {
-            if (body.contains("args")) {
-              return absl::InvalidArgumentError(
-                  "give either 'args' (JSON) or 'input' (hex), not both");
-            }
-            ASSIGN_OR_RETURN(input, ParseHexBytes(*input_hex, "field 'input'"));
-          } else if (iface.has_value()) {
-            const json& args = body.contains("args") && !body["args"].is_null()
-                                   ? body["args"]
-                                   : json::object();
-            auto encoded = iface->EncodeRequest(*method, DumpJson(args));
-            if (!encoded.ok()) {
-              // An unknown method is the caller's mistake: 400, not 404.
-              return absl::InvalidArgumentError(encoded.status().message());
-            }
-            input = *std::move(encoded);
-          } else if (body.contains("args")) {
-            return absl::InvalidArgumentError(StrCat(
-                "contract 0x", ToHex(contract),
-                " has no interface: pass 'input' as hex instead of 'args'"));
-          }
-          wasm::CallOutcome out =
-              node->executor().Query(contract, *method, input, gas);
-          json reply{{"gas_used", std::to_string(out.gas_used)},
-                     {"output", HexBytes(out.output)}};
-          if (!out.status.ok()) {
-            int status = 422;
-            if (out.failure == wasm::FailureKind::kInvalid) status = 400;
-            if (out.failure == wasm::FailureKind::kInternal) status = 500;
-            json err = ErrorBody(out.status.code(), out.status.message());
-            err["failure"] = Str(wasm::FailureKindName(out.failure));
-            err["gas_used"] = std::to_string(out.gas_used);
-            Reply(res, status, err);
-            return absl::OkStatus();
-          }
-          if (iface.has_value()) {
-            auto decoded = iface->DecodeResponse(*method, out.output);
-            if (decoded.ok()) {
-              reply["result"] = json::parse(*decoded);
-            } else {
-              reply["decode_error"] = Str(decoded.status().message());
-            }
-          }
-          Reply(res, 200, reply);
-          return absl::OkStatus();
-        };
-        absl::Status s = run();
-        if (!s.ok()) ReplyError(res, s);
-      });
+  post("/v1/query", [node](const httplib::Request&, const std::string& text,
+                           httplib::Response& res) {
+    auto run = [&]() -> absl::Status {
+      ASSIGN_OR_RETURN(json body, ParseBody(text));
+      if (!body.is_object()) {
+        return absl::InvalidArgumentError("body must be a JSON object");
+      }
+      for (const auto& [key, value] : body.items()) {
+        if (key != "contract" && key != "method" && key != "args" &&
+            key != "input" && key != "gas_limit") {
+          return absl::InvalidArgumentError(
+              StrCat("unknown field '", key,
+                     "' (expected contract, method, args, input, gas_limit)"));
+        }
+      }
+      ASSIGN_OR_RETURN(std::optional<std::string> contract_hex,
+                       StringField(body, "contract"));
+      ASSIGN_OR_RETURN(std::optional<std::string> method,
+                       StringField(body, "method"));
+      if (!contract_hex || !method) {
+        return absl::InvalidArgumentError(
+            "fields 'contract' and 'method' are required");
+      }
+      ASSIGN_OR_RETURN(std::string contract,
+                       ParseHexBytes(*contract_hex, "field 'contract'"));
+      if (contract.size() != kAddressSize) {
+        return absl::InvalidArgumentError(StrCat("field 'contract' must be ",
+                                                 kAddressSize, " bytes, got ",
+                                                 contract.size()));
+      }
+      uint64_t gas = kDefaultQueryGas;
+      if (auto it = body.find("gas_limit"); it != body.end()) {
+        if (it->is_number_unsigned()) {
+          gas = it->get<uint64_t>();
+        } else if (it->is_string()) {
+          ASSIGN_OR_RETURN(
+              gas, ParseUint(it->get<std::string>(), "field 'gas_limit'"));
+        } else {
+          return absl::InvalidArgumentError(
+              "field 'gas_limit' must be a non-negative integer");
+        }
+        gas = std::min(gas, kDefaultQueryGas);
+      }
+      ASSIGN_OR_RETURN(std::optional<ledger::ContractInfo> info,
+                       node->store().GetContract(contract));
+      if (!info.has_value()) {
+        return absl::NotFoundError(
+            StrCat("no contract at 0x", ToHex(contract)));
+      }
+      std::optional<ContractInterface> iface = node->Interface(contract);
+      std::string input;
+      ASSIGN_OR_RETURN(std::optional<std::string> input_hex,
+                       StringField(body, "input"));
+      if (input_hex.has_value()) {
+        if (body.contains("args")) {
+          return absl::InvalidArgumentError(
+              "give either 'args' (JSON) or 'input' (hex), not both");
+        }
+        ASSIGN_OR_RETURN(input, ParseHexBytes(*input_hex, "field 'input'"));
+      } else if (iface.has_value()) {
+        const json& args = body.contains("args") && !body["args"].is_null()
+                               ? body["args"]
+                               : json::object();
+        auto encoded = iface->EncodeRequest(*method, DumpJson(args));
+        if (!encoded.ok()) {
+          // An unknown method is the caller's mistake: 400, not 404.
+          return absl::InvalidArgumentError(encoded.status().message());
+        }
+        input = *std::move(encoded);
+      } else if (body.contains("args")) {
+        return absl::InvalidArgumentError(
+            StrCat("contract 0x", ToHex(contract),
+                   " has no interface: pass 'input' as hex instead of 'args'"));
+      }
+      wasm::CallOutcome out =
+          node->executor().Query(contract, *method, input, gas);
+      json reply{{"gas_used", std::to_string(out.gas_used)},
+                 {"output", HexBytes(out.output)}};
+      if (!out.status.ok()) {
+        int status = 422;
+        if (out.failure == wasm::FailureKind::kInvalid) status = 400;
+        if (out.failure == wasm::FailureKind::kInternal) status = 500;
+        json err = ErrorBody(out.status.code(), out.status.message());
+        err["failure"] = Str(wasm::FailureKindName(out.failure));
+        err["gas_used"] = std::to_string(out.gas_used);
+        Reply(res, status, err);
+        return absl::OkStatus();
+      }
+      if (iface.has_value()) {
+        auto decoded = iface->DecodeResponse(*method, out.output);
+        if (decoded.ok()) {
+          reply["result"] = json::parse(*decoded);
+        } else {
+          reply["decode_error"] = Str(decoded.status().message());
+        }
+      }
+      Reply(res, 200, reply);
+      return absl::OkStatus();
+    };
+    absl::Status s = run();
+    if (!s.ok()) ReplyError(res, s);
+  });
 
   s.Get(R"(/v1/contract/([^/]+))", [node](const httplib::Request& req,
                                           httplib::Response& res) {

@@ -57,10 +57,22 @@ int Main(int argc, char** argv) {
   app.add_option("--token-wasm", o.token_wasm)->capture_default_str();
   app.add_option("--token-desc", o.token_desc)->capture_default_str();
   app.add_flag("--json", as_json, "Print one JSON document");
+  bool print_deploy = false;
+  app.add_flag("--print-deploy", print_deploy,
+               "Only print the POST /v1/tx body of a signed token deploy");
   CLI11_PARSE(app, argc, argv);
   if (!ParseNode(node, &o.host, &o.port)) {
     std::cerr << "ballast_load: --node must be http://HOST:PORT\n";
     return 2;
+  }
+  if (print_deploy) {
+    auto body = TokenDeployBody(o);
+    if (!body.ok()) {
+      std::cerr << "ballast_load: " << body.status().message() << "\n";
+      return 1;
+    }
+    std::cout << *body << "\n";
+    return 0;
   }
   auto report = RunTransferLoad(o);
   if (!report.ok()) {

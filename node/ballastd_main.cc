@@ -25,6 +25,8 @@
 namespace ballast::node {
 namespace {
 
+constexpr char kVersion[] = "0.1.0";
+
 bool ParseListen(const std::string& listen, std::string* host, int* port) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
@@ -120,8 +122,7 @@ int Main(int argc, char** argv) {
   Node& n = **node;
   auto head = n.store().GetHead();
   uint64_t height = head.ok() && head->has_value() ? (*head)->height : 0;
-  std::cout << "ballastd "
-            << "\n"
+  std::cout << "ballastd " << kVersion << "\n"
             << "  chain id      " << n.chain_id() << "\n"
             << "  api           http://" << address << "\n"
             << "  data dir      " << options.data_dir << "\n"

@@ -289,6 +289,35 @@ absl::StatusOr<LoadReport> RunTransferLoad(const LoadOptions& o) {
   return report;
 }
 
+absl::StatusOr<std::string> TokenDeployBody(const LoadOptions& o) {
+  ASSIGN_OR_RETURN(std::string wasm, ReadFile(o.token_wasm));
+  ASSIGN_OR_RETURN(std::string desc, ReadFile(o.token_desc));
+  auto client = Connect(o);
+  ASSIGN_OR_RETURN(json info, Get(*client, "/v1/info"));
+  ASSIGN_OR_RETURN(KeyPair key,
+                   KeyPairFromSeed(Sha256(StrCat(o.key_seed, "/", 0))));
+  std::string address = AddressFromPublicKey(key.public_key);
+  ASSIGN_OR_RETURN(json account,
+                   Get(*client, "/v1/account/" + HexBytes(address)));
+  token::InitRequest init;
+  init.set_name("Example");
+  init.set_symbol("EX");
+  init.set_initial_holder(address);
+  init.set_initial_supply(1'000'000);
+  ledger::Transaction tx;
+  tx.set_chain_id(info["chain_id"].get<std::string>());
+  tx.set_sender_pubkey(key.public_key);
+  tx.set_nonce(U64(account["pending_nonce"]));
+  tx.set_gas_limit(500'000'000);
+  tx.mutable_deploy()->set_code(wasm);
+  tx.mutable_deploy()->set_interface(desc);
+  tx.mutable_deploy()->set_init_input(init.SerializeAsString());
+  ledger::SignedTransaction stx;
+  stx.set_tx(ledger::SerializeDeterministic(tx));
+  stx.set_signature(Sign(key, stx.tx()));
+  return DumpJson(SubmitBody(stx));
+}
+
 json LoadReportJson(const LoadReport& r) {
   return json{{"txs", r.txs},
               {"refused", r.refused},

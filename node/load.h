@@ -50,6 +50,11 @@ struct LoadReport {
 
 absl::StatusOr<LoadReport> RunTransferLoad(const LoadOptions& options);
 
+// The POST /v1/tx body of a token deploy signed by the first load key
+// (`key_seed`/0) with the node's chain id and that key's next nonce: a
+// ready-made transaction for examples. Initial supply 1000000 to the key.
+absl::StatusOr<std::string> TokenDeployBody(const LoadOptions& options);
+
 // Verifies one transfer-sized signed message `n` times on this thread and
 // returns verifications per second.
 double MeasureVerifyRate(int n = 5'000);

@@ -85,9 +85,12 @@ class BallastdTest : public ::testing::Test {
     return node;
   }
 
-  // Deploys the token from alice_ and returns its address.
+  // Deploys the token from alice_ and returns its address. The body goes as
+  // `curl -d` sends it (form-urlencoded), which must not matter.
   std::string DeployToken(const NodeProcess& node) {
-    HttpResult r = node.SubmitAndWait(alice_.DeployToken());
+    HttpResult r = node.Post("/v1/tx?wait=true",
+                             DumpJson(SubmitBody(alice_.DeployToken())),
+                             "application/x-www-form-urlencoded");
     EXPECT_EQ(r.status, 200) << r.text;
     EXPECT_EQ(r.body["status"], "committed") << r.text;
     EXPECT_EQ(r.body["receipt"]["status"], "RECEIPT_STATUS_SUCCESS") << r.text;

@@ -144,13 +144,13 @@ HttpResult NodeProcess::Get(const std::string& path) const {
   return ToResult(client.Get(path));
 }
 
-HttpResult NodeProcess::Post(const std::string& path,
-                             const std::string& body) const {
+HttpResult NodeProcess::Post(const std::string& path, const std::string& body,
+                             const std::string& content_type) const {
   httplib::Client client(host_, port_);
   client.set_connection_timeout(5);
   client.set_tcp_nodelay(true);
   client.set_read_timeout(40);
-  return ToResult(client.Post(path, body, "application/json"));
+  return ToResult(client.Post(path, body, content_type.c_str()));
 }
 
 HttpResult NodeProcess::SubmitAndWait(

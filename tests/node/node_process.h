@@ -52,7 +52,8 @@ class NodeProcess {
   std::string log() const;  // its stdout and stderr so far
 
   HttpResult Get(const std::string& path) const;
-  HttpResult Post(const std::string& path, const std::string& body) const;
+  HttpResult Post(const std::string& path, const std::string& body,
+                  const std::string& content_type = "application/json") const;
   HttpResult Post(const std::string& path, const nlohmann::json& body) const {
     return Post(path, body.dump());
   }
