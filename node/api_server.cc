@@ -555,7 +555,9 @@ void ApiServer::Routes() {
             filter.contract,
             ParseId(req.get_param_value("contract"), kAddressSize, "contract"));
       }
-      if (req.has_param("name")) filter.name = req.get_param_value("name");
+      if (!req.get_param_value("name").empty()) {
+        filter.name = req.get_param_value("name");
+      }
       if (req.has_param("from_block")) {
         ASSIGN_OR_RETURN(
             filter.from_height,

@@ -159,6 +159,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   ASSIGN_OR_RETURN(KeyPair producer, LoadProducerKey(opts.data_dir));
   ledger::StoreOptions store_options;
   store_options.sync = opts.sync;
+  store_options.env = opts.env;
   auto store = ledger::Store::Open(StrCat(opts.data_dir, "/", kLedgerDir),
                                    store_options);
   if (!store.ok()) return Annotate(store.status(), "open ledger");
@@ -211,6 +212,10 @@ absl::StatusOr<std::string> Node::Submit(const ledger::SignedTransaction& stx) {
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return absl::UnavailableError("the node is shutting down");
+  }
+  if (!healthy_) {
+    return absl::UnavailableError(
+        "the node's store failed a write; restart the node");
   }
   // The signature check runs here, on the caller's thread, outside any lock.
   auto start = std::chrono::steady_clock::now();
@@ -298,7 +303,11 @@ void Node::ProducerLoop() {
       }
       if (stopping_) return;
     }
-    if (!healthy_) continue;  // store failed: wait to be stopped
+    if (!healthy_) {  // the store failed: nothing more until stopped
+      absl::MutexLock lock(&mu_);
+      while (!stopping_) work_cv_.Wait(&mu_);
+      return;
+    }
     if (automine) {
       // Keep building while transactions are ready: a block may have been
       // cut short by its count or gas limit.

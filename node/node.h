@@ -51,6 +51,9 @@ struct NodeOptions {
   uint64_t block_gas_limit = kDefaultBlockGasLimit;
   MempoolOptions mempool;
   bool sync = true;  // fsync each commit (tests of throwaway chains may not)
+  // The store's file environment; null means LevelDB's default. Not owned.
+  // Tests pass fault-injecting environments.
+  leveldb::Env* env = nullptr;
 };
 
 // Where the node's time went since it started, for logs and benchmarks.

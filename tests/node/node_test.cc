@@ -1,0 +1,129 @@
+// Node in process: the producer commits what Submit accepted and wakes
+// waiters; a store that fails a write stops block production, and the node
+// says so (unhealthy, submissions Unavailable) instead of pretending.
+
+#include "node/node.h"
+
+#include <filesystem>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/hashing.h"
+#include "leveldb/env.h"
+#include "tests/ledger/test_util.h"
+#include "tests/node/chain_fixture.h"
+
+namespace ballast::node {
+namespace {
+
+using ::testing::HasSubstr;
+
+ledger::SignedTransaction Call(const KeyPair& key, uint64_t nonce) {
+  ledger::Transaction tx;
+  tx.set_chain_id("node-test");
+  tx.set_nonce(nonce);
+  tx.set_gas_limit(1'000'000);
+  tx.mutable_call()->set_contract(std::string(20, 'c'));  // no contract there
+  tx.mutable_call()->set_method("noop");
+  return SignTx(key, tx);
+}
+
+class NodeTest : public ::testing::Test {
+ protected:
+  NodeTest() : dir_(ledger::testing::MakeTempDir()) {}
+  ~NodeTest() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<Node> Open(leveldb::Env* env = nullptr) {
+    NodeOptions options;
+    options.data_dir = dir_;
+    options.chain_id = "node-test";
+    options.env = env;
+    auto node = Node::Open(options);
+    EXPECT_TRUE(node.ok()) << node.status();
+    return node.ok() ? *std::move(node) : nullptr;
+  }
+
+  std::string dir_;
+  KeyPair alice_ = DevKey('a');
+};
+
+TEST_F(NodeTest, SubmittedTransactionsAreCommittedAndWaitersWake) {
+  auto node = Open();
+  node->Start();
+  auto h0 = node->Submit(Call(alice_, 0));
+  auto h1 = node->Submit(Call(alice_, 1));
+  ASSERT_TRUE(h0.ok() && h1.ok());
+  EXPECT_TRUE(node->WaitCommitted(*h1, absl::Seconds(30)));
+  EXPECT_TRUE(node->WaitCommitted(*h0, absl::Seconds(30)));
+  auto account = node->store().GetAccount(AddressOf(alice_));
+  EXPECT_EQ(account->nonce(), 2u);
+  NodeStats stats = node->stats();
+  EXPECT_EQ(stats.admitted, 2u);
+  EXPECT_EQ(stats.txs, 2u);
+  EXPECT_GE(stats.blocks, 1u);
+  // Unknown hashes do not wait.
+  EXPECT_FALSE(node->WaitCommitted(std::string(32, 'x'), absl::Seconds(30)));
+  node->Stop();
+  EXPECT_EQ(node->Submit(Call(alice_, 2)).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST_F(NodeTest, TheProducerKeyAndChainIdStayWithTheDataDir) {
+  std::string key;
+  {
+    auto node = Open();
+    key = node->producer().public_key;
+  }
+  auto mode = std::filesystem::status(dir_ + "/producer.key").permissions();
+  EXPECT_EQ(mode, std::filesystem::perms::owner_read |
+                      std::filesystem::perms::owner_write);
+  EXPECT_EQ(Open()->producer().public_key, key);
+  NodeOptions other;
+  other.data_dir = dir_;
+  other.chain_id = "another";
+  EXPECT_THAT(Node::Open(other).status().message(),
+              HasSubstr("holds chain 'node-test', not 'another'"));
+  other.chain_id = "";
+  auto same = Node::Open(other);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ((*same)->chain_id(), "node-test");
+}
+
+TEST_F(NodeTest, AFailedStoreWriteStopsBlocksAndIsReported) {
+  ledger::testing::FaultyEnv env(leveldb::Env::Default());
+  auto node = Open(&env);
+  node->Start();
+  auto h0 = node->Submit(Call(alice_, 0));
+  ASSERT_TRUE(h0.ok());
+  ASSERT_TRUE(node->WaitCommitted(*h0, absl::Seconds(30)));
+
+  env.SetBudget(0);  // the disk dies
+  auto h1 = node->Submit(Call(alice_, 1));
+  ASSERT_TRUE(h1.ok());
+  EXPECT_FALSE(node->WaitCommitted(*h1, absl::Milliseconds(300)));
+  for (int i = 0; i < 3000 && node->healthy(); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_FALSE(node->healthy());
+  auto refused = node->Submit(Call(alice_, 2));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(refused.status().message(), HasSubstr("restart the node"));
+  node->Stop();
+  node.reset();
+
+  // After a restart on a healthy disk, the chain continues from its last
+  // block (the failed one is there entirely or not at all).
+  auto again = Open();
+  auto head = again->store().GetHead();
+  ASSERT_TRUE(head.ok() && head->has_value());
+  EXPECT_LE((*head)->height, 2u);
+  uint64_t nonce = again->store().GetAccount(AddressOf(alice_))->nonce();
+  EXPECT_EQ(nonce, (*head)->height);
+  again->Start();
+  auto h = again->Submit(Call(alice_, nonce));
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_TRUE(again->WaitCommitted(*h, absl::Seconds(30)));
+}
+
+}  // namespace
+}  // namespace ballast::node
