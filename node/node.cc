@@ -162,7 +162,16 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   store_options.env = opts.env;
   auto store = ledger::Store::Open(StrCat(opts.data_dir, "/", kLedgerDir),
                                    store_options);
-  if (!store.ok()) return Annotate(store.status(), "open ledger");
+  if (!store.ok()) {
+    if (store.status().message().find("LOCK") != absl::string_view::npos) {
+      return absl::FailedPreconditionError(
+          StrCat("data dir ", opts.data_dir,
+                 " is in use by another process (is a ballastd running on "
+                 "it?): ",
+                 store.status().message()));
+    }
+    return Annotate(store.status(), "open ledger");
+  }
   ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head, (*store)->GetHead());
   if (head.has_value()) {
     ASSIGN_OR_RETURN(std::optional<ledger::Block> block,
