@@ -145,6 +145,8 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Create(
   client->http_->set_read_timeout(kIoTimeoutSeconds, 0);
   client->http_->set_write_timeout(kIoTimeoutSeconds, 0);
   client->http_->set_keep_alive(true);
+  // Without it Nagle and delayed ACKs add ~40 ms to each keep-alive request.
+  client->http_->set_tcp_nodelay(true);
   return client;
 }
 
