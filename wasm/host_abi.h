@@ -1,8 +1,8 @@
 // The Ballast host ABI, version 1: the one place that defines what a contract
 // module may import, what it must export, and what each host function does.
-// The runtime's host-function registry (host_functions.cc) and the contract
-// SDK (contracts/sdk/ballast/abi.h) both follow this file; a test checks that
-// every import of every built contract is listed here.
+// The runtime's host functions (CallSession::Invoke in runtime.cc) and the
+// contract SDK (contracts/sdk/ballast/abi.h) both follow this file; a test
+// checks that every import of every built contract is listed here.
 //
 // Module shape
 //   Imports: only functions from module "env" listed in kHostFunctions, with
@@ -85,8 +85,9 @@
 //   bl_return_read(dst) -> ()         copies it to dst
 //   bl_sha256(src, len, dst) -> ()    writes 32 bytes
 //   bl_gas_left() -> i64              gas remaining for the transaction
-//   bl_log(msg, msg_len) -> ()        debug line for the node's log; no
-//                                     effect on state or consensus
+//   bl_log(msg, msg_len) -> ()        debug line for the node's log (the
+//                                     first 1024 bytes, to Runtime's log
+//                                     sink); no effect on state or consensus
 
 #ifndef BALLAST_WASM_HOST_ABI_H_
 #define BALLAST_WASM_HOST_ABI_H_

@@ -168,6 +168,16 @@ absl::Status CheckExports(const wabt::Module& m, const Limits& limits,
       has_marker = true;
       continue;
     }
+    if (name == kEmscriptenInitExport) {
+      // The runtime calls it after every instantiation, without arguments.
+      const wabt::Func* f =
+          e->kind == wabt::ExternalKind::Func ? m.GetFunc(e->var) : nullptr;
+      if (f == nullptr || f->GetNumParams() != 0 || f->GetNumResults() != 0) {
+        return Invalid(
+            StrCat("export '", name, "' must be a function of type () -> ()"));
+      }
+      continue;
+    }
     if (IsReservedExportName(name)) continue;  // Emscripten's own exports
     if (e->kind != wabt::ExternalKind::Func) {
       return Invalid(StrCat("export '", name, "': only functions, ",

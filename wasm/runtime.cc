@@ -514,7 +514,13 @@ absl::Status CallSession::Invoke(int index, Instance& caller,
     *result = static_cast<uint64_t>(std::max<int64_t>(gas_, 0));
   } else if (name == "bl_log") {
     s = charge(kGasPerByteCopied * a[1]);
+    absl::StatusOr<std::string> msg;
     if (s.ok()) s = Guest(caller, a[0], a[1]).status();
+    if (s.ok()) msg = GuestString(caller, a[0], std::min<uint64_t>(a[1], 1024));
+    if (s.ok()) s = msg.status();
+    if (s.ok() && runtime_.log_sink_) {
+      runtime_.log_sink_(f.contract, SanitizeUtf8(*msg));
+    }
   } else {
     s = Fail(FailureKind::kInternal,
              StrCat("host function ", name, " has no implementation"));

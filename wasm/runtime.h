@@ -17,6 +17,7 @@
 #define BALLAST_WASM_RUNTIME_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -113,6 +114,13 @@ class Runtime {
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
+  // Receives bl_log lines: the contract's address and the message (at most
+  // 1024 bytes, sanitized to UTF-8). Called on the calling thread, during
+  // Call; it must not call back into the runtime. Set it before any Call.
+  using LogSink =
+      std::function<void(std::string_view contract, std::string_view message)>;
+  void set_log_sink(LogSink sink) { log_sink_ = std::move(sink); }
+
   const Limits& limits() const { return limits_; }
   const Engine& engine() const { return *engine_; }
 
@@ -130,6 +138,7 @@ class Runtime {
 
   std::unique_ptr<Engine> engine_;
   Limits limits_;
+  LogSink log_sink_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const CompiledModule>>
       compiled_ ABSL_GUARDED_BY(mu_);

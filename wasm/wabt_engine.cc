@@ -107,6 +107,12 @@ class WabtInstance final : public Instance {
       return absl::NotFoundError(StrCat("no exported function '", name, "'"));
     }
     interp::Func::Ptr func = store_.UnsafeGet<interp::Func>(it->second);
+    if (!func->type().params.empty() || !func->type().results.empty()) {
+      // PrepareModule refuses such exports; never hand wabt a call whose
+      // arity it would assert on.
+      return absl::InvalidArgumentError(
+          StrCat("exported function '", name, "' is not of type () -> ()"));
+    }
     interp::Thread thread(store_);
     interp::Values results;
     interp::Trap::Ptr trap;

@@ -346,6 +346,22 @@ TEST_F(ProbeTest, AbortMessageThatIsNotUtf8IsEscaped) {
             Where('A', "abort_with") + "aborted: no \\xff\\xfe way");
 }
 
+TEST_F(ProbeTest, LogLinesReachTheSinkAndChangeNothing) {
+  std::vector<std::string> lines;
+  runtime_.set_log_sink([&](std::string_view contract, std::string_view msg) {
+    lines.push_back(ToHex(contract).substr(0, 4) + " " + std::string(msg));
+  });
+  probe::LogRequest req;
+  req.set_message("price feed stale \xff");
+  CallOutcome out = Call('A', "log", req);
+  ASSERT_TRUE(out.status.ok()) << out.status;
+  EXPECT_TRUE(out.writes.empty());
+  EXPECT_THAT(lines, ::testing::ElementsAre("4141 price feed stale \\xff"));
+  req.set_message(std::string(5000, 'x'));
+  ASSERT_TRUE(Call('A', "log", req).status.ok());
+  EXPECT_EQ(lines.back().size(), 5 + 1024u);
+}
+
 TEST_F(ProbeTest, MalformedInputAborts) {
   CallOutcome out = CallRaw('A', "store", "\xff\xff\xff");
   EXPECT_EQ(out.failure, FailureKind::kAbort);
