@@ -499,10 +499,12 @@ void ApiServer::Routes() {
       }
       if (iface.has_value()) {
         auto decoded = iface->DecodeResponse(*method, out.output);
-        if (decoded.ok()) {
-          reply["result"] = json::parse(*decoded);
+        absl::StatusOr<json> result =
+            decoded.ok() ? ParseJson(*decoded) : decoded.status();
+        if (result.ok()) {
+          reply["result"] = *std::move(result);
         } else {
-          reply["decode_error"] = Str(decoded.status().message());
+          reply["decode_error"] = Str(result.status().message());
         }
       }
       Reply(res, 200, reply);

@@ -131,8 +131,26 @@ absl::StatusOr<std::string> ParseHexBytes(std::string_view text,
 }
 
 absl::StatusOr<nlohmann::json> ParseJson(std::string_view text) {
+  // Parsing itself is iterative, but printing and converting a document
+  // recurse once per level: refuse a deep one before it is ever built, by
+  // stopping the parser at the first object or array that is too deep.
+  struct TooDeep {};
+  int depth = 0;
+  auto limit_depth = [&depth](int, nlohmann::json::parse_event_t event,
+                              nlohmann::json&) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start || event == Event::array_start) {
+      if (++depth > kMaxJsonDepth) throw TooDeep{};
+    } else if (event == Event::object_end || event == Event::array_end) {
+      --depth;
+    }
+    return true;
+  };
   try {
-    return nlohmann::json::parse(text);
+    return nlohmann::json::parse(text, limit_depth);
+  } catch (const TooDeep&) {
+    return absl::InvalidArgumentError(
+        StrCat("JSON nested deeper than ", kMaxJsonDepth, " levels"));
   } catch (const nlohmann::json::exception& e) {
     return absl::InvalidArgumentError(StrCat("malformed JSON: ", e.what()));
   }

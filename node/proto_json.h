@@ -28,8 +28,10 @@
 
 namespace ballast::node {
 
-// JSON objects deeper than this are refused (contract messages may be
-// recursive; the limit keeps conversion off the edge of the stack).
+// JSON documents nested deeper than this (objects and arrays counted
+// together) are refused by ParseJson, and messages nested deeper by the
+// conversions: printing and converting recurse once per level, and the limit
+// keeps them off the edge of the stack.
 inline constexpr int kMaxJsonDepth = 64;
 
 absl::StatusOr<nlohmann::json> ProtoToJson(
@@ -39,7 +41,9 @@ absl::StatusOr<nlohmann::json> ProtoToJson(
 absl::Status JsonToProto(const nlohmann::json& json,
                          google::protobuf::Message* msg);
 
-// Parses `text` as JSON; InvalidArgument "malformed JSON: ..." otherwise.
+// Parses `text` as JSON; InvalidArgument "malformed JSON: ..." otherwise,
+// and "JSON nested deeper than 64 levels" for a document nested deeper than
+// kMaxJsonDepth. Every JSON document the node reads goes through here.
 absl::StatusOr<nlohmann::json> ParseJson(std::string_view text);
 
 // `j` as text; invalid UTF-8 in strings becomes U+FFFD instead of throwing.

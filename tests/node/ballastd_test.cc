@@ -307,6 +307,49 @@ TEST_F(BallastdTest, BadInputGetsA4xxWithAMessageAndWritesNothing) {
   EXPECT_EQ(node->Terminate(), 0) << node->log();
 }
 
+// JSON nested 200k levels deep once overflowed the stack of the thread
+// that printed it back in an error message: now every body is refused at
+// parse time, deeper than 64 levels, and the node stays up.
+TEST_F(BallastdTest, DeeplyNestedJsonGetsA400AndTheNodeStaysUp) {
+  auto node = StartNode();
+  std::string token = DeployToken(*node);
+  auto nested = [](int levels, std::string_view open, std::string_view close) {
+    std::string text;
+    for (int i = 0; i < levels; ++i) text += open;
+    text += "1";
+    for (int i = 0; i < levels; ++i) text += close;
+    return text;
+  };
+  const std::string contract = "\"contract\": \"" + Hex(token) + "\"";
+  const std::vector<std::pair<std::string, std::string>> requests = {
+      {"/v1/query",
+       "{" + contract + ", \"method\": " + nested(200'000, "[", "]") + "}"},
+      {"/v1/query", "{" + contract + R"(, "method": "balance_of", "args": )" +
+                        nested(200'000, "{\"a\":", "}") + "}"},
+      {"/v1/query", "{" + contract + R"(, "method": "balance_of", "args": )" +
+                        nested(65, "[", "]") + "}"},
+      {"/v1/tx", "{\"tx\": " + nested(200'000, "[", "]") + "}"},
+      {"/v1/tx", "{\"x\": " + nested(200'000, "{\"x\": ", "}") + "}"},
+  };
+  for (const auto& [path, body] : requests) {
+    HttpResult r = node->Post(path, body);
+    ASSERT_EQ(r.status, 400)
+        << path << " " << body.substr(0, 120) << ": " << r.text << "\n"
+        << node->log();
+    EXPECT_EQ(r.body["error"]["code"], "INVALID_ARGUMENT");
+    EXPECT_EQ(r.body["error"]["message"], "JSON nested deeper than 64 levels");
+  }
+  // Still up, and 64 levels is still fine (the args are refused, but for
+  // what they are, not for their depth).
+  EXPECT_EQ(Balance(*node, token, alice_.address()), kSupply);
+  HttpResult ok_depth = node->Post(
+      "/v1/query", "{" + contract + R"(, "method": "balance_of", "args": )" +
+                       nested(63, "[", "]") + "}");
+  EXPECT_EQ(ok_depth.status, 400) << ok_depth.text;
+  EXPECT_THAT(ok_depth.text, ::testing::Not(HasSubstr("nested deeper")));
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
+}
+
 TEST_F(BallastdTest, AFailingTransactionIsCommittedWithItsReason) {
   auto node = StartNode();
   std::string token = DeployToken(*node);

@@ -47,6 +47,33 @@ TEST(ProtoJsonTest, HexHelpers) {
   EXPECT_EQ(DumpJson(json("\xff")), "\"\xef\xbf\xbd\"");  // no throw
 }
 
+// Printing and converting JSON recurse once per level: ParseJson refuses a
+// document deeper than kMaxJsonDepth before anything else sees it.
+TEST(ProtoJsonTest, DeeplyNestedJsonIsRefused) {
+  auto nested = [](int levels, std::string_view open, std::string_view close) {
+    std::string text;
+    for (int i = 0; i < levels; ++i) text += open;
+    text += "1";
+    for (int i = 0; i < levels; ++i) text += close;
+    return text;
+  };
+  EXPECT_TRUE(ParseJson(nested(kMaxJsonDepth, "[", "]")).ok());
+  EXPECT_TRUE(ParseJson(nested(kMaxJsonDepth, "{\"a\":", "}")).ok());
+  // Objects and arrays count together.
+  std::string mixed = "{\"m\": " + nested(kMaxJsonDepth - 1, "[", "]") + "}";
+  EXPECT_TRUE(ParseJson(mixed).ok());
+  std::string too_deep = "{\"m\": " + nested(kMaxJsonDepth, "[", "]") + "}";
+  for (const std::string& text :
+       {nested(kMaxJsonDepth + 1, "[", "]"), too_deep,
+        "{\"method\": " + nested(200'000, "[", "]") + "}",
+        "{\"args\": " + nested(200'000, "{\"a\": [", "]}") + "}"}) {
+    auto parsed = ParseJson(text);
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument)
+        << text.substr(0, 40);
+    EXPECT_EQ(parsed.status().message(), "JSON nested deeper than 64 levels");
+  }
+}
+
 class ChainJsonTest : public ::testing::Test {
  protected:
   ChainJsonTest() {
