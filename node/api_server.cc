@@ -524,8 +524,6 @@ void ApiServer::Routes() {
       return ReplyError(res, absl::NotFoundError(
                                  StrCat("no contract at 0x", ToHex(*address))));
     }
-    auto code = node->store().GetCode((*info)->code_hash());
-    if (!code.ok()) return ReplyError(res, code.status());
     std::optional<ContractInterface> iface = node->Interface(*address);
     json out;
     out["address"] = HexBytes(*address);
@@ -534,8 +532,7 @@ void ApiServer::Routes() {
     out["created_height"] = std::to_string((*info)->created_height());
     out["methods"] = iface ? iface->Methods() : std::vector<std::string>{};
     out["events"] = iface ? iface->Events() : std::vector<std::string>{};
-    out["interface"] =
-        HexBytes(code->has_value() ? (*code)->interface() : std::string());
+    out["interface"] = HexBytes((*info)->interface());
     Reply(res, 200, out);
   });
 

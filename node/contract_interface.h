@@ -1,7 +1,7 @@
 // ContractInterface: a contract's methods and events, read from its
 // interface descriptor (a serialized google.protobuf.FileDescriptorSet, as
-// stored in Deploy.interface and CodeRecord.interface), and the conversion of
-// its messages between JSON and protobuf bytes.
+// stored in Deploy.interface and ContractInfo.interface), and the conversion
+// of its messages between JSON and protobuf bytes.
 //
 // Convention (contracts/README.md): the contract's .proto is the LAST file of
 // the set (protoc --include_imports puts the requested file after its

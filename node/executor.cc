@@ -296,7 +296,6 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
         ledger::CodeRecord code;
         code.set_wasm(prepared->code);
         code.set_original_hash(Sha256(deploy.code()));
-        code.set_interface(deploy.interface());
         code.set_instrumenter_version(prepared->instrumenter_version);
         wasm::CallOutcome out;
         if (prepared->has_init) {
@@ -321,6 +320,7 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
           info.set_code_hash(code.original_hash());
           info.set_creator(checked->sender);
           info.set_created_height(height);
+          info.set_interface(deploy.interface());
           changes.contracts[address] = info;
           changes.codes[code.original_hash()] = std::move(code);
           ApplyWrites(out.writes, &changes);

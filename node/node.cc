@@ -268,24 +268,24 @@ bool Node::WaitCommitted(const std::string& hash, absl::Duration timeout) {
 }
 
 std::optional<ContractInterface> Node::Interface(std::string_view address) {
-  auto info = store_->GetContract(address);
-  if (!info.ok() || !info->has_value()) return std::nullopt;
-  const std::string& code_hash = (*info)->code_hash();
+  std::string key(address);
   {
     absl::MutexLock lock(&iface_mu_);
-    auto it = interfaces_.find(code_hash);
+    auto it = interfaces_.find(key);
     if (it != interfaces_.end()) return it->second;
   }
-  auto code = store_->GetCode(code_hash);
-  if (!code.ok() || !code->has_value()) return std::nullopt;
+  // A contract's interface never changes once it is committed, so the cache
+  // needs no invalidation; a contract not (yet) there is not cached.
+  auto info = store_->GetContract(address);
+  if (!info.ok() || !info->has_value()) return std::nullopt;
   std::optional<ContractInterface> iface;
-  if (!(*code)->interface().empty()) {
-    auto built = ContractInterface::FromDescriptorSet((*code)->interface());
+  if (!(*info)->interface().empty()) {
+    auto built = ContractInterface::FromDescriptorSet((*info)->interface());
     if (built.ok()) iface = *std::move(built);
   }
   absl::MutexLock lock(&iface_mu_);
   if (interfaces_.size() >= kMaxInterfaceCache) interfaces_.clear();
-  interfaces_.emplace(code_hash, iface);
+  interfaces_.emplace(std::move(key), iface);
   return iface;
 }
 

@@ -100,8 +100,9 @@ class Node {
   // the node stops; true if it is committed.
   bool WaitCommitted(const std::string& hash, absl::Duration timeout);
 
-  // The interface of the contract at `address` (20 bytes); nullopt if there
-  // is no contract or it has no (valid) interface. Cached by code hash.
+  // The interface of the contract at `address` (20 bytes), the one its own
+  // deploy carried (ContractInfo.interface); nullopt if there is no contract
+  // or it has no (valid) interface. Cached by contract address.
   std::optional<ContractInterface> Interface(std::string_view address);
 
   // False once a store write failed: the node then produces no more blocks.
@@ -143,7 +144,7 @@ class Node {
   std::thread producer_thread_;
 
   absl::Mutex iface_mu_;
-  // code hash -> interface (nullopt: the code has none)
+  // contract address -> interface (nullopt: the contract has none)
   std::map<std::string, std::optional<ContractInterface>> interfaces_
       ABSL_GUARDED_BY(iface_mu_);
 };

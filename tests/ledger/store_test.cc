@@ -130,6 +130,7 @@ TEST_F(StoreTest, CommitWritesEveryTable) {
   auto info = store_->GetContract(Addr('c'));
   ASSERT_TRUE(info.ok() && info->has_value());
   EXPECT_EQ((*info)->creator(), Addr('u'));
+  EXPECT_EQ((*info)->interface(), "iface");
   auto code = store_->GetCode((*info)->code_hash());
   ASSERT_TRUE(code.ok() && code->has_value());
   EXPECT_EQ((*code)->wasm(), "instrumented-wasm-x");

@@ -106,12 +106,12 @@ StateChanges DeployChanges(const std::string& contract, char code_char) {
   CodeRecord& code = ch.codes[code_hash];
   code.set_wasm("instrumented-" + original);
   code.set_original_hash(code_hash);
-  code.set_interface("iface");
   code.set_instrumenter_version(1);
   ContractInfo& info = ch.contracts[contract];
   info.set_code_hash(code_hash);
   info.set_creator(Addr('u'));
   info.set_created_height(1);
+  info.set_interface("iface");
   ch.storage[{contract, "owner"}] = "u";
   ch.accounts[Addr('u')].set_nonce(1);
   return ch;

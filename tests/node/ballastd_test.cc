@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "contracts/testing/probe/probe.pb.h"
 #include "contracts/token/token.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -347,6 +348,64 @@ TEST_F(BallastdTest, DeeplyNestedJsonGetsA400AndTheNodeStaysUp) {
                        nested(63, "[", "]") + "}");
   EXPECT_EQ(ok_depth.status, 400) << ok_depth.text;
   EXPECT_THAT(ok_depth.text, ::testing::Not(HasSubstr("nested deeper")));
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
+}
+
+// The same wasm deployed twice with different interfaces: each contract
+// answers with its own methods (the interface once sat on the shared code
+// record, and the second deploy overwrote the first's).
+TEST_F(BallastdTest, SameWasmDeployedTwiceKeepsEachContractsInterface) {
+  auto node = StartNode();
+  auto deploy = [&](const std::string& interface) {
+    probe::InitRequest init;
+    init.set_data("stored at init");
+    ledger::Transaction tx;
+    tx.set_gas_limit(100'000'000);
+    tx.mutable_deploy()->set_code(ContractWasm("probe"));
+    tx.mutable_deploy()->set_interface(interface);
+    tx.mutable_deploy()->set_init_input(init.SerializeAsString());
+    HttpResult r = node->SubmitAndWait(alice_.Sign(tx));
+    EXPECT_EQ(r.body["receipt"]["status"], "RECEIPT_STATUS_SUCCESS") << r.text;
+    return r.body["receipt"]["contract_address"].get<std::string>();
+  };
+  auto methods = [&](const std::string& contract) {
+    HttpResult r = node->Get("/v1/contract/" + contract);
+    EXPECT_EQ(r.status, 200) << r.text;
+    return r.body["methods"].get<std::vector<std::string>>();
+  };
+  auto load = [&](const std::string& contract) {
+    return node->Post("/v1/query", json{{"contract", contract},
+                                        {"method", "load"},
+                                        {"args", {{"key", Hex("init")}}}});
+  };
+  std::string probe = deploy(ContractDescriptor("probe"));
+  // Read (and cache) the first contract's interface before the second
+  // deploy.
+  HttpResult before = load(probe);
+  ASSERT_EQ(before.status, 200) << before.text;
+  EXPECT_EQ(before.body["result"]["value"], Hex("stored at init"));
+
+  std::string as_token = deploy(ContractDescriptor("token"));
+  HttpResult first = node->Get("/v1/contract/" + probe);
+  HttpResult second = node->Get("/v1/contract/" + as_token);
+  EXPECT_EQ(first.body["code_hash"], second.body["code_hash"]);
+  EXPECT_EQ(first.body["interface"], Hex(ContractDescriptor("probe")));
+  EXPECT_EQ(second.body["interface"], Hex(ContractDescriptor("token")));
+  EXPECT_THAT(methods(probe), ::testing::Contains("load"));
+  EXPECT_THAT(methods(probe), ::testing::Not(::testing::Contains("transfer")));
+  EXPECT_THAT(methods(as_token), ::testing::Contains("transfer"));
+  EXPECT_THAT(methods(as_token), ::testing::Not(::testing::Contains("load")));
+  EXPECT_EQ(load(probe).status, 200);
+  HttpResult wrong = load(as_token);
+  EXPECT_EQ(wrong.status, 400) << wrong.text;
+  EXPECT_THAT(wrong.text, HasSubstr("no method 'load'"));
+
+  // A node started afresh (empty caches) reads the same from the store.
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
+  node = StartNode();
+  EXPECT_THAT(methods(as_token), ::testing::Contains("transfer"));
+  EXPECT_THAT(methods(probe), ::testing::Contains("load"));
+  EXPECT_EQ(load(probe).body["result"]["value"], Hex("stored at init"));
   EXPECT_EQ(node->Terminate(), 0) << node->log();
 }
 

@@ -78,6 +78,38 @@ TEST_F(ExecutorTest, DeployRunsInitAndCallsChangeState) {
   EXPECT_EQ(Nonce(bob_), 1u);
 }
 
+// The code record is shared by every deploy of the same wasm; the interface
+// is not: each contract keeps the one its own deploy carried.
+TEST_F(ExecutorTest, EachContractKeepsTheInterfaceOfItsOwnDeploy) {
+  auto deploy = [&](const std::string& interface) {
+    ledger::Transaction tx;
+    tx.set_chain_id("test-chain");
+    tx.set_nonce(chain_.nonce(alice_)++);
+    tx.set_gas_limit(100'000'000);
+    tx.mutable_deploy()->set_code(ContractWasm("probe"));
+    tx.mutable_deploy()->set_interface(interface);
+    tx.mutable_deploy()->set_init_input(InitProbe("x"));
+    ledger::Receipt r = chain_.Submit(SignTx(alice_, tx));
+    EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_SUCCESS) << r.error();
+    return r.contract_address();
+  };
+  std::string first = deploy(ContractDescriptor("probe"));
+  std::string second = deploy(ContractDescriptor("token"));
+  std::string third = deploy("");
+  auto info = [&](const std::string& address) {
+    auto i = chain_.store().GetContract(address);
+    EXPECT_TRUE(i.ok() && i->has_value()) << ToHex(address);
+    return i.ok() && i->has_value() ? **i : ledger::ContractInfo();
+  };
+  EXPECT_EQ(info(first).code_hash(), info(second).code_hash());
+  EXPECT_EQ(info(first).interface(), ContractDescriptor("probe"));
+  EXPECT_EQ(info(second).interface(), ContractDescriptor("token"));
+  EXPECT_EQ(info(third).interface(), "");
+  auto code = chain_.store().GetCode(info(first).code_hash());
+  ASSERT_TRUE(code.ok() && code->has_value());
+  EXPECT_EQ((*code)->original_hash(), Sha256(ContractWasm("probe")));
+}
+
 TEST_F(ExecutorTest, FailedCallConsumesNonceAndNothingElse) {
   std::string p = DeployProbe();
   probe::RunRequest run;
