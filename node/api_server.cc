@@ -267,6 +267,7 @@ void ApiServer::Routes() {
          HexBytes(AddressFromPublicKey(node->producer().public_key))},
         {"block_time_ms", o.block_time_ms},
         {"mempool_size", node->mempool().size()},
+        {"mempool_bytes", node->mempool().bytes()},
         {"healthy", node->healthy()},
         {"version", kVersion},
         {"limits",
@@ -275,7 +276,10 @@ void ApiServer::Routes() {
           {"block_gas_limit", std::to_string(o.block_gas_limit)},
           {"max_block_txs", o.max_block_txs},
           {"mempool_capacity", o.mempool.capacity},
-          {"mempool_max_per_sender", o.mempool.max_per_sender}}}};
+          {"mempool_max_bytes", o.mempool.max_bytes},
+          {"mempool_max_per_sender", o.mempool.max_per_sender},
+          {"mempool_max_waiting_per_sender",
+           o.mempool.max_waiting_per_sender}}}};
     Reply(res, 200, info);
   });
 

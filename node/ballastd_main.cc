@@ -75,6 +75,10 @@ int Main(int argc, char** argv) {
                  "Most transactions waiting in the mempool")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--mempool-bytes", options.mempool.max_bytes,
+                 "Most bytes of signed transactions waiting in the mempool")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_flag("--no-sync", no_sync,
                "Do not fsync commits (throwaway chains only: a crash may "
                "lose committed blocks)");

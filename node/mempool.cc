@@ -1,5 +1,7 @@
 #include "node/mempool.h"
 
+#include <algorithm>
+#include <iterator>
 #include <queue>
 
 #include "ledger/base/bytes.h"
@@ -7,6 +9,14 @@
 #include "ledger/base/strings.h"
 
 namespace ballast::node {
+namespace {
+
+// What a pending transaction counts against max_bytes.
+size_t TxBytes(const ledger::SignedTransaction& stx) {
+  return stx.tx().size() + stx.signature().size();
+}
+
+}  // namespace
 
 Mempool::Mempool(ledger::Store* store, MempoolOptions options)
     : store_(store), options_(options) {}
@@ -56,9 +66,29 @@ absl::Status Mempool::Add(const ledger::SignedTransaction& stx,
         StrCat("nonce ", nonce, " is too far ahead (next is ", next,
                ", at most ", options_.max_nonce_gap, " ahead may wait)"));
   }
+  if (nonce > next) {
+    // Pending nonces above `next` are the ones waiting for it.
+    size_t waiting = 0;
+    if (sit != senders_.end()) {
+      const auto& by_nonce = sit->second.by_nonce;
+      waiting = std::distance(by_nonce.upper_bound(next), by_nonce.end());
+    }
+    if (waiting >= options_.max_waiting_per_sender) {
+      return absl::InvalidArgumentError(StrCat(
+          "sender 0x", ToHex(sender), " already has ", waiting,
+          " transactions waiting for nonce ", next, " (at most ",
+          options_.max_waiting_per_sender, "); send nonce ", next, " first"));
+    }
+  }
   if (by_hash_.size() >= options_.capacity) {
     return absl::ResourceExhaustedError(StrCat(
         "mempool is full (", options_.capacity, " transactions); retry later"));
+  }
+  const size_t size = TxBytes(stx);
+  if (size > options_.max_bytes - std::min(bytes_, options_.max_bytes)) {
+    return absl::ResourceExhaustedError(
+        StrCat("mempool is full (", bytes_, " of ", options_.max_bytes,
+               " bytes of transactions used); retry later"));
   }
   if (sit != senders_.end() &&
       sit->second.by_nonce.size() >= options_.max_per_sender) {
@@ -72,6 +102,7 @@ absl::Status Mempool::Add(const ledger::SignedTransaction& stx,
   p.stx = stx;
   p.checked = std::move(checked);
   p.seq = next_seq_++;
+  bytes_ += size;
   return absl::OkStatus();
 }
 
@@ -117,26 +148,24 @@ absl::StatusOr<std::vector<PendingTx>> Mempool::Select(size_t max_txs,
     out.push_back(*p);
     if (++runs[i].next < runs[i].txs.size()) heads.push(i);
   }
-  for (const std::string& hash : stale) {
-    auto it = by_hash_.find(hash);
-    auto sit = senders_.find(it->second.first);
-    sit->second.by_nonce.erase(it->second.second);
-    if (sit->second.by_nonce.empty()) senders_.erase(sit);
-    by_hash_.erase(it);
-  }
+  for (const std::string& hash : stale) EraseLocked(hash);
   return out;
+}
+
+void Mempool::EraseLocked(const std::string& hash) {
+  auto it = by_hash_.find(hash);
+  if (it == by_hash_.end()) return;
+  auto sit = senders_.find(it->second.first);
+  auto pit = sit->second.by_nonce.find(it->second.second);
+  bytes_ -= TxBytes(pit->second.stx);
+  sit->second.by_nonce.erase(pit);
+  if (sit->second.by_nonce.empty()) senders_.erase(sit);
+  by_hash_.erase(it);
 }
 
 void Mempool::Remove(const std::vector<std::string>& hashes) {
   absl::MutexLock lock(&mu_);
-  for (const std::string& hash : hashes) {
-    auto it = by_hash_.find(hash);
-    if (it == by_hash_.end()) continue;
-    auto sit = senders_.find(it->second.first);
-    sit->second.by_nonce.erase(it->second.second);
-    if (sit->second.by_nonce.empty()) senders_.erase(sit);
-    by_hash_.erase(it);
-  }
+  for (const std::string& hash : hashes) EraseLocked(hash);
 }
 
 std::optional<ledger::SignedTransaction> Mempool::Find(
@@ -158,6 +187,11 @@ uint64_t Mempool::NextNonce(const std::string& sender,
 size_t Mempool::size() {
   absl::MutexLock lock(&mu_);
   return by_hash_.size();
+}
+
+size_t Mempool::bytes() {
+  absl::MutexLock lock(&mu_);
+  return bytes_;
 }
 
 }  // namespace ballast::node

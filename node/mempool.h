@@ -9,8 +9,13 @@
 //   - the same transaction already pending or committed -> AlreadyExists;
 //   - a nonce above the next one is a gap: the transaction waits until the
 //     gap is filled (at most max_nonce_gap ahead, else InvalidArgument);
-//   - the pool holds at most `capacity` transactions and `max_per_sender`
-//     per sender -> ResourceExhausted beyond that.
+//     a sender may have at most `max_waiting_per_sender` such waiting
+//     transactions -> InvalidArgument "... transactions waiting for nonce
+//     N ...; send nonce N first" (waiting costs the sender nothing, so this
+//     is what keeps one sender from filling the pool with them);
+//   - the pool holds at most `capacity` transactions, `max_bytes` bytes of
+//     signed transactions (tx + signature) and `max_per_sender` per sender
+//     -> ResourceExhausted beyond that ("retry later").
 // Select hands the block producer the transactions that can run now: for
 // each sender the run of consecutive nonces from its committed nonce, senders
 // interleaved in arrival order, within the block's count and gas limits.
@@ -41,9 +46,14 @@
 namespace ballast::node {
 
 struct MempoolOptions {
-  size_t capacity = 50'000;
+  size_t capacity = 50'000;  // transactions
   size_t max_per_sender = 10'000;
   uint64_t max_nonce_gap = 10'000;  // nonce - next nonce, for waiting txs
+  // Bytes of all pending signed transactions (tx + signature): transactions
+  // are up to 1 MiB each, so the count alone bounds nothing useful.
+  size_t max_bytes = 64 << 20;
+  // Transactions of one sender waiting for an earlier nonce (gapped).
+  size_t max_waiting_per_sender = 64;
 };
 
 // A transaction in the pool.
@@ -82,6 +92,8 @@ class Mempool {
   uint64_t NextNonce(const std::string& sender, uint64_t committed_nonce);
 
   size_t size();
+  // Bytes of the pending signed transactions, as counted for max_bytes.
+  size_t bytes();
 
  private:
   struct Sender {
@@ -90,6 +102,8 @@ class Mempool {
 
   uint64_t NextNonceLocked(const Sender& s, uint64_t committed) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Removes the pending transaction `hash`, if there.
+  void EraseLocked(const std::string& hash) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   ledger::Store* const store_;
   const MempoolOptions options_;
@@ -99,6 +113,7 @@ class Mempool {
   absl::flat_hash_map<std::string, std::pair<std::string, uint64_t>> by_hash_
       ABSL_GUARDED_BY(mu_);
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace ballast::node

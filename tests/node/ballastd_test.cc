@@ -498,6 +498,40 @@ TEST_F(BallastdTest, FullMempoolRefusesWithRetryLater) {
   EXPECT_THAT(full.text, HasSubstr("mempool is full"));
 }
 
+TEST_F(BallastdTest, MempoolByteBudgetAndWaitingCapAreEnforced) {
+  Wallet gapped{bob_.key, 10};
+  std::string token(20, 't');  // never called: these only wait
+  ledger::SignedTransaction first = gapped.Transfer(token, alice_.address(), 1);
+  const size_t one = first.tx().size() + first.signature().size();
+  auto node = StartNode({"--mempool-bytes", std::to_string(2 * one + 10)});
+  HttpResult info = node->Get("/v1/info");
+  EXPECT_EQ(info.body["limits"]["mempool_max_bytes"], 2 * one + 10);
+  EXPECT_EQ(info.body["limits"]["mempool_max_waiting_per_sender"], 64);
+  EXPECT_EQ(node->Submit(first).status, 200);
+  EXPECT_EQ(node->Submit(gapped.Transfer(token, alice_.address(), 1)).status,
+            200);
+  EXPECT_EQ(node->Get("/v1/info").body["mempool_bytes"], 2 * one);
+  HttpResult full = node->Submit(gapped.Transfer(token, alice_.address(), 1));
+  EXPECT_EQ(full.status, 503) << full.text;
+  EXPECT_THAT(full.text, HasSubstr("bytes of transactions used); retry later"));
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
+
+  // 64 transactions may wait for a sender's missing nonce; the 65th is
+  // refused with what to do.
+  node = StartNode();
+  Wallet carol{DevKey('c'), 1};
+  for (int i = 0; i < 64; ++i) {
+    HttpResult r = node->Submit(carol.Transfer(token, alice_.address(), 1));
+    ASSERT_EQ(r.status, 200) << i << ": " << r.text;
+  }
+  HttpResult capped = node->Submit(carol.Transfer(token, alice_.address(), 1));
+  EXPECT_EQ(capped.status, 400) << capped.text;
+  EXPECT_THAT(capped.body["error"]["message"].get<std::string>(),
+              HasSubstr("64 transactions waiting for nonce 0 (at most 64); "
+                        "send nonce 0 first"));
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
+}
+
 TEST_F(BallastdTest, RestartFindsTheSameChainAndContinuesIt) {
   std::string token, head, transfer_hash, producer;
   {

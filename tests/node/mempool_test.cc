@@ -6,6 +6,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/base/bytes.h"
+#include "ledger/base/strings.h"
 #include "ledger/hashing.h"
 #include "tests/node/chain_fixture.h"
 
@@ -99,6 +101,63 @@ TEST_F(MempoolTest, LimitsHold) {
   absl::Status full = Add(pool, Tx(bob_, 0));
   EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(full.message(), HasSubstr("mempool is full"));
+}
+
+// Transactions are up to 1 MiB each: the pool also bounds their bytes.
+TEST_F(MempoolTest, ByteBudgetHolds) {
+  auto size = [](const ledger::SignedTransaction& stx) {
+    return stx.tx().size() + stx.signature().size();
+  };
+  ledger::SignedTransaction a0 = Tx(alice_, 0), a1 = Tx(alice_, 1);
+  ledger::SignedTransaction b0 = Tx(bob_, 0);
+  const size_t budget = size(a0) + size(a1) + size(b0) - 1;
+  Mempool pool(&chain_.store(), MempoolOptions{.max_bytes = budget});
+  ASSERT_TRUE(Add(pool, a0).ok());
+  ASSERT_TRUE(Add(pool, a1).ok());
+  EXPECT_EQ(pool.bytes(), size(a0) + size(a1));
+  absl::Status full = Add(pool, b0);
+  EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(full.message(),
+            StrCat("mempool is full (", size(a0) + size(a1), " of ", budget,
+                   " bytes of transactions used); retry later"));
+  // Bytes come back when transactions leave: by Remove, and when Select
+  // prunes a stale one.
+  pool.Remove({ledger::TxHash(a1)});
+  EXPECT_EQ(pool.bytes(), size(a0));
+  ASSERT_TRUE(Add(pool, b0).ok());
+  ASSERT_TRUE(chain_.Commit({a0}).ok());
+  EXPECT_EQ(Selected(pool), "b0");
+  EXPECT_EQ(pool.bytes(), size(b0));
+  pool.Remove({ledger::TxHash(b0)});
+  EXPECT_EQ(pool.bytes(), 0u);
+  EXPECT_EQ(pool.size(), 0u);
+}
+
+// Waiting for a gap costs a sender nothing, so each sender may have only a
+// few transactions waiting; ready ones are not counted.
+TEST_F(MempoolTest, WaitingTransactionsPerSenderAreCapped) {
+  Mempool pool(&chain_.store(), MempoolOptions{.max_waiting_per_sender = 2});
+  ASSERT_TRUE(Add(pool, Tx(alice_, 2)).ok());
+  ASSERT_TRUE(Add(pool, Tx(alice_, 3)).ok());
+  absl::Status capped = Add(pool, Tx(alice_, 5));
+  EXPECT_EQ(capped.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(capped.message(),
+            StrCat("sender 0x", ToHex(AddressOf(alice_)),
+                   " already has 2 transactions waiting for nonce 0 (at "
+                   "most 2); send nonce 0 first"));
+  // Other senders are not affected.
+  ASSERT_TRUE(Add(pool, Tx(bob_, 1)).ok());
+  // Nonce 0 is ready, not waiting; 2 and 3 still wait for 1.
+  ASSERT_TRUE(Add(pool, Tx(alice_, 0)).ok());
+  EXPECT_THAT(Add(pool, Tx(alice_, 4)).message(),
+              HasSubstr("waiting for nonce 1"));
+  // Filling the gap makes them ready: room to wait again.
+  ASSERT_TRUE(Add(pool, Tx(alice_, 1)).ok());
+  ASSERT_TRUE(Add(pool, Tx(alice_, 5)).ok());
+  ASSERT_TRUE(Add(pool, Tx(alice_, 6)).ok());
+  EXPECT_EQ(Add(pool, Tx(alice_, 7)).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Selected(pool), "a0 a1 a2 a3");
 }
 
 TEST_F(MempoolTest, SelectInterleavesSendersWithinBlockLimits) {
