@@ -340,8 +340,12 @@ void ApiServer::Routes() {
     out["tx_index"] = record->tx_index();
     out["block_hash"] = HexBytes(record->block_hash());
     if (tx.has_deploy()) {
+      // A deploy's output is init's response, if the interface has an init
+      // at all; otherwise there is nothing to decode.
       contract = record->receipt().contract_address();
-      method = "init";
+      std::optional<ContractInterface> own;
+      if (!contract.empty()) own = node->Interface(contract);
+      if (own.has_value() && own->HasMethod("init")) method = "init";
     }
     InterfaceLookup lookup = [node](std::string_view address) {
       return node->Interface(address);

@@ -5,6 +5,7 @@
 // sequence and the token's supply intact.
 
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -16,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
 #include "ledger/hashing.h"
+#include "node/contract_interface.h"
 #include "node/json.h"
 #include "node/proto_json.h"
 #include "tests/node/chain_fixture.h"
@@ -406,6 +408,41 @@ TEST_F(BallastdTest, SameWasmDeployedTwiceKeepsEachContractsInterface) {
   EXPECT_THAT(methods(as_token), ::testing::Contains("transfer"));
   EXPECT_THAT(methods(probe), ::testing::Contains("load"));
   EXPECT_EQ(load(probe).body["result"]["value"], Hex("stored at init"));
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
+}
+
+// A deploy's output is decoded as init's response only when the interface
+// has an init: without one, the receipt has no "result" and no
+// "decode_error" (ballast deploy printed "decode error no method 'init'").
+TEST_F(BallastdTest, DeployWithoutInitHasNoDecodeError) {
+  auto node = StartNode();
+  const std::string proto = dir_.path() + "/no_init.proto";
+  {
+    std::ofstream out(proto);
+    out << R"(syntax = "proto3";
+package noinit;
+service NoInit { rpc load(LoadRequest) returns (LoadResponse); }
+message LoadRequest { bytes key = 1; }
+message LoadResponse { bool found = 1; bytes value = 2; }
+)";
+  }
+  auto desc = CompileInterface(proto, {});
+  ASSERT_TRUE(desc.ok()) << desc.status();
+  ledger::Transaction tx;
+  tx.set_gas_limit(100'000'000);
+  tx.mutable_deploy()->set_code(ContractWasm("probe"));
+  tx.mutable_deploy()->set_interface(*desc);
+  HttpResult r = node->SubmitAndWait(alice_.Sign(tx));
+  ASSERT_EQ(r.status, 200) << r.text;
+  const json& receipt = r.body["receipt"];
+  EXPECT_EQ(receipt["status"], "RECEIPT_STATUS_SUCCESS") << r.text;
+  EXPECT_FALSE(receipt.contains("decode_error")) << r.text;
+  EXPECT_FALSE(receipt.contains("result")) << r.text;
+  EXPECT_FALSE(r.body["tx"]["deploy"].contains("decode_error")) << r.text;
+  // A deploy with an init still has its result decoded.
+  HttpResult token = node->SubmitAndWait(alice_.DeployToken());
+  EXPECT_EQ(token.body["receipt"]["result"], json::object()) << token.text;
+  EXPECT_FALSE(token.body["receipt"].contains("decode_error")) << token.text;
   EXPECT_EQ(node->Terminate(), 0) << node->log();
 }
 
