@@ -446,6 +446,61 @@ message LoadResponse { bool found = 1; bytes value = 2; }
   EXPECT_EQ(node->Terminate(), 0) << node->log();
 }
 
+// A contract that traps: a query gets a 422 naming the failure, a
+// transaction is committed with status TRAPPED, and the node stays up.
+TEST_F(BallastdTest, AContractThatTrapsGetsA4xxAndATrappedReceipt) {
+  auto node = StartNode();
+  probe::InitRequest init;
+  ledger::Transaction deploy;
+  deploy.set_gas_limit(100'000'000);
+  deploy.mutable_deploy()->set_code(ContractWasm("probe"));
+  deploy.mutable_deploy()->set_interface(ContractDescriptor("probe"));
+  deploy.mutable_deploy()->set_init_input(init.SerializeAsString());
+  HttpResult deployed = node->SubmitAndWait(alice_.Sign(deploy));
+  ASSERT_EQ(deployed.body["receipt"]["status"], "RECEIPT_STATUS_SUCCESS")
+      << deployed.text;
+  const std::string probe =
+      deployed.body["receipt"]["contract_address"].get<std::string>();
+
+  HttpResult query = node->Post(
+      "/v1/query", json{{"contract", probe},
+                        {"method", "divide"},
+                        {"args", {{"dividend", 7}, {"divisor", 0}}}});
+  EXPECT_EQ(query.status, 422) << query.text;
+  EXPECT_EQ(query.body["failure"], "trapped") << query.text;
+  EXPECT_FALSE(query.body["error"]["message"].get<std::string>().empty());
+  EXPECT_GT(std::stoull(query.body["gas_used"].get<std::string>()), 0u);
+
+  probe::DivideRequest div;
+  div.set_dividend(7);
+  ledger::Transaction call;
+  call.mutable_call()->set_contract(*ParseHexBytes(probe, "probe"));
+  call.mutable_call()->set_method("divide");
+  call.mutable_call()->set_input(div.SerializeAsString());
+  HttpResult trapped = node->SubmitAndWait(bob_.Sign(call));
+  ASSERT_EQ(trapped.status, 200) << trapped.text;
+  EXPECT_EQ(trapped.body["status"], "committed");
+  EXPECT_EQ(trapped.body["receipt"]["status"], "RECEIPT_STATUS_TRAPPED")
+      << trapped.text;
+  EXPECT_FALSE(trapped.body["receipt"]["error"].get<std::string>().empty());
+  EXPECT_EQ(node->Get("/v1/account/" + Hex(bob_.address())).body["nonce"], "1");
+
+  // Still up: a good division goes through, as a query and as a transaction.
+  HttpResult ok = node->Post("/v1/query",
+                             json{{"contract", probe},
+                                  {"method", "divide"},
+                                  {"args", {{"dividend", 7}, {"divisor", 2}}}});
+  EXPECT_EQ(ok.status, 200) << ok.text;
+  EXPECT_EQ(ok.body["result"]["quotient"], "3");
+  EXPECT_EQ(node->Get("/v1/health").status, 200);
+  div.set_divisor(7);
+  call.mutable_call()->set_input(div.SerializeAsString());
+  HttpResult fine = node->SubmitAndWait(bob_.Sign(call));
+  EXPECT_EQ(fine.body["receipt"]["status"], "RECEIPT_STATUS_SUCCESS")
+      << fine.text;
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
+}
+
 TEST_F(BallastdTest, AFailingTransactionIsCommittedWithItsReason) {
   auto node = StartNode();
   std::string token = DeployToken(*node);
