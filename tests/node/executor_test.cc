@@ -264,16 +264,35 @@ TEST_F(ExecutorTest, EventsAreIndexedByContractAndBlock) {
 
 TEST_F(ExecutorTest, QueryNeverWrites) {
   std::string p = DeployProbe();
+  auto digest_before = chain_.store().StateDigest();
+  ASSERT_TRUE(digest_before.ok()) << digest_before.status();
+  auto head_before = chain_.store().GetHead();
   wasm::CallOutcome out =
       chain_.executor().Query(p, "store", StoreInput("q", "v"));
   EXPECT_TRUE(out.status.ok()) << out.status;
+  EXPECT_TRUE(out.writes.empty());
   EXPECT_EQ(Storage(p, "q"), "<absent>");
+  auto digest_after = chain_.store().StateDigest();
+  ASSERT_TRUE(digest_after.ok()) << digest_after.status();
+  EXPECT_EQ(ToHex(*digest_after), ToHex(*digest_before));
+  EXPECT_EQ(*chain_.store().GetHead(), *head_before);
+
+  // A second query does not see the first one's write.
   probe::LoadRequest load;
-  load.set_key("init");
+  load.set_key("q");
   out = chain_.executor().Query(p, "load", load.SerializeAsString());
+  ASSERT_TRUE(out.status.ok()) << out.status;
   probe::LoadResponse resp;
   ASSERT_TRUE(resp.ParseFromString(out.output));
+  EXPECT_FALSE(resp.found());
+  EXPECT_EQ(resp.value(), "");
+
+  load.set_key("init");
+  out = chain_.executor().Query(p, "load", load.SerializeAsString());
+  ASSERT_TRUE(resp.ParseFromString(out.output));
+  EXPECT_TRUE(resp.found());
   EXPECT_EQ(resp.value(), "hello");
+  EXPECT_EQ(ToHex(*chain_.store().StateDigest()), ToHex(*digest_before));
 }
 
 TEST_F(ExecutorTest, ReopenedStoreContinuesTheChain) {
