@@ -82,8 +82,11 @@ int Main(int argc, char** argv) {
   app.add_flag("--no-sync", no_sync,
                "Do not fsync commits (throwaway chains only: a crash may "
                "lose committed blocks)");
-  app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
-      ->capture_default_str();
+  // spdlog turns a name it does not know into "off": refuse it instead.
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
+      ->capture_default_str()
+      ->check(
+          CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   CLI11_PARSE(app, argc, argv);
   options.sync = !no_sync;
 

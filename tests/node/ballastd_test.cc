@@ -624,6 +624,21 @@ TEST_F(BallastdTest, MempoolByteBudgetAndWaitingCapAreEnforced) {
   EXPECT_EQ(node->Terminate(), 0) << node->log();
 }
 
+// A wrong --log-level once silently turned logging off; it is a usage error.
+TEST_F(BallastdTest, AWrongLogLevelIsAUsageError) {
+  NodeProcess bad(dir_.path() + "/chain",
+                  {"--chain-id", kChain, "--log-level", "verbose"});
+  EXPECT_FALSE(bad.Start());
+  EXPECT_NE(bad.exit_code(), 0);
+  EXPECT_THAT(bad.log(), HasSubstr("--log-level"));
+  EXPECT_THAT(bad.log(), HasSubstr("verbose"));
+
+  auto node = StartNode({"--log-level", "warn"});
+  DeployToken(*node);
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
+  EXPECT_THAT(node->log(), ::testing::Not(HasSubstr("info block 1")));
+}
+
 TEST_F(BallastdTest, RestartFindsTheSameChainAndContinuesIt) {
   std::string token, head, transfer_hash, producer;
   {
