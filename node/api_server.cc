@@ -25,7 +25,9 @@ constexpr char kJson[] = "application/json";
 constexpr char kVersion[] = "0.1.0";
 constexpr size_t kDefaultEventLimit = 100;
 constexpr size_t kMaxEventLimit = 1000;
+// A query's gas: the default, and the most a query may ask for.
 constexpr uint64_t kDefaultQueryGas = 100'000'000;
+constexpr uint64_t kMaxQueryGas = kDefaultQueryGas;
 
 int HttpStatus(absl::StatusCode code) {
   switch (code) {
@@ -275,6 +277,7 @@ void ApiServer::Routes() {
           {"max_body_bytes", options_.max_body_bytes},
           {"block_gas_limit", std::to_string(o.block_gas_limit)},
           {"max_block_txs", o.max_block_txs},
+          {"query_gas_limit", std::to_string(kMaxQueryGas)},
           {"mempool_capacity", o.mempool.capacity},
           {"mempool_max_bytes", o.mempool.max_bytes},
           {"mempool_max_per_sender", o.mempool.max_per_sender},
@@ -458,7 +461,11 @@ void ApiServer::Routes() {
           return absl::InvalidArgumentError(
               "field 'gas_limit' must be a non-negative integer");
         }
-        gas = std::min(gas, kDefaultQueryGas);
+        if (gas > kMaxQueryGas) {
+          return absl::InvalidArgumentError(
+              StrCat("field 'gas_limit': ", gas,
+                     " exceeds the query gas limit ", kMaxQueryGas));
+        }
       }
       ASSIGN_OR_RETURN(std::optional<ledger::ContractInfo> info,
                        node->store().GetContract(contract));

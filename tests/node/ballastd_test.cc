@@ -132,6 +132,7 @@ TEST_F(BallastdTest, DeployTransferQueryAndReadEvents) {
   ASSERT_EQ(info.status, 200) << info.text;
   EXPECT_EQ(info.body["chain_id"], kChain);
   EXPECT_EQ(info.body["height"], "0");
+  EXPECT_EQ(info.body["limits"]["query_gas_limit"], "100000000");
 
   std::string token = DeployToken(*node);
   HttpResult contract = node->Get("/v1/contract/" + Hex(token));
@@ -157,6 +158,17 @@ TEST_F(BallastdTest, DeployTransferQueryAndReadEvents) {
 
   EXPECT_EQ(Balance(*node, token, bob_.address()), 250u);
   EXPECT_EQ(Balance(*node, token, alice_.address()), kSupply - 250);
+  // A query's gas_limit: up to the cap (number or string); too little is
+  // the contract running out of gas (422).
+  HttpResult at_cap = node->Post("/v1/query", json{{"contract", Hex(token)},
+                                                   {"method", "total_supply"},
+                                                   {"gas_limit", 100'000'000}});
+  EXPECT_EQ(at_cap.status, 200) << at_cap.text;
+  HttpResult starved = node->Post("/v1/query", json{{"contract", Hex(token)},
+                                                    {"method", "total_supply"},
+                                                    {"gas_limit", "10"}});
+  EXPECT_EQ(starved.status, 422) << starved.text;
+  EXPECT_EQ(starved.body["failure"], "out of gas") << starved.text;
 
   // The same transaction, read back; its block by height and by hash.
   HttpResult tx = node->Get("/v1/tx/" + Hex(ledger::TxHash(stx)));
@@ -240,6 +252,13 @@ TEST_F(BallastdTest, BadInputGetsA4xxWithAMessageAndWritesNothing) {
                                                 {"method", "balance_of"},
                                                 {"args", {{"owner", "0x01"}}}}),
                    422, "address must be 20 bytes"});
+  cases.push_back(
+      {"query gas limit above the cap",
+       node->Post("/v1/query", json{{"contract", Hex(token)},
+                                    {"method", "total_supply"},
+                                    {"gas_limit", "100000001"}}),
+       400,
+       "field 'gas_limit': 100000001 exceeds the query gas limit 100000000"});
   cases.push_back({"oversize body", post("/v1/tx", std::string(3 << 20, ' ')),
                    413, "exceeds the size limit"});
   cases.push_back({"unknown tx",
