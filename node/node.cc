@@ -196,7 +196,13 @@ Node::Node(NodeOptions options, KeyPair producer,
       executor_(std::make_unique<Executor>(store_.get(), runtime_.get(),
                                            options_.chain_id,
                                            options_.block_gas_limit)),
-      mempool_(std::make_unique<Mempool>(store_.get(), options_.mempool)) {}
+      mempool_(std::make_unique<Mempool>(store_.get(), options_.mempool)) {
+  // Contracts' bl_log lines go to the node's log at debug level (queries
+  // and blocks alike; they never affect state).
+  runtime_->set_log_sink([](std::string_view contract, std::string_view msg) {
+    spdlog::debug("contract {}: {}", ToHex(contract), msg);
+  });
+}
 
 Node::~Node() {
   Stop();
