@@ -266,6 +266,21 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
       receipt.set_error(error);
       receipt.set_gas_used(gas_used);
     };
+    // Puts a runtime outcome in the receipt and, on success, its writes in
+    // the block's changes. Returns whether the call succeeded.
+    auto record = [&](const wasm::CallOutcome& out) {
+      if (!out.status.ok()) {
+        fail(StatusFor(out.failure), std::string(out.status.message()),
+             intrinsic + out.gas_used);
+        return false;
+      }
+      ApplyWrites(out.writes, &changes);
+      receipt.set_status(ledger::RECEIPT_STATUS_SUCCESS);
+      receipt.set_gas_used(intrinsic + out.gas_used);
+      receipt.set_output(out.output);
+      FillEvents(out.events, height, index, &receipt);
+      return true;
+    };
 
     watch.Restart();
     wasm::CallRequest req;
@@ -312,10 +327,7 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
           return absl::InternalError(
               StrCat("transaction ", index, ": ", out.status.message()));
         }
-        if (!out.status.ok()) {
-          fail(StatusFor(out.failure), std::string(out.status.message()),
-               intrinsic + out.gas_used);
-        } else {
+        if (record(out)) {
           ledger::ContractInfo info;
           info.set_code_hash(code.original_hash());
           info.set_creator(checked->sender);
@@ -323,12 +335,7 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
           info.set_interface(deploy.interface());
           changes.contracts[address] = info;
           changes.codes[code.original_hash()] = std::move(code);
-          ApplyWrites(out.writes, &changes);
-          receipt.set_status(ledger::RECEIPT_STATUS_SUCCESS);
-          receipt.set_gas_used(intrinsic + out.gas_used);
-          receipt.set_output(out.output);
           receipt.set_contract_address(address);
-          FillEvents(out.events, height, index, &receipt);
         }
       }
     } else {
@@ -341,16 +348,7 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
         return absl::InternalError(
             StrCat("transaction ", index, ": ", out.status.message()));
       }
-      if (!out.status.ok()) {
-        fail(StatusFor(out.failure), std::string(out.status.message()),
-             intrinsic + out.gas_used);
-      } else {
-        ApplyWrites(out.writes, &changes);
-        receipt.set_status(ledger::RECEIPT_STATUS_SUCCESS);
-        receipt.set_gas_used(intrinsic + out.gas_used);
-        receipt.set_output(out.output);
-        FillEvents(out.events, height, index, &receipt);
-      }
+      record(out);
     }
     *commit.block.add_txs() = stx;
     commit.receipts.push_back(std::move(receipt));
