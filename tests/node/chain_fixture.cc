@@ -3,22 +3,12 @@
 #include <stdlib.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "gtest/gtest.h"
 #include "ledger/hashing.h"
 #include "wasm/wabt_engine.h"
 
 namespace ballast::node {
-
-std::string ReadFileOrDie(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "cannot open " << path;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string ContractWasm(const std::string& name) {
   return ReadFileOrDie(std::string(BALLAST_CONTRACTS_DIR) + "/" + name +

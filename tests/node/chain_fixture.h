@@ -11,11 +11,12 @@
 #include "ledger/store.h"
 #include "node/crypto.h"
 #include "node/executor.h"
+#include "tests/testing/files.h"
 #include "wasm/runtime.h"
 
 namespace ballast::node {
 
-std::string ReadFileOrDie(const std::string& path);
+using ::ballast::test::ReadFileOrDie;
 // contracts/<name>.wasm and contracts/<name>.desc from the build tree.
 std::string ContractWasm(const std::string& name);
 std::string ContractDescriptor(const std::string& name);

@@ -1,20 +1,9 @@
 #include "tests/wasm/test_state.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
 
 namespace ballast::wasm {
-
-std::string ReadFileOrDie(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "cannot open " << path;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string CorpusModule(const std::string& name) {
   return ReadFileOrDie(std::string(BALLAST_CORPUS_DIR) + "/" + name + ".wasm");

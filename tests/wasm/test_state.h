@@ -6,12 +6,12 @@
 
 #include <string>
 
+#include "tests/testing/files.h"
 #include "wasm/memory_chain_state.h"
 
 namespace ballast::wasm {
 
-// Reads a whole file; fails the current test if it cannot.
-std::string ReadFileOrDie(const std::string& path);
+using ::ballast::test::ReadFileOrDie;
 std::string CorpusModule(const std::string& name);    // corpus/<name>.wasm
 std::string ContractModule(const std::string& name);  // contracts/<name>.wasm
 
