@@ -12,12 +12,25 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
 #include "ledger/hashing.h"
-#include "node/json.h"
-#include "node/proto_json.h"
+#include "node/api/json.h"
+#include "node/api/proto_json.h"
 #include "spdlog/spdlog.h"
 
 namespace ballast::node {
 namespace {
+
+using api::BlockJson;
+using api::ContractInterface;
+using api::DumpJson;
+using api::EventJson;
+using api::HexBytes;
+using api::InterfaceLookup;
+using api::ParseHexBytes;
+using api::ParseJson;
+using api::ParseSubmitBody;
+using api::ReceiptJson;
+using api::SubmitBody;
+using api::TransactionJson;
 
 using nlohmann::json;
 

@@ -36,7 +36,7 @@
 #include "absl/status/statusor.h"
 #include "ledger/ballast.pb.h"
 #include "ledger/store.h"
-#include "node/crypto.h"
+#include "ledger/crypto.h"
 #include "wasm/host_abi.h"
 #include "wasm/runtime.h"
 

@@ -273,7 +273,7 @@ bool Node::WaitCommitted(const std::string& hash, absl::Duration timeout) {
   }
 }
 
-std::optional<ContractInterface> Node::Interface(std::string_view address) {
+std::optional<api::ContractInterface> Node::Interface(std::string_view address) {
   std::string key(address);
   {
     absl::MutexLock lock(&iface_mu_);
@@ -284,9 +284,9 @@ std::optional<ContractInterface> Node::Interface(std::string_view address) {
   // needs no invalidation; a contract not (yet) there is not cached.
   auto info = store_->GetContract(address);
   if (!info.ok() || !info->has_value()) return std::nullopt;
-  std::optional<ContractInterface> iface;
+  std::optional<api::ContractInterface> iface;
   if (!(*info)->interface().empty()) {
-    auto built = ContractInterface::FromDescriptorSet((*info)->interface());
+    auto built = api::ContractInterface::FromDescriptorSet((*info)->interface());
     if (built.ok()) iface = *std::move(built);
   }
   absl::MutexLock lock(&iface_mu_);

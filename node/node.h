@@ -34,8 +34,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ledger/store.h"
-#include "node/contract_interface.h"
-#include "node/crypto.h"
+#include "node/api/contract_interface.h"
+#include "ledger/crypto.h"
 #include "node/executor.h"
 #include "node/mempool.h"
 #include "wasm/runtime.h"
@@ -103,7 +103,7 @@ class Node {
   // The interface of the contract at `address` (20 bytes), the one its own
   // deploy carried (ContractInfo.interface); nullopt if there is no contract
   // or it has no (valid) interface. Cached by contract address.
-  std::optional<ContractInterface> Interface(std::string_view address);
+  std::optional<api::ContractInterface> Interface(std::string_view address);
 
   // False once a store write failed: the node then produces no more blocks.
   bool healthy() const { return healthy_.load(); }
@@ -145,7 +145,7 @@ class Node {
 
   absl::Mutex iface_mu_;
   // contract address -> interface (nullopt: the contract has none)
-  std::map<std::string, std::optional<ContractInterface>> interfaces_
+  std::map<std::string, std::optional<api::ContractInterface>> interfaces_
       ABSL_GUARDED_BY(iface_mu_);
 };
 

@@ -17,14 +17,20 @@
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
 #include "ledger/hashing.h"
-#include "node/contract_interface.h"
-#include "node/json.h"
-#include "node/proto_json.h"
+#include "node/api/contract_interface.h"
+#include "node/api/json.h"
+#include "node/api/proto_json.h"
 #include "tests/node/chain_fixture.h"
 #include "tests/node/node_process.h"
 
 namespace ballast::node {
 namespace {
+
+using ::ballast::api::CompileInterface;
+using ::ballast::api::DumpJson;
+using ::ballast::api::HexBytes;
+using ::ballast::api::ParseHexBytes;
+using ::ballast::api::SubmitBody;
 
 using nlohmann::json;
 using ::testing::HasSubstr;

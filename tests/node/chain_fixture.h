@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "ledger/store.h"
-#include "node/crypto.h"
+#include "ledger/crypto.h"
 #include "node/executor.h"
 #include "tests/testing/files.h"
 #include "wasm/runtime.h"

@@ -14,10 +14,12 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "node/json.h"
+#include "node/api/json.h"
 
 namespace ballast::node {
 namespace {
+
+using ::ballast::api::SubmitBody;
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

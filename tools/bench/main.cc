@@ -31,7 +31,7 @@
 #include "ledger/base/bytes.h"
 #include "ledger/hashing.h"
 #include "ledger/store.h"
-#include "node/crypto.h"
+#include "ledger/crypto.h"
 #include "node/executor.h"
 #include "wasm/host_abi.h"
 #include "wasm/memory_chain_state.h"

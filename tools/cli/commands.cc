@@ -12,9 +12,9 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
 #include "ledger/hashing.h"
-#include "node/contract_interface.h"
-#include "node/crypto.h"
-#include "node/proto_json.h"
+#include "node/api/contract_interface.h"
+#include "ledger/crypto.h"
+#include "node/api/proto_json.h"
 #include "tools/cli/output.h"
 
 namespace ballast::cli {
@@ -37,9 +37,9 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 // A JSON value for a human: compact if it fits on a line, else indented.
 std::string Readable(const json& value) {
   if (value.is_string()) return value.get<std::string>();
-  std::string compact = node::DumpJson(value);
+  std::string compact = api::DumpJson(value);
   if (compact.size() <= kCompactJsonWidth) return compact;
-  return node::DumpJson(value, 2);
+  return api::DumpJson(value, 2);
 }
 
 std::string Hex0x(std::string_view bytes) { return "0x" + ToHex(bytes); }
@@ -95,7 +95,7 @@ std::string EventLines(const json& events, std::string_view own_contract,
     }
     const json& args = Member(e, "args");
     table.AddRow({name, args.is_null() ? "data " + FieldOf(e, "data")
-                                       : node::DumpJson(args)});
+                                       : api::DumpJson(args)});
   }
   std::string rendered = table.Render(indent);
   // Drop the header row: the "events" field above already names the list.
@@ -174,13 +174,13 @@ absl::StatusOr<Sent> SendTx(Session& s, const StoredKey& from,
   return sent;
 }
 
-absl::StatusOr<node::ContractInterface> FetchInterface(
+absl::StatusOr<api::ContractInterface> FetchInterface(
     NodeClient& node, std::string_view address) {
   ASSIGN_OR_RETURN(json info,
                    node.Get(StrCat("/v1/contract/", Hex0x(address))));
-  auto desc = node::ParseHexBytes(FieldOf(info, "interface"), "interface");
+  auto desc = api::ParseHexBytes(FieldOf(info, "interface"), "interface");
   if (!desc.ok()) return Annotate(desc.status(), "contract interface");
-  auto iface = node::ContractInterface::FromDescriptorSet(*desc);
+  auto iface = api::ContractInterface::FromDescriptorSet(*desc);
   if (!iface.ok()) return Annotate(iface.status(), "contract interface");
   return iface;
 }
@@ -230,7 +230,7 @@ Keystore Session::Keys() const {
 
 void Session::Emit(const nlohmann::json& doc, std::string_view text) {
   if (options_.json) {
-    out_ << node::DumpJson(doc, 2) << "\n";
+    out_ << api::DumpJson(doc, 2) << "\n";
   } else {
     out_ << text;
   }
@@ -305,10 +305,10 @@ absl::Status Deploy(Session& s, const DeployArgs& a) {
   // FileDescriptorSet (the build's contracts/<name>.desc).
   absl::StatusOr<std::string> desc =
       a.proto_path.ends_with(".proto")
-          ? node::CompileInterface(a.proto_path, a.include_dirs)
+          ? api::CompileInterface(a.proto_path, a.include_dirs)
           : ReadFile(a.proto_path);
   if (!desc.ok()) return Annotate(desc.status(), "interface");
-  auto iface = node::ContractInterface::FromDescriptorSet(*desc);
+  auto iface = api::ContractInterface::FromDescriptorSet(*desc);
   if (!iface.ok()) return Annotate(iface.status(), "interface");
   std::string init_input;
   if (iface->HasMethod("init")) {
@@ -358,12 +358,12 @@ absl::Status Call(Session& s, const CallArgs& a) {
         "'init' is the constructor: it runs once, at deploy (--init)");
   }
   ASSIGN_OR_RETURN(StoredKey key, s.Keys().Load(a.tx.from));
-  if (auto parsed = node::ParseJson(a.args_json.empty() ? "{}" : a.args_json);
+  if (auto parsed = api::ParseJson(a.args_json.empty() ? "{}" : a.args_json);
       !parsed.ok()) {
     return Annotate(parsed.status(), "args");
   }
   ASSIGN_OR_RETURN(NodeClient * node, s.Node());
-  ASSIGN_OR_RETURN(node::ContractInterface iface,
+  ASSIGN_OR_RETURN(api::ContractInterface iface,
                    FetchInterface(*node, contract));
   auto input = iface.EncodeRequest(a.method, a.args_json);
   if (!input.ok()) {
@@ -385,11 +385,11 @@ absl::Status Call(Session& s, const CallArgs& a) {
   // The node decodes the result when it knows the interface; if it did not,
   // decode here.
   if (Succeeded(receipt) && Member(receipt, "result").is_null()) {
-    auto output = node::ParseHexBytes(FieldOf(receipt, "output"), "output");
+    auto output = api::ParseHexBytes(FieldOf(receipt, "output"), "output");
     if (output.ok()) {
       auto decoded = iface.DecodeResponse(a.method, *output);
       if (decoded.ok()) {
-        if (auto j = node::ParseJson(*decoded); j.ok()) receipt["result"] = *j;
+        if (auto j = api::ParseJson(*decoded); j.ok()) receipt["result"] = *j;
       }
     }
   }
@@ -407,7 +407,7 @@ absl::Status Call(Session& s, const CallArgs& a) {
 absl::Status Query(Session& s, const std::string& contract_text,
                    const std::string& method, const std::string& args_json) {
   ASSIGN_OR_RETURN(std::string contract, ParseAddress(contract_text));
-  auto args = node::ParseJson(args_json.empty() ? "{}" : args_json);
+  auto args = api::ParseJson(args_json.empty() ? "{}" : args_json);
   if (!args.ok()) return Annotate(args.status(), "args");
   ASSIGN_OR_RETURN(NodeClient * node, s.Node());
   ASSIGN_OR_RETURN(json response,
@@ -548,7 +548,7 @@ absl::Status Events(Session& s, const EventsArgs& a) {
       const json& args = Member(e, "args");
       row.push_back(FieldOf(e, "name"));
       row.push_back(args.is_null() ? "data " + FieldOf(e, "data")
-                                   : node::DumpJson(args));
+                                   : api::DumpJson(args));
       table.AddRow(std::move(row));
     }
     text = table.Render();

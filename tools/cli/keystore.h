@@ -23,7 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "node/crypto.h"
+#include "ledger/crypto.h"
 
 namespace ballast::cli {
 

@@ -11,7 +11,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
-#include "node/proto_json.h"
+#include "node/api/proto_json.h"
 #include "tools/cli/commands.h"
 
 namespace ballast::cli {
@@ -196,7 +196,7 @@ int Main(int argc, char** argv) {
               << "\nRun 'ballast --help' (or 'ballast COMMAND --help') for "
                  "usage.\n";
     if (global.json) {
-      std::cout << node::DumpJson(nlohmann::json{{"error",
+      std::cout << api::DumpJson(nlohmann::json{{"error",
                                                   {{"code", "INVALID_ARGUMENT"},
                                                    {"message", e.what()}}}},
                                   2)
@@ -213,7 +213,7 @@ int Main(int argc, char** argv) {
   absl::Status status = action(session);
   if (status.ok()) return 0;
   if (global.json && !session.emitted()) {
-    std::cout << node::DumpJson(
+    std::cout << api::DumpJson(
                      nlohmann::json{
                          {"error",
                           {{"code", absl::StatusCodeToString(status.code())},

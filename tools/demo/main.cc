@@ -14,7 +14,7 @@
 #include "ledger/base/bytes.h"
 #include "ledger/hashing.h"
 #include "ledger/store.h"
-#include "node/crypto.h"
+#include "ledger/crypto.h"
 #include "node/executor.h"
 #include "wasm/wabt_engine.h"
 

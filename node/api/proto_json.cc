@@ -1,4 +1,4 @@
-#include "node/proto_json.h"
+#include "node/api/proto_json.h"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
@@ -8,7 +8,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
 
-namespace ballast::node {
+namespace ballast::api {
 namespace {
 
 using google::protobuf::Descriptor;
@@ -196,4 +196,4 @@ absl::Status JsonToProto(const nlohmann::json& json,
   return absl::OkStatus();
 }
 
-}  // namespace ballast::node
+}  // namespace ballast::api

@@ -13,8 +13,8 @@
 // Thread-safety: the functions may be called from any thread; each call uses
 // its own connections.
 
-#ifndef BALLAST_NODE_LOAD_H_
-#define BALLAST_NODE_LOAD_H_
+#ifndef BALLAST_TOOLS_LOAD_LOAD_H_
+#define BALLAST_TOOLS_LOAD_LOAD_H_
 
 #include <cstdint>
 #include <string>
@@ -22,7 +22,7 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 
-namespace ballast::node {
+namespace ballast::load {
 
 struct LoadOptions {
   std::string host = "127.0.0.1";
@@ -63,6 +63,6 @@ double MeasureVerifyRate(int n = 5'000);
 nlohmann::json LoadReportJson(const LoadReport& report);
 std::string LoadReportText(const LoadReport& report);
 
-}  // namespace ballast::node
+}  // namespace ballast::load
 
-#endif  // BALLAST_NODE_LOAD_H_
+#endif  // BALLAST_TOOLS_LOAD_LOAD_H_

@@ -1,11 +1,11 @@
-#include "node/json.h"
+#include "node/api/json.h"
 
 #include "ledger/base/bytes.h"
 #include "ledger/hashing.h"
-#include "node/crypto.h"
-#include "node/proto_json.h"
+#include "ledger/crypto.h"
+#include "node/api/proto_json.h"
 
-namespace ballast::node {
+namespace ballast::api {
 namespace {
 
 using nlohmann::json;
@@ -157,4 +157,4 @@ absl::StatusOr<ledger::SignedTransaction> ParseSubmitBody(const json& body) {
   return stx;
 }
 
-}  // namespace ballast::node
+}  // namespace ballast::api

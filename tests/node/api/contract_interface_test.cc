@@ -3,7 +3,7 @@
 // bytes identical to libprotobuf's generated code, bytes as 0x-hex only, and
 // errors that name the method or field. CompileInterface reproduces protoc.
 
-#include "node/contract_interface.h"
+#include "node/api/contract_interface.h"
 
 #include <google/protobuf/descriptor.pb.h>
 #include <stdlib.h>
@@ -17,8 +17,10 @@
 #include "gtest/gtest.h"
 #include "tests/node/chain_fixture.h"
 
-namespace ballast::node {
+namespace ballast::api {
 namespace {
+
+using ::ballast::node::ContractDescriptor;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -335,4 +337,4 @@ message Node { Node child = 1; bytes leaf = 2; })");
 }
 
 }  // namespace
-}  // namespace ballast::node
+}  // namespace ballast::api

@@ -8,8 +8,8 @@
 //
 // Thread-safe: all functions are pure (libsodium is initialised once).
 
-#ifndef BALLAST_NODE_CRYPTO_H_
-#define BALLAST_NODE_CRYPTO_H_
+#ifndef BALLAST_LEDGER_CRYPTO_H_
+#define BALLAST_LEDGER_CRYPTO_H_
 
 #include <cstdint>
 #include <string>
@@ -47,4 +47,4 @@ std::string ContractAddress(std::string_view deployer, uint64_t nonce);
 
 }  // namespace ballast
 
-#endif  // BALLAST_NODE_CRYPTO_H_
+#endif  // BALLAST_LEDGER_CRYPTO_H_

@@ -1,4 +1,4 @@
-#include "node/crypto.h"
+#include "ledger/crypto.h"
 
 #include <sodium.h>
 

@@ -2,18 +2,24 @@
 // names, and contract bytes decoded through the contract's interface when it
 // is known. The submit body round-trips and refuses anything else.
 
-#include "node/json.h"
+#include "node/api/json.h"
 
 #include "contracts/token/token.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
 #include "ledger/hashing.h"
-#include "node/proto_json.h"
+#include "node/api/proto_json.h"
 #include "tests/node/chain_fixture.h"
 
-namespace ballast::node {
+namespace ballast::api {
 namespace {
+
+using ::ballast::node::AddressOf;
+using ::ballast::node::ContractDescriptor;
+using ::ballast::node::ContractWasm;
+using ::ballast::node::DevKey;
+using ::ballast::node::SignTx;
 
 using nlohmann::json;
 using ::testing::HasSubstr;
@@ -205,4 +211,4 @@ TEST_F(ChainJsonTest, SubmitBodyRoundTripsAndRefusesOtherShapes) {
 }
 
 }  // namespace
-}  // namespace ballast::node
+}  // namespace ballast::api

@@ -15,8 +15,8 @@
 //
 // Errors are InvalidArgument. Thread-safe: the functions are pure.
 
-#ifndef BALLAST_NODE_PROTO_JSON_H_
-#define BALLAST_NODE_PROTO_JSON_H_
+#ifndef BALLAST_NODE_API_PROTO_JSON_H_
+#define BALLAST_NODE_API_PROTO_JSON_H_
 
 #include <string>
 #include <string_view>
@@ -26,7 +26,7 @@
 #include "google/protobuf/message.h"
 #include "nlohmann/json.hpp"
 
-namespace ballast::node {
+namespace ballast::api {
 
 // JSON documents nested deeper than this (objects and arrays counted
 // together) are refused by ParseJson, and messages nested deeper by the
@@ -57,6 +57,6 @@ std::string HexBytes(std::string_view bytes);
 absl::StatusOr<std::string> ParseHexBytes(std::string_view text,
                                           std::string_view what);
 
-}  // namespace ballast::node
+}  // namespace ballast::api
 
-#endif  // BALLAST_NODE_PROTO_JSON_H_
+#endif  // BALLAST_NODE_API_PROTO_JSON_H_

@@ -1,4 +1,4 @@
-#include "node/load.h"
+#include "tools/load/load.h"
 
 #include <httplib.h>
 
@@ -8,17 +8,29 @@
 #include <sstream>
 #include <thread>
 
-#include "contracts/token/token.pb.h"
 #include "ledger/base/bytes.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
+#include "ledger/crypto.h"
 #include "ledger/hashing.h"
-#include "node/crypto.h"
-#include "node/json.h"
-#include "node/proto_json.h"
+#include "node/api/json.h"
+#include "node/api/proto_json.h"
 
-namespace ballast::node {
+namespace ballast::load {
 namespace {
+
+using api::BlockJson;
+using api::ContractInterface;
+using api::DumpJson;
+using api::EventJson;
+using api::HexBytes;
+using api::InterfaceLookup;
+using api::ParseHexBytes;
+using api::ParseJson;
+using api::ParseSubmitBody;
+using api::ReceiptJson;
+using api::SubmitBody;
+using api::TransactionJson;
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
@@ -93,11 +105,24 @@ ledger::SignedTransaction SignCall(Sender& s, const std::string& chain_id,
   return stx;
 }
 
-std::string TransferInput(const std::string& to, uint64_t amount) {
-  token::TransferRequest req;
-  req.set_to(to);
-  req.set_amount(amount);
-  return req.SerializeAsString();
+absl::StatusOr<std::string> TransferInput(const ContractInterface& token,
+                                          const std::string& to,
+                                          uint64_t amount) {
+  return token.EncodeRequest(
+      "transfer",
+      StrCat(R"({"to":")", HexBytes(to), R"(","amount":")", amount, R"("})"));
+}
+
+// A token's init request: `supply` minted to `holder`.
+absl::StatusOr<std::string> InitInput(const ContractInterface& token,
+                                      std::string_view name,
+                                      std::string_view symbol,
+                                      const std::string& holder,
+                                      uint64_t supply) {
+  return token.EncodeRequest(
+      "init", StrCat(R"({"name":")", name, R"(","symbol":")", symbol,
+                     R"(","initial_holder":")", HexBytes(holder),
+                     R"(","initial_supply":")", supply, R"("})"));
 }
 
 json StatsDelta(const json& before, const json& after) {
@@ -126,7 +151,8 @@ double MeasureVerifyRate(int n) {
   tx.set_gas_limit(200'000);
   tx.mutable_call()->set_contract(std::string(20, 'c'));
   tx.mutable_call()->set_method("transfer");
-  tx.mutable_call()->set_input(TransferInput(std::string(20, 'r'), 7));
+  // A transfer's input is 26 bytes (a 20-byte address and a small amount).
+  tx.mutable_call()->set_input(std::string(26, 't'));
   std::string msg = ledger::SerializeDeterministic(tx);
   std::string sig = Sign(key, msg);
   int ok = 0;
@@ -143,6 +169,8 @@ absl::StatusOr<LoadReport> RunTransferLoad(const LoadOptions& o) {
   }
   ASSIGN_OR_RETURN(std::string wasm, ReadFile(o.token_wasm));
   ASSIGN_OR_RETURN(std::string desc, ReadFile(o.token_desc));
+  ASSIGN_OR_RETURN(ContractInterface token,
+                   ContractInterface::FromDescriptorSet(desc));
   auto client = Connect(o);
   ASSIGN_OR_RETURN(json info, Get(*client, "/v1/info"));
   const std::string chain_id = info["chain_id"];
@@ -165,11 +193,9 @@ absl::StatusOr<LoadReport> RunTransferLoad(const LoadOptions& o) {
 
   // A fresh token, all of it held by sender 0, which funds the others.
   Sender& bank = senders[0];
-  token::InitRequest init;
-  init.set_name("Load");
-  init.set_symbol("LOAD");
-  init.set_initial_holder(bank.address);
-  init.set_initial_supply(uint64_t{1} << 60);
+  ASSIGN_OR_RETURN(
+      std::string init,
+      InitInput(token, "Load", "LOAD", bank.address, uint64_t{1} << 60));
   ledger::Transaction deploy;
   deploy.set_chain_id(chain_id);
   deploy.set_sender_pubkey(bank.key.public_key);
@@ -177,7 +203,7 @@ absl::StatusOr<LoadReport> RunTransferLoad(const LoadOptions& o) {
   deploy.set_gas_limit(500'000'000);
   deploy.mutable_deploy()->set_code(wasm);
   deploy.mutable_deploy()->set_interface(desc);
-  deploy.mutable_deploy()->set_init_input(init.SerializeAsString());
+  deploy.mutable_deploy()->set_init_input(init);
   ledger::SignedTransaction deploy_stx;
   deploy_stx.set_tx(ledger::SerializeDeterministic(deploy));
   deploy_stx.set_signature(Sign(bank.key, deploy_stx.tx()));
@@ -188,13 +214,14 @@ absl::StatusOr<LoadReport> RunTransferLoad(const LoadOptions& o) {
         StrCat("deploy failed: ", DumpJson(deployed["receipt"])));
   }
   ASSIGN_OR_RETURN(
-      std::string token,
+      std::string token_address,
       ParseHexBytes(deployed["receipt"]["contract_address"].get<std::string>(),
                     "contract_address"));
   for (size_t i = 1; i < senders.size(); ++i) {
-    ledger::SignedTransaction stx = SignCall(
-        bank, chain_id, token, "transfer",
-        TransferInput(senders[i].address, uint64_t{1} << 40), o.gas_limit);
+    ASSIGN_OR_RETURN(std::string input, TransferInput(token, senders[i].address,
+                                                      uint64_t{1} << 40));
+    ledger::SignedTransaction stx =
+        SignCall(bank, chain_id, token_address, "transfer", input, o.gas_limit);
     bool last = i + 1 == senders.size();
     ASSIGN_OR_RETURN(json r, Post(*client, last ? "/v1/tx?wait=true" : "/v1/tx",
                                   DumpJson(SubmitBody(stx))));
@@ -208,10 +235,11 @@ absl::StatusOr<LoadReport> RunTransferLoad(const LoadOptions& o) {
   for (size_t i = 0; i < senders.size(); ++i) {
     size_t count = o.txs / senders.size() + (i < o.txs % senders.size());
     const std::string& to = senders[(i + 1) % senders.size()].address;
+    ASSIGN_OR_RETURN(std::string input, TransferInput(token, to, 1));
     for (size_t k = 0; k < count; ++k) {
       senders[i].bodies.push_back(
-          DumpJson(SubmitBody(SignCall(senders[i], chain_id, token, "transfer",
-                                       TransferInput(to, 1), o.gas_limit))));
+          DumpJson(SubmitBody(SignCall(senders[i], chain_id, token_address,
+                                       "transfer", input, o.gas_limit))));
     }
     final_nonce[i] = senders[i].nonce;
   }
@@ -299,11 +327,10 @@ absl::StatusOr<std::string> TokenDeployBody(const LoadOptions& o) {
   std::string address = AddressFromPublicKey(key.public_key);
   ASSIGN_OR_RETURN(json account,
                    Get(*client, "/v1/account/" + HexBytes(address)));
-  token::InitRequest init;
-  init.set_name("Example");
-  init.set_symbol("EX");
-  init.set_initial_holder(address);
-  init.set_initial_supply(1'000'000);
+  ASSIGN_OR_RETURN(ContractInterface token,
+                   ContractInterface::FromDescriptorSet(desc));
+  ASSIGN_OR_RETURN(std::string init,
+                   InitInput(token, "Example", "EX", address, 1'000'000));
   ledger::Transaction tx;
   tx.set_chain_id(info["chain_id"].get<std::string>());
   tx.set_sender_pubkey(key.public_key);
@@ -311,7 +338,7 @@ absl::StatusOr<std::string> TokenDeployBody(const LoadOptions& o) {
   tx.set_gas_limit(500'000'000);
   tx.mutable_deploy()->set_code(wasm);
   tx.mutable_deploy()->set_interface(desc);
-  tx.mutable_deploy()->set_init_input(init.SerializeAsString());
+  tx.mutable_deploy()->set_init_input(init);
   ledger::SignedTransaction stx;
   stx.set_tx(ledger::SerializeDeterministic(tx));
   stx.set_signature(Sign(key, stx.tx()));
@@ -358,4 +385,4 @@ std::string LoadReportText(const LoadReport& r) {
   return buf;
 }
 
-}  // namespace ballast::node
+}  // namespace ballast::load

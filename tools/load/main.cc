@@ -10,9 +10,9 @@
 #include "CLI/CLI.hpp"
 #include "ledger/base/bytes.h"
 #include "ledger/base/strings.h"
-#include "node/load.h"
+#include "tools/load/load.h"
 
-namespace ballast::node {
+namespace ballast::load {
 namespace {
 
 bool ParseNode(const std::string& url, std::string* host, int* port) {
@@ -88,6 +88,6 @@ int Main(int argc, char** argv) {
 }
 
 }  // namespace
-}  // namespace ballast::node
+}  // namespace ballast::load
 
-int main(int argc, char** argv) { return ballast::node::Main(argc, argv); }
+int main(int argc, char** argv) { return ballast::load::Main(argc, argv); }

@@ -31,8 +31,8 @@
 // be used from any number of threads. Copies are cheap and share the
 // underlying descriptor pool.
 
-#ifndef BALLAST_NODE_CONTRACT_INTERFACE_H_
-#define BALLAST_NODE_CONTRACT_INTERFACE_H_
+#ifndef BALLAST_NODE_API_CONTRACT_INTERFACE_H_
+#define BALLAST_NODE_API_CONTRACT_INTERFACE_H_
 
 #include <memory>
 #include <string>
@@ -45,7 +45,7 @@ namespace google::protobuf {
 class Descriptor;
 }  // namespace google::protobuf
 
-namespace ballast::node {
+namespace ballast::api {
 
 class ContractInterface {
  public:
@@ -109,6 +109,6 @@ absl::StatusOr<std::string> CompileInterface(
     const std::string& proto_path,
     const std::vector<std::string>& include_dirs);
 
-}  // namespace ballast::node
+}  // namespace ballast::api
 
-#endif  // BALLAST_NODE_CONTRACT_INTERFACE_H_
+#endif  // BALLAST_NODE_API_CONTRACT_INTERFACE_H_

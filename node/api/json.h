@@ -9,8 +9,8 @@
 //
 // Thread-safe: the functions are pure.
 
-#ifndef BALLAST_NODE_JSON_H_
-#define BALLAST_NODE_JSON_H_
+#ifndef BALLAST_NODE_API_JSON_H_
+#define BALLAST_NODE_API_JSON_H_
 
 #include <functional>
 #include <optional>
@@ -19,9 +19,9 @@
 #include "absl/status/statusor.h"
 #include "ledger/ballast.pb.h"
 #include "nlohmann/json.hpp"
-#include "node/contract_interface.h"
+#include "node/api/contract_interface.h"
 
-namespace ballast::node {
+namespace ballast::api {
 
 // {"hash", "sender", "signature", "tx": {chain_id, sender_pubkey, nonce,
 // gas_limit, and "call": {contract, method, input[, args]} or "deploy":
@@ -60,6 +60,6 @@ nlohmann::json SubmitBody(const ledger::SignedTransaction& stx);
 absl::StatusOr<ledger::SignedTransaction> ParseSubmitBody(
     const nlohmann::json& body);
 
-}  // namespace ballast::node
+}  // namespace ballast::api
 
-#endif  // BALLAST_NODE_JSON_H_
+#endif  // BALLAST_NODE_API_JSON_H_

@@ -1,4 +1,4 @@
-#include "node/contract_interface.h"
+#include "node/api/contract_interface.h"
 
 #include <google/protobuf/compiler/importer.h>
 #include <google/protobuf/descriptor.h>
@@ -13,9 +13,9 @@
 
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
-#include "node/proto_json.h"
+#include "node/api/proto_json.h"
 
-namespace ballast::node {
+namespace ballast::api {
 namespace {
 
 namespace pb = google::protobuf;
@@ -337,4 +337,4 @@ absl::StatusOr<std::string> CompileInterface(
   return out;
 }
 
-}  // namespace ballast::node
+}  // namespace ballast::api
