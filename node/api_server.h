@@ -1,11 +1,13 @@
-// ApiServer: the node's HTTP JSON API (docs/api.md is the reference) over
-// cpp-httplib. Every response is a JSON document; every error is
+// ApiServer: the HTTP edge of the node's API (docs/api.md is the reference),
+// over cpp-httplib. It only routes: a request's JSON becomes the typed
+// request of node/api/api.proto, one NodeService call answers it, and the
+// result becomes JSON again; an error becomes
 //   {"error": {"code": "INVALID_ARGUMENT", "message": "..."}}
-// with the HTTP status of its absl code (400, 404, 409, 413, 422, 500, 503).
-// Handlers only read the store or go through Node::Submit, so no request can
-// write anything but a queued transaction.
+// with the HTTP status node/api/errors.h gives its kind. All logic lives in
+// the service.
 //
-//   ApiServer api(node.get());
+//   NodeService service(node.get());
+//   ApiServer api(&service);
 //   ASSIGN_OR_RETURN(int port, api.Bind("127.0.0.1", 0));
 //   std::thread t([&] { api.Run(); });
 //   ... api.Stop(); t.join();
@@ -19,7 +21,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "node/node.h"
+#include "node/executor.h"
+#include "node/service.h"
 
 namespace httplib {
 class Server;
@@ -35,14 +38,12 @@ struct ApiOptions {
   // that in hex.
   size_t max_body_bytes = 2 * kMaxTxBytes + (64 << 10);
   size_t threads = 16;  // concurrent connections served
-  // Upper bound of POST /v1/tx?wait=true.
-  int64_t max_wait_ms = 30'000;
 };
 
 class ApiServer {
  public:
-  // `node` must outlive the server.
-  explicit ApiServer(Node* node, ApiOptions options = {});
+  // `service` must outlive the server.
+  explicit ApiServer(NodeService* service, ApiOptions options = {});
   ~ApiServer();
 
   ApiServer(const ApiServer&) = delete;
@@ -61,7 +62,7 @@ class ApiServer {
  private:
   void Routes();
 
-  Node* const node_;
+  NodeService* const service_;
   const ApiOptions options_;
   std::unique_ptr<httplib::Server> server_;
 };

@@ -108,7 +108,12 @@ int Main(int argc, char** argv) {
     std::cerr << "ballastd: " << node.status().message() << "\n";
     return 1;
   }
-  ApiServer api(node->get());
+  ApiOptions api_options;
+  ServiceOptions service_options;
+  service_options.max_body_bytes =
+      static_cast<uint32_t>(api_options.max_body_bytes);
+  NodeService service(node->get(), service_options);
+  ApiServer api(&service, api_options);
   auto bound = api.Bind(host, port);
   if (!bound.ok()) {
     std::cerr << "ballastd: " << bound.status().message() << "\n";

@@ -369,10 +369,10 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
   return commit;
 }
 
-wasm::CallOutcome Executor::Query(const std::string& contract,
-                                  const std::string& method,
-                                  const std::string& input,
-                                  uint64_t gas_limit) {
+absl::StatusOr<wasm::CallOutcome> Executor::Query(const std::string& contract,
+                                                  const std::string& method,
+                                                  const std::string& input,
+                                                  uint64_t gas_limit) {
   BlockState state(store_, nullptr);
   wasm::CallRequest req;
   req.contract = contract;
@@ -380,8 +380,8 @@ wasm::CallOutcome Executor::Query(const std::string& contract,
   req.input = input;
   req.sender = std::string(kAddressSize, '\0');
   req.gas_limit = gas_limit;
-  auto head = store_->GetHead();
-  if (head.ok() && head->has_value()) req.block.height = (*head)->height;
+  ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head, store_->GetHead());
+  if (head.has_value()) req.block.height = head->height;
   wasm::CallOutcome out = runtime_->Call(req, state);
   out.writes.clear();  // a query never writes
   out.events.clear();

@@ -89,10 +89,12 @@ class Executor {
       const KeyPair& producer, BuildStats* stats = nullptr,
       const std::vector<CheckedTx>* checked = nullptr);
 
-  // Runs a method on the head state with nothing written, ever.
-  wasm::CallOutcome Query(const std::string& contract,
-                          const std::string& method, const std::string& input,
-                          uint64_t gas_limit = 100'000'000);
+  // Runs a method on the head state with nothing written, ever. The call's
+  // own failure is in the outcome; an error only if the head cannot be read.
+  absl::StatusOr<wasm::CallOutcome> Query(const std::string& contract,
+                                          const std::string& method,
+                                          const std::string& input,
+                                          uint64_t gas_limit);
 
  private:
   ledger::Store* store_;

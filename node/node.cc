@@ -24,7 +24,6 @@ namespace fs = std::filesystem;
 constexpr char kChainIdFile[] = "chain_id";
 constexpr char kKeyFile[] = "producer.key";
 constexpr char kLedgerDir[] = "ledger";
-constexpr size_t kMaxInterfaceCache = 1024;
 
 absl::StatusOr<std::optional<std::string>> ReadSmallFile(
     const std::string& path) {
@@ -271,28 +270,6 @@ bool Node::WaitCommitted(const std::string& hash, absl::Duration timeout) {
     }
     if (stopping_) return false;
   }
-}
-
-std::optional<api::ContractInterface> Node::Interface(std::string_view address) {
-  std::string key(address);
-  {
-    absl::MutexLock lock(&iface_mu_);
-    auto it = interfaces_.find(key);
-    if (it != interfaces_.end()) return it->second;
-  }
-  // A contract's interface never changes once it is committed, so the cache
-  // needs no invalidation; a contract not (yet) there is not cached.
-  auto info = store_->GetContract(address);
-  if (!info.ok() || !info->has_value()) return std::nullopt;
-  std::optional<api::ContractInterface> iface;
-  if (!(*info)->interface().empty()) {
-    auto built = api::ContractInterface::FromDescriptorSet((*info)->interface());
-    if (built.ok()) iface = *std::move(built);
-  }
-  absl::MutexLock lock(&iface_mu_);
-  if (interfaces_.size() >= kMaxInterfaceCache) interfaces_.clear();
-  interfaces_.emplace(std::move(key), iface);
-  return iface;
 }
 
 NodeStats Node::stats() {

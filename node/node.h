@@ -34,7 +34,6 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ledger/store.h"
-#include "node/api/contract_interface.h"
 #include "ledger/crypto.h"
 #include "node/executor.h"
 #include "node/mempool.h"
@@ -100,11 +99,6 @@ class Node {
   // the node stops; true if it is committed.
   bool WaitCommitted(const std::string& hash, absl::Duration timeout);
 
-  // The interface of the contract at `address` (20 bytes), the one its own
-  // deploy carried (ContractInfo.interface); nullopt if there is no contract
-  // or it has no (valid) interface. Cached by contract address.
-  std::optional<api::ContractInterface> Interface(std::string_view address);
-
   // False once a store write failed: the node then produces no more blocks.
   bool healthy() const { return healthy_.load(); }
   NodeStats stats();
@@ -143,10 +137,6 @@ class Node {
   NodeStats stats_ ABSL_GUARDED_BY(mu_);
   std::thread producer_thread_;
 
-  absl::Mutex iface_mu_;
-  // contract address -> interface (nullopt: the contract has none)
-  std::map<std::string, std::optional<api::ContractInterface>> interfaces_
-      ABSL_GUARDED_BY(iface_mu_);
 };
 
 }  // namespace ballast::node

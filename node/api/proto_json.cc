@@ -3,6 +3,8 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <vector>
+
 #include "absl/strings/escaping.h"
 #include "ledger/base/bytes.h"
 #include "ledger/base/status_macros.h"
@@ -48,6 +50,46 @@ absl::Status ConvertBytes(nlohmann::json& v, const std::string& path,
 absl::Status Walk(const Descriptor* d, nlohmann::json& j,
                   const std::string& path, Direction dir, int depth);
 
+// Integers a double cannot hold exactly (|v| > 2^53).
+bool BeyondDouble(const nlohmann::json& v) {
+  constexpr uint64_t kExact = uint64_t{1} << 53;
+  if (v.is_number_unsigned()) return v.get<uint64_t>() > kExact;
+  if (v.is_number_integer()) {
+    int64_t i = v.get<int64_t>();
+    return i > static_cast<int64_t>(kExact) ||
+           i < -static_cast<int64_t>(kExact);
+  }
+  return false;
+}
+
+// A google.protobuf.Value holds numbers as doubles. Before one is parsed,
+// integers it could not hold exactly become decimal strings, which every
+// integer field of a contract message accepts as the same number: a 64-bit
+// amount sent as a JSON number arrives intact. Iterative: the depth of
+// `root` is bounded by ParseJson, but nothing here relies on it.
+void ProtectIntegers(nlohmann::json& root) {
+  std::vector<nlohmann::json*> stack{&root};
+  while (!stack.empty()) {
+    nlohmann::json* v = stack.back();
+    stack.pop_back();
+    if (BeyondDouble(*v)) {
+      *v = v->dump();
+    } else if (v->is_structured()) {
+      for (auto& child : *v) stack.push_back(&child);
+    }
+  }
+}
+
+// The field names of `d`, for error messages.
+std::string FieldNames(const Descriptor* d) {
+  std::string names;
+  for (int i = 0; i < d->field_count(); ++i) {
+    if (i > 0) names += ", ";
+    names += d->field(i)->name();
+  }
+  return names.empty() ? "no fields" : names;
+}
+
 // One value of field `f` (an element, for repeated fields).
 absl::Status ConvertValue(const FieldDescriptor* f, nlohmann::json& v,
                           const std::string& path, Direction dir, int depth) {
@@ -61,6 +103,11 @@ absl::Status ConvertValue(const FieldDescriptor* f, nlohmann::json& v,
   const Descriptor* m = f->message_type();
   if (m->full_name() == "google.protobuf.BytesValue") {
     return ConvertBytes(v, path, dir);
+  }
+  if (m->full_name() == "google.protobuf.Value" &&
+      dir == Direction::kHexToBase64) {
+    ProtectIntegers(v);
+    return absl::OkStatus();
   }
   // Other well-known types have their own JSON forms and hold no bytes.
   if (m->file()->package() == "google.protobuf") return absl::OkStatus();
@@ -81,7 +128,12 @@ absl::Status Walk(const Descriptor* d, nlohmann::json& j,
     for (int i = 0; f == nullptr && i < d->field_count(); ++i) {
       if (d->field(i)->json_name() == key) f = d->field(i);
     }
-    if (f == nullptr) continue;
+    if (f == nullptr) {
+      if (dir == Direction::kBase64ToHex) continue;
+      return absl::InvalidArgumentError(
+          StrCat("unknown field '", path.empty() ? key : StrCat(path, ".", key),
+                 "' (", d->name(), " has ", FieldNames(d), ")"));
+    }
     std::string fpath = path.empty() ? key : StrCat(path, ".", key);
     if (f->is_map()) {
       if (!value.is_object()) continue;

@@ -7,11 +7,14 @@
 //   scalar and repeated field is printed, also at its default value; enums by
 //   name; 64-bit integers as strings ("1000"), as the JSON mapping says.
 // Parsing (JsonToProto): either spelling of a field name (proto or
-//   lowerCamelCase); unknown fields are an error; 64-bit integers as strings
-//   or numbers; `bytes` fields (also repeated, map values and
-//   google.protobuf.BytesValue) must be "0x" hex ("" is empty). Base64 or
-//   anything else is refused with a message naming the field, e.g.
-//   "field 'to': bytes must be 0x-prefixed hex, got 'abc='".
+//   lowerCamelCase); an unknown field is an error naming it and the message's
+//   fields; 64-bit integers as strings or numbers; `bytes` fields (also
+//   repeated, map values and google.protobuf.BytesValue) must be "0x" hex (""
+//   is empty). Base64 or anything else is refused with a message naming the
+//   field, e.g. "field 'to': bytes must be 0x-prefixed hex, got 'abc='". A
+//   google.protobuf.Value field (arbitrary JSON, e.g. a contract call's
+//   arguments in the API) holds numbers as doubles: integers beyond 2^53 in
+//   it are turned into decimal strings first, so they arrive exactly.
 //
 // Errors are InvalidArgument. Thread-safe: the functions are pure.
 

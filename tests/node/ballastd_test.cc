@@ -18,7 +18,7 @@
 #include "ledger/base/bytes.h"
 #include "ledger/hashing.h"
 #include "node/api/contract_interface.h"
-#include "node/api/json.h"
+#include "node/api/client.h"
 #include "node/api/proto_json.h"
 #include "tests/node/chain_fixture.h"
 #include "tests/node/node_process.h"
@@ -30,7 +30,7 @@ using ::ballast::api::CompileInterface;
 using ::ballast::api::DumpJson;
 using ::ballast::api::HexBytes;
 using ::ballast::api::ParseHexBytes;
-using ::ballast::api::SubmitBody;
+using ::ballast::api::Client;
 
 using nlohmann::json;
 using ::testing::HasSubstr;
@@ -98,7 +98,7 @@ class BallastdTest : public ::testing::Test {
   // `curl -d` sends it (form-urlencoded), which must not matter.
   std::string DeployToken(const NodeProcess& node) {
     HttpResult r = node.Post("/v1/tx?wait=true",
-                             DumpJson(SubmitBody(alice_.DeployToken())),
+                             Client::SubmitBody(alice_.DeployToken()),
                              "application/x-www-form-urlencoded");
     EXPECT_EQ(r.status, 200) << r.text;
     EXPECT_EQ(r.body["status"], "committed") << r.text;
@@ -228,7 +228,7 @@ TEST_F(BallastdTest, BadInputGetsA4xxWithAMessageAndWritesNothing) {
   cases.push_back({"empty body", post("/v1/tx", ""), 400, "body is empty"});
   cases.push_back({"wrong field type",
                    post("/v1/tx", R"({"tx": 5, "signature": "0x"})"), 400,
-                   "field 'tx' must be a 0x-prefixed hex string"});
+                   "field 'tx': bytes must be a 0x-prefixed hex string"});
   cases.push_back({"base64 bytes",
                    post("/v1/tx", R"({"tx": "AQI=", "signature": "0x"})"), 400,
                    "bytes must be 0x-prefixed hex"});
@@ -588,7 +588,7 @@ TEST_F(BallastdTest, BlocksCutByGasStillDrainTheMempool) {
     ASSERT_EQ(node->Submit(txs[i]).status, 200);
   }
   HttpResult last = node->Post("/v1/tx?wait=true",
-                               SubmitBody(txs.back()));  // already pending: 409
+                               Client::SubmitBody(txs.back()));  // already pending: 409
   EXPECT_EQ(last.status, 409);
   HttpResult r;
   for (int i = 0; i < 200; ++i) {  // bounded: 200 * 50 ms

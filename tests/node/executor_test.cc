@@ -263,12 +263,13 @@ TEST_F(ExecutorTest, EventsAreIndexedByContractAndBlock) {
 }
 
 TEST_F(ExecutorTest, QueryNeverWrites) {
+  constexpr uint64_t kGas = 100'000'000;
   std::string p = DeployProbe();
   auto digest_before = chain_.store().StateDigest();
   ASSERT_TRUE(digest_before.ok()) << digest_before.status();
   auto head_before = chain_.store().GetHead();
   wasm::CallOutcome out =
-      chain_.executor().Query(p, "store", StoreInput("q", "v"));
+      *chain_.executor().Query(p, "store", StoreInput("q", "v"), kGas);
   EXPECT_TRUE(out.status.ok()) << out.status;
   EXPECT_TRUE(out.writes.empty());
   EXPECT_EQ(Storage(p, "q"), "<absent>");
@@ -280,7 +281,7 @@ TEST_F(ExecutorTest, QueryNeverWrites) {
   // A second query does not see the first one's write.
   probe::LoadRequest load;
   load.set_key("q");
-  out = chain_.executor().Query(p, "load", load.SerializeAsString());
+  out = *chain_.executor().Query(p, "load", load.SerializeAsString(), kGas);
   ASSERT_TRUE(out.status.ok()) << out.status;
   probe::LoadResponse resp;
   ASSERT_TRUE(resp.ParseFromString(out.output));
@@ -288,7 +289,7 @@ TEST_F(ExecutorTest, QueryNeverWrites) {
   EXPECT_EQ(resp.value(), "");
 
   load.set_key("init");
-  out = chain_.executor().Query(p, "load", load.SerializeAsString());
+  out = *chain_.executor().Query(p, "load", load.SerializeAsString(), kGas);
   ASSERT_TRUE(resp.ParseFromString(out.output));
   EXPECT_TRUE(resp.found());
   EXPECT_EQ(resp.value(), "hello");

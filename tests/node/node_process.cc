@@ -14,12 +14,12 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "node/api/json.h"
+#include "node/api/client.h"
 
 namespace ballast::node {
 namespace {
 
-using ::ballast::api::SubmitBody;
+using ::ballast::api::Client;
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -157,11 +157,11 @@ HttpResult NodeProcess::Post(const std::string& path, const std::string& body,
 
 HttpResult NodeProcess::SubmitAndWait(
     const ledger::SignedTransaction& stx) const {
-  return Post("/v1/tx?wait=true", SubmitBody(stx));
+  return Post("/v1/tx?wait=true", Client::SubmitBody(stx));
 }
 
 HttpResult NodeProcess::Submit(const ledger::SignedTransaction& stx) const {
-  return Post("/v1/tx", SubmitBody(stx));
+  return Post("/v1/tx", Client::SubmitBody(stx));
 }
 
 }  // namespace ballast::node

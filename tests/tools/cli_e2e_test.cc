@@ -205,18 +205,18 @@ TEST_F(CliE2ETest, UnknownMethodNamesTheKnownOnes) {
   const std::string token = DeployToken("alice", alice);
   ASSERT_FALSE(token.empty());
   RunResult r = Cli({"call", token, "steal", "{}", "--from", "alice"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_TRUE(r.out.empty()) << r.out;
   EXPECT_TRUE(Contains(
       r.err, "ballast: call: contract " + token + ": no method 'steal'"))
       << r.err;
   EXPECT_TRUE(Contains(r.err, "transfer")) << r.err;
   r = Cli({"query", token, "steal"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_TRUE(Contains(r.err, "ballast: query: node: 4")) << r.err;
   EXPECT_TRUE(Contains(r.err, "steal")) << r.err;
   r = Cli({"call", token, "init", "{}", "--from", "alice"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_TRUE(Contains(r.err, "ballast: call: 'init' is the constructor"))
       << r.err;
   // Nothing was sent: alice's nonce is still 1 (the deploy).
@@ -239,17 +239,17 @@ TEST_F(CliE2ETest, MalformedOrMistypedArgumentsAreRefused) {
   };
   for (const Case& c : cases) {
     RunResult r = Cli({"call", token, "transfer", c.args, "--from", "alice"});
-    EXPECT_EQ(r.exit_code, 1) << c.args << "\n" << r.Describe();
+    EXPECT_EQ(r.exit_code, 3) << c.args << "\n" << r.Describe();
     EXPECT_TRUE(Contains(r.err, "ballast: call: ")) << r.err;
     EXPECT_TRUE(Contains(r.err, c.error)) << c.args << ": " << r.err;
     r = Cli({"query", token, "transfer", c.args});
-    EXPECT_EQ(r.exit_code, 1) << c.args << "\n" << r.Describe();
+    EXPECT_EQ(r.exit_code, 3) << c.args << "\n" << r.Describe();
     EXPECT_TRUE(Contains(r.err, c.error)) << c.args << ": " << r.err;
   }
   RunResult r =
       Cli({"deploy", BALLAST_TOKEN_WASM, "--interface", BALLAST_TOKEN_PROTO,
            "--from", "alice", "--init", R"({"name": 5})"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_TRUE(Contains(r.err, "ballast: deploy: --init: ")) << r.err;
   EXPECT_EQ(CliJson({"account", "alice"})["nonce"], "1");
 }
@@ -299,7 +299,7 @@ TEST_F(CliE2ETest, UnknownObjectsAreNotFound) {
                                              {"contract", zero_address},
                                              {"query", zero_address, "x"}}) {
     RunResult r = Cli(args);
-    EXPECT_EQ(r.exit_code, 1) << args[0] << "\n" << r.Describe();
+    EXPECT_EQ(r.exit_code, 4) << args[0] << "\n" << r.Describe();
     EXPECT_TRUE(
         Contains(r.err, "ballast: " + args[0] + ": node: 404 NOT_FOUND: "))
         << r.err;
@@ -307,7 +307,7 @@ TEST_F(CliE2ETest, UnknownObjectsAreNotFound) {
   ASSERT_FALSE(NewKey("alice").empty());
   RunResult r =
       Cli({"call", zero_address, "transfer", "{}", "--from", "alice"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 4);
   EXPECT_TRUE(Contains(r.err, "ballast: call: node: 404 NOT_FOUND: ")) << r.err;
 }
 
@@ -355,7 +355,7 @@ TEST_F(CliE2ETest, DeployTakesACompiledInterfaceAndReportsBadOnes) {
   std::ofstream(broken) << "syntax = \"proto3\";\nmessage X { int32 a = ; }\n";
   RunResult r = Cli(
       {"deploy", BALLAST_TOKEN_WASM, "--interface", broken, "--from", "alice"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_TRUE(Contains(r.err, "ballast: deploy: interface: ")) << r.err;
   EXPECT_TRUE(Contains(r.err, "broken.proto:2:")) << r.err;
 
@@ -363,7 +363,7 @@ TEST_F(CliE2ETest, DeployTakesACompiledInterfaceAndReportsBadOnes) {
   std::ofstream(no_service) << "syntax = \"proto3\";\nmessage X {}\n";
   r = Cli({"deploy", BALLAST_TOKEN_WASM, "--interface", no_service, "--from",
            "alice"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_TRUE(Contains(r.err, "ballast: deploy: interface: ")) << r.err;
   EXPECT_TRUE(Contains(r.err, "service")) << r.err;
   EXPECT_EQ(CliJson({"account", "alice"})["nonce"], "1");
@@ -379,7 +379,7 @@ TEST_F(CliSlowNodeTest, WaitingForAReceiptTimesOutClearly) {
   RunResult r = Cli({"deploy", BALLAST_TOKEN_WASM, "--interface",
                      BALLAST_TOKEN_PROTO, "--from", "alice", "--init",
                      R"({"name": "T", "symbol": "T"})", "--timeout", "0.3"});
-  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_EQ(r.exit_code, 7) << r.Describe();
   EXPECT_TRUE(Contains(r.err, "ballast: deploy: transaction 0x")) << r.err;
   EXPECT_TRUE(Contains(r.err, "not committed after 0.3s (still pending)"))
       << r.err;

@@ -103,7 +103,7 @@ TEST_F(CliWithoutNodeTest, KeysNewRefusesToOverwrite) {
   ASSERT_EQ(Cli({"keys", "new", "alice"}).exit_code, 0);
   std::string before = ReadFileOrEmpty(home_ + "/keys/alice.key");
   RunResult again = Cli({"keys", "new", "alice"});
-  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_EQ(again.exit_code, 5);
   EXPECT_TRUE(again.out.empty()) << again.out;
   EXPECT_TRUE(
       Contains(again.err, "ballast: keys new: key 'alice' already exists"))
@@ -114,7 +114,7 @@ TEST_F(CliWithoutNodeTest, KeysNewRefusesToOverwrite) {
 TEST_F(CliWithoutNodeTest, KeysImportFromStdin) {
   // The seed of 32 'a' bytes, as tests/node's DevKey('a').
   RunResult r = Cli({"keys", "import", "dev"}, std::string(64, '6') + "1\n");
-  EXPECT_EQ(r.exit_code, 1) << "odd-length hex must be refused";
+  EXPECT_EQ(r.exit_code, 3) << "odd-length hex must be refused";
   r = Cli({"keys", "import", "dev"},
           "6161616161616161616161616161616161616161616161616161616161616161\n");
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
@@ -127,13 +127,13 @@ TEST_F(CliWithoutNodeTest, KeysImportFromStdin) {
 
 TEST_F(CliWithoutNodeTest, MissingKeyIsAClearError) {
   RunResult r = Cli({"keys", "show", "nobody"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 4);
   EXPECT_TRUE(Contains(r.err, "ballast: keys show: no key named 'nobody'"))
       << r.err;
   // call checks the key before it talks to the node (which is down here).
   r = Cli({"call", "0x00112233445566778899aabbccddeeff00112233", "transfer",
            "{}", "--from", "nobody"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 4);
   EXPECT_TRUE(Contains(r.err, "ballast: call: no key named 'nobody'")) << r.err;
 }
 
@@ -148,7 +148,7 @@ TEST_F(CliWithoutNodeTest, NodeDownIsAClearError) {
            {"call", "0x00112233445566778899aabbccddeeff00112233", "transfer",
             "{}", "--from", "alice"}}) {
     RunResult r = Cli(args);
-    EXPECT_EQ(r.exit_code, 1) << args[0] << "\n" << r.Describe();
+    EXPECT_EQ(r.exit_code, 6) << args[0] << "\n" << r.Describe();
     EXPECT_TRUE(Contains(r.err, "ballast: " + args[0] +
                                     ": node: cannot reach http://127.0.0.1:1"))
         << r.err;
@@ -158,13 +158,13 @@ TEST_F(CliWithoutNodeTest, NodeDownIsAClearError) {
   RunResult r = Cli({"status", "--node", "127.0.0.1:2"});
   EXPECT_TRUE(Contains(r.err, "cannot reach http://127.0.0.1:2")) << r.err;
   r = Cli({"status", "--node", "ftp://x"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_TRUE(Contains(r.err, "is not a node URL")) << r.err;
 }
 
 TEST_F(CliWithoutNodeTest, JsonModeReportsErrorsAsOneDocument) {
   RunResult r = Cli({"--json", "status"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 6);
   nlohmann::json doc = nlohmann::json::parse(r.out, nullptr, false);
   ASSERT_FALSE(doc.is_discarded()) << r.Describe();
   EXPECT_EQ(doc["error"]["code"], "UNAVAILABLE");
@@ -175,16 +175,16 @@ TEST_F(CliWithoutNodeTest, JsonModeReportsErrorsAsOneDocument) {
 TEST_F(CliWithoutNodeTest, BadArgumentsAreCaughtBeforeTheNode) {
   ASSERT_EQ(Cli({"keys", "new", "alice"}).exit_code, 0);
   RunResult r = Cli({"query", "0x1234", "balance_of", "{}"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_TRUE(Contains(r.err, "ballast: query: '0x1234' is not an address"))
       << r.err;
   r = Cli({"query", "00112233445566778899aabbccddeeff00112233", "balance_of",
            "{\"owner\":"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_TRUE(Contains(r.err, "ballast: query: args: malformed JSON")) << r.err;
   r = Cli({"call", "00112233445566778899aabbccddeeff00112233", "transfer",
            "{to:1}", "--from", "alice"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_TRUE(Contains(r.err, "ballast: call: args: malformed JSON")) << r.err;
   r = Cli({"tx", "0x12"});
   EXPECT_TRUE(Contains(r.err, "ballast: tx: '0x12' is not a hash")) << r.err;

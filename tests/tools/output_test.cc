@@ -4,7 +4,6 @@
 
 #include "gtest/gtest.h"
 #include "tools/cli/commands.h"
-#include "tools/cli/node_client.h"
 
 namespace ballast::cli {
 namespace {
@@ -36,13 +35,6 @@ TEST(TableTest, PadsColumnsButNotTheLast) {
 }
 
 TEST(OutputTest, ScalarsAndStatusNames) {
-  EXPECT_EQ(Scalar(nlohmann::json("text")), "text");
-  EXPECT_EQ(Scalar(nlohmann::json(5)), "5");
-  EXPECT_EQ(Scalar(nlohmann::json()), "");
-  EXPECT_EQ(Scalar(nlohmann::json::parse(R"({"a":"1"})")), R"({"a":"1"})");
-  EXPECT_EQ(FieldOf(nlohmann::json::parse(R"({"a":"1"})"), "a"), "1");
-  EXPECT_EQ(FieldOf(nlohmann::json::parse(R"({"a":"1"})"), "b"), "");
-  EXPECT_EQ(FieldOf(nlohmann::json(3), "a"), "");
   EXPECT_EQ(ReceiptStatusName("RECEIPT_STATUS_SUCCESS"), "success");
   EXPECT_EQ(ReceiptStatusName("RECEIPT_STATUS_OUT_OF_GAS"), "out of gas");
   EXPECT_EQ(ReceiptStatusName("pending"), "pending");
@@ -53,18 +45,6 @@ TEST(OutputTest, TimesAreUtcIso8601) {
   EXPECT_EQ(FormatTimeMs("0"), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(FormatTimeMs("soon"), "soon");
   EXPECT_EQ(FormatTimeMs(""), "");
-}
-
-TEST(JsonUint64Test, AcceptsNumbersAndDecimalStrings) {
-  EXPECT_EQ(*JsonUint64(nlohmann::json(7)), 7u);
-  EXPECT_EQ(*JsonUint64(nlohmann::json("18446744073709551615")),
-            18446744073709551615u);
-  EXPECT_EQ(*JsonUint64(nlohmann::json(18446744073709551615u)),
-            18446744073709551615u);
-  for (const char* bad : {R"("18446744073709551616")", R"("-1")", "-1",
-                          R"("1e3")", R"("")", "1.5", "null", R"(" 1")"}) {
-    EXPECT_FALSE(JsonUint64(nlohmann::json::parse(bad)).ok()) << bad;
-  }
 }
 
 TEST(ParseAddressTest, WithOrWithout0x) {
@@ -84,32 +64,6 @@ TEST(ParseAddressTest, WithOrWithout0x) {
   }
   EXPECT_NE(ParseAddress("alice").status().message().find("not an address"),
             std::string::npos);
-}
-
-TEST(NodeClientTest, AcceptsNodeUrlsOnly) {
-  for (const char* url :
-       {"http://127.0.0.1:8545", "127.0.0.1:9000", "http://localhost:1/",
-        "localhost", "https://node.example.org:443", "http://[::1]:8545"}) {
-    EXPECT_TRUE(NodeClient::Create(url).ok()) << url;
-  }
-  for (const char* url : {"", "ftp://x", "http://", "http://a:b",
-                          "http://host:8545/path", "a b"}) {
-    auto c = NodeClient::Create(url);
-    EXPECT_TRUE(absl::IsInvalidArgument(c.status())) << url;
-  }
-  EXPECT_EQ((*NodeClient::Create("localhost"))->url(), "http://localhost:8545");
-}
-
-TEST(NodeClientTest, UnreachableNodeIsUnavailableWithTheUrl) {
-  // Port 1 on loopback: nothing listens there.
-  auto node = NodeClient::Create("http://127.0.0.1:1");
-  ASSERT_TRUE(node.ok());
-  auto info = (*node)->Get("/v1/info");
-  EXPECT_TRUE(absl::IsUnavailable(info.status())) << info.status();
-  EXPECT_NE(
-      info.status().message().find("node: cannot reach http://127.0.0.1:1"),
-      std::string::npos)
-      << info.status();
 }
 
 }  // namespace

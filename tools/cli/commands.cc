@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -11,10 +10,12 @@
 #include "ledger/base/bytes.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
+#include "ledger/crypto.h"
 #include "ledger/hashing.h"
 #include "node/api/contract_interface.h"
-#include "ledger/crypto.h"
+#include "node/api/errors.h"
 #include "node/api/proto_json.h"
+#include "node/api/views.h"
 #include "tools/cli/output.h"
 
 namespace ballast::cli {
@@ -34,12 +35,22 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
+// A message as the JSON document the node sends for it.
+json Doc(const google::protobuf::Message& message) {
+  auto j = api::ProtoToJson(message);
+  if (j.ok()) return *std::move(j);
+  return json{{"render_error", std::string(j.status().message())}};
+}
+
 // A JSON value for a human: compact if it fits on a line, else indented.
 std::string Readable(const json& value) {
   if (value.is_string()) return value.get<std::string>();
   std::string compact = api::DumpJson(value);
   if (compact.size() <= kCompactJsonWidth) return compact;
   return api::DumpJson(value, 2);
+}
+std::string Readable(const google::protobuf::Value& value) {
+  return Readable(json::parse(api::JsonText(value), nullptr, false));
 }
 
 std::string Hex0x(std::string_view bytes) { return "0x" + ToHex(bytes); }
@@ -50,52 +61,44 @@ absl::StatusOr<std::string> ParseHash(std::string_view text) {
     return absl::InvalidArgumentError(
         StrCat("'", text, "' is not a hash (64 hex digits, 0x optional)"));
   }
-  return Hex0x(*raw);
+  return *raw;
+}
+
+std::string StatusName(ledger::ReceiptStatus status) {
+  return ReceiptStatusName(ledger::ReceiptStatus_Name(status));
 }
 
 // "RECEIPT_STATUS_OUT_OF_GAS" -> "out_of_gas".
-std::string ShortStatus(const json& receipt) {
-  std::string name = ReceiptStatusName(FieldOf(receipt, "status"));
-  for (char& c : name) {
-    if (c == ' ') c = '_';
-  }
-  return name.empty() ? "unknown" : name;
+std::string ShortStatus(ledger::ReceiptStatus status) {
+  std::string name = StatusName(status);
+  std::replace(name.begin(), name.end(), ' ', '_');
+  return name;
 }
 
-bool Succeeded(const json& receipt) {
-  return FieldOf(receipt, "status") == "RECEIPT_STATUS_SUCCESS";
+bool Succeeded(const api::ReceiptView& receipt) {
+  return receipt.status() == ledger::RECEIPT_STATUS_SUCCESS;
 }
 
-const json& Member(const json& obj, const char* key) {
-  static const json kNull;
-  if (!obj.is_object()) return kNull;
-  auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
-}
-
-std::string BlockPosition(const json& doc) {
-  std::string height = FieldOf(doc, "block_height");
-  if (height.empty()) return "";
-  std::string index = FieldOf(doc, "tx_index");
-  return StrCat(height, " (tx ", index.empty() ? "0" : index, ")");
+std::string BlockPosition(const api::TransactionView& tx) {
+  if (!tx.has_block_height()) return "";
+  return StrCat(tx.block_height(), " (tx ", tx.tx_index(), ")");
 }
 
 // The events of a receipt or an events response, one per line:
 //   TransferEvent  {"from":"0x..","to":"0x..","amount":"5"}
 // with the emitting contract added when it is not `own_contract`.
-std::string EventLines(const json& events, std::string_view own_contract,
-                       size_t indent) {
-  if (!events.is_array() || events.empty()) return "";
+std::string EventLines(
+    const google::protobuf::RepeatedPtrField<api::EventView>& events,
+    std::string_view own_contract, size_t indent) {
+  if (events.empty()) return "";
   Table table({"EVENT", "ARGS"});
-  for (const json& e : events) {
-    std::string name = FieldOf(e, "name");
-    std::string contract = FieldOf(e, "contract");
-    if (!own_contract.empty() && contract != own_contract) {
-      name += " (" + contract + ")";
+  for (const api::EventView& e : events) {
+    std::string name = e.name();
+    if (!own_contract.empty() && e.contract() != own_contract) {
+      name += " (" + Hex0x(e.contract()) + ")";
     }
-    const json& args = Member(e, "args");
-    table.AddRow({name, args.is_null() ? "data " + FieldOf(e, "data")
-                                       : api::DumpJson(args)});
+    table.AddRow({name, e.has_args() ? api::JsonText(e.args())
+                                     : "data " + Hex0x(e.data())});
   }
   std::string rendered = table.Render(indent);
   // Drop the header row: the "events" field above already names the list.
@@ -103,61 +106,61 @@ std::string EventLines(const json& events, std::string_view own_contract,
 }
 
 // The receipt's part of a human-readable transaction outcome.
-void AddReceiptFields(Fields& f, const json& receipt) {
-  f.Add("status", ReceiptStatusName(FieldOf(receipt, "status")));
-  f.Add("gas used", FieldOf(receipt, "gas_used"));
-  f.AddIfSet("error", FieldOf(receipt, "error"));
-  if (const json& result = Member(receipt, "result"); !result.is_null()) {
-    f.Add("result", Readable(result));
-  }
-  f.AddIfSet("decode error", FieldOf(receipt, "decode_error"));
-  const json& events = Member(receipt, "events");
-  f.Add("events", std::to_string(events.is_array() ? events.size() : 0));
+void AddReceiptFields(Fields& f, const api::ReceiptView& receipt) {
+  f.Add("status", StatusName(receipt.status()));
+  f.Add("gas used", StrCat(receipt.gas_used()));
+  f.AddIfSet("error", receipt.error());
+  if (receipt.has_result()) f.Add("result", Readable(receipt.result()));
+  f.AddIfSet("decode error", receipt.decode_error());
+  f.Add("events", StrCat(receipt.events_size()));
 }
 
 // The flat document `deploy` and `call` print with --json.
-json OutcomeDoc(const json& committed) {
-  const json& receipt = Member(committed, "receipt");
-  json doc = {
-      {"hash", Member(committed, "hash")},
+json OutcomeDoc(const api::TransactionView& committed) {
+  json full = Doc(committed);
+  const api::ReceiptView& receipt = committed.receipt();
+  json r = full.contains("receipt") ? full["receipt"] : json::object();
+  return json{
+      {"hash", Hex0x(committed.hash())},
       {"ok", Succeeded(receipt)},
-      {"status", ShortStatus(receipt)},
-      {"block_height", Member(committed, "block_height")},
-      {"tx_index", Member(committed, "tx_index")},
-      {"block_hash", Member(committed, "block_hash")},
-      {"gas_used", Member(receipt, "gas_used")},
-      {"error", Member(receipt, "error")},
-      {"result", Member(receipt, "result")},
-      {"events", Member(receipt, "events").is_array()
-                     ? Member(receipt, "events")
-                     : json::array()},
+      {"status", ShortStatus(receipt.status())},
+      {"block_height", StrCat(committed.block_height())},
+      {"tx_index", committed.tx_index()},
+      {"block_hash", Hex0x(committed.block_hash())},
+      {"gas_used", StrCat(receipt.gas_used())},
+      {"error", receipt.error()},
+      {"result", r.contains("result") ? r["result"] : json(nullptr)},
+      {"events", r.contains("events") ? r["events"] : json::array()},
   };
-  return doc;
 }
 
-absl::Status FailedReceipt(const json& committed) {
-  const json& receipt = Member(committed, "receipt");
-  std::string error = FieldOf(receipt, "error");
+// The error of a committed transaction whose call failed; its kind is
+// "contract failed" (exit code 1).
+absl::Status FailedReceipt(const api::TransactionView& committed) {
+  const api::ReceiptView& receipt = committed.receipt();
   // The receipt's error names the status already ("...: aborted: ...").
-  return absl::AbortedError(StrCat(
-      "transaction ", FieldOf(committed, "hash"), " failed: ",
-      error.empty() ? ReceiptStatusName(FieldOf(receipt, "status")) : error));
+  return api::FailedCall(
+      absl::StatusCode::kAborted,
+      StrCat("transaction ", Hex0x(committed.hash()), " failed: ",
+             receipt.error().empty() ? StatusName(receipt.status())
+                                     : receipt.error()),
+      ShortStatus(receipt.status()), receipt.gas_used());
 }
 
 struct Sent {
-  std::string hash;
+  std::string hash;  // raw
   uint64_t nonce = 0;
-  std::optional<json> committed;  // the GET /v1/tx response; none if async
+  std::optional<api::TransactionView> committed;  // none if async
 };
 
 // Fills in chain id, sender, nonce and gas, signs, submits and (unless
 // async) waits for the receipt.
 absl::StatusOr<Sent> SendTx(Session& s, const StoredKey& from,
                             ledger::Transaction tx, const TxOptions& options) {
-  ASSIGN_OR_RETURN(NodeClient * node, s.Node());
-  ASSIGN_OR_RETURN(std::string chain_id, node->ChainId());
+  ASSIGN_OR_RETURN(api::Client * node, s.Node());
+  ASSIGN_OR_RETURN(api::InfoResponse info, node->Info());
   ASSIGN_OR_RETURN(uint64_t nonce, node->NextNonce(from.address));
-  tx.set_chain_id(chain_id);
+  tx.set_chain_id(info.chain_id());
   tx.set_sender_pubkey(from.key.public_key);
   tx.set_nonce(nonce);
   tx.set_gas_limit(options.gas);
@@ -166,21 +169,22 @@ absl::StatusOr<Sent> SendTx(Session& s, const StoredKey& from,
   stx.set_signature(Sign(from.key, stx.tx()));
   Sent sent;
   sent.nonce = nonce;
-  ASSIGN_OR_RETURN(sent.hash, node->Submit(stx));
-  if (options.async) return sent;
-  auto timeout = std::chrono::milliseconds(
-      static_cast<int64_t>(options.timeout_seconds * 1000));
-  ASSIGN_OR_RETURN(sent.committed, node->WaitCommitted(sent.hash, timeout));
+  if (options.async) {
+    ASSIGN_OR_RETURN(sent.hash, node->Submit(stx));
+    return sent;
+  }
+  ASSIGN_OR_RETURN(
+      sent.committed,
+      node->SubmitAndWait(stx, absl::Milliseconds(static_cast<int64_t>(
+                                   options.timeout_seconds * 1000))));
+  sent.hash = sent.committed->hash();
   return sent;
 }
 
 absl::StatusOr<api::ContractInterface> FetchInterface(
-    NodeClient& node, std::string_view address) {
-  ASSIGN_OR_RETURN(json info,
-                   node.Get(StrCat("/v1/contract/", Hex0x(address))));
-  auto desc = api::ParseHexBytes(FieldOf(info, "interface"), "interface");
-  if (!desc.ok()) return Annotate(desc.status(), "contract interface");
-  auto iface = api::ContractInterface::FromDescriptorSet(*desc);
+    api::Client& node, std::string_view address) {
+  ASSIGN_OR_RETURN(api::ContractView info, node.Contract(address));
+  auto iface = api::ContractInterface::FromDescriptorSet(info.interface());
   if (!iface.ok()) return Annotate(iface.status(), "contract interface");
   return iface;
 }
@@ -216,9 +220,11 @@ absl::StatusOr<std::string> ParseAddress(std::string_view text) {
 Session::Session(GlobalOptions options, std::ostream& out)
     : options_(std::move(options)), out_(out) {}
 
-absl::StatusOr<NodeClient*> Session::Node() {
+absl::StatusOr<api::Client*> Session::Node() {
   if (node_ == nullptr) {
-    ASSIGN_OR_RETURN(node_, NodeClient::Create(options_.node_url));
+    auto client = api::Client::Create(options_.node_url);
+    if (!client.ok()) return Annotate(client.status(), "--node");
+    node_ = *std::move(client);
   }
   return node_.get();
 }
@@ -325,29 +331,31 @@ absl::Status Deploy(Session& s, const DeployArgs& a) {
   tx.mutable_deploy()->set_interface(*std::move(desc));
   tx.mutable_deploy()->set_init_input(std::move(init_input));
   ASSIGN_OR_RETURN(Sent sent, SendTx(s, key, std::move(tx), a.tx));
-  // The address is known before the transaction runs (node/crypto.h).
+  // The address is known before the transaction runs (ledger/crypto.h).
   const std::string expected = Hex0x(ContractAddress(key.address, sent.nonce));
   if (!sent.committed.has_value()) {
-    s.Emit(
-        json{
-            {"hash", sent.hash}, {"status", "pending"}, {"contract", expected}},
-        Fields()
-            .Add("tx", sent.hash + " (pending)")
-            .Add("contract", expected)
-            .Render());
+    s.Emit(json{{"hash", Hex0x(sent.hash)},
+                {"status", "pending"},
+                {"contract", expected}},
+           Fields()
+               .Add("tx", Hex0x(sent.hash) + " (pending)")
+               .Add("contract", expected)
+               .Render());
     return absl::OkStatus();
   }
-  const json& receipt = Member(*sent.committed, "receipt");
-  json doc = OutcomeDoc(*sent.committed);
-  std::string contract = FieldOf(receipt, "contract_address");
+  const api::TransactionView& committed = *sent.committed;
+  const api::ReceiptView& receipt = committed.receipt();
+  const std::string contract = Hex0x(receipt.contract_address());
+  json doc = OutcomeDoc(committed);
   doc["contract"] = Succeeded(receipt) ? json(contract) : json(nullptr);
   Fields f;
   if (Succeeded(receipt)) f.Add("contract", contract);
-  f.Add("tx", FieldOf(*sent.committed, "hash"));
-  f.Add("block", BlockPosition(*sent.committed));
+  f.Add("tx", Hex0x(committed.hash()));
+  f.Add("block", BlockPosition(committed));
   AddReceiptFields(f, receipt);
-  s.Emit(doc, f.Render() + EventLines(Member(receipt, "events"), contract, 2));
-  if (!Succeeded(receipt)) return FailedReceipt(*sent.committed);
+  s.Emit(doc, f.Render() +
+                  EventLines(receipt.events(), receipt.contract_address(), 2));
+  if (!Succeeded(receipt)) return FailedReceipt(committed);
   return absl::OkStatus();
 }
 
@@ -362,12 +370,14 @@ absl::Status Call(Session& s, const CallArgs& a) {
       !parsed.ok()) {
     return Annotate(parsed.status(), "args");
   }
-  ASSIGN_OR_RETURN(NodeClient * node, s.Node());
+  ASSIGN_OR_RETURN(api::Client * node, s.Node());
   ASSIGN_OR_RETURN(api::ContractInterface iface,
                    FetchInterface(*node, contract));
   auto input = iface.EncodeRequest(a.method, a.args_json);
   if (!input.ok()) {
-    return Annotate(input.status(), StrCat("contract ", Hex0x(contract)));
+    // An unknown method is the caller's mistake, as in a query (400).
+    return absl::InvalidArgumentError(
+        StrCat("contract ", Hex0x(contract), ": ", input.status().message()));
   }
 
   ledger::Transaction tx;
@@ -376,30 +386,28 @@ absl::Status Call(Session& s, const CallArgs& a) {
   tx.mutable_call()->set_input(*std::move(input));
   ASSIGN_OR_RETURN(Sent sent, SendTx(s, key, std::move(tx), a.tx));
   if (!sent.committed.has_value()) {
-    s.Emit(json{{"hash", sent.hash}, {"status", "pending"}},
-           Fields().Add("tx", sent.hash + " (pending)").Render());
+    s.Emit(json{{"hash", Hex0x(sent.hash)}, {"status", "pending"}},
+           Fields().Add("tx", Hex0x(sent.hash) + " (pending)").Render());
     return absl::OkStatus();
   }
-  json& committed = *sent.committed;
-  json& receipt = committed["receipt"];
+  api::TransactionView& committed = *sent.committed;
+  api::ReceiptView& receipt = *committed.mutable_receipt();
   // The node decodes the result when it knows the interface; if it did not,
   // decode here.
-  if (Succeeded(receipt) && Member(receipt, "result").is_null()) {
-    auto output = api::ParseHexBytes(FieldOf(receipt, "output"), "output");
-    if (output.ok()) {
-      auto decoded = iface.DecodeResponse(a.method, *output);
-      if (decoded.ok()) {
-        if (auto j = api::ParseJson(*decoded); j.ok()) receipt["result"] = *j;
+  if (Succeeded(receipt) && !receipt.has_result()) {
+    auto decoded = iface.DecodeResponse(a.method, receipt.output());
+    if (decoded.ok()) {
+      if (auto v = api::JsonValue(*decoded); v.ok()) {
+        *receipt.mutable_result() = *std::move(v);
       }
     }
   }
   Fields f;
-  f.Add("tx", FieldOf(committed, "hash"));
+  f.Add("tx", Hex0x(committed.hash()));
   f.Add("block", BlockPosition(committed));
   AddReceiptFields(f, receipt);
-  s.Emit(
-      OutcomeDoc(committed),
-      f.Render() + EventLines(Member(receipt, "events"), Hex0x(contract), 2));
+  s.Emit(OutcomeDoc(committed),
+         f.Render() + EventLines(receipt.events(), contract, 2));
   if (!Succeeded(receipt)) return FailedReceipt(committed);
   return absl::OkStatus();
 }
@@ -407,17 +415,25 @@ absl::Status Call(Session& s, const CallArgs& a) {
 absl::Status Query(Session& s, const std::string& contract_text,
                    const std::string& method, const std::string& args_json) {
   ASSIGN_OR_RETURN(std::string contract, ParseAddress(contract_text));
-  auto args = api::ParseJson(args_json.empty() ? "{}" : args_json);
+  if (auto parsed = api::ParseJson(args_json.empty() ? "{}" : args_json);
+      !parsed.ok()) {
+    return Annotate(parsed.status(), "args");
+  }
+  api::QueryRequest request;
+  request.set_contract(contract);
+  request.set_method(method);
+  auto args = api::JsonValue(args_json.empty() ? "{}" : args_json);
   if (!args.ok()) return Annotate(args.status(), "args");
-  ASSIGN_OR_RETURN(NodeClient * node, s.Node());
-  ASSIGN_OR_RETURN(json response,
-                   node->Post("/v1/query", json{{"contract", Hex0x(contract)},
-                                                {"method", method},
-                                                {"args", *args}}));
-  s.Emit(response, Fields()
-                       .Add("result", Readable(Member(response, "result")))
-                       .Add("gas used", FieldOf(response, "gas_used"))
-                       .Render());
+  *request.mutable_args() = *std::move(args);
+  ASSIGN_OR_RETURN(api::Client * node, s.Node());
+  ASSIGN_OR_RETURN(api::QueryResponse response, node->Query(request));
+  s.Emit(Doc(response),
+         Fields()
+             .Add("result", response.has_result() ? Readable(response.result())
+                                                  : Hex0x(response.output()))
+             .AddIfSet("decode error", response.decode_error())
+             .Add("gas used", StrCat(response.gas_used()))
+             .Render());
   return absl::OkStatus();
 }
 
@@ -425,92 +441,85 @@ absl::Status Query(Session& s, const std::string& contract_text,
 
 absl::Status ShowTx(Session& s, const std::string& hash_text) {
   ASSIGN_OR_RETURN(std::string hash, ParseHash(hash_text));
-  ASSIGN_OR_RETURN(NodeClient * node, s.Node());
-  ASSIGN_OR_RETURN(json doc, node->Get(StrCat("/v1/tx/", hash)));
-  const json& tx = Member(doc, "tx");
+  ASSIGN_OR_RETURN(api::Client * node, s.Node());
+  ASSIGN_OR_RETURN(api::TransactionView view, node->Transaction(hash));
+  const api::TransactionBody& tx = view.tx();
   Fields f;
-  f.Add("hash", FieldOf(doc, "hash"));
-  f.Add("status", FieldOf(doc, "status"));
-  f.AddIfSet("block", BlockPosition(doc));
-  f.AddIfSet("block hash", FieldOf(doc, "block_hash"));
-  f.Add("from", FieldOf(doc, "sender"));
-  f.Add("nonce", FieldOf(tx, "nonce"));
-  f.Add("gas limit", FieldOf(tx, "gas_limit"));
+  f.Add("hash", Hex0x(view.hash()));
+  f.Add("status", view.status());
+  f.AddIfSet("block", BlockPosition(view));
+  if (view.has_block_hash()) f.Add("block hash", Hex0x(view.block_hash()));
+  f.Add("from", Hex0x(view.sender()));
+  f.Add("nonce", StrCat(tx.nonce()));
+  f.Add("gas limit", StrCat(tx.gas_limit()));
   std::string contract;
-  if (const json& call = Member(tx, "call"); !call.is_null()) {
-    contract = FieldOf(call, "contract");
-    f.Add("call", StrCat(contract, " ", FieldOf(call, "method")));
-    const json& args = Member(call, "args");
-    f.Add("args", args.is_null() ? FieldOf(call, "input") : Readable(args));
-  } else if (const json& deploy = Member(tx, "deploy"); !deploy.is_null()) {
+  if (tx.has_call()) {
+    contract = tx.call().contract();
+    f.Add("call", StrCat(Hex0x(contract), " ", tx.call().method()));
+    f.Add("args", tx.call().has_args() ? Readable(tx.call().args())
+                                       : Hex0x(tx.call().input()));
+  } else if (tx.has_deploy()) {
     f.Add("deploy",
-          StrCat(FieldOf(deploy, "code_size"), " bytes of wasm, code hash ",
-                 FieldOf(deploy, "code_hash")));
-    const json& args = Member(deploy, "init_args");
-    if (!args.is_null()) f.Add("init args", Readable(args));
+          StrCat(tx.deploy().code_size(), " bytes of wasm, code hash ",
+                 Hex0x(tx.deploy().code_hash())));
+    if (tx.deploy().has_init_args()) {
+      f.Add("init args", Readable(tx.deploy().init_args()));
+    }
   }
-  const json& receipt = Member(doc, "receipt");
   std::string events;
-  if (!receipt.is_null()) {
-    if (std::string created = FieldOf(receipt, "contract_address");
-        !created.empty() && created != "0x") {
-      f.Add("contract", created);
-      contract = created;
+  if (view.has_receipt()) {
+    const api::ReceiptView& receipt = view.receipt();
+    if (!receipt.contract_address().empty()) {
+      f.Add("contract", Hex0x(receipt.contract_address()));
+      contract = receipt.contract_address();
     }
     f.Add("receipt", "");
     Fields r;
     AddReceiptFields(r, receipt);
-    events = r.Render(2) + EventLines(Member(receipt, "events"), contract, 4);
+    events = r.Render(2) + EventLines(receipt.events(), contract, 4);
   }
-  std::string text = f.Render();
   // "receipt" is a heading: its fields follow, indented.
-  s.Emit(doc, text + events);
+  s.Emit(Doc(view), f.Render() + events);
   return absl::OkStatus();
 }
 
 absl::Status ShowBlock(Session& s, const std::string& which) {
-  std::string path;
+  ASSIGN_OR_RETURN(api::Client * node, s.Node());
+  absl::StatusOr<api::BlockView> block;
   if (which.empty() || which == "latest") {
-    path = "/v1/block/latest";
+    block = node->LatestBlock();
   } else if (which.size() > 20 || which.starts_with("0x")) {
     ASSIGN_OR_RETURN(std::string hash, ParseHash(which));
-    path = "/v1/block/hash/" + hash;
+    block = node->BlockByHash(hash);
   } else if (std::all_of(which.begin(), which.end(),
                          [](char c) { return c >= '0' && c <= '9'; })) {
-    path = "/v1/block/" + which;
+    block = node->BlockAt(std::stoull(which));
   } else {
     return absl::InvalidArgumentError(StrCat(
         "'", which, "' is not a block (a height, latest, or a 0x block hash)"));
   }
-  ASSIGN_OR_RETURN(NodeClient * node, s.Node());
-  ASSIGN_OR_RETURN(json doc, node->Get(path));
-  const json& header = Member(doc, "header");
-  const json& txs = Member(doc, "txs");
+  RETURN_IF_ERROR(block.status());
+  const ledger::BlockHeader& header = block->header();
   Fields f;
-  f.Add("height", FieldOf(header, "height"));
-  f.Add("hash", FieldOf(doc, "hash"));
-  f.Add("parent", FieldOf(header, "parent_hash"));
-  f.Add("time", FormatTimeMs(FieldOf(header, "time_ms")));
-  f.Add("chain id", FieldOf(header, "chain_id"));
-  f.Add("producer", FieldOf(header, "producer_pubkey"));
-  f.Add("tx root", FieldOf(header, "tx_root"));
-  f.Add("state root", FieldOf(header, "state_root"));
-  f.Add("txs", std::to_string(txs.is_array() ? txs.size() : 0));
+  f.Add("height", StrCat(header.height()));
+  f.Add("hash", Hex0x(block->hash()));
+  f.Add("parent", Hex0x(header.parent_hash()));
+  f.Add("time", FormatTimeMs(StrCat(header.time_ms())));
+  f.Add("chain id", header.chain_id());
+  f.Add("producer", Hex0x(header.producer_pubkey()));
+  f.Add("tx root", Hex0x(header.tx_root()));
+  f.Add("state root", Hex0x(header.state_root()));
+  f.Add("txs", StrCat(block->txs_size()));
   std::string text = f.Render();
-  if (txs.is_array()) {
-    for (const json& h : txs) text += "  " + Scalar(h) + "\n";
-  }
-  s.Emit(doc, text);
+  for (const std::string& h : block->txs()) text += "  " + Hex0x(h) + "\n";
+  s.Emit(Doc(*block), text);
   return absl::OkStatus();
 }
 
 absl::Status Events(Session& s, const EventsArgs& a) {
-  std::vector<std::string> params;
-  std::string contract;
+  api::EventsRequest request;
   if (!a.contract.empty()) {
-    ASSIGN_OR_RETURN(std::string raw, ParseAddress(a.contract));
-    contract = Hex0x(raw);
-    params.push_back("contract=" + contract);
+    ASSIGN_OR_RETURN(*request.mutable_contract(), ParseAddress(a.contract));
   }
   if (!a.name.empty()) {
     for (char c : a.name) {
@@ -520,71 +529,66 @@ absl::Status Events(Session& s, const EventsArgs& a) {
             StrCat("--name: '", a.name, "' is not an event name"));
       }
     }
-    params.push_back("name=" + a.name);
+    request.set_name(a.name);
   }
-  if (a.from_block) params.push_back(StrCat("from_block=", *a.from_block));
-  if (a.to_block) params.push_back(StrCat("to_block=", *a.to_block));
-  if (a.limit) params.push_back(StrCat("limit=", *a.limit));
-  std::string path = "/v1/events";
-  for (size_t i = 0; i < params.size(); ++i) {
-    path += (i == 0 ? "?" : "&") + params[i];
+  if (a.from_block) request.set_from_block(*a.from_block);
+  if (a.to_block) request.set_to_block(*a.to_block);
+  if (a.limit) {
+    if (*a.limit == 0 || *a.limit > UINT32_MAX) {
+      return absl::InvalidArgumentError(
+          StrCat("--limit: ", *a.limit, " is out of range"));
+    }
+    request.set_limit(static_cast<uint32_t>(*a.limit));
   }
-  ASSIGN_OR_RETURN(NodeClient * node, s.Node());
-  ASSIGN_OR_RETURN(json doc, node->Get(path));
-  const json& events = Member(doc, "events");
+  ASSIGN_OR_RETURN(api::Client * node, s.Node());
+  ASSIGN_OR_RETURN(api::EventsResponse response, node->Events(request));
   std::string text;
-  if (!events.is_array() || events.empty()) {
+  if (response.events().empty()) {
     text = "no events\n";
   } else {
+    const bool any_contract = request.contract().empty();
     std::vector<std::string> header = {"BLOCK", "TX", "#"};
-    if (contract.empty()) header.push_back("CONTRACT");
+    if (any_contract) header.push_back("CONTRACT");
     header.insert(header.end(), {"EVENT", "ARGS"});
     Table table(header);
-    for (const json& e : events) {
-      std::vector<std::string> row = {FieldOf(e, "block_height"),
-                                      FieldOf(e, "tx_index"),
-                                      FieldOf(e, "event_index")};
-      if (contract.empty()) row.push_back(FieldOf(e, "contract"));
-      const json& args = Member(e, "args");
-      row.push_back(FieldOf(e, "name"));
-      row.push_back(args.is_null() ? "data " + FieldOf(e, "data")
-                                   : api::DumpJson(args));
+    for (const api::EventView& e : response.events()) {
+      std::vector<std::string> row = {StrCat(e.block_height()),
+                                      StrCat(e.tx_index()),
+                                      StrCat(e.event_index())};
+      if (any_contract) row.push_back(Hex0x(e.contract()));
+      row.push_back(e.name());
+      row.push_back(e.has_args() ? api::JsonText(e.args())
+                                 : "data " + Hex0x(e.data()));
       table.AddRow(std::move(row));
     }
     text = table.Render();
   }
-  s.Emit(doc, text);
+  s.Emit(Doc(response), text);
   return absl::OkStatus();
 }
 
 absl::Status Status(Session& s) {
-  ASSIGN_OR_RETURN(NodeClient * node, s.Node());
-  ASSIGN_OR_RETURN(json info, node->Get("/v1/info"));
-  json doc = info;
+  ASSIGN_OR_RETURN(api::Client * node, s.Node());
+  ASSIGN_OR_RETURN(api::InfoResponse info, node->Info());
+  json doc = Doc(info);
   doc["node"] = node->url();
-  const json& limits = Member(info, "limits");
-  std::string block_time = FieldOf(info, "block_time_ms");
-  std::string blocks = block_time == "0" ? "automine"
-                       : block_time.empty()
-                           ? ""
-                           : StrCat("every ", block_time, " ms");
-  std::string mempool = FieldOf(info, "mempool_size");
-  if (std::string cap = FieldOf(limits, "mempool_capacity"); !cap.empty()) {
-    mempool += " of " + cap;
-  }
+  const api::Limits& limits = info.limits();
   Fields f;
   f.Add("node", node->url());
-  f.Add("chain id", FieldOf(info, "chain_id"));
-  f.AddIfSet("version", FieldOf(info, "version"));
-  f.Add("height", FieldOf(info, "height"));
-  f.AddIfSet("head hash", FieldOf(info, "head_hash"));
-  f.AddIfSet("healthy", FieldOf(info, "healthy"));
-  f.AddIfSet("blocks", blocks);
-  f.AddIfSet("mempool", mempool);
-  f.AddIfSet("producer", FieldOf(info, "producer_address"));
-  f.AddIfSet("producer key", FieldOf(info, "producer_pubkey"));
-  f.AddIfSet("block gas limit", FieldOf(limits, "block_gas_limit"));
-  f.AddIfSet("max tx bytes", FieldOf(limits, "max_tx_bytes"));
+  f.Add("chain id", info.chain_id());
+  f.AddIfSet("version", info.version());
+  f.Add("height", StrCat(info.height()));
+  if (!info.head_hash().empty()) f.Add("head hash", Hex0x(info.head_hash()));
+  f.Add("healthy", info.healthy() ? "true" : "false");
+  f.Add("blocks", info.block_time_ms() == 0
+                      ? "automine"
+                      : StrCat("every ", info.block_time_ms(), " ms"));
+  f.Add("mempool",
+        StrCat(info.mempool_size(), " of ", limits.mempool_capacity()));
+  f.Add("producer", Hex0x(info.producer_address()));
+  f.Add("producer key", Hex0x(info.producer_pubkey()));
+  f.Add("block gas limit", StrCat(limits.block_gas_limit()));
+  f.Add("max tx bytes", StrCat(limits.max_tx_bytes()));
   s.Emit(doc, f.Render());
   return absl::OkStatus();
 }
@@ -599,36 +603,36 @@ absl::Status Account(Session& s, const std::string& who) {
   } else {
     return raw.status();
   }
-  ASSIGN_OR_RETURN(NodeClient * node, s.Node());
-  ASSIGN_OR_RETURN(json doc, node->Get(StrCat("/v1/account/", Hex0x(address))));
-  Fields f;
-  f.Add("address", Hex0x(address));
-  f.Add("nonce", FieldOf(doc, "nonce").empty() ? "0" : FieldOf(doc, "nonce"));
-  f.AddIfSet("pending nonce", FieldOf(doc, "pending_nonce"));
-  s.Emit(doc, f.Render());
+  ASSIGN_OR_RETURN(api::Client * node, s.Node());
+  ASSIGN_OR_RETURN(api::AccountView account, node->Account(address));
+  s.Emit(Doc(account),
+         Fields()
+             .Add("address", Hex0x(address))
+             .Add("nonce", StrCat(account.nonce()))
+             .Add("pending nonce", StrCat(account.pending_nonce()))
+             .Render());
   return absl::OkStatus();
 }
 
 absl::Status Contract(Session& s, const std::string& address_text) {
   ASSIGN_OR_RETURN(std::string address, ParseAddress(address_text));
-  ASSIGN_OR_RETURN(NodeClient * node, s.Node());
-  ASSIGN_OR_RETURN(json doc,
-                   node->Get(StrCat("/v1/contract/", Hex0x(address))));
-  auto join = [](const json& list) {
+  ASSIGN_OR_RETURN(api::Client * node, s.Node());
+  ASSIGN_OR_RETURN(api::ContractView contract, node->Contract(address));
+  auto join = [](const google::protobuf::RepeatedPtrField<std::string>& list) {
     std::string out;
-    if (!list.is_array()) return out;
-    for (const json& item : list)
-      out += (out.empty() ? "" : ", ") + Scalar(item);
+    for (const std::string& item : list)
+      out += (out.empty() ? "" : ", ") + item;
     return out;
   };
-  Fields f;
-  f.Add("address", FieldOf(doc, "address"));
-  f.Add("code hash", FieldOf(doc, "code_hash"));
-  f.Add("creator", FieldOf(doc, "creator"));
-  f.Add("created at", FieldOf(doc, "created_height"));
-  f.Add("methods", join(Member(doc, "methods")));
-  f.Add("events", join(Member(doc, "events")));
-  s.Emit(doc, f.Render());
+  s.Emit(Doc(contract),
+         Fields()
+             .Add("address", Hex0x(contract.address()))
+             .Add("code hash", Hex0x(contract.code_hash()))
+             .Add("creator", Hex0x(contract.creator()))
+             .Add("created at", StrCat(contract.created_height()))
+             .Add("methods", join(contract.methods()))
+             .Add("events", join(contract.events()))
+             .Render());
   return absl::OkStatus();
 }
 

@@ -22,11 +22,11 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "tools/cli/keystore.h"
-#include "tools/cli/node_client.h"
+#include "node/api/client.h"
 
 namespace ballast::cli {
 
-inline constexpr char kDefaultNodeUrl[] = "http://127.0.0.1:8545";
+using api::kDefaultNodeUrl;
 // The gas limit of a transaction when --gas is not given.
 inline constexpr uint64_t kDefaultGas = 10'000'000;
 // How long deploy and call wait for the receipt when --timeout is not given.
@@ -46,7 +46,7 @@ class Session {
 
   const GlobalOptions& options() const { return options_; }
   bool json() const { return options_.json; }
-  absl::StatusOr<NodeClient*> Node();
+  absl::StatusOr<api::Client*> Node();
   Keystore Keys() const;
 
   // Writes the result: `doc` (pretty JSON) in --json mode, else `text`.
@@ -56,7 +56,7 @@ class Session {
  private:
   GlobalOptions options_;
   std::ostream& out_;
-  std::unique_ptr<NodeClient> node_;
+  std::unique_ptr<api::Client> node_;
   bool emitted_ = false;
 };
 

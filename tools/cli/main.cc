@@ -1,8 +1,10 @@
 // ballast: the command line for a Ballast node. See `ballast --help`.
 //
-// Exit status: 0 on success; 1 when the command failed (the error is on
-// stderr, and with --json also on stdout as {"error": {...}}); 2 for a usage
-// error.
+// Exit status: 0 on success; 2 for a usage error; otherwise the exit code
+// node/api/errors.h gives the error's kind (1: a contract call failed, 3: bad
+// input, 4: not found, 5: conflict or wrong state, 6: the node is busy or
+// unreachable, 7: timed out, 8: the node's own failure). The error is on
+// stderr, and with --json also on stdout as {"error": {"code", "message"}}.
 
 #include <cstdlib>
 #include <functional>
@@ -11,14 +13,14 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "node/api/errors.h"
 #include "node/api/proto_json.h"
 #include "tools/cli/commands.h"
 
 namespace ballast::cli {
 namespace {
 
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
+using api::kExitUsage;
 
 void AddTxOptions(CLI::App* cmd, TxOptions& tx) {
   cmd->add_option("--from", tx.from, "Name of the signing key (ballast keys)")
@@ -197,9 +199,9 @@ int Main(int argc, char** argv) {
                  "usage.\n";
     if (global.json) {
       std::cout << api::DumpJson(nlohmann::json{{"error",
-                                                  {{"code", "INVALID_ARGUMENT"},
-                                                   {"message", e.what()}}}},
-                                  2)
+                                                 {{"code", "INVALID_ARGUMENT"},
+                                                  {"message", e.what()}}}},
+                                 2)
                 << "\n";
     }
     return kExitUsage;
@@ -216,13 +218,13 @@ int Main(int argc, char** argv) {
     std::cout << api::DumpJson(
                      nlohmann::json{
                          {"error",
-                          {{"code", absl::StatusCodeToString(status.code())},
+                          {{"code", api::StatusCodeName(status.code())},
                            {"message", std::string(status.message())}}}},
                      2)
               << "\n";
   }
   std::cerr << "ballast: " << command << ": " << status.message() << "\n";
-  return kExitFailure;
+  return api::ExitCodeOf(status);
 }
 
 }  // namespace

@@ -75,18 +75,6 @@ std::string Table::Render(size_t indent) const {
   return out;
 }
 
-std::string Scalar(const nlohmann::json& value) {
-  if (value.is_null()) return "";
-  if (value.is_string()) return value.get<std::string>();
-  return value.dump();
-}
-
-std::string FieldOf(const nlohmann::json& obj, std::string_view key) {
-  if (!obj.is_object()) return "";
-  auto it = obj.find(std::string(key));
-  return it == obj.end() ? "" : Scalar(*it);
-}
-
 std::string ReceiptStatusName(std::string_view status) {
   constexpr std::string_view kPrefix = "RECEIPT_STATUS_";
   if (!status.starts_with(kPrefix)) return std::string(status);

@@ -1,5 +1,5 @@
 // Human-readable rendering for the CLI: aligned "key  value" blocks and
-// column tables, plus small helpers for the JSON the node returns.
+// column tables, status names and times.
 //
 // Everything here is pure string building (no I/O); thread-safe.
 
@@ -11,7 +11,6 @@
 #include <utility>
 #include <vector>
 
-#include "nlohmann/json.hpp"
 
 namespace ballast::cli {
 
@@ -43,12 +42,6 @@ class Table {
   std::vector<std::string> header_;
   std::vector<std::vector<std::string>> rows_;
 };
-
-// A JSON value as a human reads it: strings without quotes, numbers as they
-// are, objects and arrays as compact JSON; "" for null or a missing value.
-std::string Scalar(const nlohmann::json& value);
-// obj[key] as Scalar(), or "" if obj is not an object or lacks the key.
-std::string FieldOf(const nlohmann::json& obj, std::string_view key);
 
 // "RECEIPT_STATUS_OUT_OF_GAS" -> "out of gas"; other strings unchanged.
 std::string ReceiptStatusName(std::string_view status);

@@ -178,8 +178,13 @@ int Main(int argc, char** argv) {
   for (const Account* a : {&alice, &bob, &carol}) {
     token::BalanceOfRequest q;
     q.set_owner(a->address);
-    wasm::CallOutcome out =
-        executor.Query(token_addr, "balance_of", q.SerializeAsString());
+    absl::StatusOr<wasm::CallOutcome> queried = executor.Query(
+        token_addr, "balance_of", q.SerializeAsString(), 100'000'000);
+    if (!queried.ok()) {
+      std::cerr << "ballast-demo: balance_of: " << queried.status() << "\n";
+      return 1;
+    }
+    const wasm::CallOutcome& out = *queried;
     token::BalanceOfResponse resp;
     if (!out.status.ok() || !resp.ParseFromString(out.output)) {
       std::cerr << "ballast-demo: balance_of: " << out.status << "\n";

@@ -1,10 +1,9 @@
 #include "tools/load/load.h"
 
-#include <httplib.h>
-
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -13,25 +12,16 @@
 #include "ledger/base/strings.h"
 #include "ledger/crypto.h"
 #include "ledger/hashing.h"
-#include "node/api/json.h"
+#include "node/api/client.h"
+#include "node/api/contract_interface.h"
 #include "node/api/proto_json.h"
 
 namespace ballast::load {
 namespace {
 
-using api::BlockJson;
+using api::Client;
 using api::ContractInterface;
-using api::DumpJson;
-using api::EventJson;
 using api::HexBytes;
-using api::InterfaceLookup;
-using api::ParseHexBytes;
-using api::ParseJson;
-using api::ParseSubmitBody;
-using api::ReceiptJson;
-using api::SubmitBody;
-using api::TransactionJson;
-
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
@@ -47,38 +37,9 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-std::unique_ptr<httplib::Client> Connect(const LoadOptions& o) {
-  auto c = std::make_unique<httplib::Client>(o.host, o.port);
-  c->set_keep_alive(true);
-  c->set_tcp_nodelay(true);
-  c->set_connection_timeout(5);
-  c->set_read_timeout(60);
-  return c;
+absl::StatusOr<std::unique_ptr<Client>> Connect(const LoadOptions& o) {
+  return Client::Create(o.node);
 }
-
-// The JSON body of a 2xx answer; the node's error otherwise.
-absl::StatusOr<json> Answer(const httplib::Result& r, std::string_view what) {
-  if (!r) {
-    return absl::UnavailableError(
-        StrCat(what, ": no answer (", httplib::to_string(r.error()), ")"));
-  }
-  json body = json::parse(r->body, nullptr, false);
-  if (r->status != 200) {
-    return absl::FailedPreconditionError(
-        StrCat(what, ": HTTP ", r->status, ": ", r->body));
-  }
-  return body;
-}
-
-absl::StatusOr<json> Get(httplib::Client& c, const std::string& path) {
-  return Answer(c.Get(path), StrCat("GET ", path));
-}
-absl::StatusOr<json> Post(httplib::Client& c, const std::string& path,
-                          const std::string& body) {
-  return Answer(c.Post(path, body, "application/json"), StrCat("POST ", path));
-}
-
-uint64_t U64(const json& j) { return std::stoull(j.get<std::string>()); }
 
 struct Sender {
   KeyPair key;
@@ -125,19 +86,49 @@ absl::StatusOr<std::string> InitInput(const ContractInterface& token,
                      R"(","initial_supply":")", supply, R"("})"));
 }
 
-json StatsDelta(const json& before, const json& after) {
-  json out = json::object();
-  for (const auto& [key, value] : after.items()) {
-    if (!before.contains(key)) continue;
-    if (value.is_number_float()) {
-      out[key] = value.get<double>() - before[key].get<double>();
-    } else if (value.is_number_unsigned()) {
-      out[key] = value.get<uint64_t>() - before[key].get<uint64_t>();
-    } else if (value.is_string()) {
-      out[key] = std::to_string(U64(value) - U64(before[key]));
-    }
-  }
+// What the node did during the run: `after` minus `before`, as JSON.
+json StatsDelta(const api::StatsResponse& before,
+                const api::StatsResponse& after) {
+  json out;
+  out["admitted"] = after.admitted() - before.admitted();
+  out["refused"] = after.refused() - before.refused();
+  out["admit_ms"] = after.admit_ms() - before.admit_ms();
+  out["blocks"] = after.blocks() - before.blocks();
+  out["txs"] = after.txs() - before.txs();
+  out["gas_used"] = std::to_string(after.gas_used() - before.gas_used());
+  out["select_ms"] = after.select_ms() - before.select_ms();
+  out["check_ms"] = after.check_ms() - before.check_ms();
+  out["run_ms"] = after.run_ms() - before.run_ms();
+  out["finish_ms"] = after.finish_ms() - before.finish_ms();
+  out["commit_ms"] = after.commit_ms() - before.commit_ms();
   return out;
+}
+
+// A token deploy by `key` with its next nonce: all of `supply` to it.
+absl::StatusOr<ledger::SignedTransaction> TokenDeploy(
+    Client& client, const LoadOptions& o, const KeyPair& key,
+    std::string_view name, std::string_view symbol, uint64_t supply) {
+  ASSIGN_OR_RETURN(std::string wasm, ReadFile(o.token_wasm));
+  ASSIGN_OR_RETURN(std::string desc, ReadFile(o.token_desc));
+  ASSIGN_OR_RETURN(ContractInterface token,
+                   ContractInterface::FromDescriptorSet(desc));
+  const std::string address = AddressFromPublicKey(key.public_key);
+  ASSIGN_OR_RETURN(std::string init,
+                   InitInput(token, name, symbol, address, supply));
+  ASSIGN_OR_RETURN(api::InfoResponse info, client.Info());
+  ASSIGN_OR_RETURN(uint64_t nonce, client.NextNonce(address));
+  ledger::Transaction tx;
+  tx.set_chain_id(info.chain_id());
+  tx.set_sender_pubkey(key.public_key);
+  tx.set_nonce(nonce);
+  tx.set_gas_limit(500'000'000);
+  tx.mutable_deploy()->set_code(wasm);
+  tx.mutable_deploy()->set_interface(desc);
+  tx.mutable_deploy()->set_init_input(init);
+  ledger::SignedTransaction stx;
+  stx.set_tx(ledger::SerializeDeterministic(tx));
+  stx.set_signature(Sign(key, stx.tx()));
+  return stx;
 }
 
 }  // namespace
@@ -167,13 +158,12 @@ absl::StatusOr<LoadReport> RunTransferLoad(const LoadOptions& o) {
     return absl::InvalidArgumentError(
         "need senders >= 1, connections >= 1 and txs >= senders");
   }
-  ASSIGN_OR_RETURN(std::string wasm, ReadFile(o.token_wasm));
   ASSIGN_OR_RETURN(std::string desc, ReadFile(o.token_desc));
   ASSIGN_OR_RETURN(ContractInterface token,
                    ContractInterface::FromDescriptorSet(desc));
-  auto client = Connect(o);
-  ASSIGN_OR_RETURN(json info, Get(*client, "/v1/info"));
-  const std::string chain_id = info["chain_id"];
+  ASSIGN_OR_RETURN(std::unique_ptr<Client> client, Connect(o));
+  ASSIGN_OR_RETURN(api::InfoResponse info, client->Info());
+  const std::string chain_id = info.chain_id();
 
   std::vector<Sender> senders(o.senders);
   for (size_t i = 0; i < senders.size(); ++i) {
@@ -181,52 +171,38 @@ absl::StatusOr<LoadReport> RunTransferLoad(const LoadOptions& o) {
     ASSIGN_OR_RETURN(s.key,
                      KeyPairFromSeed(Sha256(StrCat(o.key_seed, "/", i))));
     s.address = AddressFromPublicKey(s.key.public_key);
-    ASSIGN_OR_RETURN(json account,
-                     Get(*client, "/v1/account/" + HexBytes(s.address)));
-    if (account["nonce"] != account["pending_nonce"]) {
+    ASSIGN_OR_RETURN(api::AccountView account, client->Account(s.address));
+    if (account.nonce() != account.pending_nonce()) {
       return absl::FailedPreconditionError(
           StrCat("sender ", HexBytes(s.address),
                  " has pending transactions; wait or use another --key-seed"));
     }
-    s.nonce = U64(account["nonce"]);
+    s.nonce = account.nonce();
   }
 
   // A fresh token, all of it held by sender 0, which funds the others.
   Sender& bank = senders[0];
   ASSIGN_OR_RETURN(
-      std::string init,
-      InitInput(token, "Load", "LOAD", bank.address, uint64_t{1} << 60));
-  ledger::Transaction deploy;
-  deploy.set_chain_id(chain_id);
-  deploy.set_sender_pubkey(bank.key.public_key);
-  deploy.set_nonce(bank.nonce++);
-  deploy.set_gas_limit(500'000'000);
-  deploy.mutable_deploy()->set_code(wasm);
-  deploy.mutable_deploy()->set_interface(desc);
-  deploy.mutable_deploy()->set_init_input(init);
-  ledger::SignedTransaction deploy_stx;
-  deploy_stx.set_tx(ledger::SerializeDeterministic(deploy));
-  deploy_stx.set_signature(Sign(bank.key, deploy_stx.tx()));
-  ASSIGN_OR_RETURN(json deployed, Post(*client, "/v1/tx?wait=true",
-                                       DumpJson(SubmitBody(deploy_stx))));
-  if (deployed["receipt"]["status"] != "RECEIPT_STATUS_SUCCESS") {
+      ledger::SignedTransaction deploy_stx,
+      TokenDeploy(*client, o, bank.key, "Load", "LOAD", uint64_t{1} << 60));
+  ++bank.nonce;
+  const absl::Duration wait = absl::Seconds(o.timeout_s);
+  ASSIGN_OR_RETURN(api::TransactionView deployed,
+                   client->SubmitAndWait(deploy_stx, wait));
+  if (deployed.receipt().status() != ledger::RECEIPT_STATUS_SUCCESS) {
     return absl::FailedPreconditionError(
-        StrCat("deploy failed: ", DumpJson(deployed["receipt"])));
+        StrCat("deploy failed: ", deployed.receipt().error()));
   }
-  ASSIGN_OR_RETURN(
-      std::string token_address,
-      ParseHexBytes(deployed["receipt"]["contract_address"].get<std::string>(),
-                    "contract_address"));
+  const std::string token_address = deployed.receipt().contract_address();
   for (size_t i = 1; i < senders.size(); ++i) {
     ASSIGN_OR_RETURN(std::string input, TransferInput(token, senders[i].address,
                                                       uint64_t{1} << 40));
     ledger::SignedTransaction stx =
         SignCall(bank, chain_id, token_address, "transfer", input, o.gas_limit);
-    bool last = i + 1 == senders.size();
-    ASSIGN_OR_RETURN(json r, Post(*client, last ? "/v1/tx?wait=true" : "/v1/tx",
-                                  DumpJson(SubmitBody(stx))));
-    if (last && r["status"] != "committed") {
-      return absl::DeadlineExceededError("funding transfers did not commit");
+    if (i + 1 < senders.size()) {
+      RETURN_IF_ERROR(client->Submit(stx).status());
+    } else {
+      RETURN_IF_ERROR(client->SubmitAndWait(stx, wait).status());
     }
   }
 
@@ -238,17 +214,17 @@ absl::StatusOr<LoadReport> RunTransferLoad(const LoadOptions& o) {
     ASSIGN_OR_RETURN(std::string input, TransferInput(token, to, 1));
     for (size_t k = 0; k < count; ++k) {
       senders[i].bodies.push_back(
-          DumpJson(SubmitBody(SignCall(senders[i], chain_id, token_address,
-                                       "transfer", input, o.gas_limit))));
+          Client::SubmitBody(SignCall(senders[i], chain_id, token_address,
+                                      "transfer", input, o.gas_limit)));
     }
     final_nonce[i] = senders[i].nonce;
   }
 
   LoadReport report;
   report.verify_per_s = MeasureVerifyRate();
-  ASSIGN_OR_RETURN(json stats_before, Get(*client, "/v1/stats"));
-  ASSIGN_OR_RETURN(json health, Get(*client, "/v1/health"));
-  report.first_block = U64(health["height"]) + 1;
+  ASSIGN_OR_RETURN(api::StatsResponse stats_before, client->Stats());
+  ASSIGN_OR_RETURN(api::HealthResponse health, client->Health());
+  report.first_block = health.height() + 1;
 
   std::atomic<size_t> refused{0};
   std::atomic<bool> failed{false};
@@ -260,6 +236,12 @@ absl::StatusOr<LoadReport> RunTransferLoad(const LoadOptions& o) {
   for (size_t t = 0; t < o.connections; ++t) {
     threads.emplace_back([&, t] {
       auto c = Connect(o);
+      if (!c.ok()) {
+        std::lock_guard<std::mutex> lock(failure_mu);
+        failure = std::string(c.status().message());
+        failed = true;
+        return;
+      }
       std::vector<Sender*> mine;
       for (size_t i = t; i < senders.size(); i += o.connections) {
         mine.push_back(&senders[i]);
@@ -270,17 +252,17 @@ absl::StatusOr<LoadReport> RunTransferLoad(const LoadOptions& o) {
         for (size_t m = 0; m < mine.size() && !failed; ++m) {
           if (next[m] >= mine[m]->bodies.size()) continue;
           more = true;
-          auto r =
-              c->Post("/v1/tx", mine[m]->bodies[next[m]], "application/json");
-          if (r && r->status == 200) {
+          auto r = (*c)->SubmitRendered(mine[m]->bodies[next[m]]);
+          if (r.ok()) {
             ++next[m];
-          } else if (r && r->status == 503 && Clock::now() < deadline) {
+          } else if (absl::IsResourceExhausted(r.status()) &&
+                     Clock::now() < deadline) {
+            // The mempool is full: wait for a block.
             std::this_thread::sleep_for(std::chrono::milliseconds(2));
           } else {
             ++refused;
             std::lock_guard<std::mutex> lock(failure_mu);
-            failure = r ? StrCat("HTTP ", r->status, ": ", r->body)
-                        : StrCat("no answer: ", httplib::to_string(r.error()));
+            failure = std::string(r.status().message());
             failed = true;
           }
         }
@@ -294,10 +276,9 @@ absl::StatusOr<LoadReport> RunTransferLoad(const LoadOptions& o) {
 
   // Done when every sender's last transfer is committed.
   for (size_t i = 0; i < senders.size();) {
-    ASSIGN_OR_RETURN(
-        json account,
-        Get(*client, "/v1/account/" + HexBytes(senders[i].address)));
-    if (U64(account["nonce"]) >= final_nonce[i]) {
+    ASSIGN_OR_RETURN(api::AccountView account,
+                     client->Account(senders[i].address));
+    if (account.nonce() >= final_nonce[i]) {
       ++i;
       continue;
     }
@@ -310,39 +291,20 @@ absl::StatusOr<LoadReport> RunTransferLoad(const LoadOptions& o) {
   report.total_s = Seconds(start, Clock::now());
   report.txs = o.txs;
   report.tx_per_s = report.total_s > 0 ? o.txs / report.total_s : 0;
-  ASSIGN_OR_RETURN(json stats_after, Get(*client, "/v1/stats"));
-  ASSIGN_OR_RETURN(health, Get(*client, "/v1/health"));
-  report.last_block = U64(health["height"]);
+  ASSIGN_OR_RETURN(api::StatsResponse stats_after, client->Stats());
+  ASSIGN_OR_RETURN(health, client->Health());
+  report.last_block = health.height();
   report.node_stats = StatsDelta(stats_before, stats_after);
   return report;
 }
 
 absl::StatusOr<std::string> TokenDeployBody(const LoadOptions& o) {
-  ASSIGN_OR_RETURN(std::string wasm, ReadFile(o.token_wasm));
-  ASSIGN_OR_RETURN(std::string desc, ReadFile(o.token_desc));
-  auto client = Connect(o);
-  ASSIGN_OR_RETURN(json info, Get(*client, "/v1/info"));
+  ASSIGN_OR_RETURN(std::unique_ptr<Client> client, Connect(o));
   ASSIGN_OR_RETURN(KeyPair key,
                    KeyPairFromSeed(Sha256(StrCat(o.key_seed, "/", 0))));
-  std::string address = AddressFromPublicKey(key.public_key);
-  ASSIGN_OR_RETURN(json account,
-                   Get(*client, "/v1/account/" + HexBytes(address)));
-  ASSIGN_OR_RETURN(ContractInterface token,
-                   ContractInterface::FromDescriptorSet(desc));
-  ASSIGN_OR_RETURN(std::string init,
-                   InitInput(token, "Example", "EX", address, 1'000'000));
-  ledger::Transaction tx;
-  tx.set_chain_id(info["chain_id"].get<std::string>());
-  tx.set_sender_pubkey(key.public_key);
-  tx.set_nonce(U64(account["pending_nonce"]));
-  tx.set_gas_limit(500'000'000);
-  tx.mutable_deploy()->set_code(wasm);
-  tx.mutable_deploy()->set_interface(desc);
-  tx.mutable_deploy()->set_init_input(init);
-  ledger::SignedTransaction stx;
-  stx.set_tx(ledger::SerializeDeterministic(tx));
-  stx.set_signature(Sign(key, stx.tx()));
-  return DumpJson(SubmitBody(stx));
+  ASSIGN_OR_RETURN(ledger::SignedTransaction stx,
+                   TokenDeploy(*client, o, key, "Example", "EX", 1'000'000));
+  return Client::SubmitBody(stx);
 }
 
 json LoadReportJson(const LoadReport& r) {

@@ -25,11 +25,10 @@
 namespace ballast::load {
 
 struct LoadOptions {
-  std::string host = "127.0.0.1";
-  int port = 8545;
-  std::string token_wasm;  // path of token.wasm
-  std::string token_desc;  // path of token.desc
-  size_t txs = 10'000;     // transfers to send
+  std::string node = "http://127.0.0.1:8545";  // the node's API
+  std::string token_wasm;                      // path of token.wasm
+  std::string token_desc;                      // path of token.desc
+  size_t txs = 10'000;                         // transfers to send
   size_t senders = 8;
   size_t connections = 4;
   uint64_t gas_limit = 200'000;  // per transfer

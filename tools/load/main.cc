@@ -15,33 +15,13 @@
 namespace ballast::load {
 namespace {
 
-bool ParseNode(const std::string& url, std::string* host, int* port) {
-  std::string rest = url;
-  if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
-  while (!rest.empty() && rest.back() == '/') rest.pop_back();
-  size_t colon = rest.rfind(':');
-  if (colon == std::string::npos) {
-    *host = rest;
-    *port = 80;
-    return !rest.empty();
-  }
-  *host = rest.substr(0, colon);
-  try {
-    *port = std::stoi(rest.substr(colon + 1));
-  } catch (...) {
-    return false;
-  }
-  return !host->empty() && *port > 0 && *port < 65536;
-}
-
 int Main(int argc, char** argv) {
   CLI::App app{"ballast_load: end-to-end signed token transfers per second"};
   LoadOptions o;
-  std::string node = "http://127.0.0.1:8545";
   bool as_json = false;
   o.token_wasm = std::string(BALLAST_CONTRACTS_DIR) + "/token.wasm";
   o.token_desc = std::string(BALLAST_CONTRACTS_DIR) + "/token.desc";
-  app.add_option("--node", node, "URL of the node's API")
+  app.add_option("--node", o.node, "URL of the node's API")
       ->capture_default_str();
   app.add_option("--txs", o.txs, "Transfers to send")->capture_default_str();
   app.add_option("--senders", o.senders, "Sending accounts")
@@ -61,10 +41,6 @@ int Main(int argc, char** argv) {
   app.add_flag("--print-deploy", print_deploy,
                "Only print the POST /v1/tx body of a signed token deploy");
   CLI11_PARSE(app, argc, argv);
-  if (!ParseNode(node, &o.host, &o.port)) {
-    std::cerr << "ballast_load: --node must be http://HOST:PORT\n";
-    return 2;
-  }
   if (print_deploy) {
     auto body = TokenDeployBody(o);
     if (!body.ok()) {

@@ -1,0 +1,365 @@
+#include "node/service.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "ledger/base/bytes.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/base/strings.h"
+#include "ledger/crypto.h"
+#include "ledger/hashing.h"
+#include "node/api/errors.h"
+#include "node/api/views.h"
+
+namespace ballast::node {
+namespace {
+
+constexpr char kVersion[] = "0.1.0";
+constexpr size_t kMaxInterfaceCache = 1024;
+
+absl::Status CheckSize(std::string_view bytes, size_t size,
+                       std::string_view what) {
+  if (bytes.size() == size) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      StrCat(what, " must be ", size, " bytes, got ", bytes.size()));
+}
+
+uint32_t Saturate32(uint64_t v) {
+  return static_cast<uint32_t>(
+      std::min<uint64_t>(v, std::numeric_limits<uint32_t>::max()));
+}
+
+}  // namespace
+
+NodeService::NodeService(Node* node, ServiceOptions options)
+    : node_(node), options_(options) {}
+
+absl::StatusOr<api::HealthResponse> NodeService::Health() {
+  ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head,
+                   node_->store().GetHead());
+  api::HealthResponse out;
+  out.set_ok(node_->healthy());
+  out.set_height(head.has_value() ? head->height : 0);
+  return out;
+}
+
+absl::StatusOr<api::InfoResponse> NodeService::Info() {
+  ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head,
+                   node_->store().GetHead());
+  const NodeOptions& o = node_->options();
+  api::InfoResponse out;
+  out.set_chain_id(node_->chain_id());
+  if (head.has_value()) {
+    out.set_height(head->height);
+    out.set_head_hash(head->hash);
+  }
+  out.set_producer_pubkey(node_->producer().public_key);
+  out.set_producer_address(AddressFromPublicKey(node_->producer().public_key));
+  out.set_block_time_ms(Saturate32(static_cast<uint64_t>(o.block_time_ms)));
+  out.set_mempool_size(Saturate32(node_->mempool().size()));
+  out.set_mempool_bytes(Saturate32(node_->mempool().bytes()));
+  out.set_healthy(node_->healthy());
+  out.set_version(kVersion);
+  api::Limits* limits = out.mutable_limits();
+  limits->set_max_tx_bytes(Saturate32(kMaxTxBytes));
+  limits->set_max_body_bytes(options_.max_body_bytes);
+  limits->set_block_gas_limit(o.block_gas_limit);
+  limits->set_max_block_txs(Saturate32(o.max_block_txs));
+  limits->set_query_gas_limit(kMaxQueryGas);
+  limits->set_mempool_capacity(Saturate32(o.mempool.capacity));
+  limits->set_mempool_max_bytes(Saturate32(o.mempool.max_bytes));
+  limits->set_mempool_max_per_sender(Saturate32(o.mempool.max_per_sender));
+  limits->set_mempool_max_waiting_per_sender(
+      Saturate32(o.mempool.max_waiting_per_sender));
+  return out;
+}
+
+api::StatsResponse NodeService::Stats() {
+  NodeStats st = node_->stats();
+  api::StatsResponse out;
+  out.set_admitted(Saturate32(st.admitted));
+  out.set_refused(Saturate32(st.refused));
+  out.set_admit_ms(st.admit_ms);
+  out.set_blocks(Saturate32(st.blocks));
+  out.set_txs(Saturate32(st.txs));
+  out.set_gas_used(st.gas_used);
+  out.set_select_ms(st.select_ms);
+  out.set_check_ms(st.check_ms);
+  out.set_run_ms(st.run_ms);
+  out.set_finish_ms(st.finish_ms);
+  out.set_commit_ms(st.commit_ms);
+  out.set_mempool_size(Saturate32(node_->mempool().size()));
+  return out;
+}
+
+absl::StatusOr<api::SubmitResponse> NodeService::Submit(
+    const ledger::SignedTransaction& stx) {
+  if (stx.tx().empty()) {
+    return absl::InvalidArgumentError("field 'tx' is required");
+  }
+  RETURN_IF_ERROR(
+      CheckSize(stx.signature(), kSignatureSize, "field 'signature'"));
+  ASSIGN_OR_RETURN(std::string hash, node_->Submit(stx));
+  api::SubmitResponse out;
+  out.set_hash(hash);
+  return out;
+}
+
+absl::StatusOr<api::TransactionView> NodeService::SubmitAndWait(
+    const ledger::SignedTransaction& stx, absl::Duration wait) {
+  ASSIGN_OR_RETURN(api::SubmitResponse submitted, Submit(stx));
+  node_->WaitCommitted(submitted.hash(), std::min(wait, options_.max_wait));
+  return Transaction(submitted.hash());
+}
+
+absl::StatusOr<api::TransactionView> NodeService::Transaction(
+    std::string_view hash) {
+  RETURN_IF_ERROR(CheckSize(hash, kHashSize, "transaction hash"));
+  ledger::Store& store = node_->store();
+  ASSIGN_OR_RETURN(std::optional<ledger::TxRecord> record,
+                   store.GetTransaction(hash));
+  std::optional<ledger::SignedTransaction> stx;
+  if (record.has_value()) {
+    stx = record->tx();
+  } else {
+    stx = node_->mempool().Find(std::string(hash));
+  }
+  if (!stx.has_value()) {
+    // It may have been committed between the two reads.
+    ASSIGN_OR_RETURN(record, store.GetTransaction(hash));
+    if (!record.has_value()) {
+      return absl::NotFoundError(StrCat("no transaction 0x", ToHex(hash),
+                                        " (neither committed nor pending)"));
+    }
+    stx = record->tx();
+  }
+  ledger::Transaction tx;
+  const bool parsed = tx.ParseFromString(stx->tx());
+  std::string contract, method;
+  if (parsed && tx.has_call()) {
+    contract = tx.call().contract();
+    method = tx.call().method();
+  }
+  std::optional<api::ContractInterface> iface;
+  if (contract.size() == kAddressSize) {
+    ASSIGN_OR_RETURN(iface, Interface(contract));
+  }
+  api::TransactionView view =
+      api::TransactionViewOf(*stx, iface ? &*iface : nullptr);
+  if (!record.has_value()) return view;
+
+  view.set_status("committed");
+  view.set_block_height(record->block_height());
+  view.set_tx_index(record->tx_index());
+  view.set_block_hash(record->block_hash());
+  if (parsed && tx.has_deploy()) {
+    // A deploy's output is init's response, if the interface has an init
+    // at all; otherwise there is nothing to decode.
+    contract = record->receipt().contract_address();
+    if (contract.size() == kAddressSize) {
+      ASSIGN_OR_RETURN(std::optional<api::ContractInterface> own,
+                       Interface(contract));
+      if (own.has_value() && own->HasMethod("init")) method = "init";
+    }
+  }
+  api::InterfaceLookup lookup = [this](std::string_view address) {
+    return Interface(address);
+  };
+  ASSIGN_OR_RETURN(
+      *view.mutable_receipt(),
+      api::ReceiptViewOf(record->receipt(), &lookup, contract, method));
+  return view;
+}
+
+absl::StatusOr<api::BlockView> NodeService::LatestBlock() {
+  ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head,
+                   node_->store().GetHead());
+  if (!head.has_value()) return absl::NotFoundError("no blocks yet");
+  return BlockAt(head->height);
+}
+
+absl::StatusOr<api::BlockView> NodeService::BlockAt(uint64_t height) {
+  ASSIGN_OR_RETURN(std::optional<ledger::Block> block,
+                   node_->store().GetBlockByHeight(height));
+  if (!block.has_value()) {
+    return absl::NotFoundError(StrCat("no block ", height));
+  }
+  return api::BlockViewOf(*block);
+}
+
+absl::StatusOr<api::BlockView> NodeService::BlockByHash(std::string_view hash) {
+  RETURN_IF_ERROR(CheckSize(hash, kHashSize, "block hash"));
+  ASSIGN_OR_RETURN(std::optional<ledger::Block> block,
+                   node_->store().GetBlockByHash(hash));
+  if (!block.has_value()) {
+    return absl::NotFoundError(StrCat("no block with hash 0x", ToHex(hash)));
+  }
+  return api::BlockViewOf(*block);
+}
+
+absl::StatusOr<api::QueryResponse> NodeService::Query(
+    const api::QueryRequest& request) {
+  const std::string& contract = request.contract();
+  if (contract.empty() || request.method().empty()) {
+    return absl::InvalidArgumentError(
+        "fields 'contract' and 'method' are required");
+  }
+  RETURN_IF_ERROR(CheckSize(contract, kAddressSize, "field 'contract'"));
+  uint64_t gas =
+      request.gas_limit() == 0 ? kDefaultQueryGas : request.gas_limit();
+  if (gas > kMaxQueryGas) {
+    return absl::InvalidArgumentError(StrCat("field 'gas_limit': ", gas,
+                                             " exceeds the query gas limit ",
+                                             kMaxQueryGas));
+  }
+  if (request.has_args() && !request.input().empty()) {
+    return absl::InvalidArgumentError(
+        "give either 'args' (JSON) or 'input' (hex), not both");
+  }
+  ASSIGN_OR_RETURN(std::optional<ledger::ContractInfo> info,
+                   node_->store().GetContract(contract));
+  if (!info.has_value()) {
+    return absl::NotFoundError(StrCat("no contract at 0x", ToHex(contract)));
+  }
+  ASSIGN_OR_RETURN(std::optional<api::ContractInterface> iface,
+                   Interface(contract));
+  std::string input = request.input();
+  if (request.input().empty() && iface.has_value()) {
+    const std::string args =
+        request.has_args() ? api::JsonText(request.args()) : "{}";
+    auto encoded = iface->EncodeRequest(request.method(), args);
+    if (!encoded.ok()) {
+      // An unknown method is the caller's mistake: 400, not 404.
+      return absl::InvalidArgumentError(encoded.status().message());
+    }
+    input = *std::move(encoded);
+  } else if (request.has_args()) {
+    return absl::InvalidArgumentError(
+        StrCat("contract 0x", ToHex(contract),
+               " has no interface: pass 'input' as hex instead of 'args'"));
+  }
+  ASSIGN_OR_RETURN(
+      wasm::CallOutcome out,
+      node_->executor().Query(contract, request.method(), input, gas));
+  if (!out.status.ok()) {
+    if (out.failure == wasm::FailureKind::kInvalid) {
+      return absl::InvalidArgumentError(out.status.message());
+    }
+    if (out.failure == wasm::FailureKind::kInternal) return out.status;
+    return api::FailedCall(out.status.code(), std::string(out.status.message()),
+                           wasm::FailureKindName(out.failure), out.gas_used);
+  }
+  api::QueryResponse response;
+  response.set_gas_used(out.gas_used);
+  response.set_output(out.output);
+  if (iface.has_value()) {
+    auto decoded = iface->DecodeResponse(request.method(), out.output);
+    auto value =
+        decoded.ok()
+            ? api::JsonValue(*decoded)
+            : absl::StatusOr<google::protobuf::Value>(decoded.status());
+    if (value.ok()) {
+      *response.mutable_result() = *std::move(value);
+    } else {
+      response.set_decode_error(std::string(value.status().message()));
+    }
+  }
+  return response;
+}
+
+absl::StatusOr<api::ContractView> NodeService::Contract(
+    std::string_view address) {
+  RETURN_IF_ERROR(CheckSize(address, kAddressSize, "address"));
+  ASSIGN_OR_RETURN(std::optional<ledger::ContractInfo> info,
+                   node_->store().GetContract(address));
+  if (!info.has_value()) {
+    return absl::NotFoundError(StrCat("no contract at 0x", ToHex(address)));
+  }
+  ASSIGN_OR_RETURN(std::optional<api::ContractInterface> iface,
+                   Interface(address));
+  api::ContractView out;
+  out.set_address(std::string(address));
+  out.set_code_hash(info->code_hash());
+  out.set_creator(info->creator());
+  out.set_created_height(info->created_height());
+  if (iface.has_value()) {
+    for (const std::string& m : iface->Methods()) out.add_methods(m);
+    for (const std::string& e : iface->Events()) out.add_events(e);
+  }
+  out.set_interface(info->interface());
+  return out;
+}
+
+absl::StatusOr<api::AccountView> NodeService::Account(
+    std::string_view address) {
+  RETURN_IF_ERROR(CheckSize(address, kAddressSize, "address"));
+  ASSIGN_OR_RETURN(ledger::Account account, node_->store().GetAccount(address));
+  api::AccountView out;
+  out.set_address(std::string(address));
+  out.set_nonce(account.nonce());
+  out.set_pending_nonce(
+      node_->mempool().NextNonce(std::string(address), account.nonce()));
+  return out;
+}
+
+absl::StatusOr<api::EventsResponse> NodeService::Events(
+    const api::EventsRequest& request) {
+  ledger::EventFilter filter;
+  filter.limit = kDefaultEventLimit;
+  if (!request.contract().empty()) {
+    RETURN_IF_ERROR(CheckSize(request.contract(), kAddressSize, "contract"));
+    filter.contract = request.contract();
+  }
+  if (!request.name().empty()) filter.name = request.name();
+  filter.from_height = request.from_block();
+  if (request.has_to_block()) filter.to_height = request.to_block();
+  if (request.limit() != 0) {
+    if (request.limit() > kMaxEventLimit) {
+      return absl::InvalidArgumentError(
+          StrCat("limit must be 1..", kMaxEventLimit));
+    }
+    filter.limit = request.limit();
+  }
+  if (filter.from_height > filter.to_height) {
+    return absl::InvalidArgumentError(StrCat("from_block ", filter.from_height,
+                                             " is after to_block ",
+                                             filter.to_height));
+  }
+  ASSIGN_OR_RETURN(std::vector<ledger::Event> events,
+                   node_->store().QueryEvents(filter));
+  api::EventsResponse out;
+  for (const ledger::Event& e : events) {
+    ASSIGN_OR_RETURN(std::optional<api::ContractInterface> iface,
+                     Interface(e.contract()));
+    *out.add_events() = api::EventViewOf(e, iface ? &*iface : nullptr);
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<api::ContractInterface>> NodeService::Interface(
+    std::string_view address) {
+  std::string key(address);
+  {
+    absl::MutexLock lock(&iface_mu_);
+    auto it = interfaces_.find(key);
+    if (it != interfaces_.end()) return it->second;
+  }
+  // A contract's interface never changes once it is committed, so the cache
+  // needs no invalidation; a contract not (yet) there is not cached.
+  ASSIGN_OR_RETURN(std::optional<ledger::ContractInfo> info,
+                   node_->store().GetContract(address));
+  if (!info.has_value()) return std::nullopt;
+  std::optional<api::ContractInterface> iface;
+  if (!info->interface().empty()) {
+    // A deploy's interface was checked to parse, not to build: one that
+    // does not build is "no interface", not an error of every lookup.
+    auto built = api::ContractInterface::FromDescriptorSet(info->interface());
+    if (built.ok()) iface = *std::move(built);
+  }
+  absl::MutexLock lock(&iface_mu_);
+  if (interfaces_.size() >= kMaxInterfaceCache) interfaces_.clear();
+  interfaces_.emplace(std::move(key), iface);
+  return iface;
+}
+
+}  // namespace ballast::node
