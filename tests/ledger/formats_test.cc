@@ -149,6 +149,44 @@ TEST_F(FormatsTest, TransactionsEncodeHashAndSign) {
   }
 }
 
+// The fields of `tx` as the vectors render a decoded Transaction.
+json TransactionFields(const Transaction& tx) {
+  json out = {{"chain_id", tx.chain_id()},
+              {"sender_pubkey", ToHex(tx.sender_pubkey())},
+              {"nonce", std::to_string(tx.nonce())},
+              {"gas_limit", std::to_string(tx.gas_limit())}};
+  if (tx.has_deploy()) {
+    out["deploy"] = {{"code", ToHex(tx.deploy().code())},
+                     {"interface", ToHex(tx.deploy().interface())},
+                     {"init_input", ToHex(tx.deploy().init_input())}};
+  }
+  if (tx.has_call()) {
+    out["call"] = {{"contract", ToHex(tx.call().contract())},
+                   {"method", tx.call().method()},
+                   {"input", ToHex(tx.call().input())}};
+  }
+  return out;
+}
+
+// What the node makes of transaction bytes it did not encode itself: the
+// signed bytes are used as given, so these decoding rules are consensus.
+TEST_F(FormatsTest, TransactionDecoding) {
+  ASSERT_TRUE(vectors_.contains("tx_decoding"));
+  int parses = 0, refused = 0;
+  for (const json& v : vectors_["tx_decoding"]) {
+    SCOPED_TRACE(v["name"]);
+    Transaction tx;
+    const bool expected = v["parses"];
+    ASSERT_EQ(tx.ParseFromString(Bytes(v, "tx")), expected);
+    if (expected) {
+      EXPECT_EQ(TransactionFields(tx), v["fields"]);
+    }
+    (expected ? parses : refused)++;
+  }
+  EXPECT_GT(parses, 1);
+  EXPECT_GT(refused, 0);
+}
+
 TEST_F(FormatsTest, SignatureAcceptance) {
   int valid = 0, invalid = 0;
   for (const json& v : vectors_["signature_checks"]) {

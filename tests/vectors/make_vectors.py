@@ -114,6 +114,131 @@ def encode_block_header(chain_id, height, parent_hash, time_ms, tx_root,
             f_bytes(7, producer_pubkey))
 
 
+class DecodeError(Exception):
+    pass
+
+
+def read_varint(buf: bytes, pos: int, max_bytes: int = 10):
+    """A varint of at most `max_bytes` bytes; bits above 64 are dropped."""
+    value = 0
+    for i in range(max_bytes):
+        if pos >= len(buf):
+            raise DecodeError("truncated varint")
+        b = buf[pos]
+        pos += 1
+        value |= (b & 0x7F) << (7 * i)
+        if not b & 0x80:
+            return value & U64_MAX, pos
+    raise DecodeError("varint longer than %d bytes" % max_bytes)
+
+
+def read_tag(buf: bytes, pos: int):
+    tag, pos = read_varint(buf, pos, max_bytes=5)
+    if tag > 0xFFFFFFFF or tag >> 3 == 0:
+        raise DecodeError("bad tag")
+    return tag >> 3, tag & 7, pos
+
+
+def read_length_delimited(buf: bytes, pos: int):
+    n, pos = read_varint(buf, pos)
+    if n > len(buf) - pos:
+        raise DecodeError("length beyond the end")
+    return buf[pos:pos + n], pos + n
+
+
+def skip_field(buf: bytes, pos: int, field: int, wire_type: int) -> int:
+    """Skips an unknown field (or a known one with another wire type)."""
+    if wire_type == 0:
+        return read_varint(buf, pos)[1]
+    if wire_type in (1, 5):
+        size = 8 if wire_type == 1 else 4
+        if size > len(buf) - pos:
+            raise DecodeError("truncated fixed-size field")
+        return pos + size
+    if wire_type == 2:
+        return read_length_delimited(buf, pos)[1]
+    if wire_type == 3:  # a group: fields up to the matching end-group tag
+        while True:
+            inner, inner_type, pos = read_tag(buf, pos)
+            if inner_type == 4:
+                if inner != field:
+                    raise DecodeError("mismatched end group")
+                return pos
+            pos = skip_field(buf, pos, inner, inner_type)
+    raise DecodeError("unexpected wire type %d" % wire_type)
+
+
+def decode_fields(buf: bytes, schema, target: dict):
+    """Parses `buf` into `target`. `schema` maps a field number to (name,
+    wire type, kind); kind is "uint64", "string", "bytes" or a function
+    (target, field bytes) for a message field."""
+    pos = 0
+    while pos < len(buf):
+        field, wire_type, pos = read_tag(buf, pos)
+        if field not in schema or schema[field][1] != wire_type:
+            pos = skip_field(buf, pos, field, wire_type)
+            continue
+        name, _, kind = schema[field]
+        if kind == "uint64":
+            target[name], pos = read_varint(buf, pos)
+            continue
+        value, pos = read_length_delimited(buf, pos)
+        if kind == "string":
+            try:
+                target[name] = value.decode("utf-8")
+            except UnicodeDecodeError:
+                raise DecodeError("invalid UTF-8 in " + name)
+        elif kind == "bytes":
+            target[name] = value
+        else:
+            kind(target, value)
+
+
+DEPLOY_SCHEMA = {1: ("code", 2, "bytes"), 2: ("interface", 2, "bytes"),
+                 3: ("init_input", 2, "bytes")}
+CALL_SCHEMA = {1: ("contract", 2, "bytes"), 2: ("method", 2, "string"),
+               3: ("input", 2, "bytes")}
+
+
+def oneof_member(name, schema, empty):
+    def parse(tx, value):
+        if name not in tx:  # setting one member of the oneof clears the other
+            tx.pop("deploy", None)
+            tx.pop("call", None)
+            tx[name] = dict(empty)
+        decode_fields(value, schema, tx[name])  # a repeated field merges
+    return parse
+
+
+TRANSACTION_SCHEMA = {
+    1: ("chain_id", 2, "string"),
+    2: ("sender_pubkey", 2, "bytes"),
+    3: ("nonce", 0, "uint64"),
+    4: ("gas_limit", 0, "uint64"),
+    5: ("deploy", 2, oneof_member("deploy", DEPLOY_SCHEMA, {
+        "code": b"", "interface": b"", "init_input": b""})),
+    6: ("call", 2, oneof_member("call", CALL_SCHEMA, {
+        "contract": b"", "method": "", "input": b""})),
+}
+
+
+def decode_transaction(buf: bytes) -> dict:
+    tx = {"chain_id": "", "sender_pubkey": b"", "nonce": 0, "gas_limit": 0}
+    decode_fields(buf, TRANSACTION_SCHEMA, tx)
+    return tx
+
+
+def transaction_json(tx: dict) -> dict:
+    """The fields of a decoded Transaction, as the vectors render them."""
+    out = {"chain_id": tx["chain_id"], "sender_pubkey": tx["sender_pubkey"].hex(),
+           "nonce": str(tx["nonce"]), "gas_limit": str(tx["gas_limit"])}
+    for kind in ("deploy", "call"):
+        if kind in tx:
+            out[kind] = {k: v if isinstance(v, str) else v.hex()
+                         for k, v in tx[kind].items()}
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Ed25519, RFC 8032 section 5.1, and Ballast's acceptance rule (section 4).
 
@@ -416,6 +541,8 @@ def build():
     out["transactions"] = transactions
 
     out["signature_checks"] = signature_checks(pub, stx_of["call"])
+    out["tx_decoding"] = tx_decoding(tx_specs[1], pub["alice"],
+                                     stx_of["call"])
 
     names = [spec["name"] for spec in tx_specs]
     out["tx_roots"] = []
@@ -519,6 +646,67 @@ def signature_checks(pub, message: bytes):
             "valid": valid,
         })
     return checks
+
+
+def tx_decoding(spec, sender_pubkey: bytes, canonical: bytes):
+    """Encodings of one transaction that are not canonical, or not valid
+    protobuf, and what a decoder must make of them (docs/formats.md 2.3)."""
+    c = spec["call"]
+    call = encode_call(c["contract"], c["method"], c["input"])
+    f1, f2 = f_string(1, spec["chain_id"]), f_bytes(2, sender_pubkey)
+    f3, f4 = f_uint64(3, spec["nonce"]), f_uint64(4, spec["gas_limit"])
+    f6 = f_message(6, call)
+    assert spec["nonce"] == 1 and spec["gas_limit"] == 200_000
+    assert f1 + f2 + f3 + f4 + f6 == canonical
+    deploy = f_message(5, encode_deploy(bytes.fromhex("0061736d01000000"),
+                                        b"", b""))
+    hx = bytes.fromhex
+    cases = [
+        ("canonical", canonical),
+        ("fields_reordered", f6 + f4 + f3 + f2 + f1),
+        ("unknown_fields", canonical + tag(15, 0) + varint(7) +
+         f_bytes(16, b"abc") + tag(17, 3) + tag(1, 0) + varint(1) +
+         tag(17, 4) + tag(18, 5) + hx("01020304") + tag(19, 1) + bytes(8)),
+        ("overlong_varints", f1 + f2 + tag(3, 0) + hx("818000") + tag(4, 0) +
+         hx("c09a8c8000") + f6),
+        ("overlong_tag", f1 + f2 + hx("9800") + varint(1) + f4 + f6),
+        ("ten_byte_varint_bits_above_64_dropped", f1 + f2 + f3 + tag(4, 0) +
+         hx("c09a8c8080808080807e") + f6),
+        ("explicit_defaults", f1 + f2 + tag(3, 0) + hx("00") + f3 + f4 +
+         f_message(6, f_bytes(1, c["contract"]) + tag(2, 2) + hx("00") +
+                   f_string(2, c["method"]) + f_bytes(3, c["input"]))),
+        ("repeated_field_last_wins", f_string(1, "other-chain") + f1 + f2 +
+         f3 + tag(4, 0) + varint(5) + f4 + f6),
+        ("oneof_call_after_deploy", f1 + f2 + f3 + f4 + deploy + f6),
+        ("oneof_deploy_after_call", f1 + f2 + f3 + f4 + f6 + deploy),
+        ("message_fields_merge", f1 + f2 + f3 + f4 +
+         f_message(6, f_bytes(1, c["contract"])) +
+         f_message(6, f_string(2, c["method"]) + f_bytes(3, c["input"]))),
+        ("known_field_wrong_wire_type", f1 + f2 + f_bytes(3, b"\x01") + f4 +
+         f6),
+        ("invalid_utf8_chain_id", tag(1, 2) + hx("02c328") + f2 + f3 + f4 +
+         f6),
+        ("invalid_utf8_method", f1 + f2 + f3 + f4 +
+         f_message(6, f_bytes(1, c["contract"]) + tag(2, 2) + hx("03eda080"))),
+        ("truncated", canonical[:-1]),
+        ("length_beyond_end", canonical + tag(16, 2) + varint(5) + b"ab"),
+        ("varint_eleven_bytes", f1 + f2 + tag(3, 0) + hx("80" * 10 + "00") +
+         f4 + f6),
+        ("tag_six_bytes", f1 + f2 + hx("988080808000") + varint(1) + f4 + f6),
+        ("field_number_zero", canonical + hx("0001")),
+        ("unmatched_end_group", canonical + tag(17, 4)),
+        ("mismatched_end_group", canonical + tag(17, 3) + tag(18, 4)),
+        ("wire_type_6", canonical + tag(15, 6)),
+    ]
+    vectors = []
+    for name, data in cases:
+        try:
+            fields = transaction_json(decode_transaction(data))
+        except DecodeError:
+            fields = None
+        vectors.append({"name": name, "tx": data.hex(),
+                        "parses": fields is not None, "fields": fields})
+    return vectors
 
 
 def render(vectors) -> str:
