@@ -207,8 +207,12 @@ TEST_F(FormatsTest, TxRoots) {
     google::protobuf::RepeatedPtrField<SignedTransaction> txs =
         Txs(v["transactions"]);
     ASSERT_EQ(txs.size(), v["tx_hashes"].size());
+    ASSERT_EQ(txs.size(), v["leaf_hashes"].size());
     for (int i = 0; i < txs.size(); ++i) {
       EXPECT_EQ(ToHex(TxHash(txs[i])), v["tx_hashes"][i]) << "tx " << i;
+      // The root of one transaction is its leaf hash.
+      EXPECT_EQ(ToHex(MerkleRoot({TxHash(txs[i])})), v["leaf_hashes"][i])
+          << "leaf " << i;
     }
     EXPECT_EQ(ToHex(ComputeTxRoot(txs)), v["root"]);
   }

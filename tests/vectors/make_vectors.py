@@ -9,8 +9,8 @@ with Ballast and does not use libsodium.
 
   make_vectors.py           writes tests/vectors/formats.json
   make_vectors.py --check   exits 1 unless the written file would be identical
-                            to the committed one, and every long hex string of
-                            docs/formats.md's worked examples occurs in it
+                            to the committed one, and every hex string of 16
+                            bytes or more in docs/formats.md occurs in it
 
 tests/ledger/formats_test.cc pins Ballast's C++ code to formats.json; the ctest
 ledger.formats_vectors_script runs --check, so the document, this script and
@@ -146,8 +146,13 @@ def read_length_delimited(buf: bytes, pos: int):
     return buf[pos:pos + n], pos + n
 
 
-def skip_field(buf: bytes, pos: int, field: int, wire_type: int) -> int:
-    """Skips an unknown field (or a known one with another wire type)."""
+MAX_DEPTH = 100  # embedded messages and groups, nested
+
+
+def skip_field(buf: bytes, pos: int, field: int, wire_type: int,
+               depth: int) -> int:
+    """Skips an unknown field (or a known one with another wire type) found
+    at nesting `depth`."""
     if wire_type == 0:
         return read_varint(buf, pos)[1]
     if wire_type in (1, 5):
@@ -158,25 +163,28 @@ def skip_field(buf: bytes, pos: int, field: int, wire_type: int) -> int:
     if wire_type == 2:
         return read_length_delimited(buf, pos)[1]
     if wire_type == 3:  # a group: fields up to the matching end-group tag
+        if depth + 1 > MAX_DEPTH:
+            raise DecodeError("nested too deep")
         while True:
             inner, inner_type, pos = read_tag(buf, pos)
             if inner_type == 4:
                 if inner != field:
                     raise DecodeError("mismatched end group")
                 return pos
-            pos = skip_field(buf, pos, inner, inner_type)
+            pos = skip_field(buf, pos, inner, inner_type, depth + 1)
     raise DecodeError("unexpected wire type %d" % wire_type)
 
 
-def decode_fields(buf: bytes, schema, target: dict):
-    """Parses `buf` into `target`. `schema` maps a field number to (name,
-    wire type, kind); kind is "uint64", "string", "bytes" or a function
-    (target, field bytes) for a message field."""
+def decode_fields(buf: bytes, schema, target: dict, depth: int = 0):
+    """Parses `buf`, a message at nesting `depth`, into `target`. `schema`
+    maps a field number to (name, wire type, kind); kind is "uint64",
+    "string", "bytes" or a function (target, field bytes, depth) for a
+    message field."""
     pos = 0
     while pos < len(buf):
         field, wire_type, pos = read_tag(buf, pos)
         if field not in schema or schema[field][1] != wire_type:
-            pos = skip_field(buf, pos, field, wire_type)
+            pos = skip_field(buf, pos, field, wire_type, depth)
             continue
         name, _, kind = schema[field]
         if kind == "uint64":
@@ -191,7 +199,9 @@ def decode_fields(buf: bytes, schema, target: dict):
         elif kind == "bytes":
             target[name] = value
         else:
-            kind(target, value)
+            if depth + 1 > MAX_DEPTH:
+                raise DecodeError("nested too deep")
+            kind(target, value, depth + 1)
 
 
 DEPLOY_SCHEMA = {1: ("code", 2, "bytes"), 2: ("interface", 2, "bytes"),
@@ -201,12 +211,12 @@ CALL_SCHEMA = {1: ("contract", 2, "bytes"), 2: ("method", 2, "string"),
 
 
 def oneof_member(name, schema, empty):
-    def parse(tx, value):
+    def parse(tx, value, depth):
         if name not in tx:  # setting one member of the oneof clears the other
             tx.pop("deploy", None)
             tx.pop("call", None)
             tx[name] = dict(empty)
-        decode_fields(value, schema, tx[name])  # a repeated field merges
+        decode_fields(value, schema, tx[name], depth)  # a repeat merges
     return parse
 
 
@@ -354,12 +364,16 @@ def has_small_order(s: bytes) -> bool:
     return s[:31] + bytes([s[31] & 0x7F]) in SMALL_ORDER
 
 
-def verify(pub: bytes, message: bytes, sig: bytes) -> bool:
-    """Ballast's acceptance rule (docs/formats.md section 4)."""
+def verify(pub: bytes, message: bytes, sig: bytes,
+           small_order_rule: bool = True) -> bool:
+    """Ballast's acceptance rule (docs/formats.md section 4); without rule 3
+    if `small_order_rule` is false."""
     if len(pub) != 32 or len(sig) != 64:
         return False
     big_r, s = sig[:32], int.from_bytes(sig[32:], "little")
-    if s >= L or has_small_order(big_r) or has_small_order(pub):
+    if s >= L:
+        return False
+    if small_order_rule and (has_small_order(big_r) or has_small_order(pub)):
         return False
     a = point_decode(pub)
     if a is None:
@@ -422,8 +436,12 @@ def address(pub: bytes) -> bytes:
     return sha256(pub)[:20]
 
 
+def contract_preimage(deployer: bytes, nonce: int) -> bytes:
+    return b"ballast/contract" + deployer + nonce.to_bytes(8, "big")
+
+
 def contract_address(deployer: bytes, nonce: int) -> bytes:
-    return sha256(b"ballast/contract" + deployer + nonce.to_bytes(8, "big"))[:20]
+    return sha256(contract_preimage(deployer, nonce))[:20]
 
 
 def merkle_tree_hash(leaves):
@@ -473,6 +491,7 @@ def build():
     out["contract_addresses"] = [{
         "deployer": addr[who].hex(),
         "nonce": str(nonce),
+        "preimage": contract_preimage(addr[who], nonce).hex(),
         "address": contract_address(addr[who], nonce).hex(),
     } for who, nonce in [("alice", 0), ("alice", 1), ("bob", 255),
                          ("bob", 256), ("bob", U64_MAX)]]
@@ -551,6 +570,7 @@ def build():
         out["tx_roots"].append({
             "transactions": names[:n],
             "tx_hashes": [h.hex() for h in hashes],
+            "leaf_hashes": [sha256(b"\x00" + h).hex() for h in hashes],
             "root": merkle_tree_hash(hashes).hex(),
         })
 
@@ -612,14 +632,30 @@ def signature_checks(pub, message: bytes):
     k = sha512_int(small_r + pub["alice"] + message) % L
     small_r_sig = small_r + (k * a % L).to_bytes(32, "little")
     assert verify_rfc8032_cofactored(pub["alice"], message, small_r_sig)
+    assert not verify(pub["alice"], message, small_r_sig,
+                      small_order_rule=False)
 
-    # Public key and R the identity, S = 0: [0]B - [k]A = identity = R.
-    identity = SMALL_ORDER[1]
-    identity_sig = identity + bytes(32)
-    assert point_encode(
-        point_add(scalar_mult(0, BASE),
-                  scalar_mult(sha512_int(identity + identity + message) % L,
-                              point_decode(identity)))) == identity
+    # For each small-order public key, a signature that meets every rule
+    # but the small-order one: R = [r]B, S = r, and a message (the tx bytes
+    # and one more byte) for which k is a multiple of the key's order, so
+    # [S]B - [k]A = R.
+    small_key_cases = []
+    for enc in SMALL_ORDER:
+        y = int.from_bytes(enc, "little") % P  # as if y were reduced mod p
+        point = (recover_x(y, 0), y, 1, recover_x(y, 0) * y % P)
+        order = next(n for n in (1, 2, 4, 8)
+                     if point_encode(scalar_mult(n, point)) == SMALL_ORDER[1])
+        nonce = sha512_int(b"ballast/vectors/r" + enc) % L
+        big_r = point_encode(scalar_mult(nonce, BASE))
+        for i in range(256):
+            msg = message + bytes([i])
+            if sha512_int(big_r + enc + msg) % L % order == 0:
+                break
+        sig = big_r + nonce.to_bytes(32, "little")
+        canonical = int.from_bytes(enc, "little") & ((1 << 255) - 1) < P
+        assert verify(enc, msg, sig, small_order_rule=False) == canonical
+        small_key_cases.append(("key_small_order_" + enc[:4].hex() + "_" +
+                                enc[31:].hex(), enc, msg, sig, False))
 
     cases = [
         ("valid", pub["alice"], message, good, True),
@@ -629,9 +665,8 @@ def signature_checks(pub, message: bytes):
         ("s_plus_l", pub["alice"], message, r + (s + L).to_bytes(32, "little"),
          False),
         ("r_small_order", pub["alice"], message, small_r_sig, False),
-        ("key_small_order", identity, message, identity_sig, False),
         ("truncated", pub["alice"], message, good[:63], False),
-    ]
+    ] + small_key_cases
     for seed, public, msg, sig in RFC8032_TESTS:
         cases.append(("rfc8032_" + seed[:8], bytes.fromhex(public),
                       bytes.fromhex(msg), bytes.fromhex(sig), True))
@@ -697,6 +732,13 @@ def tx_decoding(spec, sender_pubkey: bytes, canonical: bytes):
         ("unmatched_end_group", canonical + tag(17, 4)),
         ("mismatched_end_group", canonical + tag(17, 3) + tag(18, 4)),
         ("wire_type_6", canonical + tag(15, 6)),
+        ("tag_above_32_bits", canonical + hx("8080808010") + varint(0)),
+        ("groups_nested_100", canonical + tag(15, 3) * 100 + tag(15, 4) * 100),
+        ("groups_nested_101", canonical + tag(15, 3) * 101 + tag(15, 4) * 101),
+        ("groups_nested_99_in_call", f1 + f2 + f3 + f4 +
+         f_message(6, call + tag(15, 3) * 99 + tag(15, 4) * 99)),
+        ("groups_nested_100_in_call", f1 + f2 + f3 + f4 +
+         f_message(6, call + tag(15, 3) * 100 + tag(15, 4) * 100)),
     ]
     vectors = []
     for name, data in cases:
@@ -714,13 +756,10 @@ def render(vectors) -> str:
 
 
 def doc_hex_missing(text: str, rendered: str):
-    """Long hex strings of the document that the vectors do not contain."""
-    missing = []
-    for block in re.findall(r"```(?:hex)?\n(.*?)```", text, flags=re.S):
-        for run in re.findall(r"\b[0-9a-f]{32,}\b", block):
-            if run not in rendered:
-                missing.append(run)
-    return missing
+    """Hex strings of 16 bytes or more in the document that the vectors do
+    not contain: every such value the document shows must be a vector."""
+    return [run for run in re.findall(r"\b[0-9a-f]{32,}\b", text)
+            if not run.isdigit() and run not in rendered]  # not decimals
 
 
 def main(argv):
