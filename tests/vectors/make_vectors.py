@@ -2,7 +2,7 @@
 """Known-answer vectors for Ballast's consensus formats (docs/formats.md).
 
 A second implementation of the formats, written from docs/formats.md alone:
-the protobuf subset, Ed25519 (RFC 8032, with Ballast's acceptance rule),
+the protobuf subset (encoding, and decoding as the node accepts it), Ed25519 (RFC 8032, with Ballast's acceptance rule),
 addresses, contract addresses, transaction and block hashes, the producer's
 signature and the tx root. Standard library only (hashlib); it shares no code
 with Ballast and does not use libsodium.
@@ -133,10 +133,10 @@ def read_varint(buf: bytes, pos: int, max_bytes: int = 10):
 
 
 def read_tag(buf: bytes, pos: int):
-    tag, pos = read_varint(buf, pos, max_bytes=5)
-    if tag > 0xFFFFFFFF or tag >> 3 == 0:
-        raise DecodeError("bad tag")
-    return tag >> 3, tag & 7, pos
+    key, pos = read_varint(buf, pos, max_bytes=5)
+    if key > 0xFFFFFFFF or key >> 3 == 0:
+        raise DecodeError("bad field key")
+    return key >> 3, key & 7, pos
 
 
 def read_length_delimited(buf: bytes, pos: int):
