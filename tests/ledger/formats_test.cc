@@ -31,22 +31,24 @@ class FormatsTest : public ::testing::Test {
     vectors_ = json::parse(test::ReadFileOrDie(path), nullptr,
                            /*allow_exceptions=*/false);
     ASSERT_TRUE(vectors_.is_object()) << path << " is not a JSON object";
-    for (const char* section : {"keys", "contract_addresses", "transactions",
-                                "signature_checks", "tx_roots", "headers"}) {
-      ASSERT_TRUE(vectors_.contains(section) && vectors_[section].is_array() &&
-                  !vectors_[section].empty())
+    for (const char* section :
+         {"keys", "contract_addresses", "transactions", "tx_decoding",
+          "signature_checks", "tx_roots", "headers"}) {
+      ASSERT_TRUE(vectors_.contains(section) &&
+                  vectors_.at(section).is_array() &&
+                  !vectors_.at(section).empty())
           << path << ": section '" << section << "' missing or empty";
     }
-    for (const json& k : vectors_["keys"]) {
+    for (const json& k : vectors_.at("keys")) {
       absl::StatusOr<KeyPair> key = KeyPairFromSeed(Bytes(k, "seed"));
       ASSERT_TRUE(key.ok()) << key.status();
-      keys_[k["name"]] = *key;
+      keys_[k.at("name")] = *key;
     }
-    for (const json& t : vectors_["transactions"]) {
+    for (const json& t : vectors_.at("transactions")) {
       SignedTransaction stx;
       stx.set_tx(Bytes(t, "tx"));
       stx.set_signature(Bytes(t, "signature"));
-      txs_[t["name"]] = stx;
+      txs_[t.at("name")] = stx;
     }
   }
 
@@ -92,59 +94,59 @@ class FormatsTest : public ::testing::Test {
 };
 
 TEST_F(FormatsTest, KeysAndAddressesFromSeeds) {
-  for (const json& v : vectors_["keys"]) {
-    SCOPED_TRACE(v["name"]);
-    const KeyPair& key = Key(v["name"]);
-    EXPECT_EQ(ToHex(key.public_key), v["public_key"]);
-    EXPECT_EQ(ToHex(key.secret_key), v["secret_key"]);
-    EXPECT_EQ(ToHex(AddressFromPublicKey(key.public_key)), v["address"]);
+  for (const json& v : vectors_.at("keys")) {
+    SCOPED_TRACE(v.at("name"));
+    const KeyPair& key = Key(v.at("name"));
+    EXPECT_EQ(ToHex(key.public_key), v.at("public_key"));
+    EXPECT_EQ(ToHex(key.secret_key), v.at("secret_key"));
+    EXPECT_EQ(ToHex(AddressFromPublicKey(key.public_key)), v.at("address"));
   }
 }
 
 TEST_F(FormatsTest, ContractAddresses) {
-  for (const json& v : vectors_["contract_addresses"]) {
+  for (const json& v : vectors_.at("contract_addresses")) {
     SCOPED_TRACE(v.dump());
     EXPECT_EQ(ToHex(ContractAddress(Bytes(v, "deployer"), U64(v, "nonce"))),
-              v["address"]);
+              v.at("address"));
   }
 }
 
 TEST_F(FormatsTest, TransactionsEncodeHashAndSign) {
-  for (const json& v : vectors_["transactions"]) {
-    SCOPED_TRACE(v["name"]);
-    const KeyPair& key = Key(v["key"]);
+  for (const json& v : vectors_.at("transactions")) {
+    SCOPED_TRACE(v.at("name"));
+    const KeyPair& key = Key(v.at("key"));
     Transaction tx;
-    tx.set_chain_id(v["chain_id"]);
+    tx.set_chain_id(v.at("chain_id"));
     tx.set_sender_pubkey(key.public_key);
     tx.set_nonce(U64(v, "nonce"));
     tx.set_gas_limit(U64(v, "gas_limit"));
     if (v.contains("deploy")) {
       Deploy* deploy = tx.mutable_deploy();
-      deploy->set_code(Bytes(v["deploy"], "code"));
-      deploy->set_interface(Bytes(v["deploy"], "interface"));
-      deploy->set_init_input(Bytes(v["deploy"], "init_input"));
+      deploy->set_code(Bytes(v.at("deploy"), "code"));
+      deploy->set_interface(Bytes(v.at("deploy"), "interface"));
+      deploy->set_init_input(Bytes(v.at("deploy"), "init_input"));
     } else {
       ASSERT_TRUE(v.contains("call")) << "neither deploy nor call";
       Call* call = tx.mutable_call();
-      call->set_contract(Bytes(v["call"], "contract"));
-      call->set_method(v["call"]["method"]);
-      call->set_input(Bytes(v["call"], "input"));
+      call->set_contract(Bytes(v.at("call"), "contract"));
+      call->set_method(v.at("call").at("method"));
+      call->set_input(Bytes(v.at("call"), "input"));
     }
     const std::string bytes = SerializeDeterministic(tx);
-    EXPECT_EQ(ToHex(bytes), v["tx"]) << "Transaction serialization";
+    EXPECT_EQ(ToHex(bytes), v.at("tx")) << "Transaction serialization";
 
     Transaction parsed;
     ASSERT_TRUE(parsed.ParseFromString(Bytes(v, "tx")));
-    EXPECT_EQ(ToHex(SerializeDeterministic(parsed)), v["tx"])
+    EXPECT_EQ(ToHex(SerializeDeterministic(parsed)), v.at("tx"))
         << "the vector's bytes do not survive a parse";
 
     SignedTransaction stx;
     stx.set_tx(bytes);
     stx.set_signature(Sign(key, bytes));
-    EXPECT_EQ(ToHex(stx.signature()), v["signature"]) << "ed25519 signature";
+    EXPECT_EQ(ToHex(stx.signature()), v.at("signature")) << "ed25519 signature";
     EXPECT_TRUE(Verify(key.public_key, bytes, Bytes(v, "signature")));
-    EXPECT_EQ(ToHex(TxHash(stx)), v["tx_hash"]);
-    EXPECT_EQ(ToHex(SerializeDeterministic(stx)), v["signed_tx"])
+    EXPECT_EQ(ToHex(TxHash(stx)), v.at("tx_hash"));
+    EXPECT_EQ(ToHex(SerializeDeterministic(stx)), v.at("signed_tx"))
         << "SignedTransaction serialization";
   }
 }
@@ -171,15 +173,14 @@ json TransactionFields(const Transaction& tx) {
 // What the node makes of transaction bytes it did not encode itself: the
 // signed bytes are used as given, so these decoding rules are consensus.
 TEST_F(FormatsTest, TransactionDecoding) {
-  ASSERT_TRUE(vectors_.contains("tx_decoding"));
   int parses = 0, refused = 0;
-  for (const json& v : vectors_["tx_decoding"]) {
-    SCOPED_TRACE(v["name"]);
+  for (const json& v : vectors_.at("tx_decoding")) {
+    SCOPED_TRACE(v.at("name"));
     Transaction tx;
-    const bool expected = v["parses"];
+    const bool expected = v.at("parses");
     ASSERT_EQ(tx.ParseFromString(Bytes(v, "tx")), expected);
     if (expected) {
-      EXPECT_EQ(TransactionFields(tx), v["fields"]);
+      EXPECT_EQ(TransactionFields(tx), v.at("fields"));
     }
     (expected ? parses : refused)++;
   }
@@ -189,9 +190,9 @@ TEST_F(FormatsTest, TransactionDecoding) {
 
 TEST_F(FormatsTest, SignatureAcceptance) {
   int valid = 0, invalid = 0;
-  for (const json& v : vectors_["signature_checks"]) {
-    SCOPED_TRACE(v["name"]);
-    const bool expected = v["valid"];
+  for (const json& v : vectors_.at("signature_checks")) {
+    SCOPED_TRACE(v.at("name"));
+    const bool expected = v.at("valid");
     EXPECT_EQ(Verify(Bytes(v, "public_key"), Bytes(v, "message"),
                      Bytes(v, "signature")),
               expected);
@@ -202,51 +203,51 @@ TEST_F(FormatsTest, SignatureAcceptance) {
 }
 
 TEST_F(FormatsTest, TxRoots) {
-  for (const json& v : vectors_["tx_roots"]) {
-    SCOPED_TRACE(v["transactions"].dump());
+  for (const json& v : vectors_.at("tx_roots")) {
+    SCOPED_TRACE(v.at("transactions").dump());
     google::protobuf::RepeatedPtrField<SignedTransaction> txs =
-        Txs(v["transactions"]);
-    ASSERT_EQ(txs.size(), v["tx_hashes"].size());
-    ASSERT_EQ(txs.size(), v["leaf_hashes"].size());
+        Txs(v.at("transactions"));
+    ASSERT_EQ(txs.size(), v.at("tx_hashes").size());
+    ASSERT_EQ(txs.size(), v.at("leaf_hashes").size());
     for (int i = 0; i < txs.size(); ++i) {
-      EXPECT_EQ(ToHex(TxHash(txs[i])), v["tx_hashes"][i]) << "tx " << i;
+      EXPECT_EQ(ToHex(TxHash(txs[i])), v.at("tx_hashes").at(i)) << "tx " << i;
       // The root of one transaction is its leaf hash.
-      EXPECT_EQ(ToHex(MerkleRoot({TxHash(txs[i])})), v["leaf_hashes"][i])
+      EXPECT_EQ(ToHex(MerkleRoot({TxHash(txs[i])})), v.at("leaf_hashes").at(i))
           << "leaf " << i;
     }
-    EXPECT_EQ(ToHex(ComputeTxRoot(txs)), v["root"]);
+    EXPECT_EQ(ToHex(ComputeTxRoot(txs)), v.at("root"));
   }
 }
 
 TEST_F(FormatsTest, BlockHeadersHashAndSign) {
   std::map<std::string, std::string> block_hashes;  // name -> hex
-  for (const json& v : vectors_["headers"]) {
-    SCOPED_TRACE(v["name"]);
-    const KeyPair& producer = Key(v["producer"]);
+  for (const json& v : vectors_.at("headers")) {
+    SCOPED_TRACE(v.at("name"));
+    const KeyPair& producer = Key(v.at("producer"));
     std::string parent_hash(32, '\0');
-    if (!v["parent"].is_null()) {
-      ASSERT_TRUE(block_hashes.contains(v["parent"]));
-      ASSERT_TRUE(FromHex(block_hashes[v["parent"]]).ok());
-      parent_hash = *FromHex(block_hashes[v["parent"]]);
+    if (!v.at("parent").is_null()) {
+      ASSERT_TRUE(block_hashes.contains(v.at("parent")));
+      ASSERT_TRUE(FromHex(block_hashes[v.at("parent")]).ok());
+      parent_hash = *FromHex(block_hashes[v.at("parent")]);
     }
     BlockHeader header;
-    header.set_chain_id(v["chain_id"]);
+    header.set_chain_id(v.at("chain_id"));
     header.set_height(U64(v, "height"));
     header.set_parent_hash(parent_hash);
     header.set_time_ms(I64(v, "time_ms"));
-    header.set_tx_root(ComputeTxRoot(Txs(v["transactions"])));
+    header.set_tx_root(ComputeTxRoot(Txs(v.at("transactions"))));
     header.set_state_root(Bytes(v, "state_root"));
     header.set_producer_pubkey(producer.public_key);
-    EXPECT_EQ(ToHex(header.parent_hash()), v["parent_hash"]);
-    EXPECT_EQ(ToHex(header.tx_root()), v["tx_root"]);
-    EXPECT_EQ(ToHex(header.producer_pubkey()), v["producer_pubkey"]);
-    EXPECT_EQ(ToHex(SerializeDeterministic(header)), v["header"])
+    EXPECT_EQ(ToHex(header.parent_hash()), v.at("parent_hash"));
+    EXPECT_EQ(ToHex(header.tx_root()), v.at("tx_root"));
+    EXPECT_EQ(ToHex(header.producer_pubkey()), v.at("producer_pubkey"));
+    EXPECT_EQ(ToHex(SerializeDeterministic(header)), v.at("header"))
         << "BlockHeader serialization";
 
     const std::string hash = BlockHash(header);
-    EXPECT_EQ(ToHex(hash), v["block_hash"]);
-    block_hashes[v["name"]] = ToHex(hash);
-    EXPECT_EQ(ToHex(Sign(producer, hash)), v["signature"])
+    EXPECT_EQ(ToHex(hash), v.at("block_hash"));
+    block_hashes[v.at("name")] = ToHex(hash);
+    EXPECT_EQ(ToHex(Sign(producer, hash)), v.at("signature"))
         << "the producer signs the 32-byte block hash";
     EXPECT_TRUE(Verify(producer.public_key, Bytes(v, "block_hash"),
                        Bytes(v, "signature")));
