@@ -196,7 +196,8 @@ absl::StatusOr<CheckedTx> Executor::CheckTransaction(
 absl::StatusOr<BlockCommit> Executor::BuildBlock(
     const std::vector<SignedTransaction>& txs, int64_t time_ms,
     const KeyPair& producer, BuildStats* stats,
-    const std::vector<CheckedTx>* prechecked) {
+    const std::vector<CheckedTx>* prechecked,
+    std::vector<RejectedTx>* rejected) {
   if (prechecked != nullptr && prechecked->size() != txs.size()) {
     return absl::InvalidArgumentError(StrCat(txs.size(), " transactions but ",
                                              prechecked->size(),
@@ -226,29 +227,42 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
   BlockState state(store_, &changes);
   uint64_t block_gas = 0;
 
-  for (uint32_t index = 0; index < txs.size(); ++index) {
-    const SignedTransaction& stx = txs[index];
+  for (size_t i = 0; i < txs.size(); ++i) {
+    const SignedTransaction& stx = txs[i];
+    // Its position in the block (transactions left out take none).
+    const uint32_t index = static_cast<uint32_t>(commit.block.txs_size());
     watch.Restart();
     absl::StatusOr<CheckedTx> checked =
-        prechecked != nullptr ? (*prechecked)[index] : CheckTransaction(stx);
+        prechecked != nullptr ? (*prechecked)[i] : CheckTransaction(stx);
     stats->check_ms += watch.Ms();
+    // An invalid transaction fails the block, or with `rejected` is left
+    // out of it; nothing of it is written either way.
+    auto refuse = [&](const absl::Status& why) -> absl::Status {
+      absl::Status s = Annotate(why, StrCat("transaction ", i));
+      if (rejected == nullptr) return s;
+      rejected->push_back(
+          RejectedTx{checked.ok() ? checked->hash : ledger::TxHash(stx), s});
+      return absl::OkStatus();
+    };
     if (!checked.ok()) {
-      return Annotate(checked.status(), StrCat("transaction ", index));
+      RETURN_IF_ERROR(refuse(checked.status()));
+      continue;
     }
     const ledger::Transaction& tx = checked->tx;
     ASSIGN_OR_RETURN(ledger::Account account,
                      state.GetAccount(checked->sender));
     if (tx.nonce() != account.nonce()) {
-      return absl::InvalidArgumentError(
-          StrCat("transaction ", index, ": nonce ", tx.nonce(),
-                 " but the sender's next nonce is ", account.nonce()));
+      RETURN_IF_ERROR(refuse(absl::InvalidArgumentError(
+          StrCat("nonce ", tx.nonce(), " but the sender's next nonce is ",
+                 account.nonce()))));
+      continue;
+    }
+    if (block_gas + tx.gas_limit() > block_gas_limit_) {
+      RETURN_IF_ERROR(refuse(absl::InvalidArgumentError(
+          StrCat("block gas limit ", block_gas_limit_, " exceeded"))));
+      continue;
     }
     block_gas += tx.gas_limit();
-    if (block_gas > block_gas_limit_) {
-      return absl::InvalidArgumentError(StrCat("transaction ", index,
-                                               ": block gas limit ",
-                                               block_gas_limit_, " exceeded"));
-    }
     account.set_nonce(account.nonce() + 1);
     changes.accounts[checked->sender] = account;
 

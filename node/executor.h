@@ -35,8 +35,8 @@
 
 #include "absl/status/statusor.h"
 #include "ledger/ballast.pb.h"
-#include "ledger/store.h"
 #include "ledger/crypto.h"
+#include "ledger/store.h"
 #include "wasm/host_abi.h"
 #include "wasm/runtime.h"
 
@@ -53,6 +53,12 @@ struct CheckedTx {
   ledger::Transaction tx;
   std::string hash;    // TxHash
   std::string sender;  // 20-byte address
+};
+
+// A transaction BuildBlock left out of the block, and why.
+struct RejectedTx {
+  std::string hash;  // TxHash
+  absl::Status status;
 };
 
 // Wall time spent in BuildBlock, by phase.
@@ -78,7 +84,10 @@ class Executor {
   // Executes `txs` in order on top of the head and returns the block
   // (signed by `producer`) with its receipts and state changes.
   // InvalidArgument if any transaction is invalid (the message names its
-  // index); Internal/DataLoss/Unavailable if the store fails.
+  // index), unless `rejected` is given: then each invalid transaction is
+  // left out of the block and listed there with its reason, and the rest
+  // still make the block (a producer must not lose a batch to one bad
+  // transaction). Internal/DataLoss/Unavailable if the store fails.
   //
   // If `checked` is given, (*checked)[i] must be CheckTransaction(txs[i])'s
   // result (the mempool keeps it), and the stateless checks, signature
@@ -87,7 +96,8 @@ class Executor {
   absl::StatusOr<ledger::BlockCommit> BuildBlock(
       const std::vector<ledger::SignedTransaction>& txs, int64_t time_ms,
       const KeyPair& producer, BuildStats* stats = nullptr,
-      const std::vector<CheckedTx>* checked = nullptr);
+      const std::vector<CheckedTx>* checked = nullptr,
+      std::vector<RejectedTx>* rejected = nullptr);
 
   // Runs a method on the head state with nothing written, ever. The call's
   // own failure is in the outcome; an error only if the head cannot be read.

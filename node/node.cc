@@ -340,20 +340,25 @@ size_t Node::ProduceBlock(bool allow_empty) {
   }
   last_time_ms_ = std::max(last_time_ms_, WallMs());
   BuildStats build;
-  auto commit =
-      executor_->BuildBlock(txs, last_time_ms_, producer_, &build, &checked);
-  if (!commit.ok()) {
-    if (commit.status().code() == absl::StatusCode::kInvalidArgument) {
-      // The mempool let through a transaction the executor refuses: drop the
-      // batch rather than retry it forever.
-      spdlog::error("build block: {}; dropping {} transactions",
-                    commit.status().ToString(), txs.size());
-      mempool_->Remove(hashes);
-    } else {
-      spdlog::error("build block: {}", commit.status().ToString());
+  std::vector<RejectedTx> rejected;
+  auto commit = executor_->BuildBlock(txs, last_time_ms_, producer_, &build,
+                                      &checked, &rejected);
+  if (!rejected.empty()) {
+    // The mempool let through transactions the executor refuses: drop just
+    // those, so they are not retried forever; the rest make the block.
+    std::vector<std::string> dropped;
+    for (const RejectedTx& r : rejected) {
+      spdlog::error("block: dropping transaction {}: {}", ToHex(r.hash),
+                    r.status.ToString());
+      dropped.push_back(r.hash);
     }
+    mempool_->Remove(dropped);
+  }
+  if (!commit.ok()) {
+    spdlog::error("build block: {}", commit.status().ToString());
     return 0;
   }
+  if (commit->block.txs_size() == 0 && !allow_empty) return rejected.size();
   auto commit_start = std::chrono::steady_clock::now();
   absl::Status status = store_->CommitBlock(*commit);
   const double commit_ms = MsSince(commit_start);
@@ -363,17 +368,22 @@ size_t Node::ProduceBlock(bool allow_empty) {
                      commit->block.header().height(), status.ToString());
     return 0;
   }
+  hashes.clear();
+  for (const ledger::SignedTransaction& stx : commit->block.txs()) {
+    hashes.push_back(ledger::TxHash(stx));
+  }
   mempool_->Remove(hashes);
   uint64_t gas = 0;
   for (const ledger::Receipt& r : commit->receipts) gas += r.gas_used();
   spdlog::info(
       "block {}: {} txs, gas {}, {:.1f} ms (select {:.1f}, check {:.1f}, "
       "run {:.1f}, roots+sign {:.1f}, commit {:.1f})",
-      commit->block.header().height(), txs.size(), gas, MsSince(start),
-      select_ms, build.check_ms, build.run_ms, build.finish_ms, commit_ms);
+      commit->block.header().height(), commit->block.txs_size(), gas,
+      MsSince(start), select_ms, build.check_ms, build.run_ms, build.finish_ms,
+      commit_ms);
   absl::MutexLock lock(&mu_);
   ++stats_.blocks;
-  stats_.txs += txs.size();
+  stats_.txs += commit->block.txs_size();
   stats_.gas_used += gas;
   stats_.select_ms += select_ms;
   stats_.check_ms += build.check_ms;
@@ -382,7 +392,7 @@ size_t Node::ProduceBlock(bool allow_empty) {
   stats_.commit_ms += commit_ms;
   ++commits_;
   commit_cv_.SignalAll();
-  return txs.size();
+  return txs.size();  // including any dropped: the producer looks again
 }
 
 }  // namespace ballast::node

@@ -242,6 +242,52 @@ TEST_F(ExecutorTest, InvalidTransactionsNeverEnterABlock) {
   EXPECT_EQ(*chain_.store().GetHead(), *head_before);
 }
 
+// A producer asks for the invalid ones to be left out: only they are, the
+// rest make a valid block, and positions close up.
+TEST_F(ExecutorTest, ABlockBuildDropsOnlyTheOffendingTransactions) {
+  std::string p = DeployProbe();
+  ledger::SignedTransaction good1 =
+      chain_.CallTx(bob_, p, "store", StoreInput("a", "1"));
+  ledger::Transaction tx;
+  tx.set_chain_id("test-chain");
+  tx.set_nonce(7);  // bob's next is 1 after good1
+  tx.set_gas_limit(1'000'000);
+  tx.mutable_call()->set_contract(p);
+  tx.mutable_call()->set_method("noop");
+  ledger::SignedTransaction gapped = SignTx(bob_, tx);
+  ledger::SignedTransaction garbage;
+  garbage.set_tx("\xff\xff");
+  ledger::SignedTransaction good2 =
+      chain_.CallTx(bob_, p, "store", StoreInput("b", "2"));
+
+  std::vector<RejectedTx> rejected;
+  auto commit = chain_.executor().BuildBlock({good1, gapped, garbage, good2},
+                                             1'800'000'000'000, DevKey('p'),
+                                             nullptr, nullptr, &rejected);
+  ASSERT_TRUE(commit.ok()) << commit.status();
+  ASSERT_EQ(commit->block.txs_size(), 2);
+  EXPECT_EQ(ledger::TxHash(commit->block.txs(0)), ledger::TxHash(good1));
+  EXPECT_EQ(ledger::TxHash(commit->block.txs(1)), ledger::TxHash(good2));
+  EXPECT_EQ(commit->receipts[1].tx_index(), 1u);
+  ASSERT_EQ(rejected.size(), 2u);
+  EXPECT_EQ(rejected[0].hash, ledger::TxHash(gapped));
+  EXPECT_THAT(std::string(rejected[0].status.message()),
+              HasSubstr("transaction 1: nonce 7 but the sender's next nonce "
+                        "is 1"));
+  EXPECT_EQ(rejected[1].hash, ledger::TxHash(garbage));
+  EXPECT_THAT(std::string(rejected[1].status.message()),
+              HasSubstr("transaction 2: transaction bytes do not parse"));
+  // The block is valid as built.
+  ASSERT_TRUE(chain_.store().CommitBlock(*commit).ok());
+  EXPECT_EQ(Storage(p, "a"), "1");
+  EXPECT_EQ(Storage(p, "b"), "2");
+
+  // Without `rejected`, the same batch fails whole and nothing is built.
+  EXPECT_FALSE(chain_.executor()
+                   .BuildBlock({gapped}, 1'800'000'001'000, DevKey('p'))
+                   .ok());
+}
+
 TEST_F(ExecutorTest, EventsAreIndexedByContractAndBlock) {
   std::string p = DeployProbe();
   probe::EmitRequest emit;
