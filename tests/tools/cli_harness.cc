@@ -10,7 +10,7 @@ RunResult CliTest::Cli(const std::vector<std::string>& args,
                        const std::string& stdin_text) {
   std::vector<std::string> argv = {BALLAST_CLI_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  return Run(
+  return test::Run(
       argv, {{"BALLAST_HOME", home_}, {"BALLAST_NODE", node_url_}}, stdin_text);
 }
 
