@@ -192,7 +192,8 @@ absl::Status Store::CheckVersions(const std::string& dir,
     if (value->size() < 4) {
       return CorruptRecord(key, absl::StrCat(value->size(), " bytes"));
     }
-    const uint32_t format = DecodeBigEndian32(std::string_view(*value).substr(0, 4));
+    const uint32_t format =
+        DecodeBigEndian32(std::string_view(*value).substr(0, 4));
     if (format == kDataFormatVersion) {
       if (value->size() != kFormatRecordSize) {
         return CorruptRecord(key, absl::StrCat(value->size(), " bytes, want ",
@@ -201,8 +202,8 @@ absl::Status Store::CheckVersions(const std::string& dir,
       const uint32_t instrumenter =
           DecodeBigEndian32(std::string_view(*value).substr(4, 4));
       if (instrumenter == instrumenter_version) return absl::OkStatus();
-      written = absl::StrCat("data format ", format, " with instrumenter version ",
-                             instrumenter);
+      written = absl::StrCat("data format ", format,
+                             " with instrumenter version ", instrumenter);
     } else {
       written = absl::StrCat("data format ", format);
     }

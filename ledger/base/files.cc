@@ -135,7 +135,8 @@ absl::Status WriteFileDurably(const std::string& path,
   std::string tmp = StrCat(dir, "/.", name, ".tmp.XXXXXX");
   {
     Fd fd(::mkostemp(tmp.data(), O_CLOEXEC));
-    if (fd.get() < 0) return ErrnoStatus("create a temporary file for", path, errno);
+    if (fd.get() < 0)
+      return ErrnoStatus("create a temporary file for", path, errno);
     absl::Status written = [&]() -> absl::Status {
       if (::fchmod(fd.get(), options.mode) != 0) {
         return ErrnoStatus("chmod", tmp, errno);

@@ -521,9 +521,9 @@ TEST_F(StoreTest, CorruptHeadOrBlockFailsOpen) {
 TEST_F(StoreTest, RecordsItsVersionsAndRefusesOthers) {
   Commit(DeployChanges(Addr('c'), 'x'));
   const std::string record = "meta " + ToHex(keys::FormatKey()) + " = ";
-  EXPECT_THAT(Dump(), HasSubstr(record +
-                                ToHex(EncodeBigEndian32(kDataFormatVersion) +
-                                      EncodeBigEndian32(0))));
+  EXPECT_THAT(Dump(),
+              HasSubstr(record + ToHex(EncodeBigEndian32(kDataFormatVersion) +
+                                       EncodeBigEndian32(0))));
   Close();
   StoreOptions options;
   options.env = env_.get();

@@ -93,7 +93,8 @@ struct Wallet {
 class BallastdTest : public ::testing::Test {
  protected:
   // Starts a node on dir_/chain with `args` (after --chain-id).
-  std::unique_ptr<BallastdProcess> StartNode(std::vector<std::string> args = {}) {
+  std::unique_ptr<BallastdProcess> StartNode(
+      std::vector<std::string> args = {}) {
     args.insert(args.begin(), {"--chain-id", kChain});
     auto node = std::make_unique<BallastdProcess>(dir_.path() + "/chain", args);
     EXPECT_TRUE(node->Start()) << "exit " << node->exit_code() << "\n"
@@ -659,7 +660,7 @@ TEST_F(BallastdTest, MempoolByteBudgetAndWaitingCapAreEnforced) {
 // A wrong --log-level once silently turned logging off; it is a usage error.
 TEST_F(BallastdTest, AWrongLogLevelIsAUsageError) {
   BallastdProcess bad(dir_.path() + "/chain",
-                  {"--chain-id", kChain, "--log-level", "verbose"});
+                      {"--chain-id", kChain, "--log-level", "verbose"});
   EXPECT_FALSE(bad.Start());
   EXPECT_NE(bad.exit_code(), 0);
   EXPECT_THAT(bad.log(), HasSubstr("--log-level"));
@@ -814,13 +815,12 @@ TEST_F(BallastdTest, ADataDirOfAnotherVersionIsRefusedWithWhatToDo) {
   EXPECT_EQ(node.exit_code(), 1) << node.log();
   EXPECT_THAT(node.log(),
               HasSubstr(StrCat("was written by data format ",
-                                     ledger::kDataFormatVersion,
-                                     " with instrumenter version ", other)));
+                               ledger::kDataFormatVersion,
+                               " with instrumenter version ", other)));
   EXPECT_THAT(node.log(),
-              HasSubstr(StrCat("this binary uses data format ",
-                                     ledger::kDataFormatVersion,
-                                     " with instrumenter version ",
-                                     wasm::kInstrumenterVersion)));
+              HasSubstr(StrCat(
+                  "this binary uses data format ", ledger::kDataFormatVersion,
+                  " with instrumenter version ", wasm::kInstrumenterVersion)));
   EXPECT_THAT(node.log(), HasSubstr("bash tools/devnet --reset"));
   EXPECT_THAT(node.log(), HasSubstr("another --data-dir"));
 }

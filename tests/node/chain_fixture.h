@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "ledger/store.h"
 #include "ledger/crypto.h"
+#include "ledger/store.h"
 #include "node/executor.h"
 #include "tests/testing/files.h"
 #include "tests/testing/temp_dir.h"

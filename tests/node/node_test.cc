@@ -31,7 +31,6 @@ ledger::SignedTransaction Call(const KeyPair& key, uint64_t nonce) {
 
 class NodeTest : public ::testing::Test {
  protected:
-
   std::unique_ptr<Node> Open(leveldb::Env* env = nullptr) {
     NodeOptions options;
     options.data_dir = dir_;
@@ -111,10 +110,9 @@ TEST_F(NodeTest, AProducerKeyOthersCanAccessIsRefused) {
   ASSERT_NE(Open(), nullptr);
   const std::string key_file = dir_ + "/producer.key";
   using std::filesystem::perms;
-  const std::pair<perms, const char*> modes[] = {
-      {perms::group_read, "0640"},
-      {perms::others_read, "0604"},
-      {perms::group_write, "0620"}};
+  const std::pair<perms, const char*> modes[] = {{perms::group_read, "0640"},
+                                                 {perms::others_read, "0604"},
+                                                 {perms::group_write, "0620"}};
   for (const auto& [extra, text] : modes) {
     std::filesystem::permissions(
         key_file, perms::owner_read | perms::owner_write | extra);
@@ -122,13 +120,15 @@ TEST_F(NodeTest, AProducerKeyOthersCanAccessIsRefused) {
     options.data_dir = dir_;
     absl::Status s = Node::Open(options).status();
     EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
-    EXPECT_THAT(s.message(),
-                HasSubstr(key_file + " is accessible by group or others (mode " +
-                          text + ")"));
+    EXPECT_THAT(
+        s.message(),
+        HasSubstr(key_file + " is accessible by group or others (mode " + text +
+                  ")"));
     EXPECT_THAT(s.message(), HasSubstr("run: chmod 600 " + key_file));
   }
-  std::filesystem::permissions(key_file, std::filesystem::perms::owner_read |
-                                             std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      key_file,
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   EXPECT_NE(Open(), nullptr);
 }
 

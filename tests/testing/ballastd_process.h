@@ -18,7 +18,7 @@
 namespace ballast::test {
 
 struct HttpResult {
-  int status = 0;  // 0: no response (connection failed or timed out)
+  int status = 0;       // 0: no response (connection failed or timed out)
   nlohmann::json body;  // discarded (is_discarded()) if not JSON
   std::string text;
 };

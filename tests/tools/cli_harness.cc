@@ -10,8 +10,8 @@ RunResult CliTest::Cli(const std::vector<std::string>& args,
                        const std::string& stdin_text) {
   std::vector<std::string> argv = {BALLAST_CLI_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  return test::Run(
-      argv, {{"BALLAST_HOME", home_}, {"BALLAST_NODE", node_url_}}, stdin_text);
+  return test::Run(argv, {{"BALLAST_HOME", home_}, {"BALLAST_NODE", node_url_}},
+                   stdin_text);
 }
 
 nlohmann::json CliTest::CliJson(const std::vector<std::string>& args) {
@@ -30,7 +30,7 @@ nlohmann::json CliTest::CliJson(const std::vector<std::string>& args) {
 }
 
 std::unique_ptr<BallastdProcess> CliTest::NewNode(const std::string& chain_id,
-                                                 int block_time_ms) {
+                                                  int block_time_ms) {
   return std::make_unique<BallastdProcess>(
       dir_ + "/data",
       std::vector<std::string>{"--chain-id", chain_id, "--block-time",

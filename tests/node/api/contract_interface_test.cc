@@ -239,7 +239,6 @@ TEST(ContractInterfaceTest, CopiesShareTheInterfaceAcrossThreads) {
 
 class CompileInterfaceTest : public ::testing::Test {
  protected:
-
   std::string Write(const std::string& name, const std::string& text) {
     std::string path = dir_ + "/" + name;
     std::filesystem::create_directories(
