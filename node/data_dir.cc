@@ -25,7 +25,7 @@ constexpr char kLedgerDir[] = "ledger";
 constexpr char kApiAddrFile[] = "api.addr";
 constexpr size_t kMaxSmallFile = 4096;
 
-std::string LastLineTrimmed(std::string text) {
+std::string WithoutTrailingNewlines(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
     text.pop_back();
   }
@@ -78,7 +78,7 @@ absl::StatusOr<std::string> LoadChainId(const std::string& dir,
   ASSIGN_OR_RETURN(std::optional<std::string> stored,
                    ReadFileIfExists(path, {.max_bytes = kMaxSmallFile}));
   if (stored.has_value()) {
-    std::string id = LastLineTrimmed(*std::move(stored));
+    std::string id = WithoutTrailingNewlines(*std::move(stored));
     if (absl::Status valid = ValidateChainId(id); !valid.ok()) {
       return absl::DataLossError(StrCat(path, ": ", valid.message()));
     }
@@ -104,7 +104,7 @@ absl::StatusOr<KeyPair> LoadProducerKey(const std::string& dir) {
       std::optional<std::string> stored,
       ReadFileIfExists(path, {.max_bytes = kMaxSmallFile, .owner_only = true}));
   if (stored.has_value()) {
-    auto secret = FromHex(LastLineTrimmed(*std::move(stored)));
+    auto secret = FromHex(WithoutTrailingNewlines(*std::move(stored)));
     if (!secret.ok()) return Annotate(secret.status(), path);
     auto key = KeyPairFromSecret(*secret);
     if (!key.ok()) return Annotate(key.status(), path);
