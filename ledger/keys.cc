@@ -4,6 +4,8 @@
 // prefix never matches a longer neighbour's key.
 //
 //   'm' "head"                             -> head: height(8 BE) || hash(32)
+//   'm' "format"                           -> data format version(4 BE) ||
+//                                             instrumenter version(4 BE)
 //   'a' address(20)                        -> Account
 //   'c' address(20)                        -> ContractInfo
 //   's' contract(20) raw_key(any length)   -> raw value bytes
@@ -79,6 +81,8 @@ const char* KeyKind(std::string_view key) {
 }
 
 std::string HeadKey() { return Key(Table::kMeta, "head"); }
+
+std::string FormatKey() { return Key(Table::kMeta, "format"); }
 
 std::string AccountKey(std::string_view address) {
   assert(address.size() == kAddressSize);

@@ -44,6 +44,8 @@ const char* KeyKind(std::string_view key);
 
 // -- Meta
 std::string HeadKey();
+// The data format record (store.cc): which formats wrote the database.
+std::string FormatKey();
 
 // -- World state
 std::string AccountKey(std::string_view address);

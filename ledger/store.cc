@@ -1,6 +1,11 @@
 // Store byte formats (keys: see keys.cc).
 //
 //   head record ('m' "head"):  height(8 BE) || block_hash(32)
+//   format record ('m' "format"): data_format(4 BE) || instrumenter(4 BE)
+//     Written once, synced, when the database is created. Every format
+//     keeps the record's first 4 bytes as the data format version, so any
+//     binary can tell which format wrote a database; what follows belongs to
+//     that format.
 //   block hash index ('h'):    height(8 BE)
 //   storage ('s'):             the contract's value bytes, verbatim
 //   everything else:           SerializeDeterministic(message)
@@ -28,6 +33,7 @@ namespace ballast::ledger {
 namespace {
 
 constexpr size_t kHeadRecordSize = 8 + kHashSize;
+constexpr size_t kFormatRecordSize = 4 + 4;
 
 // Converts a LevelDB status at the edge, prefixing `context`.
 absl::Status FromLevelDb(const leveldb::Status& s, absl::string_view context) {
@@ -161,6 +167,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   RETURN_IF_ERROR(FromLevelDb(leveldb::DB::Open(o, dir, &db),
                               absl::StrCat("open ledger store ", dir)));
   store->db_.reset(db);
+  RETURN_IF_ERROR(store->CheckVersions(dir, options.instrumenter_version));
 
   // The head, if any, must name a stored block.
   ASSIGN_OR_RETURN(std::optional<ChainHead> head, store->GetHead());
@@ -174,6 +181,53 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     }
   }
   return store;
+}
+
+absl::Status Store::CheckVersions(const std::string& dir,
+                                  uint32_t instrumenter_version) {
+  const std::string key = keys::FormatKey();
+  ASSIGN_OR_RETURN(std::optional<std::string> value, Read(key));
+  std::string written;  // by which versions, for the message
+  if (value.has_value()) {
+    if (value->size() < 4) {
+      return CorruptRecord(key, absl::StrCat(value->size(), " bytes"));
+    }
+    const uint32_t format =
+        DecodeBigEndian32(std::string_view(*value).substr(0, 4));
+    if (format == kDataFormatVersion) {
+      if (value->size() != kFormatRecordSize) {
+        return CorruptRecord(key, absl::StrCat(value->size(), " bytes, want ",
+                                               kFormatRecordSize));
+      }
+      const uint32_t instrumenter =
+          DecodeBigEndian32(std::string_view(*value).substr(4, 4));
+      if (instrumenter == instrumenter_version) return absl::OkStatus();
+      written = absl::StrCat("data format ", format,
+                             " with instrumenter version ", instrumenter);
+    } else {
+      written = absl::StrCat("data format ", format);
+    }
+  } else {
+    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ReadOpts()));
+    it->SeekToFirst();
+    RETURN_IF_ERROR(FromLevelDb(it->status(), "open ledger store: scan"));
+    if (!it->Valid()) {  // a new database: record the versions
+      leveldb::WriteOptions wo;
+      wo.sync = true;
+      return FromLevelDb(
+          db_->Put(wo, key,
+                   EncodeBigEndian32(kDataFormatVersion) +
+                       EncodeBigEndian32(instrumenter_version)),
+          absl::StrCat("open ledger store ", dir, ": record the data format"));
+    }
+    written = "data format 0 (before data formats were recorded)";
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "ledger store ", dir, " was written by ", written,
+      "; this binary uses data format ", kDataFormatVersion,
+      " with instrumenter version ", instrumenter_version,
+      " and cannot continue that chain: start a new one in an empty "
+      "directory"));
 }
 
 absl::StatusOr<std::optional<std::string>> Store::Read(const std::string& key) {

@@ -17,6 +17,13 @@
 // AlreadyExists; corrupt stored bytes -> DataLoss (naming the key kind);
 // LevelDB I/O errors -> Unavailable, with context.
 //
+// Versions: a database records the data format it was written in
+// (kDataFormatVersion) and the instrumenter version of the contract code it
+// holds (StoreOptions::instrumenter_version), once, when it is created. Open
+// refuses a database that recorded other versions, or that holds records
+// but no versions (written before they were recorded): neither can be read
+// or continued correctly by this binary.
+//
 // After a failed write the store refuses every later commit
 // (FailedPrecondition) until it is reopened: the log may end in a torn
 // record, which recovery drops only while it is the last one. The failed
@@ -52,6 +59,15 @@ class FilterPolicy;
 
 namespace ballast::ledger {
 
+// The version of the store's data format: the key layout (keys.cc), the
+// record encodings (store.cc) and the ballast.proto messages as stored and
+// hashed. Bump it with every change after which an existing database would
+// read differently or its chain would continue under other rules; a binary
+// then refuses older databases instead of misreading them.
+//   0  (never recorded) databases written before versions were recorded
+//   1  the first recorded format
+inline constexpr uint32_t kDataFormatVersion = 1;
+
 struct StoreOptions {
   // Environment for all file I/O; null means leveldb::Env::Default(). Not
   // owned; must outlive the Store. Tests pass memory or fault-injecting
@@ -62,6 +78,12 @@ struct StoreOptions {
   bool sync = true;
   // LevelDB block cache size.
   size_t block_cache_bytes = 32 << 20;
+  // The version of the gas and depth instrumentation of the contract code
+  // this database holds (the node passes wasm::kInstrumenterVersion; the
+  // ledger does not know the runtime). Recorded when the database is
+  // created; Open refuses a database that recorded another one. 0 is fine
+  // for stores that never hold executed contracts (tests).
+  uint32_t instrumenter_version = 0;
 };
 
 struct ChainHead {
@@ -89,7 +111,11 @@ struct EventFilter {
 
 class Store {
  public:
-  // Opens (creating if missing) the store in directory `dir`.
+  // Opens (creating if missing) the store in directory `dir`. A new (empty)
+  // database gets the version record. FailedPrecondition, naming both
+  // versions, for a database of another data format or instrumenter version
+  // (and only for that); DataLoss if the head or the version record is
+  // corrupt.
   static absl::StatusOr<std::unique_ptr<Store>> Open(
       const std::string& dir, const StoreOptions& options = {});
 
@@ -151,6 +177,11 @@ class Store {
   absl::Status ValidateCommit(const BlockCommit& commit,
                               const std::vector<std::string>& tx_hashes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_);
+
+  // Checks the version record against ours, writing it into an empty
+  // database (see Open).
+  absl::Status CheckVersions(const std::string& dir,
+                             uint32_t instrumenter_version);
 
   // Reads `key`; nullopt if absent.
   absl::StatusOr<std::optional<std::string>> Read(const std::string& key);

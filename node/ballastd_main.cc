@@ -16,7 +16,9 @@
 
 #include "CLI/CLI.hpp"
 #include "ledger/base/bytes.h"
+#include "ledger/base/files.h"
 #include "ledger/base/strings.h"
+#include "ledger/base/version.h"
 #include "node/api_server.h"
 #include "node/node.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
@@ -24,8 +26,6 @@
 
 namespace ballast::node {
 namespace {
-
-constexpr char kVersion[] = "0.1.0";
 
 bool ParseListen(const std::string& listen, std::string* host, int* port) {
   size_t colon = listen.rfind(':');
@@ -51,6 +51,7 @@ int Main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   CLI::App app{"ballastd: a local Ballast chain node (API: docs/api.md)"};
+  app.set_version_flag("--version", StrCat("ballastd ", kVersion));
   NodeOptions options;
   std::string listen = StrCat(kDefaultListenHost, ":", kDefaultListenPort);
   bool no_sync = false;
@@ -119,19 +120,15 @@ int Main(int argc, char** argv) {
     std::cerr << "ballastd: " << bound.status().message() << "\n";
     return 1;
   }
+  Node& n = **node;
   std::string address = StrCat(host, ":", *bound);
-  std::string addr_file = options.data_dir + "/api.addr";
-  {
-    std::string tmp = addr_file + ".tmp";
-    FILE* f = std::fopen(tmp.c_str(), "w");
-    if (f == nullptr || std::fprintf(f, "%s\n", address.c_str()) < 0 ||
-        std::fclose(f) != 0 || std::rename(tmp.c_str(), addr_file.c_str())) {
-      std::cerr << "ballastd: cannot write " << addr_file << "\n";
-      return 1;
-    }
+  const std::string addr_file = n.data_dir().api_addr_file();
+  if (absl::Status written = WriteFileDurably(addr_file, address + "\n");
+      !written.ok()) {
+    std::cerr << "ballastd: " << written.message() << "\n";
+    return 1;
   }
 
-  Node& n = **node;
   auto head = n.store().GetHead();
   uint64_t height = head.ok() && head->has_value() ? (*head)->height : 0;
   std::cout << "ballastd " << kVersion << "\n"

@@ -1,13 +1,6 @@
 #include "node/node.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "ledger/base/bytes.h"
 #include "ledger/base/status_macros.h"
@@ -19,109 +12,6 @@
 namespace ballast::node {
 namespace {
 
-namespace fs = std::filesystem;
-
-constexpr char kChainIdFile[] = "chain_id";
-constexpr char kKeyFile[] = "producer.key";
-constexpr char kLedgerDir[] = "ledger";
-
-absl::StatusOr<std::optional<std::string>> ReadSmallFile(
-    const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  if (!in.good()) {
-    return absl::UnavailableError(StrCat("cannot read ", path));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
-    text.pop_back();
-  }
-  return text;
-}
-
-// Writes `text` to `path` atomically (temp file, fsync, rename, fsync dir)
-// with file mode `mode`.
-absl::Status WriteFileAtomic(const std::string& path, const std::string& text,
-                             mode_t mode) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) {
-    return absl::UnavailableError(
-        StrCat("create ", tmp, ": ", std::strerror(errno)));
-  }
-  bool ok = ::fchmod(fd, mode) == 0 &&
-            ::write(fd, text.data(), text.size()) ==
-                static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    if (ok) err = errno;
-    return absl::UnavailableError(
-        StrCat("write ", path, ": ", std::strerror(err)));
-  }
-  std::string dir = fs::path(path).parent_path().string();
-  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateChainId(const std::string& id) {
-  if (id.empty() || id.size() > 64) {
-    return absl::InvalidArgumentError(
-        StrCat("chain id must be 1..64 characters, got ", id.size()));
-  }
-  for (char c : id) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-          c == '.')) {
-      return absl::InvalidArgumentError(StrCat(
-          "chain id '", id, "' may only hold letters, digits, '-', '_', '.'"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> LoadChainId(const std::string& dir,
-                                        const std::string& wanted) {
-  std::string path = StrCat(dir, "/", kChainIdFile);
-  ASSIGN_OR_RETURN(std::optional<std::string> stored, ReadSmallFile(path));
-  if (stored.has_value()) {
-    if (!wanted.empty() && wanted != *stored) {
-      return absl::FailedPreconditionError(
-          StrCat("data dir ", dir, " holds chain '", *stored, "', not '",
-                 wanted, "' (use another --data-dir)"));
-    }
-    return *stored;
-  }
-  if (wanted.empty()) {
-    return absl::InvalidArgumentError(
-        StrCat("data dir ", dir, " is new: --chain-id is required"));
-  }
-  RETURN_IF_ERROR(ValidateChainId(wanted));
-  RETURN_IF_ERROR(WriteFileAtomic(path, wanted + "\n", 0644));
-  return wanted;
-}
-
-absl::StatusOr<KeyPair> LoadProducerKey(const std::string& dir) {
-  std::string path = StrCat(dir, "/", kKeyFile);
-  ASSIGN_OR_RETURN(std::optional<std::string> stored, ReadSmallFile(path));
-  if (stored.has_value()) {
-    auto secret = FromHex(*stored);
-    if (!secret.ok()) return Annotate(secret.status(), path);
-    auto key = KeyPairFromSecret(*secret);
-    if (!key.ok()) return Annotate(key.status(), path);
-    return key;
-  }
-  KeyPair key = GenerateKeyPair();
-  RETURN_IF_ERROR(WriteFileAtomic(path, ToHex(key.secret_key) + "\n", 0600));
-  return key;
-}
 
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -138,57 +28,30 @@ double MsSince(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
-  if (options.data_dir.empty()) {
-    return absl::InvalidArgumentError("--data-dir is required");
-  }
   if (options.block_time_ms < 0) {
     return absl::InvalidArgumentError("block time must be >= 0");
   }
   if (options.max_block_txs == 0) {
     return absl::InvalidArgumentError("max block txs must be > 0");
   }
-  std::error_code ec;
-  fs::create_directories(options.data_dir, ec);
-  if (ec) {
-    return absl::UnavailableError(
-        StrCat("create data dir ", options.data_dir, ": ", ec.message()));
-  }
-  NodeOptions opts = options;
-  ASSIGN_OR_RETURN(opts.chain_id, LoadChainId(opts.data_dir, opts.chain_id));
-  ASSIGN_OR_RETURN(KeyPair producer, LoadProducerKey(opts.data_dir));
+  ASSIGN_OR_RETURN(std::unique_ptr<DataDir> data_dir,
+                   DataDir::Open(options.data_dir, options.chain_id));
   ledger::StoreOptions store_options;
-  store_options.sync = opts.sync;
-  store_options.env = opts.env;
-  auto store = ledger::Store::Open(StrCat(opts.data_dir, "/", kLedgerDir),
-                                   store_options);
-  if (!store.ok()) {
-    if (store.status().message().find("LOCK") != absl::string_view::npos) {
-      return absl::FailedPreconditionError(
-          StrCat("data dir ", opts.data_dir,
-                 " is in use by another process (is a ballastd running on "
-                 "it?): ",
-                 store.status().message()));
-    }
-    return Annotate(store.status(), "open ledger");
-  }
-  ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head, (*store)->GetHead());
-  if (head.has_value()) {
-    ASSIGN_OR_RETURN(std::optional<ledger::Block> block,
-                     (*store)->GetBlockByHeight(head->height));
-    if (block.has_value() && block->header().chain_id() != opts.chain_id) {
-      return absl::FailedPreconditionError(
-          StrCat("the ledger in ", opts.data_dir, " is chain '",
-                 block->header().chain_id(), "', not '", opts.chain_id, "'"));
-    }
-  }
+  store_options.sync = options.sync;
+  store_options.env = options.env;
+  ASSIGN_OR_RETURN(std::unique_ptr<ledger::Store> store,
+                   data_dir->OpenStore(store_options));
+  NodeOptions opts = options;
+  opts.chain_id = data_dir->chain_id();
   return std::unique_ptr<Node>(
-      new Node(std::move(opts), std::move(producer), *std::move(store)));
+      new Node(std::move(opts), std::move(data_dir), std::move(store)));
 }
 
-Node::Node(NodeOptions options, KeyPair producer,
+Node::Node(NodeOptions options, std::unique_ptr<DataDir> data_dir,
            std::unique_ptr<ledger::Store> store)
     : options_(std::move(options)),
-      producer_(std::move(producer)),
+      data_dir_(std::move(data_dir)),
+      producer_(data_dir_->producer()),
       store_(std::move(store)),
       runtime_(
           std::make_unique<wasm::Runtime>(wasm::NewWabtInterpreterEngine())),
@@ -205,7 +68,8 @@ Node::Node(NodeOptions options, KeyPair producer,
 
 Node::~Node() {
   Stop();
-  // Members close in reverse order: mempool, executor, runtime, store.
+  // Members close in reverse order: mempool, executor, runtime, store, and
+  // last the data dir, releasing its lock.
 }
 
 void Node::Start() {

@@ -2,12 +2,9 @@
 // runtime and executor, the mempool and the block producer thread. The HTTP
 // API (node/api_server.h) and tests drive it through this class.
 //
-// Data directory layout (created on first start):
-//   DIR/chain_id       the chain id, one line; a later start with another id
-//                      is refused
-//   DIR/producer.key   the producer's ed25519 secret key, hex, mode 0600
-//   DIR/ledger/        the LevelDB store
-//   DIR/api.addr       written by ballastd: "HOST:PORT" it listens on
+// The data directory (its layout, lock, chain id, producer key and the
+// store's format version) is node/data_dir.h; a Node holds it, locked, for
+// its lifetime.
 //
 // Blocks: with block_time_ms == 0 (automine) a block is built as soon as
 // transactions are ready; with block_time_ms > 0 one block (possibly empty)
@@ -33,8 +30,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "ledger/store.h"
 #include "ledger/crypto.h"
+#include "ledger/store.h"
+#include "node/data_dir.h"
 #include "node/executor.h"
 #include "node/mempool.h"
 #include "wasm/runtime.h"
@@ -76,8 +74,9 @@ struct NodeStats {
 
 class Node {
  public:
-  // Opens (or initializes) the data directory and the store. Does not start
-  // producing; call Start.
+  // Opens (or initializes) the data directory and the store (errors as
+  // DataDir::Open and DataDir::OpenStore). Does not start producing; call
+  // Start.
   static absl::StatusOr<std::unique_ptr<Node>> Open(const NodeOptions& options);
 
   Node(const Node&) = delete;
@@ -106,12 +105,13 @@ class Node {
   const std::string& chain_id() const { return options_.chain_id; }
   const NodeOptions& options() const { return options_; }
   const KeyPair& producer() const { return producer_; }
+  const DataDir& data_dir() const { return *data_dir_; }
   ledger::Store& store() { return *store_; }
   Executor& executor() { return *executor_; }
   Mempool& mempool() { return *mempool_; }
 
  private:
-  Node(NodeOptions options, KeyPair producer,
+  Node(NodeOptions options, std::unique_ptr<DataDir> data_dir,
        std::unique_ptr<ledger::Store> store);
 
   void ProducerLoop();
@@ -120,7 +120,9 @@ class Node {
   size_t ProduceBlock(bool allow_empty);
 
   const NodeOptions options_;
-  const KeyPair producer_;
+  // Declared before the store: the data dir's lock outlives the store.
+  const std::unique_ptr<DataDir> data_dir_;
+  const KeyPair& producer_;  // data_dir_->producer()
   std::unique_ptr<ledger::Store> store_;
   std::unique_ptr<wasm::Runtime> runtime_;
   std::unique_ptr<Executor> executor_;

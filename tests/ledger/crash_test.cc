@@ -16,7 +16,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <random>
 #include <thread>
 
@@ -26,6 +25,7 @@
 #include "ledger/store.h"
 #include "leveldb/helpers/memenv.h"
 #include "tests/ledger/test_util.h"
+#include "tests/testing/temp_dir.h"
 
 extern char** environ;
 
@@ -75,7 +75,8 @@ int64_t ReadAcks(int fd, int64_t want) {
 TEST(CrashTest, KilledWriterLeavesACommittedHead) {
   const std::string exe = SelfExe();
   ASSERT_FALSE(exe.empty());
-  const std::string dir = MakeTempDir();
+  const ::ballast::test::TempDir tmp("ballast-ledger");
+  const std::string dir = tmp.path();
   const uint64_t seed = std::random_device()();
   std::mt19937_64 rng(seed);
   RecordProperty("seed", std::to_string(seed));
@@ -168,7 +169,6 @@ TEST(CrashTest, KilledWriterLeavesACommittedHead) {
               std::nullopt);
     durable = top;
   }
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ std::string Show(const std::string& key) {
 }
 
 TEST(KeysTest, Layout) {
-  EXPECT_EQ(Show(HeadKey()), "m|68656164");  // "head"
+  EXPECT_EQ(Show(HeadKey()), "m|68656164");        // "head"
+  EXPECT_EQ(Show(FormatKey()), "m|666f726d6174");  // "format"
   EXPECT_EQ(Show(AccountKey(Addr('\x01'))),
             "a|0101010101010101010101010101010101010101");
   EXPECT_EQ(Show(ContractKey(Addr('\x02'))),

@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -18,12 +17,14 @@
 #include "ledger/keys.h"
 #include "leveldb/helpers/memenv.h"
 #include "tests/ledger/test_util.h"
+#include "tests/testing/temp_dir.h"
 
 namespace ballast::ledger {
 namespace {
 
 using ::ballast::ledger::testing::Addr;
 using ::ballast::ledger::testing::ChainBuilder;
+using ::ballast::ledger::testing::DeleteRaw;
 using ::ballast::ledger::testing::DeployChanges;
 using ::ballast::ledger::testing::DumpDb;
 using ::ballast::ledger::testing::Hash;
@@ -34,6 +35,7 @@ using ::ballast::ledger::testing::RenderStorage;
 using ::ballast::ledger::testing::TableCounts;
 using ::ballast::ledger::testing::TxSpec;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Most tests run on LevelDB's in-memory Env; reopening keeps the data.
 class StoreTest : public ::testing::Test {
@@ -140,9 +142,9 @@ TEST_F(StoreTest, CommitWritesEveryTable) {
   EXPECT_EQ(RenderEvents(*store_->QueryEvents({})),
             "1.0.0:Created@c 1.0.1:Minted@c");
 
-  // One key per record: meta, account, contract, code, 2 storage, block,
-  // hash index, 2 tx records, 2 events in each index.
-  EXPECT_EQ(Counts(), "a=1 b=1 c=1 e=2 h=1 m=1 s=2 t=2 w=1 x=2");
+  // One key per record: 2 meta (head, format), account, contract, code, 2
+  // storage, block, hash index, 2 tx records, 2 events in each index.
+  EXPECT_EQ(Counts(), "a=1 b=1 c=1 e=2 h=1 m=2 s=2 t=2 w=1 x=2");
 }
 
 TEST_F(StoreTest, StorageUpdatesAndDeletes) {
@@ -367,7 +369,11 @@ TEST_F(StoreTest, FirstBlockIsHeightOneWithZeroParent) {
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(s.message(), HasSubstr("32 zero bytes"));
   EXPECT_EQ(RenderHead(*store_), "empty");
-  EXPECT_EQ(Dump(), "");
+  // Nothing but the version record of the new store.
+  EXPECT_EQ(Dump(), "meta " + ToHex(keys::FormatKey()) + " = " +
+                        ToHex(EncodeBigEndian32(kDataFormatVersion) +
+                              EncodeBigEndian32(0)) +
+                        "\n");
 }
 
 TEST_F(StoreTest, LookupsCheckSizes) {
@@ -508,6 +514,62 @@ TEST_F(StoreTest, CorruptHeadOrBlockFailsOpen) {
   EXPECT_THAT(s.message(), HasSubstr("corrupt block record"));
 }
 
+// A new store records its versions. A store of another data format or
+// instrumenter version, or one with records but no versions (written before
+// they were recorded), is refused, naming both versions and what to do, and
+// left as it was.
+TEST_F(StoreTest, RecordsItsVersionsAndRefusesOthers) {
+  Commit(DeployChanges(Addr('c'), 'x'));
+  const std::string record = "meta " + ToHex(keys::FormatKey()) + " = ";
+  EXPECT_THAT(Dump(),
+              HasSubstr(record + ToHex(EncodeBigEndian32(kDataFormatVersion) +
+                                       EncodeBigEndian32(0))));
+  Close();
+  StoreOptions options;
+  options.env = env_.get();
+  auto open_status = [&](uint32_t instrumenter_version) {
+    options.instrumenter_version = instrumenter_version;
+    return Store::Open(kDir, options).status();
+  };
+  const std::string ours = absl::StrCat(
+      "; this binary uses data format ", kDataFormatVersion,
+      " with instrumenter version 0 and cannot continue that chain: start a "
+      "new one in an empty directory");
+
+  absl::Status s = open_status(7);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_EQ(s.message(),
+            absl::StrCat("ledger store /ledger was written by data format ",
+                         kDataFormatVersion,
+                         " with instrumenter version 0; this binary uses data "
+                         "format ",
+                         kDataFormatVersion,
+                         " with instrumenter version 7 and cannot continue "
+                         "that chain: start a new one in an empty directory"));
+
+  PutRaw(kDir, env_.get(), keys::FormatKey(),
+         EncodeBigEndian32(kDataFormatVersion + 1) + EncodeBigEndian32(0));
+  s = open_status(0);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_EQ(s.message(), absl::StrCat("ledger store /ledger was written by "
+                                      "data format ",
+                                      kDataFormatVersion + 1, ours));
+
+  DeleteRaw(kDir, env_.get(), keys::FormatKey());
+  s = open_status(0);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_EQ(s.message(),
+            absl::StrCat("ledger store /ledger was written by data format 0 "
+                         "(before data formats were recorded)",
+                         ours));
+  EXPECT_THAT(DumpDb(kDir, env_.get()), Not(HasSubstr(record)));
+
+  PutRaw(kDir, env_.get(), keys::FormatKey(), "\x01");
+  s = open_status(0);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_THAT(s.message(), HasSubstr("corrupt meta record"));
+}
+
 // The state digest depends on the resulting state only, not on history.
 TEST_F(StoreTest, StateDigestDependsOnStateOnly) {
   StateChanges all = DeployChanges(Addr('c'), 'x');
@@ -584,7 +646,8 @@ TEST_F(StoreTest, ConcurrentReadersSeeWholeBlocks) {
 
 // On a real directory: close and reopen keep the head, state and history.
 TEST(StoreDiskTest, ReopenFindsTheSameHead) {
-  const std::string dir = testing::MakeTempDir();
+  const ::ballast::test::TempDir tmp("ballast-ledger");
+  const std::string dir = tmp.path();
   ChainBuilder chain;
   std::string digest;
   ChainHead head;
@@ -618,7 +681,6 @@ TEST(StoreDiskTest, ReopenFindsTheSameHead) {
     EXPECT_TRUE((*store)->CommitBlock(c).ok());
     EXPECT_EQ(RenderHead(**store), "4");
   }
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

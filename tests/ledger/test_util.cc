@@ -1,8 +1,5 @@
 #include "tests/ledger/test_util.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <map>
 #include <memory>
 
@@ -189,13 +186,11 @@ void PutRaw(const std::string& dir, leveldb::Env* env, const std::string& key,
   ASSERT_TRUE(db->Put({}, key, value).ok());
 }
 
-std::string MakeTempDir() {
-  std::string tmpl =
-      (std::filesystem::temp_directory_path() / "ballast-ledger-XXXXXX")
-          .string();
-  char* dir = mkdtemp(tmpl.data());
-  EXPECT_NE(dir, nullptr);
-  return tmpl;
+void DeleteRaw(const std::string& dir, leveldb::Env* env,
+               const std::string& key) {
+  std::unique_ptr<leveldb::DB> db = OpenRaw(dir, env);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->Delete({}, key).ok());
 }
 
 // -- FaultyEnv

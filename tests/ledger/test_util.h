@@ -83,9 +83,9 @@ std::string TableCounts(const std::string& dir, leveldb::Env* env);
 // Overwrites (or adds) one raw key of the closed database at `dir`.
 void PutRaw(const std::string& dir, leveldb::Env* env, const std::string& key,
             const std::string& value);
-
-// A new empty directory under the system temp dir; removed by the caller.
-std::string MakeTempDir();
+// Deletes one raw key of the closed database at `dir`.
+void DeleteRaw(const std::string& dir, leveldb::Env* env,
+               const std::string& key);
 
 // Wraps an Env; once `budget` write operations (Append, Flush, Sync on any
 // writable file) have succeeded, every later one fails with an I/O error, as

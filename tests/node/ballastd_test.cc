@@ -5,6 +5,7 @@
 // sequence and the token's supply intact.
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -16,12 +17,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
+#include "ledger/base/strings.h"
 #include "ledger/hashing.h"
 #include "node/api/contract_interface.h"
 #include "node/api/client.h"
 #include "node/api/proto_json.h"
 #include "tests/node/chain_fixture.h"
-#include "tests/node/node_process.h"
+#include "tests/testing/ballastd_process.h"
+#include "tests/testing/temp_dir.h"
+#include "wasm/gas.h"
 
 namespace ballast::node {
 namespace {
@@ -31,6 +35,9 @@ using ::ballast::api::DumpJson;
 using ::ballast::api::HexBytes;
 using ::ballast::api::ParseHexBytes;
 using ::ballast::api::Client;
+using ::ballast::test::BallastdProcess;
+using ::ballast::test::HttpResult;
+using ::ballast::test::TempDir;
 
 using nlohmann::json;
 using ::testing::HasSubstr;
@@ -86,9 +93,10 @@ struct Wallet {
 class BallastdTest : public ::testing::Test {
  protected:
   // Starts a node on dir_/chain with `args` (after --chain-id).
-  std::unique_ptr<NodeProcess> StartNode(std::vector<std::string> args = {}) {
+  std::unique_ptr<BallastdProcess> StartNode(
+      std::vector<std::string> args = {}) {
     args.insert(args.begin(), {"--chain-id", kChain});
-    auto node = std::make_unique<NodeProcess>(dir_.path() + "/chain", args);
+    auto node = std::make_unique<BallastdProcess>(dir_.path() + "/chain", args);
     EXPECT_TRUE(node->Start()) << "exit " << node->exit_code() << "\n"
                                << node->log();
     return node;
@@ -96,7 +104,7 @@ class BallastdTest : public ::testing::Test {
 
   // Deploys the token from alice_ and returns its address. The body goes as
   // `curl -d` sends it (form-urlencoded), which must not matter.
-  std::string DeployToken(const NodeProcess& node) {
+  std::string DeployToken(const BallastdProcess& node) {
     HttpResult r = node.Post("/v1/tx?wait=true",
                              Client::SubmitBody(alice_.DeployToken()),
                              "application/x-www-form-urlencoded");
@@ -109,7 +117,7 @@ class BallastdTest : public ::testing::Test {
     return *addr;
   }
 
-  uint64_t Balance(const NodeProcess& node, const std::string& token,
+  uint64_t Balance(const BallastdProcess& node, const std::string& token,
                    const std::string& owner) {
     HttpResult r =
         node.Post("/v1/query", json{{"contract", Hex(token)},
@@ -120,7 +128,7 @@ class BallastdTest : public ::testing::Test {
     return std::stoull(r.body["result"]["balance"].get<std::string>());
   }
 
-  uint64_t Height(const NodeProcess& node) {
+  uint64_t Height(const BallastdProcess& node) {
     HttpResult r = node.Get("/v1/health");
     EXPECT_EQ(r.status, 200) << r.text;
     return r.status == 200 ? std::stoull(r.body["height"].get<std::string>())
@@ -651,8 +659,8 @@ TEST_F(BallastdTest, MempoolByteBudgetAndWaitingCapAreEnforced) {
 
 // A wrong --log-level once silently turned logging off; it is a usage error.
 TEST_F(BallastdTest, AWrongLogLevelIsAUsageError) {
-  NodeProcess bad(dir_.path() + "/chain",
-                  {"--chain-id", kChain, "--log-level", "verbose"});
+  BallastdProcess bad(dir_.path() + "/chain",
+                      {"--chain-id", kChain, "--log-level", "verbose"});
   EXPECT_FALSE(bad.Start());
   EXPECT_NE(bad.exit_code(), 0);
   EXPECT_THAT(bad.log(), HasSubstr("--log-level"));
@@ -680,7 +688,7 @@ TEST_F(BallastdTest, RestartFindsTheSameChainAndContinuesIt) {
     EXPECT_EQ(node->Terminate(), 0) << node->log();
   }
   // Another chain id on the same data dir is refused.
-  NodeProcess wrong(dir_.path() + "/chain", {"--chain-id", "otherchain"});
+  BallastdProcess wrong(dir_.path() + "/chain", {"--chain-id", "otherchain"});
   EXPECT_FALSE(wrong.Start());
   EXPECT_EQ(wrong.exit_code(), 1);
   EXPECT_THAT(wrong.log(),
@@ -787,6 +795,34 @@ TEST_F(BallastdTest, KillDashNineLosesNothingThatWasReportedCommitted) {
   HttpResult r = node->SubmitAndWait(next.Transfer(token, bob_.address(), 1));
   EXPECT_EQ(r.body["receipt"]["status"], "RECEIPT_STATUS_SUCCESS") << r.text;
   EXPECT_EQ(node->Terminate(), 0);
+}
+
+// A data dir written by other versions (here: contract code instrumented by
+// another instrumenter version) is refused before anything is served, with
+// both versions and what to do.
+TEST_F(BallastdTest, ADataDirOfAnotherVersionIsRefusedWithWhatToDo) {
+  const std::string data_dir = dir_.path() + "/chain";
+  const uint32_t other = wasm::kInstrumenterVersion + 1;
+  {
+    std::filesystem::create_directories(data_dir);
+    ledger::StoreOptions options;
+    options.instrumenter_version = other;
+    auto store = ledger::Store::Open(data_dir + "/ledger", options);
+    ASSERT_TRUE(store.ok()) << store.status();
+  }
+  BallastdProcess node(data_dir, {"--chain-id", kChain});
+  EXPECT_FALSE(node.Start());
+  EXPECT_EQ(node.exit_code(), 1) << node.log();
+  EXPECT_THAT(node.log(),
+              HasSubstr(StrCat("was written by data format ",
+                               ledger::kDataFormatVersion,
+                               " with instrumenter version ", other)));
+  EXPECT_THAT(node.log(),
+              HasSubstr(StrCat(
+                  "this binary uses data format ", ledger::kDataFormatVersion,
+                  " with instrumenter version ", wasm::kInstrumenterVersion)));
+  EXPECT_THAT(node.log(), HasSubstr("bash tools/devnet --reset"));
+  EXPECT_THAT(node.log(), HasSubstr("another --data-dir"));
 }
 
 }  // namespace

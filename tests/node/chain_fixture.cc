@@ -1,9 +1,5 @@
 #include "tests/node/chain_fixture.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
-
 #include "gtest/gtest.h"
 #include "ledger/hashing.h"
 #include "wasm/wabt_engine.h"
@@ -38,17 +34,12 @@ TestChain::TestChain(std::string chain_id)
     : chain_id_(std::move(chain_id)),
       runtime_(wasm::NewWabtInterpreterEngine()),
       producer_(DevKey('p')) {
-  std::string templ = testing::TempDir() + "ballast-chain-XXXXXX";
-  char* made = mkdtemp(templ.data());
-  EXPECT_NE(made, nullptr);
-  dir_ = templ;
   Reopen();
 }
 
 TestChain::~TestChain() {
   executor_.reset();
-  store_.reset();
-  std::filesystem::remove_all(dir_);
+  store_.reset();  // before tmp_ removes the directory
 }
 
 void TestChain::Reopen() {

@@ -8,10 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "ledger/store.h"
 #include "ledger/crypto.h"
+#include "ledger/store.h"
 #include "node/executor.h"
 #include "tests/testing/files.h"
+#include "tests/testing/temp_dir.h"
 #include "wasm/runtime.h"
 
 namespace ballast::node {
@@ -58,7 +59,8 @@ class TestChain {
 
  private:
   std::string chain_id_;
-  std::string dir_;
+  test::TempDir tmp_{"ballast-chain"};
+  std::string dir_ = tmp_.path();
   wasm::Runtime runtime_;
   std::unique_ptr<ledger::Store> store_;
   std::unique_ptr<Executor> executor_;

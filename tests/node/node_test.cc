@@ -12,6 +12,7 @@
 #include "leveldb/env.h"
 #include "tests/ledger/test_util.h"
 #include "tests/node/chain_fixture.h"
+#include "tests/testing/temp_dir.h"
 
 namespace ballast::node {
 namespace {
@@ -30,9 +31,6 @@ ledger::SignedTransaction Call(const KeyPair& key, uint64_t nonce) {
 
 class NodeTest : public ::testing::Test {
  protected:
-  NodeTest() : dir_(ledger::testing::MakeTempDir()) {}
-  ~NodeTest() override { std::filesystem::remove_all(dir_); }
-
   std::unique_ptr<Node> Open(leveldb::Env* env = nullptr) {
     NodeOptions options;
     options.data_dir = dir_;
@@ -43,7 +41,8 @@ class NodeTest : public ::testing::Test {
     return node.ok() ? *std::move(node) : nullptr;
   }
 
-  std::string dir_;
+  test::TempDir tmp_;
+  std::string dir_ = tmp_.path();
   KeyPair alice_ = DevKey('a');
 };
 
@@ -87,6 +86,50 @@ TEST_F(NodeTest, TheProducerKeyAndChainIdStayWithTheDataDir) {
   auto same = Node::Open(other);
   ASSERT_TRUE(same.ok());
   EXPECT_EQ((*same)->chain_id(), "node-test");
+}
+
+// The data dir is locked (flock) for the node's lifetime: a second node on
+// it is refused, whatever LevelDB would say, and the lock goes with the node.
+TEST_F(NodeTest, ADataDirInUseIsRefusedUntilTheNodeCloses) {
+  auto first = Open();
+  ASSERT_NE(first, nullptr);
+  NodeOptions options;
+  options.data_dir = dir_;
+  absl::Status second = Node::Open(options).status();
+  EXPECT_EQ(second.code(), absl::StatusCode::kFailedPrecondition) << second;
+  EXPECT_EQ(second.message(),
+            "data dir " + dir_ +
+                " is in use by another process (is a ballastd running on it?)");
+  first.reset();
+  EXPECT_NE(Open(), nullptr);
+}
+
+// As ssh refuses a private key others can read, the node refuses its
+// producer key then, saying how to fix it.
+TEST_F(NodeTest, AProducerKeyOthersCanAccessIsRefused) {
+  ASSERT_NE(Open(), nullptr);
+  const std::string key_file = dir_ + "/producer.key";
+  using std::filesystem::perms;
+  const std::pair<perms, const char*> modes[] = {{perms::group_read, "0640"},
+                                                 {perms::others_read, "0604"},
+                                                 {perms::group_write, "0620"}};
+  for (const auto& [extra, text] : modes) {
+    std::filesystem::permissions(
+        key_file, perms::owner_read | perms::owner_write | extra);
+    NodeOptions options;
+    options.data_dir = dir_;
+    absl::Status s = Node::Open(options).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+    EXPECT_THAT(
+        s.message(),
+        HasSubstr(key_file + " is accessible by group or others (mode " + text +
+                  ")"));
+    EXPECT_THAT(s.message(), HasSubstr("run: chmod 600 " + key_file));
+  }
+  std::filesystem::permissions(
+      key_file,
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_NE(Open(), nullptr);
 }
 
 TEST_F(NodeTest, AFailedStoreWriteStopsBlocksAndIsReported) {

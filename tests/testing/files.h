@@ -1,25 +1,20 @@
-// Test support shared by every test binary: reading files from the build
-// tree (contracts, corpus modules).
+// Test support shared by every test binary (library ballast_testing,
+// namespace ballast::test): reading whole files from the build tree
+// (contracts, corpus modules) and from a test's own directories (logs).
 
 #ifndef BALLAST_TESTS_TESTING_FILES_H_
 #define BALLAST_TESTS_TESTING_FILES_H_
 
-#include <fstream>
-#include <sstream>
 #include <string>
-
-#include "gtest/gtest.h"
 
 namespace ballast::test {
 
 // The whole file; an empty string and a test failure if it cannot be read.
-inline std::string ReadFileOrDie(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "cannot open " << path;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string ReadFileOrDie(const std::string& path);
+
+// The whole file; an empty string if it cannot be read (e.g. a log a child
+// has not written yet).
+std::string ReadFileOrEmpty(const std::string& path);
 
 }  // namespace ballast::test
 

@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "tests/tools/cli_harness.h"
 
-namespace ballast::testing_tools {
+namespace ballast::test {
 namespace {
 
 bool Contains(const std::string& text, const std::string& part) {
@@ -24,8 +24,8 @@ bool IsHex(const std::string& s, size_t bytes) {
 class CliE2ETest : public CliTest {
  protected:
   void SetUp() override {
-    node_ = std::make_unique<DevNode>(BALLASTD_BINARY, dir_, "cli-test");
-    ASSERT_TRUE(node_->ok()) << node_->error();
+    node_ = NewNode("cli-test");
+    ASSERT_TRUE(node_->Start()) << node_->log();
     node_url_ = node_->url();
   }
 
@@ -52,7 +52,7 @@ class CliE2ETest : public CliTest {
     return doc["contract"].get<std::string>();
   }
 
-  std::unique_ptr<DevNode> node_;
+  std::unique_ptr<BallastdProcess> node_;
 };
 
 TEST_F(CliE2ETest, TokenLifeInHumanOutput) {
@@ -372,9 +372,9 @@ TEST_F(CliE2ETest, DeployTakesACompiledInterfaceAndReportsBadOnes) {
 using CliSlowNodeTest = CliTest;
 
 TEST_F(CliSlowNodeTest, WaitingForAReceiptTimesOutClearly) {
-  DevNode node(BALLASTD_BINARY, dir_, "slow-chain", /*block_time_ms=*/60'000);
-  ASSERT_TRUE(node.ok()) << node.error();
-  node_url_ = node.url();
+  auto node = NewNode("slow-chain", /*block_time_ms=*/60'000);
+  ASSERT_TRUE(node->Start()) << node->log();
+  node_url_ = node->url();
   ASSERT_EQ(Cli({"keys", "new", "alice"}).exit_code, 0);
   RunResult r = Cli({"deploy", BALLAST_TOKEN_WASM, "--interface",
                      BALLAST_TOKEN_PROTO, "--from", "alice", "--init",
@@ -391,4 +391,4 @@ TEST_F(CliSlowNodeTest, WaitingForAReceiptTimesOutClearly) {
 }
 
 }  // namespace
-}  // namespace ballast::testing_tools
+}  // namespace ballast::test

@@ -4,9 +4,10 @@
 #include <sys/stat.h>
 
 #include "gtest/gtest.h"
+#include "tests/testing/files.h"
 #include "tests/tools/cli_harness.h"
 
-namespace ballast::testing_tools {
+namespace ballast::test {
 namespace {
 
 bool Contains(const std::string& text, const std::string& part) {
@@ -193,4 +194,4 @@ TEST_F(CliWithoutNodeTest, BadArgumentsAreCaughtBeforeTheNode) {
 }
 
 }  // namespace
-}  // namespace ballast::testing_tools
+}  // namespace ballast::test

@@ -10,13 +10,13 @@
 
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
-#include "tests/tools/subprocess.h"
+#include "tests/testing/files.h"
+#include "tests/testing/temp_dir.h"
 
 namespace ballast::cli {
 namespace {
 
-using testing_tools::MakeTempDir;
-using testing_tools::ReadFileOrEmpty;
+using ::ballast::test::ReadFileOrEmpty;
 
 int ModeOf(const std::string& path) {
   struct stat st;
@@ -26,11 +26,10 @@ int ModeOf(const std::string& path) {
 
 class KeystoreTest : public ::testing::Test {
  protected:
-  KeystoreTest()
-      : root_(MakeTempDir("keystore")), keys_(root_ + "/home/.ballast/keys") {}
-  ~KeystoreTest() override { std::filesystem::remove_all(root_); }
+  KeystoreTest() : keys_(root_ + "/home/.ballast/keys") {}
 
-  std::string root_;
+  test::TempDir tmp_{"keystore"};
+  std::string root_ = tmp_.path();
   Keystore keys_;
 };
 

@@ -23,15 +23,14 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "bench/sha256.h"
 #include "contracts/token/token.pb.h"
 #include "ledger/base/bytes.h"
+#include "ledger/base/files.h"
+#include "ledger/crypto.h"
 #include "ledger/hashing.h"
 #include "ledger/store.h"
-#include "ledger/crypto.h"
 #include "node/executor.h"
 #include "wasm/host_abi.h"
 #include "wasm/memory_chain_state.h"
@@ -41,15 +40,14 @@ namespace ballast {
 namespace {
 
 std::string ReadContract(const std::string& file) {
-  std::ifstream in(std::string(BALLAST_CONTRACTS_DIR) + "/" + file,
-                   std::ios::binary);
-  if (!in.good()) {
-    std::fprintf(stderr, "bench: cannot read contracts/%s\n", file.c_str());
+  absl::StatusOr<std::string> contents =
+      ReadFile(std::string(BALLAST_CONTRACTS_DIR) + "/" + file);
+  if (!contents.ok()) {
+    std::fprintf(stderr, "bench: %s\n",
+                 std::string(contents.status().message()).c_str());
     std::exit(1);
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return *std::move(contents);
 }
 
 std::string U32(uint32_t v) {

@@ -1,18 +1,17 @@
 #include "tools/cli/keystore.h"
 
-#include <fcntl.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
 #include "ledger/base/bytes.h"
+#include "ledger/base/files.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
 #include "nlohmann/json.hpp"
@@ -38,32 +37,6 @@ absl::Status ErrnoError(std::string_view what, const std::string& path,
     default:
       return absl::InternalError(message);
   }
-}
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-absl::Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError("write", path, errno);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
 }
 
 std::string KeyFileContents(const KeyPair& key) {
@@ -181,39 +154,15 @@ absl::StatusOr<StoredKey> Keystore::Import(std::string_view name,
   RETURN_IF_ERROR(ValidateKeyName(name));
   RETURN_IF_ERROR(EnsureDir());
   const std::string path = PathOf(name);
-  if (::access(path.c_str(), F_OK) == 0) {
+  // Written under a temporary name and linked into place: an existing key is
+  // never replaced, and of two concurrent writers exactly one succeeds.
+  absl::Status written = WriteFileDurably(
+      path, KeyFileContents(key), {.mode = 0600, .fail_if_exists = true});
+  if (absl::IsAlreadyExists(written)) {
     return absl::AlreadyExistsError(
         StrCat("key '", name, "' already exists (", path, ")"));
   }
-  const std::string tmp =
-      StrCat(dir_, "/.", name, kSuffix, ".tmp.", ::getpid());
-  {
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-    if (fd.get() < 0) return ErrnoError("create", tmp, errno);
-    absl::Status s = [&]() -> absl::Status {
-      if (::fchmod(fd.get(), 0600) != 0) return ErrnoError("chmod", tmp, errno);
-      RETURN_IF_ERROR(WriteAll(fd.get(), KeyFileContents(key), tmp));
-      if (::fsync(fd.get()) != 0) return ErrnoError("sync", tmp, errno);
-      return absl::OkStatus();
-    }();
-    if (!s.ok()) {
-      ::unlink(tmp.c_str());
-      return s;
-    }
-  }
-  // link() never replaces an existing file: of two concurrent writers of the
-  // same name exactly one succeeds.
-  int link_errno = ::link(tmp.c_str(), path.c_str()) == 0 ? 0 : errno;
-  ::unlink(tmp.c_str());
-  if (link_errno == EEXIST) {
-    return absl::AlreadyExistsError(
-        StrCat("key '", name, "' already exists (", path, ")"));
-  }
-  if (link_errno != 0) return ErrnoError("create", path, link_errno);
-  if (Fd dir(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      dir.get() >= 0) {
-    ::fsync(dir.get());
-  }
+  RETURN_IF_ERROR(written);
   return StoredKey{std::string(name), key,
                    AddressFromPublicKey(key.public_key)};
 }
@@ -221,41 +170,20 @@ absl::StatusOr<StoredKey> Keystore::Import(std::string_view name,
 absl::StatusOr<StoredKey> Keystore::Load(std::string_view name) const {
   RETURN_IF_ERROR(ValidateKeyName(name));
   const std::string path = PathOf(name);
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (fd.get() < 0) {
-    if (errno == ENOENT) {
-      return absl::NotFoundError(StrCat("no key named '", name, "' in ", dir_,
-                                        " (create one with: ballast keys new ",
-                                        name, ")"));
-    }
-    return ErrnoError("open", path, errno);
+  absl::StatusOr<std::string> contents =
+      ReadFile(path, {.max_bytes = kMaxKeyFileSize, .owner_only = true});
+  if (absl::IsNotFound(contents.status())) {
+    return absl::NotFoundError(StrCat("no key named '", name, "' in ", dir_,
+                                      " (create one with: ballast keys new ",
+                                      name, ")"));
   }
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return ErrnoError("stat", path, errno);
-  if (!S_ISREG(st.st_mode)) {
-    return absl::FailedPreconditionError(StrCat(path, " is not a file"));
-  }
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof(mode), "%04o", st.st_mode & 07777);
-    return absl::FailedPreconditionError(
-        StrCat("key file ", path, " is accessible by others (mode ", mode,
-               "); run: chmod 600 ", path));
-  }
-  if (st.st_size > static_cast<off_t>(kMaxKeyFileSize)) {
+  if (absl::IsResourceExhausted(contents.status())) {
     return absl::DataLossError(StrCat("key file ", path, " is too large"));
   }
-  std::string contents(static_cast<size_t>(st.st_size), '\0');
-  size_t got = 0;
-  while (got < contents.size()) {
-    ssize_t n = ::read(fd.get(), contents.data() + got, contents.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError("read", path, errno);
-    if (n == 0) break;
-    got += static_cast<size_t>(n);
+  if (!contents.ok()) {
+    return Annotate(contents.status(), StrCat("key '", name, "'"));
   }
-  contents.resize(got);
-  auto key = ParseKeyFile(contents);
+  auto key = ParseKeyFile(*contents);
   if (!key.ok()) {
     return absl::DataLossError(
         StrCat("key file ", path, " is corrupt: ", key.status().message()));

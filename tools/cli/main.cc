@@ -13,6 +13,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "ledger/base/version.h"
 #include "node/api/errors.h"
 #include "node/api/proto_json.h"
 #include "tools/cli/commands.h"
@@ -39,7 +40,7 @@ int Main(int argc, char** argv) {
   CLI::App app(
       "ballast: keys, contracts and the chain of a Ballast node (ballastd).",
       "ballast");
-  app.set_version_flag("--version", "ballast 0.1.0");
+  app.set_version_flag("--version", std::string("ballast ") + kVersion);
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the subcommand
   app.footer(

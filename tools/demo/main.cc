@@ -1,38 +1,29 @@
-// ballast-demo: the main job until the node exists. Opens (or creates) a
-// LevelDB ledger in --data-dir, deploys token.wasm through the executor,
-// runs a few transfers as signed transactions in blocks, and prints the
-// balances and the gas each transaction used. Running it again continues the
-// same chain (a new token is deployed at the deployer's next nonce).
+// ballast-demo: an in-process walk-through of the ledger and the executor,
+// without a node (the main job is the devnet: tools/run -> tools/devnet).
+// Opens (or creates) a LevelDB ledger in --data-dir, deploys token.wasm
+// through the executor, runs a few transfers as signed transactions in
+// blocks, and prints the balances and the gas each transaction used. Running
+// it again continues the same chain (a new token is deployed at the
+// deployer's next nonce).
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 
 #include "contracts/token/token.pb.h"
 #include "ledger/base/bytes.h"
+#include "ledger/base/files.h"
+#include "ledger/crypto.h"
 #include "ledger/hashing.h"
 #include "ledger/store.h"
-#include "ledger/crypto.h"
 #include "node/executor.h"
+#include "wasm/gas.h"
 #include "wasm/wabt_engine.h"
 
 namespace ballast {
 namespace {
 
 constexpr char kChainId[] = "ballast-demo";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in.good()) {
-    std::cerr << "ballast-demo: cannot read " << path << "\n";
-    std::exit(1);
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 template <typename T>
 T Unwrap(absl::StatusOr<T> v, const char* what) {
@@ -69,7 +60,10 @@ int Main(int argc, char** argv) {
     }
   }
 
-  auto store = Unwrap(ledger::Store::Open(data_dir), "open ledger");
+  ledger::StoreOptions store_options;
+  store_options.instrumenter_version = wasm::kInstrumenterVersion;
+  auto store =
+      Unwrap(ledger::Store::Open(data_dir, store_options), "open ledger");
   wasm::Runtime runtime(wasm::NewWabtInterpreterEngine());
   node::Executor executor(store.get(), &runtime, kChainId);
   Account alice = DevAccount("alice", 'a');
@@ -113,8 +107,10 @@ int Main(int argc, char** argv) {
   init.set_initial_holder(alice.address);
   init.set_initial_supply(100'000'000);
   ledger::Transaction deploy;
-  deploy.mutable_deploy()->set_code(ReadFile(contracts_dir + "/token.wasm"));
-  deploy.mutable_deploy()->set_interface(ReadFile(contracts_dir + "/token.desc"));
+  deploy.mutable_deploy()->set_code(
+      Unwrap(ReadFile(contracts_dir + "/token.wasm"), "read the contract"));
+  deploy.mutable_deploy()->set_interface(
+      Unwrap(ReadFile(contracts_dir + "/token.desc"), "read its interface"));
   deploy.mutable_deploy()->set_init_input(init.SerializeAsString());
   auto block = commit({sign(alice, deploy)});
   const ledger::Receipt& deployed = block.receipts[0];

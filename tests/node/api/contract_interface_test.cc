@@ -6,7 +6,6 @@
 #include "node/api/contract_interface.h"
 
 #include <google/protobuf/descriptor.pb.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/node/chain_fixture.h"
+#include "tests/testing/temp_dir.h"
 
 namespace ballast::api {
 namespace {
@@ -239,12 +239,6 @@ TEST(ContractInterfaceTest, CopiesShareTheInterfaceAcrossThreads) {
 
 class CompileInterfaceTest : public ::testing::Test {
  protected:
-  CompileInterfaceTest() {
-    std::string templ = ::testing::TempDir() + "ballast-proto-XXXXXX";
-    dir_ = mkdtemp(templ.data());
-  }
-  ~CompileInterfaceTest() override { std::filesystem::remove_all(dir_); }
-
   std::string Write(const std::string& name, const std::string& text) {
     std::string path = dir_ + "/" + name;
     std::filesystem::create_directories(
@@ -253,7 +247,8 @@ class CompileInterfaceTest : public ::testing::Test {
     return path;
   }
 
-  std::string dir_;
+  test::TempDir tmp_{"ballast-proto"};
+  std::string dir_ = tmp_.path();
 };
 
 TEST_F(CompileInterfaceTest, ReproducesProtocForTheToken) {

@@ -1,8 +1,8 @@
 // Test support: runs programs as real child processes, with bounded waits,
 // and always reaps them.
 
-#ifndef BALLAST_TESTS_TOOLS_SUBPROCESS_H_
-#define BALLAST_TESTS_TOOLS_SUBPROCESS_H_
+#ifndef BALLAST_TESTS_TESTING_SUBPROCESS_H_
+#define BALLAST_TESTS_TESTING_SUBPROCESS_H_
 
 #include <sys/types.h>
 
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace ballast::testing_tools {
+namespace ballast::test {
 
 // Environment changes for a child: a value sets the variable, nullopt unsets
 // it. The rest of the test's environment is inherited.
@@ -32,8 +32,9 @@ RunResult Run(const std::vector<std::string>& argv, const EnvChanges& env = {},
               const std::string& stdin_text = "",
               std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
-// A long-running child (a node) whose stdout and stderr go to `log_path`.
-// The destructor stops it (SIGTERM, then SIGKILL) and reaps it.
+// A long-running child (a node) whose stdout and stderr are appended to
+// `log_path` and whose stdin is /dev/null. The destructor stops it (Stop)
+// and reaps it. Not thread-safe.
 class ChildProcess {
  public:
   ChildProcess(const std::vector<std::string>& argv,
@@ -45,9 +46,14 @@ class ChildProcess {
   bool started() const { return pid_ > 0; }
   // True while the child has not exited (reaps it if it has).
   bool Running();
-  // SIGTERM, then SIGKILL after `grace`; returns the exit status as
-  // waitpid() reported it (-1 if it was already reaped).
+  // SIGTERM, then SIGKILL if it is still running after `grace`; reaps it.
+  // Returns exit_code().
   int Stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+  // SIGKILL (as kill -9) and reap.
+  void Kill();
+  // The exit code once it exited; -1 while it runs, if a signal ended it,
+  // or if it never started.
+  int exit_code() const;
 
  private:
   pid_t pid_ = -1;
@@ -55,11 +61,6 @@ class ChildProcess {
   int status_ = 0;
 };
 
-// A fresh directory under the test temp dir; removed by the caller.
-std::string MakeTempDir(const std::string& prefix);
+}  // namespace ballast::test
 
-std::string ReadFileOrEmpty(const std::string& path);
-
-}  // namespace ballast::testing_tools
-
-#endif  // BALLAST_TESTS_TOOLS_SUBPROCESS_H_
+#endif  // BALLAST_TESTS_TESTING_SUBPROCESS_H_

@@ -1,4 +1,4 @@
-#include "tests/tools/subprocess.h"
+#include "tests/testing/subprocess.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -17,7 +16,7 @@
 
 extern char** environ;
 
-namespace ballast::testing_tools {
+namespace ballast::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -180,31 +179,26 @@ bool ChildProcess::Running() {
 }
 
 int ChildProcess::Stop(std::chrono::milliseconds grace) {
-  if (pid_ <= 0) return -1;
-  if (!reaped_) {
-    ::kill(pid_, SIGTERM);
-    if (!WaitUntil(pid_, Clock::now() + grace, &status_)) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status_, 0);
-    }
-    reaped_ = true;
-    return status_;
+  if (pid_ <= 0 || reaped_) return exit_code();
+  ::kill(pid_, SIGTERM);
+  if (!WaitUntil(pid_, Clock::now() + grace, &status_)) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status_, 0);
   }
-  return -1;
+  reaped_ = true;
+  return exit_code();
 }
 
-std::string MakeTempDir(const std::string& prefix) {
-  std::string templ = ::testing::TempDir() + prefix + "-XXXXXX";
-  char* made = ::mkdtemp(templ.data());
-  EXPECT_NE(made, nullptr) << "mkdtemp " << templ;
-  return templ;
+void ChildProcess::Kill() {
+  if (pid_ <= 0 || reaped_) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, &status_, 0);
+  reaped_ = true;
 }
 
-std::string ReadFileOrEmpty(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+int ChildProcess::exit_code() const {
+  if (pid_ <= 0 || !reaped_ || !WIFEXITED(status_)) return -1;
+  return WEXITSTATUS(status_);
 }
 
-}  // namespace ballast::testing_tools
+}  // namespace ballast::test

@@ -1,0 +1,175 @@
+#include "node/data_dir.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "ledger/base/bytes.h"
+#include "ledger/base/files.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/base/strings.h"
+#include "wasm/gas.h"
+
+namespace ballast::node {
+namespace {
+
+constexpr char kLockFile[] = "node.lock";
+constexpr char kChainIdFile[] = "chain_id";
+constexpr char kKeyFile[] = "producer.key";
+constexpr char kLedgerDir[] = "ledger";
+constexpr char kApiAddrFile[] = "api.addr";
+constexpr size_t kMaxSmallFile = 4096;
+
+std::string WithoutTrailingNewlines(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+    text.pop_back();
+  }
+  return text;
+}
+
+absl::Status ValidateChainId(const std::string& id) {
+  if (id.empty() || id.size() > 64) {
+    return absl::InvalidArgumentError(
+        StrCat("chain id must be 1..64 characters, got ", id.size()));
+  }
+  for (char c : id) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+          c == '.')) {
+      return absl::InvalidArgumentError(StrCat(
+          "chain id '", id, "' may only hold letters, digits, '-', '_', '.'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// An exclusive flock on DIR/node.lock, or FailedPrecondition if another
+// open file description holds it. The lock goes with the descriptor: a
+// killed process releases it, and no stale lock file can block a start.
+absl::StatusOr<int> Lock(const std::string& dir) {
+  const std::string path = StrCat(dir, "/", kLockFile);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        StrCat("open ", path, ": ", std::strerror(errno)));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(
+          StrCat("data dir ", dir,
+                 " is in use by another process (is a ballastd running on "
+                 "it?)"));
+    }
+    return absl::UnavailableError(
+        StrCat("lock ", path, ": ", std::strerror(err)));
+  }
+  return fd;
+}
+
+absl::StatusOr<std::string> LoadChainId(const std::string& dir,
+                                        const std::string& wanted) {
+  const std::string path = StrCat(dir, "/", kChainIdFile);
+  ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                   ReadFileIfExists(path, {.max_bytes = kMaxSmallFile}));
+  if (stored.has_value()) {
+    std::string id = WithoutTrailingNewlines(*std::move(stored));
+    if (absl::Status valid = ValidateChainId(id); !valid.ok()) {
+      return absl::DataLossError(StrCat(path, ": ", valid.message()));
+    }
+    if (!wanted.empty() && wanted != id) {
+      return absl::FailedPreconditionError(
+          StrCat("data dir ", dir, " holds chain '", id, "', not '", wanted,
+                 "' (use another --data-dir)"));
+    }
+    return id;
+  }
+  if (wanted.empty()) {
+    return absl::InvalidArgumentError(
+        StrCat("data dir ", dir, " is new: --chain-id is required"));
+  }
+  RETURN_IF_ERROR(ValidateChainId(wanted));
+  RETURN_IF_ERROR(WriteFileDurably(path, wanted + "\n", {.mode = 0644}));
+  return wanted;
+}
+
+absl::StatusOr<KeyPair> LoadProducerKey(const std::string& dir) {
+  const std::string path = StrCat(dir, "/", kKeyFile);
+  ASSIGN_OR_RETURN(
+      std::optional<std::string> stored,
+      ReadFileIfExists(path, {.max_bytes = kMaxSmallFile, .owner_only = true}));
+  if (stored.has_value()) {
+    auto secret = FromHex(WithoutTrailingNewlines(*std::move(stored)));
+    if (!secret.ok()) return Annotate(secret.status(), path);
+    auto key = KeyPairFromSecret(*secret);
+    if (!key.ok()) return Annotate(key.status(), path);
+    return key;
+  }
+  KeyPair key = GenerateKeyPair();
+  RETURN_IF_ERROR(WriteFileDurably(path, ToHex(key.secret_key) + "\n",
+                                   {.mode = 0600, .fail_if_exists = true}));
+  return key;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DataDir>> DataDir::Open(
+    const std::string& path, const std::string& chain_id) {
+  if (path.empty()) return absl::InvalidArgumentError("--data-dir is required");
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        StrCat("create data dir ", path, ": ", ec.message()));
+  }
+  ASSIGN_OR_RETURN(int lock_fd, Lock(path));
+  // From here the destructor releases the lock on every return.
+  std::unique_ptr<DataDir> dir(new DataDir(path, lock_fd));
+  ASSIGN_OR_RETURN(dir->chain_id_, LoadChainId(path, chain_id));
+  ASSIGN_OR_RETURN(dir->producer_, LoadProducerKey(path));
+  return dir;
+}
+
+DataDir::DataDir(std::string path, int lock_fd)
+    : path_(std::move(path)), lock_fd_(lock_fd) {}
+
+DataDir::~DataDir() { ::close(lock_fd_); }  // releases the flock
+
+std::string DataDir::ledger_dir() const {
+  return StrCat(path_, "/", kLedgerDir);
+}
+
+std::string DataDir::api_addr_file() const {
+  return StrCat(path_, "/", kApiAddrFile);
+}
+
+absl::StatusOr<std::unique_ptr<ledger::Store>> DataDir::OpenStore(
+    ledger::StoreOptions options) const {
+  options.instrumenter_version = wasm::kInstrumenterVersion;
+  auto store = ledger::Store::Open(ledger_dir(), options);
+  if (absl::IsFailedPrecondition(store.status())) {
+    // Store::Open's only FailedPrecondition: a store of other versions.
+    return absl::FailedPreconditionError(
+        StrCat(store.status().message(), " (another --data-dir), or reset ",
+               path_, " (the devnet: bash tools/devnet --reset)"));
+  }
+  if (!store.ok()) return Annotate(store.status(), "open ledger");
+  ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head, (*store)->GetHead());
+  if (head.has_value()) {
+    ASSIGN_OR_RETURN(std::optional<ledger::Block> block,
+                     (*store)->GetBlockByHeight(head->height));
+    if (block.has_value() && block->header().chain_id() != chain_id_) {
+      return absl::FailedPreconditionError(
+          StrCat("the ledger in ", path_, " is chain '",
+                 block->header().chain_id(), "', not '", chain_id_, "'"));
+    }
+  }
+  return store;
+}
+
+}  // namespace ballast::node
