@@ -26,7 +26,8 @@ class Instance;
 class HostDispatcher {
  public:
   virtual ~HostDispatcher() = default;
-  // `index` is the host function's position in kHostFunctions; `args` hold
+  // `index` is the host function's position in kHostFunctions
+  // (host_functions.h); `args` hold
   // the i32/i64 arguments zero-extended to 64 bits. A non-ok status ends the
   // wasm call: Instance::Call returns exactly that status.
   virtual absl::Status Invoke(int index, Instance& caller,

@@ -15,11 +15,14 @@
 //   memory.fill, memory.copy and memory.init cost one gas per
 //   kBulkBytesPerGas bytes, charged before they run.
 //
-// Host functions (charged by the host before any effect)
+// Host functions (charged by the host before any effect, never given back)
 //   every call kGasHostCall, plus per byte moved across the boundary as
 //   listed below; storage writes cost more than reads because they persist.
 //   A nested contract call also pays kGasContractCall; the callee's own
-//   execution draws from the same budget.
+//   execution draws from the same budget. Which constant applies to which
+//   function and argument is the gas rule of its entry in the host function
+//   table (host_functions.cc), as data: DescribeGas prints it, the SDK's
+//   generated abi.h shows it above each declaration, and a test pins it.
 
 #ifndef BALLAST_WASM_GAS_H_
 #define BALLAST_WASM_GAS_H_

@@ -1,12 +1,16 @@
-// The Ballast host ABI, version 1: the one place that defines what a contract
-// module may import, what it must export, and what each host function does.
-// The runtime's host functions (CallSession::Invoke in runtime.cc) and the
-// contract SDK (contracts/sdk/ballast/abi.h) both follow this file; a test
-// checks that every import of every built contract is listed here.
+// The Ballast host ABI, version 1, in words: what a contract module may
+// import, what it must export, and what each host function does. The
+// machine-readable half is the table in host_functions.h (names, parameter
+// names and kinds, results, gas rules, handlers), included below: it is the
+// one source of truth for signatures and gas, and the contract SDK's
+// ballast/abi.h and host_functions.js are generated from it at build time
+// (ballast-abi-gen). A test checks that every import of every built contract
+// is in the table, and that this text describes exactly its functions.
 //
 // Module shape
-//   Imports: only functions from module "env" listed in kHostFunctions, with
-//     exactly the signature given. No imported memory, table or global.
+//   Imports: only functions from module "env" listed in kHostFunctions
+//     (host_functions.h), with exactly the signature given there. No
+//     imported memory, table or global.
 //   Exports required: "memory" (the linear memory) and the function
 //     "ballast_abi_v1" () -> () which marks the ABI version (the SDK defines
 //     it; it is never called).
@@ -29,8 +33,10 @@
 //   Pointers and lengths are i32 offsets into the caller's linear memory; a
 //   range outside memory traps with "out of bounds". Addresses are 20 raw
 //   bytes. Integers are little-endian wasm values. Every host function first
-//   charges gas (see gas.h), so a call that would run out of gas traps before
-//   it has any effect.
+//   charges the gas its rule in the table gives (constants and reasons in
+//   gas.h; the generated ballast/abi.h shows each rule), so a call that would
+//   run out of gas fails before it has any effect; a charge is never given
+//   back, also when the call then fails.
 //
 // Host functions ("env" module)
 //   bl_input_len() -> i32             length of this call's input message
@@ -57,14 +63,14 @@
 //                                     never returns. The first 1024 bytes
 //                                     are kept; bytes that are not valid
 //                                     UTF-8 are shown as "\xNN"
-//   bl_caller(dst) -> ()              20 bytes: the immediate caller (the
+//   bl_caller(dst20) -> ()            20 bytes: the immediate caller (the
 //                                     signer for a top-level call, the calling
 //                                     contract for a nested one)
-//   bl_origin(dst) -> ()              20 bytes: the transaction's signer
-//   bl_self(dst) -> ()                20 bytes: this contract's address
+//   bl_origin(dst20) -> ()            20 bytes: the transaction's signer
+//   bl_self(dst20) -> ()              20 bytes: this contract's address
 //   bl_block_height() -> i64          height of the block being built
 //   bl_block_time() -> i64            block time, ms since the Unix epoch
-//   bl_call(addr, method, method_len, input, input_len) -> i32
+//   bl_call(addr20, method, method_len, input, input_len) -> i32
 //                                     synchronous call of another contract.
 //                                     0: success, result readable with
 //                                     bl_return_*. 1: the callee aborted or
@@ -83,7 +89,7 @@
 //   bl_return_len() -> i32            length of the last bl_call's result
 //                                     (0 before any bl_call)
 //   bl_return_read(dst) -> ()         copies it to dst
-//   bl_sha256(src, len, dst) -> ()    writes 32 bytes
+//   bl_sha256(src, len, dst32) -> ()  writes 32 bytes
 //   bl_gas_left() -> i64              gas remaining for the transaction
 //   bl_log(msg, msg_len) -> ()        debug line for the node's log (the
 //                                     first 1024 bytes, to Runtime's log
@@ -92,8 +98,10 @@
 #ifndef BALLAST_WASM_HOST_ABI_H_
 #define BALLAST_WASM_HOST_ABI_H_
 
-#include <array>
+#include <cstdint>
 #include <string_view>
+
+#include "wasm/host_functions.h"  // IWYU pragma: export (kHostFunctions)
 
 namespace ballast::wasm {
 
@@ -104,65 +112,8 @@ inline constexpr std::string_view kMemoryExport = "memory";
 inline constexpr std::string_view kInitMethod = "init";
 inline constexpr std::string_view kEmscriptenInitExport = "_initialize";
 
-// Value types that may appear in host signatures.
-enum class ValType { kI32, kI64 };
-
-// A host function's name and signature (at most one result).
-struct HostFunctionSignature {
-  std::string_view name;
-  std::array<ValType, 5> params;
-  int num_params;
-  bool has_result;
-  ValType result;
-};
-
-namespace abi_detail {
-constexpr auto I32 = ValType::kI32;
-constexpr auto I64 = ValType::kI64;
-constexpr HostFunctionSignature Fn(std::string_view name,
-                                   std::initializer_list<ValType> params,
-                                   bool has_result = false,
-                                   ValType result = I32) {
-  HostFunctionSignature s{
-      name, {}, static_cast<int>(params.size()), has_result, result};
-  int i = 0;
-  for (ValType p : params) s.params[i++] = p;
-  return s;
-}
-}  // namespace abi_detail
-
-// Every host function of ABI v1, in a fixed order (the order has no meaning
-// for contracts: imports are resolved by name).
-inline constexpr std::array<HostFunctionSignature, 19> kHostFunctions = {
-    abi_detail::Fn("bl_input_len", {}, true, abi_detail::I32),
-    abi_detail::Fn("bl_input_read", {abi_detail::I32}),
-    abi_detail::Fn("bl_output_write", {abi_detail::I32, abi_detail::I32}),
-    abi_detail::Fn(
-        "bl_storage_read",
-        {abi_detail::I32, abi_detail::I32, abi_detail::I32, abi_detail::I32},
-        true, abi_detail::I32),
-    abi_detail::Fn("bl_storage_write", {abi_detail::I32, abi_detail::I32,
-                                        abi_detail::I32, abi_detail::I32}),
-    abi_detail::Fn("bl_storage_remove", {abi_detail::I32, abi_detail::I32}),
-    abi_detail::Fn("bl_emit_event", {abi_detail::I32, abi_detail::I32,
-                                     abi_detail::I32, abi_detail::I32}),
-    abi_detail::Fn("bl_abort", {abi_detail::I32, abi_detail::I32}),
-    abi_detail::Fn("bl_caller", {abi_detail::I32}),
-    abi_detail::Fn("bl_origin", {abi_detail::I32}),
-    abi_detail::Fn("bl_self", {abi_detail::I32}),
-    abi_detail::Fn("bl_block_height", {}, true, abi_detail::I64),
-    abi_detail::Fn("bl_block_time", {}, true, abi_detail::I64),
-    abi_detail::Fn("bl_call",
-                   {abi_detail::I32, abi_detail::I32, abi_detail::I32,
-                    abi_detail::I32, abi_detail::I32},
-                   true, abi_detail::I32),
-    abi_detail::Fn("bl_return_len", {}, true, abi_detail::I32),
-    abi_detail::Fn("bl_return_read", {abi_detail::I32}),
-    abi_detail::Fn("bl_sha256",
-                   {abi_detail::I32, abi_detail::I32, abi_detail::I32}),
-    abi_detail::Fn("bl_gas_left", {}, true, abi_detail::I64),
-    abi_detail::Fn("bl_log", {abi_detail::I32, abi_detail::I32}),
-};
+// bl_abort and bl_log keep this many bytes of their message.
+inline constexpr uint32_t kMaxMessageBytes = 1024;
 
 }  // namespace ballast::wasm
 

@@ -90,22 +90,7 @@ std::string TypeList(const std::vector<Type>& types) {
   return StrCat("(", absl::StrJoin(names, ", "), ")");
 }
 
-std::string AbiTypeList(const HostFunctionSignature& s) {
-  std::vector<std::string> names;
-  for (int i = 0; i < s.num_params; ++i) {
-    names.push_back(s.params[i] == ValType::kI32 ? "i32" : "i64");
-  }
-  return StrCat("(", absl::StrJoin(names, ", "), ")");
-}
-
 Type ToWabt(ValType t) { return t == ValType::kI32 ? Type::I32 : Type::I64; }
-
-const HostFunctionSignature* FindHostFunction(std::string_view name) {
-  for (const HostFunctionSignature& s : kHostFunctions) {
-    if (s.name == name) return &s;
-  }
-  return nullptr;
-}
 
 // ---- Shape checks ---------------------------------------------------------
 
@@ -121,24 +106,25 @@ absl::Status CheckImports(const wabt::Module& m) {
       return Invalid(StrCat("import ", name, ": only module \"", kHostModule,
                             "\" can be imported"));
     }
-    const HostFunctionSignature* abi = FindHostFunction(import->field_name);
-    if (abi == nullptr) {
+    const int index = FindHostFunction(import->field_name);
+    if (index < 0) {
       return Invalid(StrCat("import ", name, ": not a host function of ",
                             "ABI v", kAbiVersion));
     }
+    const HostFunction& abi = kHostFunctions[index];
     const auto& sig = wabt::cast<wabt::FuncImport>(import)->func.decl.sig;
     std::vector<Type> want_params, want_results;
-    for (int i = 0; i < abi->num_params; ++i) {
-      want_params.push_back(ToWabt(abi->params[i]));
+    for (const HostParam& p : abi.Params()) {
+      want_params.push_back(ToWabt(WasmTypeOf(p.kind)));
     }
-    if (abi->has_result) want_results.push_back(ToWabt(abi->result));
+    if (std::optional<ValType> r = WasmTypeOf(abi.result)) {
+      want_results.push_back(ToWabt(*r));
+    }
     if (sig.param_types != want_params || sig.result_types != want_results) {
       return Invalid(StrCat(
           "import ", name, ": signature ", TypeList(sig.param_types), " -> ",
           TypeList(sig.result_types), " does not match ABI v", kAbiVersion, " ",
-          AbiTypeList(*abi), " -> ",
-          abi->has_result ? (abi->result == ValType::kI32 ? "(i32)" : "(i64)")
-                          : "()"));
+          TypeList(want_params), " -> ", TypeList(want_results)));
     }
   }
   return absl::OkStatus();
@@ -608,6 +594,7 @@ absl::StatusOr<PreparedModule> PrepareModule(std::string_view wasm,
 
   // Clamp the memory's maximum to the limit: memory.grow past it returns -1.
   wabt::Limits& pages = module.memories[0]->page_limits;
+  if (pages.has_max) out.declared_max_memory_pages = pages.max;
   pages.max = pages.has_max
                   ? std::min<uint64_t>(pages.max, limits.max_memory_pages)
                   : limits.max_memory_pages;

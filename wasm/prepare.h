@@ -1,7 +1,9 @@
 // Deploy-time preparation of a contract module: every check the ABI demands
-// (host_abi.h) and the gas and call-depth instrumentation (gas.h). The output
-// is the module the node stores and every engine runs; nothing is executed
-// here.
+// (host_abi.h, with imports checked against kHostFunctions) and the gas and
+// call-depth instrumentation (gas.h). The output is the module the node
+// stores and every engine runs; nothing is executed here. The contract
+// build runs the same checks on every module it links (ballast-check-module,
+// wasm/tools/), so a module that would be refused at deploy fails the build.
 //
 // Thread-safe: PrepareModule is a pure function of its arguments.
 
@@ -9,6 +11,7 @@
 #define BALLAST_WASM_PREPARE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +32,11 @@ struct PreparedModule {
   std::vector<std::string> methods;  // callable methods, sorted; no "init"
   bool has_init = false;             // exports "init" (run once, at deploy)
   uint32_t instrumenter_version = 0;
+  // The memory maximum the module itself declares, before PrepareModule
+  // clamps it to Limits::max_memory_pages (nullopt: none declared). The
+  // runtime never needs it; ballast-check-module holds contracts built by
+  // the SDK to it, so that they do not expect memory they cannot get.
+  std::optional<uint64_t> declared_max_memory_pages;
 };
 
 // Checks `wasm` against the ABI and `limits` and returns it instrumented.

@@ -32,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "wasm/engine.h"
+#include "wasm/failure.h"  // FailureKind, StatusCodeOf
 #include "wasm/limits.h"
 #include "wasm/prepare.h"
 
@@ -82,25 +83,15 @@ struct Event {
   std::string data;
 };
 
-// Why a call failed. Each kind has its own status code:
-enum class FailureKind {
-  kNone,      // OK
-  kInvalid,   // InvalidArgument/NotFound: no such contract or method
-  kAbort,     // FailedPrecondition: the contract called bl_abort
-  kTrap,      // Aborted: a wasm trap (unreachable, bounds, divide by 0...)
-  kOutOfGas,  // ResourceExhausted: the gas limit was reached
-  kLimit,     // ResourceExhausted: a runtime limit (depth, sizes) was hit
-  kInternal,  // the chain state failed to read: not the contract's fault
-};
-
-std::string_view FailureKindName(FailureKind kind);
-
 struct CallOutcome {
-  // OK, or why the call failed: "contract <hex> method <name>: <reason>",
-  // naming the contract where the failure happened.
+  // OK, or why the call failed: "contract <hex> method <name>: <kind>:
+  // <reason>", naming the contract where the failure happened, with code
+  // StatusCodeOf(failure).
   absl::Status status;
   FailureKind failure = FailureKind::kNone;
   std::string output;
+  // Everything charged, also by a call that failed (a charge is never given
+  // back); the whole gas_limit when the call ran out of gas.
   uint64_t gas_used = 0;
   WriteSet writes;            // empty unless status is OK
   std::vector<Event> events;  // empty unless status is OK
@@ -115,8 +106,9 @@ class Runtime {
   Runtime& operator=(const Runtime&) = delete;
 
   // Receives bl_log lines: the contract's address and the message (at most
-  // 1024 bytes, sanitized to UTF-8). Called on the calling thread, during
-  // Call; it must not call back into the runtime. Set it before any Call.
+  // kMaxMessageBytes bytes, sanitized to UTF-8). Called on the calling thread,
+  // during Call; it must not call back into the runtime. Set it before any
+  // Call.
   using LogSink =
       std::function<void(std::string_view contract, std::string_view message)>;
   void set_log_sink(LogSink sink) { log_sink_ = std::move(sink); }

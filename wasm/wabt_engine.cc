@@ -19,19 +19,13 @@
 #include "wabt/interp/binary-reader-interp.h"
 #include "wabt/interp/interp.h"
 #include "wasm/host_abi.h"
+#include "wasm/host_functions.h"
 #include "wasm/prepare.h"
 
 namespace ballast::wasm {
 namespace {
 
 namespace interp = wabt::interp;
-
-int HostIndex(std::string_view name) {
-  for (size_t i = 0; i < kHostFunctions.size(); ++i) {
-    if (kHostFunctions[i].name == name) return static_cast<int>(i);
-  }
-  return -1;
-}
 
 class WabtInstance final : public Instance {
  public:
@@ -191,8 +185,9 @@ class WabtEngine final : public Engine {
     }
     std::vector<int> host_index;
     for (const interp::ImportDesc& import : desc.imports) {
-      int index =
-          import.type.module == kHostModule ? HostIndex(import.type.name) : -1;
+      int index = import.type.module == kHostModule
+                      ? FindHostFunction(import.type.name)
+                      : -1;
       if (index < 0 || import.type.type->kind != interp::ExternKind::Func) {
         return absl::InvalidArgumentError(
             StrCat("compile: import ", import.type.module, ".",

@@ -111,9 +111,10 @@ TEST(PrepareTest, GoodModuleListsMethodsAndIsReproducible) {
   auto a = PrepareModule(wasm, Limits());
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_THAT(a->methods,
-              ::testing::ElementsAre("divide_by_zero", "echo", "fill", "grow",
-                                     "grow_one", "host_oob", "many_returns",
-                                     "oob", "recurse", "spin", "trap"));
+              ::testing::ElementsAre(
+                  "abort_input", "divide_by_zero", "echo", "fill", "grow",
+                  "grow_one", "host_oob", "many_returns", "oob", "output_max",
+                  "output_too_big", "recurse", "spin", "trap"));
   EXPECT_FALSE(a->has_init);
   EXPECT_GT(a->code.size(), wasm.size());
   auto b = PrepareModule(wasm, Limits());

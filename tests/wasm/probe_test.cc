@@ -42,7 +42,9 @@ class ProbeTest : public ::testing::Test {
     req.sender = Addr('s');
     req.gas_limit = gas;
     req.block = {42, 1'700'000'000'123};
-    return runtime_.Call(req, state_);
+    CallOutcome out = runtime_.Call(req, state_);
+    EXPECT_EQ(out.status.code(), StatusCodeOf(out.failure)) << out.status;
+    return out;
   }
 
   // Calls and applies the writes, expecting success.
@@ -242,6 +244,19 @@ TEST_F(ProbeTest, OutOfGasInCalleeFailsEverything) {
             Where('B', "spin") + "out of gas: gas limit 2000000 reached");
   EXPECT_EQ(out.gas_used, 2'000'000u);
   EXPECT_TRUE(out.writes.empty());
+}
+
+TEST_F(ProbeTest, FatalFailureInCalleeKeepsTheGasItUsed) {
+  // B breaks the key limit: the whole call fails, and what B and the bl_call
+  // were charged (instantiation, the refused write's charge) stays charged,
+  // so the failure costs more than a successful call of B's noop.
+  CallOutcome noop =
+      Call('A', "call", CallOf('B', "noop", probe::InfoRequest()));
+  ASSERT_TRUE(noop.status.ok()) << noop.status;
+  CallOutcome fatal = Call(
+      'A', "call", CallOf('B', "store", StoreOf(std::string(257, 'k'), "v")));
+  EXPECT_EQ(fatal.failure, FailureKind::kLimit);
+  EXPECT_GT(fatal.gas_used, noop.gas_used);
 }
 
 TEST_F(ProbeTest, EventsInOrderAndDroppedWithFailedCallee) {

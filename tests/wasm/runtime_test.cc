@@ -1,5 +1,6 @@
 // The runtime on hand-written modules: gas, every limit, every kind of
-// failure, each reported distinctly and naming contract and method.
+// failure, each reported distinctly (with its one status code) and naming
+// contract and method.
 
 #include "wasm/runtime.h"
 
@@ -30,7 +31,9 @@ class HandmadeTest : public ::testing::Test {
     req.sender = Addr('s');
     req.gas_limit = gas;
     req.block = {7, 1700000000000};
-    return runtime_.Call(req, state_);
+    CallOutcome out = runtime_.Call(req, state_);
+    EXPECT_EQ(out.status.code(), StatusCodeOf(out.failure)) << out.status;
+    return out;
   }
 
   Runtime runtime_{NewWabtInterpreterEngine()};
@@ -54,6 +57,45 @@ TEST_F(HandmadeTest, GasIsDeterministic) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(Call("echo", "abc").gas_used, first);
   // One more byte of input costs exactly kGasPerByteCopied * 2 (read+write).
   EXPECT_EQ(Call("echo", "abcd").gas_used, first + 2);
+}
+
+TEST(FailureKindTest, EachKindHasExactlyOneStatusCode) {
+  const std::pair<FailureKind, absl::StatusCode> table[] = {
+      {FailureKind::kNone, absl::StatusCode::kOk},
+      {FailureKind::kInvalid, absl::StatusCode::kInvalidArgument},
+      {FailureKind::kAbort, absl::StatusCode::kFailedPrecondition},
+      {FailureKind::kTrap, absl::StatusCode::kAborted},
+      {FailureKind::kOutOfGas, absl::StatusCode::kResourceExhausted},
+      {FailureKind::kLimit, absl::StatusCode::kResourceExhausted},
+      {FailureKind::kInternal, absl::StatusCode::kInternal},
+  };
+  for (const auto& [kind, code] : table) {
+    EXPECT_EQ(StatusCodeOf(kind), code) << FailureKindName(kind);
+  }
+}
+
+TEST_F(HandmadeTest, AbortKeepsWhatItWasCharged) {
+  // One more message byte costs one gas to read the input and one to abort
+  // with it: the abort's charge is not given back when the call fails.
+  CallOutcome three = Call("abort_input", "abc");
+  EXPECT_EQ(three.failure, FailureKind::kAbort);
+  EXPECT_EQ(three.status.message(), Where("abort_input") + "aborted: abc");
+  EXPECT_EQ(Call("abort_input", "abcd").gas_used, three.gas_used + 2);
+  // Past kMaxMessageBytes (1024) the abort charges no more.
+  EXPECT_EQ(Call("abort_input", std::string(2001, 'x')).gas_used,
+            Call("abort_input", std::string(2000, 'x')).gas_used + 1);
+}
+
+TEST_F(HandmadeTest, RefusedHostCallKeepsItsCharge) {
+  CallOutcome ok = Call("output_max");
+  ASSERT_TRUE(ok.status.ok()) << ok.status;
+  CallOutcome refused = Call("output_too_big");
+  EXPECT_EQ(refused.failure, FailureKind::kLimit);
+  EXPECT_EQ(refused.status.message(),
+            Where("output_too_big") +
+                "limit exceeded: output of 65537 bytes exceeds the limit of "
+                "65536");
+  EXPECT_EQ(refused.gas_used, ok.gas_used + 1);
 }
 
 TEST_F(HandmadeTest, InfiniteLoopStoppedByGas) {

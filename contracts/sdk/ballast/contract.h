@@ -1,6 +1,8 @@
 // The contract SDK: what a contract's .cc uses besides its generated
-// interface header. Thin, typed wrappers over the host ABI (ballast/abi.h,
-// semantics in wasm/host_abi.h).
+// interface header. Thin, typed wrappers over the host ABI: ballast/abi.h,
+// the raw import declarations, is generated at build time from the
+// runtime's host function table (ballast-abi-gen, wasm/host_functions.h);
+// what each host function does is written in wasm/host_abi.h.
 //
 // A contract runs single-threaded, one call at a time; nothing here is
 // thread-safe or needs to be. Every failure path ends the call through
@@ -31,6 +33,13 @@
 #include <string_view>
 
 #include "ballast/abi.h"
+
+// Marks a function as a wasm export named `name` (nothing off wasm).
+#if defined(__wasm__)
+#define BALLAST_EXPORT(name) __attribute__((export_name(name)))
+#else
+#define BALLAST_EXPORT(name)
+#endif
 
 namespace ballast {
 

@@ -46,6 +46,14 @@
   (func (export "trap") unreachable)
   (func (export "divide_by_zero") (drop (i32.div_u (i32.const 1) (call $input_len))))
   (func (export "oob") (drop (i32.load (i32.const 0x7ffffff0))))
+  ;; Aborts with the input as the message.
+  (func (export "abort_input")
+    (call $input_read (i32.const 1024))
+    (call $abort (i32.const 1024) (call $input_len)))
+  ;; Output of the largest size allowed (64 KiB), and one byte more: the
+  ;; same instructions, so their gas differs only by the host call's charge.
+  (func (export "output_max") (call $output_write (i32.const 0) (i32.const 65536)))
+  (func (export "output_too_big") (call $output_write (i32.const 0) (i32.const 65537)))
   ;; Host access out of bounds: asks for output beyond memory.
   (func (export "host_oob") (call $output_write (i32.const 0x7fff0000) (i32.const 16)))
 )

@@ -1,0 +1,423 @@
+// The host function table (wasm/host_functions.h): every entry is complete,
+// its gas rule is the documented one, host_abi.h describes exactly its
+// functions, and every function dispatches by index through the table to a
+// handler that takes its charge before any work. Handlers run against
+// FakeContext, a HostContext over plain memory that records what they do.
+
+#include "wasm/host_functions.h"
+
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "absl/strings/str_join.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/base/bytes.h"
+#include "ledger/base/strings.h"
+#include "tests/testing/files.h"
+#include "wasm/gas.h"
+#include "wasm/host_abi.h"
+
+namespace ballast::wasm {
+namespace {
+
+using ::testing::ElementsAreArray;
+using ::testing::StartsWith;
+
+// Bytes as a test reads them: quoted if printable, else hex.
+std::string Show(std::string_view bytes) {
+  for (char c : bytes) {
+    if (c < 0x20 || c > 0x7e) return ToHex(bytes);
+  }
+  return StrCat("\"", bytes, "\"");
+}
+
+// A HostContext over a 256-byte memory that records every effect, in order,
+// as a short line.
+class FakeContext : public HostContext {
+ public:
+  FakeContext() : memory(256, '\0') {}
+
+  absl::Status Charge(int64_t gas) override {
+    trace.push_back(StrCat("charge ", gas));
+    gas_ -= gas;
+    if (gas_ < 0) return Fail(FailureKind::kOutOfGas, "gas");
+    return absl::OkStatus();
+  }
+  int64_t GasLeft() const override { return std::max<int64_t>(gas_, 0); }
+  absl::Status Fail(FailureKind kind, std::string_view reason) override {
+    trace.push_back(StrCat("fail ", FailureKindName(kind), ": ", reason));
+    return absl::Status(StatusCodeOf(kind), ToAbsl(reason));
+  }
+  const Limits& limits() const override { return limits_; }
+
+  absl::StatusOr<std::string_view> ReadGuest(uint64_t ptr,
+                                             uint64_t len) override {
+    if (ptr > memory.size() || len > memory.size() - ptr) {
+      return Fail(FailureKind::kTrap, "out of bounds");
+    }
+    trace.push_back(StrCat("read [", ptr, ",", ptr + len, ")"));
+    return std::string_view(memory).substr(ptr, len);
+  }
+  absl::Status WriteGuest(uint64_t ptr, std::string_view bytes) override {
+    if (ptr > memory.size() || bytes.size() > memory.size() - ptr) {
+      return Fail(FailureKind::kTrap, "out of bounds");
+    }
+    trace.push_back(StrCat("write ", ptr, " ", Show(bytes)));
+    memory.replace(ptr, bytes.size(), bytes);
+    return absl::OkStatus();
+  }
+
+  std::string_view Input() const override { return "in"; }
+  void SetOutput(std::string bytes) override {
+    trace.push_back(StrCat("output ", Show(bytes)));
+  }
+  std::string_view Caller() const override { return caller_; }
+  std::string_view Origin() const override { return origin_; }
+  std::string_view Self() const override { return self_; }
+  uint64_t BlockHeight() const override { return 42; }
+  int64_t BlockTime() const override { return 1700; }
+
+  absl::StatusOr<std::optional<std::string>> ReadStorage(
+      std::string_view key) override {
+    trace.push_back(StrCat("storage read ", Show(key)));
+    auto it = storage.find(std::string(key));
+    if (it == storage.end()) return std::nullopt;
+    return it->second;
+  }
+  void WriteStorage(std::string_view key,
+                    std::optional<std::string> value) override {
+    trace.push_back(value
+                        ? StrCat("storage write ", Show(key), "=", Show(*value))
+                        : StrCat("storage remove ", Show(key)));
+  }
+  size_t EventCount() const override { return 0; }
+  void EmitEvent(std::string name, std::string data) override {
+    trace.push_back(StrCat("event ", name, " ", Show(data)));
+  }
+  absl::StatusOr<uint32_t> CallContract(std::string target, std::string method,
+                                        std::string input) override {
+    trace.push_back(
+        StrCat("call ", Show(target), " ", method, " ", Show(input)));
+    return 0;
+  }
+  std::string_view ReturnData() const override { return "ret"; }
+  void Log(std::string_view message) override {
+    trace.push_back(StrCat("log ", Show(message)));
+  }
+
+  void Put(size_t offset, std::string_view bytes) {
+    memory.replace(offset, bytes.size(), bytes);
+  }
+  void set_gas(int64_t gas) { gas_ = gas; }
+
+  std::string memory;
+  std::vector<std::string> trace;
+  std::map<std::string, std::string> storage;
+
+ private:
+  int64_t gas_ = 1'000'000;
+  Limits limits_;
+  std::string caller_ = std::string(20, 'c');
+  std::string origin_ = std::string(20, 'o');
+  std::string self_ = std::string(20, 's');
+};
+
+// Memory for the cases: "abc" at 0, "xy" at 16, "Evt" at 32, an address of
+// 20 'T's at 64; results go to 100.
+void FillMemory(FakeContext& ctx) {
+  ctx.Put(0, "abc");
+  ctx.Put(16, "xy");
+  ctx.Put(32, "Evt");
+  ctx.Put(64, std::string(20, 'T'));
+  ctx.storage["abc"] = "value";
+}
+
+struct Case {
+  std::string name;
+  std::vector<uint64_t> args;
+  std::string trace;  // what the call does, "; "-separated
+  uint64_t result = 0;
+  absl::StatusCode code = absl::StatusCode::kOk;
+};
+
+const std::string kSha256OfAbc =
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+// One call of every host function: the trace shows the order of work
+// (charge first), the gas of each step and the effect.
+std::vector<Case> Cases() {
+  return {
+      {"bl_input_len", {}, "charge 40", 2},
+      {"bl_input_read", {100}, "charge 40; charge 2; write 100 \"in\""},
+      {"bl_output_write", {0, 3}, "charge 43; read [0,3); output \"abc\""},
+      {"bl_storage_read",
+       {0, 3, 100, 8},
+       "charge 243; read [0,3); storage read \"abc\"; charge 5; "
+       "write 100 \"value\"",
+       5},
+      {"bl_storage_write",
+       {0, 3, 16, 2},
+       "charge 1090; read [0,3); read [16,18); storage write \"abc\"=\"xy\""},
+      {"bl_storage_remove",
+       {0, 3},
+       "charge 570; read [0,3); storage remove \"abc\""},
+      {"bl_emit_event",
+       {32, 3, 16, 2},
+       "charge 360; read [32,35); read [16,18); event Evt \"xy\""},
+      {"bl_abort",
+       {0, 3},
+       "charge 43; read [0,3); fail aborted: abc",
+       0,
+       absl::StatusCode::kFailedPrecondition},
+      {"bl_caller", {100}, "charge 40; write 100 \"cccccccccccccccccccc\""},
+      {"bl_origin", {100}, "charge 40; write 100 \"oooooooooooooooooooo\""},
+      {"bl_self", {100}, "charge 40; write 100 \"ssssssssssssssssssss\""},
+      {"bl_block_height", {}, "charge 40", 42},
+      {"bl_block_time", {}, "charge 40", 1700},
+      {"bl_call",
+       {64, 0, 3, 16, 2},
+       "charge 2042; read [64,84); read [0,3); read [16,18); "
+       "call \"TTTTTTTTTTTTTTTTTTTT\" abc \"xy\"",
+       0},
+      {"bl_return_len", {}, "charge 40", 3},
+      {"bl_return_read", {100}, "charge 40; charge 3; write 100 \"ret\""},
+      {"bl_sha256",
+       {0, 3, 100},
+       "charge 143; read [0,3); write 100 " + kSha256OfAbc},
+      {"bl_gas_left", {}, "charge 40", 1'000'000 - 40},
+      {"bl_log", {0, 3}, "charge 43; read [0,3); log \"abc\""},
+  };
+}
+
+TEST(HostFunctionTableTest, EveryEntryIsComplete) {
+  std::set<std::string_view> names;
+  for (const HostFunction& f : kHostFunctions) {
+    SCOPED_TRACE(f.name);
+    EXPECT_THAT(std::string(f.name), StartsWith("bl_"));
+    EXPECT_TRUE(names.insert(f.name).second) << "listed twice";
+    EXPECT_NE(f.handler, nullptr);
+    EXPECT_GE(f.gas.base, kGasHostCall);
+    EXPECT_EQ(FindHostFunction(f.name), &f - kHostFunctions.data());
+    bool writes_guest = false;
+    std::set<std::string_view> params;
+    for (const HostParam& p : f.Params()) {
+      EXPECT_FALSE(p.name.empty());
+      EXPECT_TRUE(params.insert(p.name).second) << p.name << " twice";
+      writes_guest |= p.kind == ParamKind::kGuestOut;
+    }
+    for (const ByteTerm& t : f.gas.per_arg_byte) {
+      if (t.param < 0) continue;
+      ASSERT_LT(t.param, f.num_params);
+      EXPECT_EQ(f.params[t.param].kind, ParamKind::kLength);
+      EXPECT_GT(t.gas_per_byte, 0);
+    }
+    if (f.gas.per_produced_byte != 0) {
+      EXPECT_TRUE(writes_guest) << "produced bytes go to a guest pointer";
+      EXPECT_FALSE(f.gas.produced.empty());
+    }
+  }
+  EXPECT_EQ(FindHostFunction("bl_launch_missiles"), -1);
+  EXPECT_EQ(names.size(), 19u);
+}
+
+// Known answers, written from the cost model in gas.h: a change of a host
+// function's price shows up here.
+TEST(HostFunctionTableTest, GasRulesAreTheDocumentedOnes) {
+  std::vector<std::string> rules;
+  for (const HostFunction& f : kHostFunctions) {
+    rules.push_back(StrCat(f.name, ": ", DescribeGas(f)));
+  }
+  EXPECT_THAT(
+      rules,
+      ElementsAreArray({
+          "bl_input_len: 40",
+          "bl_input_read: 40 + 1 per byte of the input",
+          "bl_output_write: 40 + 1 per byte of len",
+          "bl_storage_read: 240 + 1 per byte of key_len + 1 per byte of the "
+          "stored value (all of it, also past cap)",
+          "bl_storage_write: 1040 + 10 per byte of key_len + 10 per byte of "
+          "val_len",
+          "bl_storage_remove: 540 + 10 per byte of key_len",
+          "bl_emit_event: 340 + 4 per byte of name_len + 4 per byte of "
+          "data_len",
+          "bl_abort: 40 + 1 per byte of msg_len (at most 1024)",
+          "bl_caller: 40",
+          "bl_origin: 40",
+          "bl_self: 40",
+          "bl_block_height: 40",
+          "bl_block_time: 40",
+          "bl_call: 2040 + 1 per byte of input_len",
+          "bl_return_len: 40",
+          "bl_return_read: 40 + 1 per byte of the call's result",
+          "bl_sha256: 140 + 1 per byte of len",
+          "bl_gas_left: 40",
+          "bl_log: 40 + 1 per byte of msg_len",
+      }));
+  const HostFunction& abort = kHostFunctions[FindHostFunction("bl_abort")];
+  EXPECT_EQ(abort.gas.Upfront(std::vector<uint64_t>{0, 5000}), 40 + 1024);
+  const HostFunction& write =
+      kHostFunctions[FindHostFunction("bl_storage_write")];
+  EXPECT_EQ(write.gas.Upfront(std::vector<uint64_t>{0, 3, 0, 0xffffffff}),
+            1040 + 30 + 10 * int64_t{0xffffffff});
+}
+
+// host_abi.h, the ABI in words, names each function with its parameters
+// ("//   bl_x(a, b) -> i32"): the same functions, parameters and results as
+// the table, in the same order.
+TEST(HostFunctionTableTest, HostAbiTextDescribesExactlyTheTable) {
+  std::string text =
+      test::ReadFileOrDie(std::string(BALLAST_SOURCE_DIR) + "/wasm/host_abi.h");
+  std::regex line(R"re(\n//   (bl_\w+)\(([^)]*)\) -> (\(\)|i32|i64))re");
+  std::vector<std::string> documented;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), line);
+       it != std::sregex_iterator(); ++it) {
+    documented.push_back(
+        StrCat((*it)[1].str(), "(", (*it)[2].str(), ") -> ", (*it)[3].str()));
+  }
+  std::vector<std::string> table;
+  for (const HostFunction& f : kHostFunctions) {
+    std::vector<std::string> params;
+    for (const HostParam& p : f.Params()) params.emplace_back(p.name);
+    std::optional<ValType> r = WasmTypeOf(f.result);
+    table.push_back(StrCat(f.name, "(", absl::StrJoin(params, ", "), ") -> ",
+                           !r                    ? "()"
+                           : *r == ValType::kI32 ? "i32"
+                                                 : "i64"));
+  }
+  EXPECT_THAT(documented, ElementsAreArray(table));
+}
+
+TEST(HostFunctionDispatchTest, EveryFunctionDispatchesThroughTheTable) {
+  std::set<std::string> covered;
+  for (const Case& c : Cases()) {
+    SCOPED_TRACE(c.name);
+    int index = FindHostFunction(c.name);
+    ASSERT_GE(index, 0);
+    FakeContext ctx;
+    FillMemory(ctx);
+    uint64_t result = 12345;
+    absl::Status s = InvokeHostFunction(index, ctx, c.args, &result);
+    EXPECT_EQ(s.code(), c.code) << s;
+    EXPECT_EQ(absl::StrJoin(ctx.trace, "; "), c.trace);
+    if (s.ok()) {
+      EXPECT_EQ(result, c.result);
+    }
+    covered.insert(c.name);
+  }
+  for (const HostFunction& f : kHostFunctions) {
+    EXPECT_TRUE(covered.count(std::string(f.name))) << f.name << " untested";
+  }
+}
+
+TEST(HostFunctionDispatchTest, ChargeIsTakenBeforeAnyWork) {
+  // One gas short of the upfront charge: the call fails as out of gas
+  // having done nothing else, whatever the function.
+  for (const Case& c : Cases()) {
+    SCOPED_TRACE(c.name);
+    int index = FindHostFunction(c.name);
+    const int64_t upfront = kHostFunctions[index].gas.Upfront(c.args);
+    FakeContext ctx;
+    FillMemory(ctx);
+    const std::string memory = ctx.memory;
+    ctx.set_gas(upfront - 1);
+    uint64_t result = 12345;
+    absl::Status s = InvokeHostFunction(index, ctx, c.args, &result);
+    EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_EQ(absl::StrJoin(ctx.trace, "; "),
+              StrCat("charge ", upfront, "; fail out of gas: gas"));
+    EXPECT_EQ(ctx.memory, memory);
+    EXPECT_EQ(result, 12345u);
+  }
+}
+
+TEST(HostFunctionDispatchTest, ProducedBytesAreChargedBeforeTheyAreWritten) {
+  // The input ("in") and the return data ("ret") are charged before the
+  // write that would copy them.
+  const std::pair<const char*, const char*> cases[] = {
+      {"bl_input_read", "charge 40; charge 2; fail out of gas: gas"},
+      {"bl_return_read", "charge 40; charge 3; fail out of gas: gas"},
+  };
+  for (const auto& [name, trace] : cases) {
+    FakeContext ctx;
+    ctx.set_gas(40);
+    uint64_t result;
+    EXPECT_EQ(InvokeHostFunction(FindHostFunction(name), ctx,
+                                 std::vector<uint64_t>{100}, &result)
+                  .code(),
+              absl::StatusCode::kResourceExhausted);
+    EXPECT_EQ(absl::StrJoin(ctx.trace, "; "), trace);
+  }
+  FakeContext ctx;
+  FillMemory(ctx);
+  ctx.set_gas(243);
+  uint64_t result;
+  EXPECT_FALSE(InvokeHostFunction(FindHostFunction("bl_storage_read"), ctx,
+                                  std::vector<uint64_t>{0, 3, 100, 8}, &result)
+                   .ok());
+  EXPECT_EQ(absl::StrJoin(ctx.trace, "; "),
+            "charge 243; read [0,3); storage read \"abc\"; charge 5; "
+            "fail out of gas: gas");
+}
+
+TEST(HostFunctionDispatchTest, RefusedArgumentsAreChargedFirst) {
+  // The upfront charge stands whatever the handler then refuses.
+  FakeContext ctx;
+  uint64_t result;
+  absl::Status s =
+      InvokeHostFunction(FindHostFunction("bl_output_write"), ctx,
+                         std::vector<uint64_t>{0, 64 * 1024 + 1}, &result);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(absl::StrJoin(ctx.trace, "; "),
+            "charge 65577; fail limit exceeded: output of 65537 bytes exceeds "
+            "the limit of 65536");
+  ctx.trace.clear();
+  s = InvokeHostFunction(FindHostFunction("bl_log"), ctx,
+                         std::vector<uint64_t>{250, 10}, &result);
+  EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(absl::StrJoin(ctx.trace, "; "),
+            "charge 50; fail trapped: out of bounds");
+  ctx.trace.clear();
+  ctx.Put(0, "1x");
+  s = InvokeHostFunction(FindHostFunction("bl_emit_event"), ctx,
+                         std::vector<uint64_t>{0, 2, 0, 0}, &result);
+  EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(absl::StrJoin(ctx.trace, "; "),
+            "charge 348; read [0,2); read [0,0); fail trapped: bl_emit_event: "
+            "event name '1x' is not an identifier");
+}
+
+TEST(HostFunctionDispatchTest, AbsentKeyReadsAsMinusOneWithoutValueCharge) {
+  FakeContext ctx;
+  ctx.Put(0, "nope");
+  uint64_t result;
+  ASSERT_TRUE(InvokeHostFunction(FindHostFunction("bl_storage_read"), ctx,
+                                 std::vector<uint64_t>{0, 4, 100, 8}, &result)
+                  .ok());
+  EXPECT_EQ(result, 0xffffffffu);
+  EXPECT_EQ(absl::StrJoin(ctx.trace, "; "),
+            "charge 244; read [0,4); storage read \"nope\"");
+}
+
+TEST(HostFunctionDispatchTest, WrongArityIsAnInternalError) {
+  FakeContext ctx;
+  uint64_t result;
+  absl::Status s = InvokeHostFunction(FindHostFunction("bl_log"), ctx,
+                                      std::vector<uint64_t>{1, 2, 3}, &result);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(absl::StrJoin(ctx.trace, "; "),
+            "fail internal: host function 18 called with 3 arguments");
+  EXPECT_EQ(InvokeHostFunction(-1, ctx, {}, &result).code(),
+            absl::StatusCode::kInternal);
+  EXPECT_EQ(InvokeHostFunction(static_cast<int>(kHostFunctions.size()), ctx, {},
+                               &result)
+                .code(),
+            absl::StatusCode::kInternal);
+}
+
+}  // namespace
+}  // namespace ballast::wasm
