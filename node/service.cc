@@ -6,6 +6,7 @@
 #include "ledger/base/bytes.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
+#include "ledger/base/version.h"
 #include "ledger/crypto.h"
 #include "ledger/hashing.h"
 #include "node/api/errors.h"
@@ -14,7 +15,6 @@
 namespace ballast::node {
 namespace {
 
-constexpr char kVersion[] = "0.1.0";
 constexpr size_t kMaxInterfaceCache = 1024;
 
 absl::Status CheckSize(std::string_view bytes, size_t size,

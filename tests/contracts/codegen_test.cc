@@ -10,6 +10,8 @@
 #include <sstream>
 #include <string>
 
+#include "tests/testing/files.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -47,10 +49,7 @@ PluginRun Generate(const std::string& proto, const std::string& options = "") {
 }
 
 std::string Read(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return ballast::test::ReadFileOrDie(path.string());
 }
 
 constexpr char kHeader[] = "syntax = \"proto3\";\npackage t;\n";

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/testing/files.h"
 #include "wasm/host_abi.h"
 #include "wasm/limits.h"
 
@@ -37,10 +38,7 @@ using ballast::wasm::ResultKind;
 using ballast::wasm::ValType;
 
 std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return ballast::test::ReadFileOrDie(path.string());
 }
 
 // ---- A few lines of wasm binary parsing

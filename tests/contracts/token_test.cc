@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
 #include "rapidcheck/gtest.h"
+#include "tests/testing/files.h"
 #include "wasm/memory_chain_state.h"
 #include "wasm/wabt_engine.h"
 
@@ -28,11 +29,8 @@ const std::string kCarol = Addr('c');
 const std::string kMinter = Addr('m');
 
 std::string TokenWasm() {
-  std::ifstream in(std::string(BALLAST_CONTRACTS_DIR) + "/token.wasm",
-                   std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return test::ReadFileOrDie(std::string(BALLAST_CONTRACTS_DIR) +
+                             "/token.wasm");
 }
 
 InitRequest StandardInit() {

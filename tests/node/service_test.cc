@@ -4,8 +4,6 @@
 
 #include "node/service.h"
 
-#include <filesystem>
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
@@ -14,8 +12,8 @@
 #include "node/api/errors.h"
 #include "node/api/proto_json.h"
 #include "node/api/views.h"
-#include "tests/ledger/test_util.h"
 #include "tests/node/chain_fixture.h"
+#include "tests/testing/temp_dir.h"
 
 namespace ballast::node {
 namespace {
@@ -24,7 +22,7 @@ using ::testing::HasSubstr;
 
 class ServiceTest : public ::testing::Test {
  protected:
-  ServiceTest() : dir_(ledger::testing::MakeTempDir()) {
+  ServiceTest() {
     NodeOptions options;
     options.data_dir = dir_;
     options.chain_id = "svc";
@@ -38,7 +36,6 @@ class ServiceTest : public ::testing::Test {
   ~ServiceTest() override {
     service_.reset();
     node_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   ledger::SignedTransaction Tx(ledger::Transaction tx) {
@@ -67,7 +64,8 @@ class ServiceTest : public ::testing::Test {
     return view->receipt().contract_address();
   }
 
-  std::string dir_;
+  test::TempDir tmp_;
+  std::string dir_ = tmp_.path();
   std::unique_ptr<Node> node_;
   std::unique_ptr<NodeService> service_;
   KeyPair alice_ = DevKey('a');

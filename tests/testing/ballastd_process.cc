@@ -71,12 +71,8 @@ bool BallastdProcess::Start() {
       }
     }
     if (port_ != 0) {
-      httplib::Client client(host_, port_);
-      client.set_connection_timeout(0, 200'000);
-      client.set_read_timeout(2, 0);
-      if (auto r = client.Get("/v1/health"); r && r->status == 200) {
-        return true;
-      }
+      auto health = Client()->Health();
+      if (health.ok() && health->ok()) return true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -96,6 +92,11 @@ void BallastdProcess::Kill() {
   child_->Kill();
   exit_code_ = child_->exit_code();
   child_.reset();
+}
+
+std::unique_ptr<api::Client> BallastdProcess::Client() const {
+  // url() is always a valid node URL once the port is known.
+  return *api::Client::Create(url());
 }
 
 HttpResult BallastdProcess::Get(const std::string& path) const {

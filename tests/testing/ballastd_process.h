@@ -13,6 +13,7 @@
 
 #include "ledger/ballast.pb.h"
 #include "nlohmann/json.hpp"
+#include "node/api/client.h"
 #include "tests/testing/subprocess.h"
 
 namespace ballast::test {
@@ -47,6 +48,11 @@ class BallastdProcess {
   const std::string& host() const { return host_; }
   int port() const { return port_; }
   std::string url() const;  // "http://HOST:PORT"
+
+  // The typed API client (node/api/client.h) on a connection of its own:
+  // what a real consumer of the node uses. Raw Get/Post below are for
+  // requests a client would never send (malformed bodies, odd headers).
+  std::unique_ptr<api::Client> Client() const;
 
   HttpResult Get(const std::string& path) const;
   HttpResult Post(const std::string& path, const std::string& body,

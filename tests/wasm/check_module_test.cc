@@ -112,7 +112,8 @@ TEST(CheckModuleTest, BadUsageAndUnreadableFiles) {
   EXPECT_EQ(Check("--expect-refusal '' " + Contract("float")).exit_code, 2);
   Result r = Check("/no/such/file.wasm");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.output, "/no/such/file.wasm: cannot read the file\n");
+  EXPECT_EQ(r.output,
+            "NOT_FOUND: open /no/such/file.wasm: No such file or directory\n");
 }
 
 }  // namespace

@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "ledger/ballast.pb.h"
 #include "ledger/base/bytes.h"
+#include "ledger/base/files.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
 #include "ledger/crypto.h"
@@ -25,15 +24,6 @@ using nlohmann::json;
 
 // Above this many characters a JSON value is printed indented.
 constexpr size_t kCompactJsonWidth = 100;
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in.good()) return absl::NotFoundError(StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(StrCat("error reading ", path));
-  return ss.str();
-}
 
 // A message as the JSON document the node sends for it.
 json Doc(const google::protobuf::Message& message) {

@@ -2,12 +2,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "ledger/base/bytes.h"
+#include "ledger/base/files.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
 #include "ledger/crypto.h"
@@ -27,14 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in.good()) return absl::NotFoundError(StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 absl::StatusOr<std::unique_ptr<Client>> Connect(const LoadOptions& o) {

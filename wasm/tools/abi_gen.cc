@@ -9,10 +9,9 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "ledger/base/files.h"
 #include "ledger/base/strings.h"
 #include "wasm/host_abi.h"
 
@@ -115,20 +114,15 @@ std::string JsLibrary() {
 
 bool WriteIfChanged(const std::filesystem::path& path,
                     const std::string& content) {
-  std::ifstream in(path, std::ios::binary);
-  if (in.good()) {
-    std::stringstream old;
-    old << in.rdbuf();
-    if (old.str() == content) return true;
-  }
+  auto old = ReadFileIfExists(path.string());
+  if (old.ok() && old->has_value() && **old == content) return true;
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
-  out.close();
-  if (!out.good()) {
-    std::fprintf(stderr, "ballast-abi-gen: cannot write %s\n",
-                 path.string().c_str());
+  WriteFileOptions options;
+  options.mode = 0644;
+  if (absl::Status s = WriteFileDurably(path.string(), content, options);
+      !s.ok()) {
+    std::fprintf(stderr, "ballast-abi-gen: %s\n", s.ToString().c_str());
     return false;
   }
   return true;

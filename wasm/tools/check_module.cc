@@ -17,12 +17,11 @@
 // an unreadable file.
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "ledger/base/files.h"
 #include "ledger/base/strings.h"
 #include "wasm/limits.h"
 #include "wasm/prepare.h"
@@ -46,16 +45,13 @@ absl::Status CheckDeclaredMemory(const PreparedModule& prepared,
 }
 
 int Run(const std::string& path, const std::string* expect_refusal) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in.good()) {
-    std::fprintf(stderr, "%s: cannot read the file\n", path.c_str());
+  const absl::StatusOr<std::string> bytes = ReadFile(path);
+  if (!bytes.ok()) {
+    std::fprintf(stderr, "%s\n", bytes.status().ToString().c_str());
     return 2;
   }
-  std::stringstream bytes;
-  bytes << in.rdbuf();
   const Limits limits;
-  const absl::StatusOr<PreparedModule> prepared =
-      PrepareModule(bytes.str(), limits);
+  const absl::StatusOr<PreparedModule> prepared = PrepareModule(*bytes, limits);
   const std::string message(prepared.status().message());
   if (expect_refusal != nullptr) {
     if (prepared.ok()) {
