@@ -15,11 +15,18 @@
 //   't' tx_hash(32)                        -> TxRecord
 //   'e' height(8) tx_index(4) event_index(4)           -> Event
 //   'x' contract(20) height(8) tx_index(4) event_index(4) -> Event
+//   'n' name_len(1) name height(8) tx_index(4) event_index(4) -> empty
+//   'y' contract(20) name_len(1) name height(8) tx_index(4) event_index(4)
+//                                                          -> empty
 //
 // State tables are 'a', 'c', 's', 'w'; the rest is history and indexes.
 // Values are deterministic protobuf serializations unless noted. Events are
-// stored in full under both indexes (and in their receipt), so every query is
-// a single forward scan.
+// stored in full under 'e' and 'x' (and in their receipt), so a query by
+// block range or contract is a single forward scan. The name indexes 'n' and
+// 'y' hold only positions: a query by name scans the entries of that name
+// alone and reads each event from 'e'. An event name is 1..255 bytes
+// (kMaxEventNameBytes); its length byte keeps one name from being a prefix
+// of another name's keys.
 
 #include "ledger/keys.h"
 
@@ -42,6 +49,13 @@ std::string Key(Table t, std::string_view a = {}, std::string_view b = {}) {
 std::string Position(uint64_t height, uint32_t tx_index, uint32_t event_index) {
   return EncodeBigEndian64(height) + EncodeBigEndian32(tx_index) +
          EncodeBigEndian32(event_index);
+}
+
+std::string Name(std::string_view name) {
+  assert(!name.empty() && name.size() <= kMaxEventNameBytes);
+  std::string out(1, static_cast<char>(static_cast<uint8_t>(name.size())));
+  out.append(name);
+  return out;
 }
 
 }  // namespace
@@ -76,6 +90,10 @@ const char* KeyKind(std::string_view key) {
       return "event (by block)";
     case Table::kEventByContract:
       return "event (by contract)";
+    case Table::kEventByName:
+      return "event (by name)";
+    case Table::kEventByContractName:
+      return "event (by contract and name)";
   }
   return "unknown";
 }
@@ -147,6 +165,41 @@ std::string EventByContractPrefix(std::string_view contract) {
 std::string EventByContractStart(std::string_view contract, uint64_t height) {
   assert(contract.size() == kAddressSize);
   return Key(Table::kEventByContract, contract, EncodeBigEndian64(height));
+}
+
+std::string EventByNameKey(std::string_view name, uint64_t height,
+                           uint32_t tx_index, uint32_t event_index) {
+  return Key(Table::kEventByName, Name(name),
+             Position(height, tx_index, event_index));
+}
+
+std::string EventByNamePrefix(std::string_view name) {
+  return Key(Table::kEventByName, Name(name));
+}
+
+std::string EventByNameStart(std::string_view name, uint64_t height) {
+  return Key(Table::kEventByName, Name(name), EncodeBigEndian64(height));
+}
+
+std::string EventByContractNameKey(std::string_view contract,
+                                   std::string_view name, uint64_t height,
+                                   uint32_t tx_index, uint32_t event_index) {
+  assert(contract.size() == kAddressSize);
+  return Key(Table::kEventByContractName, contract,
+             Name(name) + Position(height, tx_index, event_index));
+}
+
+std::string EventByContractNamePrefix(std::string_view contract,
+                                      std::string_view name) {
+  assert(contract.size() == kAddressSize);
+  return Key(Table::kEventByContractName, contract, Name(name));
+}
+
+std::string EventByContractNameStart(std::string_view contract,
+                                     std::string_view name, uint64_t height) {
+  assert(contract.size() == kAddressSize);
+  return Key(Table::kEventByContractName, contract,
+             Name(name) + EncodeBigEndian64(height));
 }
 
 }  // namespace ballast::ledger::keys

@@ -11,6 +11,7 @@
 #ifndef BALLAST_LEDGER_KEYS_H_
 #define BALLAST_LEDGER_KEYS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -29,7 +30,13 @@ enum class Table : char {
   kTx = 't',
   kEventByBlock = 'e',
   kEventByContract = 'x',
+  kEventByName = 'n',
+  kEventByContractName = 'y',
 };
+
+// The longest event name the ledger stores (a name's length is one byte of
+// the name indexes' keys). The runtime's own limit is lower.
+inline constexpr size_t kMaxEventNameBytes = 255;
 
 // True for the tables holding world state (accounts, contracts, storage,
 // code), as opposed to chain history and indexes.
@@ -69,6 +76,24 @@ std::string EventByContractKey(std::string_view contract, uint64_t height,
                                uint32_t tx_index, uint32_t event_index);
 std::string EventByContractPrefix(std::string_view contract);
 std::string EventByContractStart(std::string_view contract, uint64_t height);
+
+// -- Event name indexes: the position of every event of one name (and of one
+// contract and name), in chain order; the event itself is read from the
+// by-block index at that position. REQUIRE 1 <= name.size() <=
+// kMaxEventNameBytes.
+std::string EventByNameKey(std::string_view name, uint64_t height,
+                           uint32_t tx_index, uint32_t event_index);
+std::string EventByNamePrefix(std::string_view name);
+std::string EventByNameStart(std::string_view name, uint64_t height);
+std::string EventByContractNameKey(std::string_view contract,
+                                   std::string_view name, uint64_t height,
+                                   uint32_t tx_index, uint32_t event_index);
+std::string EventByContractNamePrefix(std::string_view contract,
+                                      std::string_view name);
+std::string EventByContractNameStart(std::string_view contract,
+                                     std::string_view name, uint64_t height);
+// The size of the (height, tx_index, event_index) suffix of every event key.
+inline constexpr size_t kEventPositionSize = 16;
 
 }  // namespace ballast::ledger::keys
 

@@ -12,7 +12,8 @@
 //
 // One CommitBlock is one WriteBatch holding, in this order: the state writes
 // (StateWrites), 'b' block, 'h' hash index, per tx a 't' TxRecord (its
-// receipt included), per event an 'e' and an 'x' entry, and last the head.
+// receipt included), per event an 'e', an 'x', an 'n' and a 'y' entry, and
+// last the head.
 
 #include "ledger/store.h"
 
@@ -134,6 +135,11 @@ absl::Status ValidateReceipt(const Receipt& receipt, uint64_t height,
     std::string where = absl::StrCat("event ", j);
     RETURN_IF_ERROR(
         Annotate(CheckSize("contract", e.contract(), kAddressSize), where));
+    if (e.name().empty() || e.name().size() > keys::kMaxEventNameBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": name of ", e.name().size(),
+                       " bytes (must be 1..", keys::kMaxEventNameBytes, ")"));
+    }
     if (e.block_height() != height || e.tx_index() != index ||
         e.event_index() != static_cast<uint32_t>(j)) {
       return absl::InvalidArgumentError(
@@ -344,35 +350,83 @@ absl::StatusOr<std::optional<TxRecord>> Store::GetTransaction(
 }
 
 absl::StatusOr<std::vector<Event>> Store::QueryEvents(
-    const EventFilter& filter) {
+    const EventFilter& filter, size_t* entries_read) {
   if (filter.from_height > filter.to_height) {
     return absl::InvalidArgumentError(
         absl::StrCat("event query: from_height ", filter.from_height,
                      " is above to_height ", filter.to_height));
   }
-  std::string prefix, start;
   if (filter.contract.has_value()) {
     RETURN_IF_ERROR(
         Annotate(CheckSize("contract address", *filter.contract, kAddressSize),
                  "event query"));
-    prefix = keys::EventByContractPrefix(*filter.contract);
-    start = keys::EventByContractStart(*filter.contract, filter.from_height);
-  } else {
-    prefix = keys::TablePrefix(keys::Table::kEventByBlock);
-    start = keys::EventByBlockStart(filter.from_height);
   }
+  if (filter.name.has_value() &&
+      (filter.name->empty() || filter.name->size() > keys::kMaxEventNameBytes)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "event query: an event name is 1..", keys::kMaxEventNameBytes,
+        " bytes, got ", filter.name->size()));
+  }
+  size_t steps = 0;
   std::vector<Event> out;
+  auto full = [&] { return filter.limit != 0 && out.size() >= filter.limit; };
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ReadOpts()));
-  for (it->Seek(start); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
-    ASSIGN_OR_RETURN(Event event,
-                     Parse<Event>(AsView(it->key()), AsView(it->value())));
-    if (event.block_height() > filter.to_height) break;
-    if (filter.name.has_value() && event.name() != *filter.name) continue;
-    out.push_back(std::move(event));
-    if (filter.limit != 0 && out.size() >= filter.limit) break;
+  if (filter.name.has_value()) {
+    // The name index holds positions; each event is read from 'e'.
+    std::string prefix, start;
+    if (filter.contract.has_value()) {
+      prefix = keys::EventByContractNamePrefix(*filter.contract, *filter.name);
+      start = keys::EventByContractNameStart(*filter.contract, *filter.name,
+                                             filter.from_height);
+    } else {
+      prefix = keys::EventByNamePrefix(*filter.name);
+      start = keys::EventByNameStart(*filter.name, filter.from_height);
+    }
+    for (it->Seek(start);
+         !full() && it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      ++steps;
+      const std::string_view key = AsView(it->key());
+      if (key.size() != prefix.size() + keys::kEventPositionSize) {
+        return CorruptRecord(key, "key size");
+      }
+      const std::string_view pos = key.substr(prefix.size());
+      const uint64_t height = DecodeBigEndian64(pos.substr(0, 8));
+      if (height > filter.to_height) break;
+      const std::string event_key = keys::EventByBlockKey(
+          height, DecodeBigEndian32(pos.substr(8, 4)),
+          DecodeBigEndian32(pos.substr(12, 4)));
+      ASSIGN_OR_RETURN(std::optional<std::string> bytes, Read(event_key));
+      if (!bytes.has_value()) {
+        return CorruptRecord(key, "names an event that is not stored");
+      }
+      ASSIGN_OR_RETURN(Event event, Parse<Event>(event_key, *bytes));
+      if (event.name() != *filter.name ||
+          (filter.contract.has_value() &&
+           event.contract() != *filter.contract)) {
+        return CorruptRecord(key, "names an event of another name or contract");
+      }
+      out.push_back(std::move(event));
+    }
+  } else {
+    std::string prefix, start;
+    if (filter.contract.has_value()) {
+      prefix = keys::EventByContractPrefix(*filter.contract);
+      start = keys::EventByContractStart(*filter.contract, filter.from_height);
+    } else {
+      prefix = keys::TablePrefix(keys::Table::kEventByBlock);
+      start = keys::EventByBlockStart(filter.from_height);
+    }
+    for (it->Seek(start);
+         !full() && it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      ++steps;
+      ASSIGN_OR_RETURN(Event event,
+                       Parse<Event>(AsView(it->key()), AsView(it->value())));
+      if (event.block_height() > filter.to_height) break;
+      out.push_back(std::move(event));
+    }
   }
   RETURN_IF_ERROR(FromLevelDb(it->status(), "event query"));
+  if (entries_read != nullptr) *entries_read = steps;
   return out;
 }
 
@@ -555,6 +609,13 @@ absl::Status Store::CommitBlock(const BlockCommit& commit) {
       batch.Put(keys::EventByContractKey(event.contract(), height,
                                          event.tx_index(), event.event_index()),
                 bytes);
+      batch.Put(keys::EventByNameKey(event.name(), height, event.tx_index(),
+                                     event.event_index()),
+                "");
+      batch.Put(keys::EventByContractNameKey(event.contract(), event.name(),
+                                             height, event.tx_index(),
+                                             event.event_index()),
+                "");
     }
   }
   batch.Put(keys::HeadKey(), EncodeBigEndian64(height) + block_hash);

@@ -66,7 +66,8 @@ namespace ballast::ledger {
 // then refuses older databases instead of misreading them.
 //   0  (never recorded) databases written before versions were recorded
 //   1  the first recorded format
-inline constexpr uint32_t kDataFormatVersion = 1;
+//   2  event name indexes ('n', 'y'); event names of 1..255 bytes
+inline constexpr uint32_t kDataFormatVersion = 2;
 
 struct StoreOptions {
   // Environment for all file I/O; null means leveldb::Env::Default(). Not
@@ -146,9 +147,15 @@ class Store {
   absl::StatusOr<std::optional<TxRecord>> GetTransaction(
       std::string_view tx_hash);
 
-  // Events matching `filter`. InvalidArgument if from_height > to_height or
-  // the contract is not 20 bytes.
-  absl::StatusOr<std::vector<Event>> QueryEvents(const EventFilter& filter);
+  // Events matching `filter`. InvalidArgument if from_height > to_height,
+  // the contract is not 20 bytes or the name is not 1..kMaxEventNameBytes.
+  // A query by name reads only the name index entries of that name (and
+  // contract, if given) in the height range: its cost is the events it
+  // returns, not the events stored. If `entries_read` is not null it is set
+  // to the number of index entries the query stepped on (for tests and
+  // benchmarks).
+  absl::StatusOr<std::vector<Event>> QueryEvents(
+      const EventFilter& filter, size_t* entries_read = nullptr);
 
   // SHA-256 over all world state (accounts, contracts, code, storage; not
   // blocks, transactions, events or the head) as write records in key order

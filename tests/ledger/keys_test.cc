@@ -50,6 +50,31 @@ TEST(KeysTest, Layout) {
             "0000000000000001"
             "00000002"
             "00000003");
+  EXPECT_EQ(Show(EventByNameKey("Mint", 1, 2, 3)),
+            "n|04"
+            "4d696e74"
+            "0000000000000001"
+            "00000002"
+            "00000003");
+  EXPECT_EQ(Show(EventByContractNameKey(Addr('\x07'), "Mint", 1, 2, 3)),
+            "y|0707070707070707070707070707070707070707"
+            "04"
+            "4d696e74"
+            "0000000000000001"
+            "00000002"
+            "00000003");
+}
+
+// The length byte keeps a name's keys apart from a longer name's.
+TEST(KeysTest, ANamePrefixDoesNotMatchALongerName) {
+  EXPECT_NE(EventByNameKey("MintX", 1, 0, 0).rfind(EventByNamePrefix("Mint"), 0),
+            0u);
+  EXPECT_NE(EventByContractNameKey(Addr('c'), "MintX", 1, 0, 0)
+                .rfind(EventByContractNamePrefix(Addr('c'), "Mint"), 0),
+            0u);
+  const std::string longest(kMaxEventNameBytes, 'e');
+  EXPECT_EQ(EventByNameKey(longest, 0, 0, 0).size(),
+            1 + 1 + kMaxEventNameBytes + kEventPositionSize);
 }
 
 TEST(KeysTest, PrefixesAreDistinctAndClassified) {
@@ -57,7 +82,8 @@ TEST(KeysTest, PrefixesAreDistinctAndClassified) {
       Table::kMeta,           Table::kAccount, Table::kContract,
       Table::kStorage,        Table::kCode,    Table::kBlock,
       Table::kBlockHash,      Table::kTx,      Table::kEventByBlock,
-      Table::kEventByContract};
+      Table::kEventByContract, Table::kEventByName,
+      Table::kEventByContractName};
   std::string prefixes, state;
   for (Table t : all) {
     prefixes += TablePrefix(t);
@@ -81,6 +107,14 @@ TEST(KeysTest, StartKeysBoundTheirRanges) {
             0u);
   EXPECT_LT(EventByContractKey(Addr('c'), 4, 7, 7),
             EventByContractStart(Addr('c'), 5));
+  EXPECT_EQ(EventByNameStart("E", 5).rfind(EventByNamePrefix("E"), 0), 0u);
+  EXPECT_LT(EventByNameKey("E", 4, 7, 7), EventByNameStart("E", 5));
+  EXPECT_LT(EventByNameStart("E", 5), EventByNameKey("E", 5, 0, 0));
+  EXPECT_EQ(EventByContractNameStart(Addr('c'), "E", 5)
+                .rfind(EventByContractNamePrefix(Addr('c'), "E"), 0),
+            0u);
+  EXPECT_LT(EventByContractNameKey(Addr('c'), "E", 4, 7, 7),
+            EventByContractNameStart(Addr('c'), "E", 5));
   EXPECT_EQ(StorageKey(Addr('c'), "").size(), StoragePrefix(Addr('c')).size());
 }
 

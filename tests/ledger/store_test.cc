@@ -143,8 +143,9 @@ TEST_F(StoreTest, CommitWritesEveryTable) {
             "1.0.0:Created@c 1.0.1:Minted@c");
 
   // One key per record: 2 meta (head, format), account, contract, code, 2
-  // storage, block, hash index, 2 tx records, 2 events in each index.
-  EXPECT_EQ(Counts(), "a=1 b=1 c=1 e=2 h=1 m=2 s=2 t=2 w=1 x=2");
+  // storage, block, hash index, 2 tx records, 2 events in each of the four
+  // event indexes.
+  EXPECT_EQ(Counts(), "a=1 b=1 c=1 e=2 h=1 m=2 n=2 s=2 t=2 w=1 x=2 y=2");
 }
 
 TEST_F(StoreTest, StorageUpdatesAndDeletes) {
@@ -303,6 +304,16 @@ std::vector<Defect> Defects() {
        [](BlockCommit& c, const ChainBuilder&) {
          c.receipts[0].mutable_events(0)->set_contract("c");
        }},
+      {"EventNameEmpty", StatusCode::kInvalidArgument,
+       "receipt 0: event 0: name of 0 bytes (must be 1..255)",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.receipts[0].mutable_events(0)->set_name("");
+       }},
+      {"EventNameTooLong", StatusCode::kInvalidArgument,
+       "receipt 0: event 0: name of 256 bytes (must be 1..255)",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.receipts[0].mutable_events(0)->set_name(std::string(256, 'E'));
+       }},
       {"TxRootWrong", StatusCode::kInvalidArgument, "tx_root is not",
        [](BlockCommit& c, const ChainBuilder&) {
          c.block.mutable_txs(0)->set_signature("forged");  // root unchanged
@@ -439,6 +450,64 @@ TEST_F(EventQueryTest, ByName) {
             "4.1.1:Burn@a");
 }
 
+// A name must not match a longer name it is a prefix of.
+TEST_F(EventQueryTest, ByNameIsExact) {
+  Commit({}, {{.events = {{'a', "Min"}, {'a', "Mint2"}, {'b', "Mint"}}}});
+  EXPECT_EQ(Query({.name = "Mint", .from_height = 4}),
+            "4.1.0:Mint@a 5.0.2:Mint@b");
+  EXPECT_EQ(Query({.name = "Min"}), "5.0.0:Min@a");
+  EXPECT_EQ(Query({.contract = Addr('a'), .name = "Mint", .from_height = 5}),
+            "");
+  EXPECT_EQ(Query({.name = "Nothing"}), "");
+}
+
+TEST_F(EventQueryTest, ByNameRefusesNamesNoEventCanHave) {
+  EXPECT_EQ(Query({.name = ""}),
+            "INVALID_ARGUMENT: event query: an event name is 1..255 bytes, "
+            "got 0");
+  EXPECT_EQ(Query({.name = std::string(256, 'E')}),
+            "INVALID_ARGUMENT: event query: an event name is 1..255 bytes, "
+            "got 256");
+}
+
+// The name indexes make a query by name cost the events it returns: it never
+// steps over events of other names (or, given a contract, of other
+// contracts).
+TEST_F(StoreTest, AQueryByNameStepsOnlyOnThatNamesEntries) {
+  StateChanges ch = DeployChanges(Addr('a'), 'x');
+  ch.contracts.merge(DeployChanges(Addr('b'), 'x').contracts);
+  Commit(ch, {});  // 1
+  for (int block = 2; block <= 21; ++block) {
+    std::vector<std::pair<char, std::string>> events(
+        100, {block % 2 ? 'a' : 'b', "Noise"});
+    if (block == 7) events.push_back({'a', "Rare"});
+    if (block == 12) events.push_back({'b', "Rare"});
+    if (block == 15) events.push_back({'a', "Rare"});
+    Commit({}, {{.events = events}});
+  }
+  auto query = [&](EventFilter f, size_t* steps) {
+    auto events = store_->QueryEvents(f, steps);
+    return events.ok() ? RenderEvents(*events) : events.status().ToString();
+  };
+  size_t steps = 0;
+  EXPECT_EQ(query({.name = "Rare"}, &steps),
+            "7.0.100:Rare@a 12.0.100:Rare@b 15.0.100:Rare@a");
+  EXPECT_EQ(steps, 3u);
+  EXPECT_EQ(query({.contract = Addr('a'), .name = "Rare"}, &steps),
+            "7.0.100:Rare@a 15.0.100:Rare@a");
+  EXPECT_EQ(steps, 2u);
+  EXPECT_EQ(query({.name = "Rare", .from_height = 8, .to_height = 14}, &steps),
+            "12.0.100:Rare@b");
+  EXPECT_EQ(steps, 2u);  // 12, then 15 ends the range
+  EXPECT_EQ(query({.name = "Rare", .limit = 1}, &steps), "7.0.100:Rare@a");
+  EXPECT_EQ(steps, 1u);
+  EXPECT_EQ(query({.name = "Absent"}, &steps), "");
+  EXPECT_EQ(steps, 0u);
+  // Without a name the by-block index is a scan, as before.
+  EXPECT_EQ(store_->QueryEvents({.limit = 0}, &steps)->size(), 2003u);
+  EXPECT_EQ(steps, 2003u);
+}
+
 TEST_F(EventQueryTest, Limit) {
   EXPECT_EQ(Query({.limit = 2}), "1.0.0:Mint@a 1.0.1:Mint@b");
   EXPECT_EQ(Query({.contract = Addr('a'), .name = "Burn", .limit = 1}),
@@ -488,6 +557,9 @@ TEST_F(StoreTest, CorruptValuesAreDataLoss) {
   expect_data_loss(store_->GetCode(code_hash).status(), "code");
   expect_data_loss(store_->GetTransaction(tx_hash).status(), "tx record");
   expect_data_loss(store_->QueryEvents({}).status(), "event (by block)");
+  // A query by name reads the event from the by-block index too.
+  expect_data_loss(store_->QueryEvents({.name = "E"}).status(),
+                   "event (by block)");
   // The contract index was not touched.
   EXPECT_EQ(store_->QueryEvents({.contract = Addr('c')})->size(), 1u);
 }
