@@ -349,8 +349,8 @@ absl::StatusOr<std::optional<TxRecord>> Store::GetTransaction(
   return Parse<TxRecord>(key, *value);
 }
 
-absl::StatusOr<std::vector<Event>> Store::QueryEvents(
-    const EventFilter& filter, size_t* entries_read) {
+absl::StatusOr<std::vector<Event>> Store::QueryEvents(const EventFilter& filter,
+                                                      size_t* entries_read) {
   if (filter.from_height > filter.to_height) {
     return absl::InvalidArgumentError(
         absl::StrCat("event query: from_height ", filter.from_height,
@@ -362,7 +362,8 @@ absl::StatusOr<std::vector<Event>> Store::QueryEvents(
                  "event query"));
   }
   if (filter.name.has_value() &&
-      (filter.name->empty() || filter.name->size() > keys::kMaxEventNameBytes)) {
+      (filter.name->empty() ||
+       filter.name->size() > keys::kMaxEventNameBytes)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "event query: an event name is 1..", keys::kMaxEventNameBytes,
         " bytes, got ", filter.name->size()));
@@ -392,9 +393,9 @@ absl::StatusOr<std::vector<Event>> Store::QueryEvents(
       const std::string_view pos = key.substr(prefix.size());
       const uint64_t height = DecodeBigEndian64(pos.substr(0, 8));
       if (height > filter.to_height) break;
-      const std::string event_key = keys::EventByBlockKey(
-          height, DecodeBigEndian32(pos.substr(8, 4)),
-          DecodeBigEndian32(pos.substr(12, 4)));
+      const std::string event_key =
+          keys::EventByBlockKey(height, DecodeBigEndian32(pos.substr(8, 4)),
+                                DecodeBigEndian32(pos.substr(12, 4)));
       ASSIGN_OR_RETURN(std::optional<std::string> bytes, Read(event_key));
       if (!bytes.has_value()) {
         return CorruptRecord(key, "names an event that is not stored");
@@ -612,10 +613,10 @@ absl::Status Store::CommitBlock(const BlockCommit& commit) {
       batch.Put(keys::EventByNameKey(event.name(), height, event.tx_index(),
                                      event.event_index()),
                 "");
-      batch.Put(keys::EventByContractNameKey(event.contract(), event.name(),
-                                             height, event.tx_index(),
-                                             event.event_index()),
-                "");
+      batch.Put(
+          keys::EventByContractNameKey(event.contract(), event.name(), height,
+                                       event.tx_index(), event.event_index()),
+          "");
     }
   }
   batch.Put(keys::HeadKey(), EncodeBigEndian64(height) + block_hash);

@@ -1,10 +1,28 @@
 // ApiServer: the HTTP edge of the node's API (docs/api.md is the reference),
-// over cpp-httplib. It only routes: a request's JSON becomes the typed
+// over Boost.Beast. It only routes: a request's JSON becomes the typed
 // request of node/api/api.proto, one NodeService call answers it, and the
 // result becomes JSON again; an error becomes
 //   {"error": {"code": "INVALID_ARGUMENT", "message": "..."}}
 // with the HTTP status node/api/errors.h gives its kind. All logic lives in
 // the service.
+//
+// Threads: one I/O thread (the one that calls Run) accepts, reads and writes
+// every connection asynchronously, each read and write under a deadline;
+// handlers run on a pool of `threads` workers, and POST /v1/tx?wait=true on
+// a pool of its own of `max_waiters` threads, so waiting never holds a
+// worker. A connection has at most one request in flight.
+//
+// What a client cannot do (each answered, then the connection closed):
+//   - send a request head (request line and header fields) over
+//     max_header_bytes or with more than max_header_fields fields: 431;
+//   - send a body over max_body_bytes: 413;
+//   - take longer than read_timeout to send a whole request, or stay idle
+//     longer than that between requests: the connection is closed;
+//   - take longer than write_timeout to read a response: closed;
+//   - open more than max_connections connections: 503 and closed;
+//   - have more than max_waiters ?wait=true requests waiting: 503 (decided
+//     before the transaction is admitted; the client library then submits
+//     without waiting and polls).
 //
 //   NodeService service(node.get());
 //   ApiServer api(&service);
@@ -17,16 +35,14 @@
 #ifndef BALLAST_NODE_API_SERVER_H_
 #define BALLAST_NODE_API_SERVER_H_
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "node/executor.h"
 #include "node/service.h"
-
-namespace httplib {
-class Server;
-}  // namespace httplib
 
 namespace ballast::node {
 
@@ -37,7 +53,18 @@ struct ApiOptions {
   // Request bodies above this get 413. A transaction of kMaxTxBytes is twice
   // that in hex.
   size_t max_body_bytes = 2 * kMaxTxBytes + (64 << 10);
-  size_t threads = 16;  // concurrent connections served
+  // The request line and header fields together, in bytes and in fields;
+  // above either: 431.
+  size_t max_header_bytes = 16 << 10;
+  size_t max_header_fields = 100;
+  size_t threads = 16;  // handler workers
+  size_t max_connections = 512;
+  size_t max_waiters = 64;  // concurrent POST /v1/tx?wait=true
+  // The longest a client may take to send one whole request (and the
+  // longest a connection may stay idle between requests).
+  absl::Duration read_timeout = absl::Seconds(10);
+  // The longest a client may take to read one whole response.
+  absl::Duration write_timeout = absl::Seconds(10);
 };
 
 class ApiServer {
@@ -56,15 +83,14 @@ class ApiServer {
   void Run();
   // Returns once Run is serving (so that Stop cannot be missed).
   void WaitUntilRunning();
-  // Stops accepting and lets Run return after in-flight requests finish.
+  // Stops accepting, closes idle connections and lets Run return after
+  // in-flight requests finish.
   void Stop();
 
- private:
-  void Routes();
+  class Impl;  // in api_server.cc
 
-  NodeService* const service_;
-  const ApiOptions options_;
-  std::unique_ptr<httplib::Server> server_;
+ private:
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace ballast::node

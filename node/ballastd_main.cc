@@ -1,7 +1,7 @@
 // ballastd: a local Ballast chain node.
 //
 //   ballastd --data-dir DIR --chain-id ID [--listen 127.0.0.1:8545]
-//            [--block-time MS]
+//            [--block-time MS] [--http-* limits, --max-waiters N]
 //
 // Serves the HTTP JSON API of docs/api.md, produces blocks (automine with
 // --block-time 0, else one every MS milliseconds) and shuts down cleanly on
@@ -56,6 +56,10 @@ int Main(int argc, char** argv) {
   std::string listen = StrCat(kDefaultListenHost, ":", kDefaultListenPort);
   bool no_sync = false;
   std::string log_level = "info";
+  ApiOptions api_options;
+  int64_t read_timeout_ms = absl::ToInt64Milliseconds(api_options.read_timeout);
+  int64_t write_timeout_ms =
+      absl::ToInt64Milliseconds(api_options.write_timeout);
   app.add_option("--data-dir", options.data_dir,
                  "Directory of the chain (created if missing)")
       ->required();
@@ -80,6 +84,28 @@ int Main(int argc, char** argv) {
                  "Most bytes of signed transactions waiting in the mempool")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--http-threads", api_options.threads,
+                 "Worker threads that run API requests")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--http-max-connections", api_options.max_connections,
+                 "Most open API connections; beyond it: 503 and closed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65536));
+  app.add_option("--http-read-timeout-ms", read_timeout_ms,
+                 "Longest a client may take to send a whole request (and "
+                 "stay idle between requests)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}));
+  app.add_option("--http-write-timeout-ms", write_timeout_ms,
+                 "Longest a client may take to read a whole response")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}));
+  app.add_option("--max-waiters", api_options.max_waiters,
+                 "Most POST /v1/tx?wait=true waiting at once; beyond it: 503 "
+                 "before admission")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
   app.add_flag("--no-sync", no_sync,
                "Do not fsync commits (throwaway chains only: a crash may "
                "lose committed blocks)");
@@ -90,6 +116,8 @@ int Main(int argc, char** argv) {
           CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   CLI11_PARSE(app, argc, argv);
   options.sync = !no_sync;
+  api_options.read_timeout = absl::Milliseconds(read_timeout_ms);
+  api_options.write_timeout = absl::Milliseconds(write_timeout_ms);
 
   auto logger = spdlog::stderr_color_mt("ballastd");
   spdlog::set_default_logger(logger);
@@ -109,7 +137,6 @@ int Main(int argc, char** argv) {
     std::cerr << "ballastd: " << node.status().message() << "\n";
     return 1;
   }
-  ApiOptions api_options;
   ServiceOptions service_options;
   service_options.max_body_bytes =
       static_cast<uint32_t>(api_options.max_body_bytes);

@@ -67,8 +67,8 @@ TEST(KeysTest, Layout) {
 
 // The length byte keeps a name's keys apart from a longer name's.
 TEST(KeysTest, ANamePrefixDoesNotMatchALongerName) {
-  EXPECT_NE(EventByNameKey("MintX", 1, 0, 0).rfind(EventByNamePrefix("Mint"), 0),
-            0u);
+  EXPECT_NE(
+      EventByNameKey("MintX", 1, 0, 0).rfind(EventByNamePrefix("Mint"), 0), 0u);
   EXPECT_NE(EventByContractNameKey(Addr('c'), "MintX", 1, 0, 0)
                 .rfind(EventByContractNamePrefix(Addr('c'), "Mint"), 0),
             0u);
@@ -79,11 +79,12 @@ TEST(KeysTest, ANamePrefixDoesNotMatchALongerName) {
 
 TEST(KeysTest, PrefixesAreDistinctAndClassified) {
   const std::vector<Table> all = {
-      Table::kMeta,           Table::kAccount, Table::kContract,
-      Table::kStorage,        Table::kCode,    Table::kBlock,
-      Table::kBlockHash,      Table::kTx,      Table::kEventByBlock,
-      Table::kEventByContract, Table::kEventByName,
-      Table::kEventByContractName};
+      Table::kMeta,         Table::kAccount,
+      Table::kContract,     Table::kStorage,
+      Table::kCode,         Table::kBlock,
+      Table::kBlockHash,    Table::kTx,
+      Table::kEventByBlock, Table::kEventByContract,
+      Table::kEventByName,  Table::kEventByContractName};
   std::string prefixes, state;
   for (Table t : all) {
     prefixes += TablePrefix(t);

@@ -4,7 +4,15 @@
 // every transaction it reported committed, with no hole in any nonce
 // sequence and the token's supply intact.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -825,6 +833,325 @@ TEST_F(BallastdTest, ADataDirOfAnotherVersionIsRefusedWithWhatToDo) {
                   " with instrumenter version ", wasm::kInstrumenterVersion)));
   EXPECT_THAT(node.log(), HasSubstr("bash tools/devnet --reset"));
   EXPECT_THAT(node.log(), HasSubstr("another --data-dir"));
+}
+
+// -- The HTTP edge under hostile clients (node/api_server.h). Raw sockets
+// send what no client library would.
+
+// A raw TCP connection to 127.0.0.1:port. Every read is bounded in time.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = fd_ >= 0 && connect(fd_, reinterpret_cast<sockaddr*>(&addr),
+                                     sizeof(addr)) == 0;
+  }
+  ~RawConnection() { Close(); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return connected_; }
+  void Close() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+  // False once the peer has closed or reset the connection.
+  bool Send(std::string_view data) {
+    while (!data.empty()) {
+      ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  // Everything the peer sends until it closes the connection, or until
+  // `timeout` passed (then *closed is false).
+  std::string ReadUntilClosed(std::chrono::milliseconds timeout,
+                              bool* closed = nullptr) {
+    std::string out;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool eof = false;
+    while (!eof && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (poll(&p, 1, std::max<int>(1, static_cast<int>(left.count()))) <= 0) {
+        continue;
+      }
+      char buf[16384];
+      ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) {
+        eof = true;
+      } else {
+        out.append(buf, static_cast<size_t>(n));
+      }
+    }
+    if (closed != nullptr) *closed = eof;
+    return out;
+  }
+
+  // Whether the peer has closed the connection (without waiting).
+  bool PeerClosed() {
+    char c;
+    ssize_t n = recv(fd_, &c, 1, MSG_DONTWAIT | MSG_PEEK);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+// "GET /v1/health" with `fields` header fields in all (Host included), each
+// `value_bytes` long.
+std::string HealthRequest(int fields, size_t value_bytes = 1) {
+  std::string req = "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (int i = 1; i < fields; ++i) {
+    req += StrCat("X-Field-", i, ": ", std::string(value_bytes, 'v'), "\r\n");
+  }
+  return req + "\r\n";
+}
+
+int StatusOf(const std::string& response) {
+  if (response.rfind("HTTP/1.1 ", 0) != 0 || response.size() < 12) return 0;
+  return std::stoi(response.substr(9, 3));
+}
+
+TEST_F(BallastdTest, TooManyHeaderFieldsGet431AndTheNodeStaysUp) {
+  auto node = StartNode();
+  {
+    RawConnection c(node->port());
+    ASSERT_TRUE(c.connected());
+    ASSERT_TRUE(c.Send(HealthRequest(100)));  // at the limit: served
+    std::string ok = c.ReadUntilClosed(std::chrono::milliseconds(300));
+    EXPECT_EQ(StatusOf(ok), 200) << ok;
+  }
+  for (int fields : {101, 500}) {
+    RawConnection c(node->port());
+    ASSERT_TRUE(c.connected());
+    c.Send(HealthRequest(fields));
+    bool closed = false;
+    std::string r = c.ReadUntilClosed(std::chrono::seconds(5), &closed);
+    EXPECT_EQ(StatusOf(r), 431) << fields << ": " << r.substr(0, 300);
+    EXPECT_THAT(r, HasSubstr(StrCat("request has ", fields,
+                                    " header fields (at most 100)")));
+    EXPECT_TRUE(closed);
+  }
+  EXPECT_EQ(node->Get("/v1/health").status, 200);
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
+}
+
+TEST_F(BallastdTest, AnOversizedRequestHeadGets431) {
+  auto node = StartNode();
+  for (size_t value : {size_t{17} << 10, size_t{1} << 20}) {
+    RawConnection c(node->port());
+    ASSERT_TRUE(c.connected());
+    c.Send(HealthRequest(2, value));  // one field of `value` bytes
+    bool closed = false;
+    std::string r = c.ReadUntilClosed(std::chrono::seconds(5), &closed);
+    EXPECT_EQ(StatusOf(r), 431) << value << ": " << r.substr(0, 300);
+    EXPECT_THAT(r, HasSubstr("exceeds 16384 bytes"));
+    EXPECT_TRUE(closed);
+  }
+  // Many fields, each small, that add up past the byte limit.
+  RawConnection c(node->port());
+  c.Send(HealthRequest(90, 200));
+  std::string r = c.ReadUntilClosed(std::chrono::seconds(5));
+  EXPECT_EQ(StatusOf(r), 431) << r.substr(0, 300);
+  EXPECT_EQ(node->Get("/v1/health").status, 200);
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
+}
+
+TEST_F(BallastdTest, ASlowClientIsDisconnectedWhileOthersAreServed) {
+  auto node = StartNode({"--http-read-timeout-ms", "500"});
+  RawConnection slow(node->port());
+  ASSERT_TRUE(slow.connected());
+  // A request head that never ends: one byte every 50 ms.
+  ASSERT_TRUE(slow.Send("GET /v1/health HTTP/1.1\r\nX-Slow: "));
+  const auto start = std::chrono::steady_clock::now();
+  int served = 0;
+  bool closed = false;
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(10)) {
+    if (!slow.Send("a") || slow.PeerClosed()) {
+      closed = true;
+      break;
+    }
+    HttpResult health = node->Get("/v1/health");
+    EXPECT_EQ(health.status, 200);
+    served += health.status == 200;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  EXPECT_TRUE(closed) << "still open after " << took.count() << " ms";
+  EXPECT_GE(took.count(), 400);
+  EXPECT_LT(took.count(), 5000);
+  EXPECT_GE(served, 3);
+
+  // An idle connection is closed after the same time; a request that came
+  // whole was served.
+  RawConnection idle(node->port());
+  ASSERT_TRUE(idle.Send(HealthRequest(1)));
+  bool idle_closed = false;
+  std::string r = idle.ReadUntilClosed(std::chrono::seconds(5), &idle_closed);
+  EXPECT_EQ(StatusOf(r), 200) << r;
+  EXPECT_TRUE(idle_closed);
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
+}
+
+TEST_F(BallastdTest, ConnectionsBeyondTheCapGet503) {
+  auto node = StartNode(
+      {"--http-max-connections", "3", "--http-read-timeout-ms", "20000"});
+  std::vector<std::unique_ptr<RawConnection>> open;
+  for (int i = 0; i < 3; ++i) {
+    open.push_back(std::make_unique<RawConnection>(node->port()));
+    ASSERT_TRUE(open.back()->connected());
+  }
+  // Let the node accept them (and close the harness's own connections).
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  RawConnection extra(node->port());
+  bool closed = false;
+  std::string r = extra.ReadUntilClosed(std::chrono::seconds(5), &closed);
+  EXPECT_EQ(StatusOf(r), 503) << r;
+  EXPECT_THAT(r, HasSubstr("too many connections (at most 3)"));
+  EXPECT_TRUE(closed);
+  // The open ones are still served.
+  ASSERT_TRUE(open[0]->Send(HealthRequest(1)));
+  std::string first = open[0]->ReadUntilClosed(std::chrono::milliseconds(500));
+  EXPECT_EQ(StatusOf(first), 200) << first;
+  // Once one closes, a new one is served.
+  open[1]->Close();
+  HttpResult health;
+  for (int i = 0; i < 50 && health.status != 200; ++i) {  // bounded: 5 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    health = node->Get("/v1/health");
+  }
+  EXPECT_EQ(health.status, 200) << health.text;
+  open.clear();
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
+}
+
+TEST_F(BallastdTest, WaitersAreBoundedAndHoldNoWorker) {
+  // One worker thread: were a waiter to hold it, nothing else would be
+  // served while two wait.
+  auto node = StartNode({"--max-waiters", "2", "--http-threads", "1"});
+  Wallet gapped{bob_.key, 5};  // nonces 5.. wait for 0..4 forever
+  const std::string nowhere(20, 't');
+  std::vector<ledger::SignedTransaction> txs;
+  for (int i = 0; i < 4; ++i) {
+    txs.push_back(gapped.Transfer(nowhere, alice_.address(), 1));
+  }
+  auto wait_path = [](int ms) {
+    return StrCat("/v1/tx?wait=true&timeout_ms=", ms);
+  };
+  std::atomic<int> finished = 0;
+  std::vector<HttpResult> waited(2);
+  std::vector<std::thread> waiters;
+  for (int i = 0; i < 2; ++i) {
+    waiters.emplace_back([&, i] {
+      waited[i] = node->Post(wait_path(6000), Client::SubmitBody(txs[i]));
+      ++finished;
+    });
+  }
+  // Both admitted, so both hold a waiter slot.
+  for (int i = 0; i < 2; ++i) {
+    HttpResult r;
+    for (int t = 0; t < 100 && r.status != 200; ++t) {  // bounded: 5 s
+      r = node->Get("/v1/tx/" + Hex(ledger::TxHash(txs[i])));
+      if (r.status != 200) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    EXPECT_EQ(r.body["status"], "pending") << r.text;
+  }
+  // The one worker still serves, while both wait.
+  EXPECT_EQ(node->Get("/v1/health").status, 200);
+  EXPECT_EQ(node->Post("/v1/query",
+                       json{{"contract", Hex(nowhere)}, {"method", "name"}})
+                .status,
+            404);
+  // A third waiter is refused before admission.
+  HttpResult third = node->Post(wait_path(6000), Client::SubmitBody(txs[2]));
+  EXPECT_EQ(finished.load(), 0) << "the waiters returned too early";
+  EXPECT_EQ(third.status, 503) << third.text;
+  EXPECT_THAT(third.text,
+              HasSubstr("too many requests waiting for a commit (at most 2)"));
+  EXPECT_EQ(node->Get("/v1/tx/" + Hex(ledger::TxHash(txs[2]))).status, 404);
+  for (std::thread& t : waiters) t.join();
+  for (const HttpResult& r : waited) {
+    EXPECT_EQ(r.status, 200) << r.text;
+    EXPECT_EQ(r.body["status"], "pending") << r.text;
+  }
+  // The slots are free again.
+  HttpResult later = node->Post(wait_path(50), Client::SubmitBody(txs[2]));
+  EXPECT_EQ(later.status, 200) << later.text;
+  EXPECT_EQ(later.body["status"], "pending") << later.text;
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
+}
+
+// A client that pipelines requests and never reads the answers is
+// disconnected after the write timeout instead of holding the connection.
+TEST_F(BallastdTest, AClientThatDoesNotReadIsDisconnected) {
+  auto node = StartNode({"--http-write-timeout-ms", "300"});
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  int small = 4096;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  timeval send_timeout{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(node->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  // 20000 requests for /v1/info (about 40 bytes each) fit in the node's
+  // receive buffer; their answers (about 700 bytes each) fill its send
+  // buffer (4 MiB at most) long before the last one.
+  constexpr size_t kRequests = 20'000;
+  std::string requests;
+  for (size_t i = 0; i < kRequests; ++i) {
+    requests += "GET /v1/info HTTP/1.1\r\nHost: x\r\n\r\n";
+  }
+  ssize_t sent = send(fd, requests.data(), requests.size(), MSG_NOSIGNAL);
+  ASSERT_GT(sent, 0);
+  const size_t sent_requests =
+      static_cast<size_t>(sent) / (requests.size() / kRequests);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // Read everything that was sent before the node closed the connection.
+  size_t responses = 0;
+  bool eof = false;
+  std::string tail;
+  const auto read_start = std::chrono::steady_clock::now();
+  while (!eof && std::chrono::steady_clock::now() - read_start <
+                     std::chrono::seconds(20)) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 1000) <= 0) break;
+    char buf[65536];
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) {
+      eof = true;
+      break;
+    }
+    // `tail` keeps the last 11 bytes, too few to hold a whole match: no
+    // response is counted twice.
+    tail.append(buf, static_cast<size_t>(n));
+    for (size_t at = 0;
+         (at = tail.find("HTTP/1.1 200", at)) != std::string::npos; ++at) {
+      ++responses;
+    }
+    tail = tail.substr(tail.size() > 11 ? tail.size() - 11 : 0);
+  }
+  close(fd);
+  EXPECT_TRUE(eof) << "the node kept the connection open";
+  EXPECT_LT(responses, sent_requests);
+  EXPECT_EQ(node->Get("/v1/health").status, 200);
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
 }
 
 }  // namespace
