@@ -295,6 +295,9 @@ TEST_F(BallastdTest, BadInputGetsA4xxWithAMessageAndWritesNothing) {
   cases.push_back({"bad event filter",
                    node->Get("/v1/events?from_block=5&to_block=2"), 400,
                    "from_block 5 is after to_block 2"});
+  cases.push_back({"event name no event can have",
+                   node->Get("/v1/events?name=" + std::string(256, 'E')), 400,
+                   "an event name is 1..255 bytes, got 256"});
 
   // Transactions refused by the mempool.
   ledger::SignedTransaction bad_sig = bob_.Transfer(token, alice_.address(), 1);
