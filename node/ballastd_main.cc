@@ -106,6 +106,11 @@ int Main(int argc, char** argv) {
                  "before admission")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
+  int64_t query_timeout_ms = 2000;
+  app.add_option("--query-timeout-ms", query_timeout_ms,
+                 "Longest wall time a query may run (it also has a gas limit)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_flag("--no-sync", no_sync,
                "Do not fsync commits (throwaway chains only: a crash may "
                "lose committed blocks)");
@@ -138,6 +143,7 @@ int Main(int argc, char** argv) {
     return 1;
   }
   ServiceOptions service_options;
+  service_options.query_timeout = absl::Milliseconds(query_timeout_ms);
   service_options.max_body_bytes =
       static_cast<uint32_t>(api_options.max_body_bytes);
   NodeService service(node->get(), service_options);
