@@ -11,6 +11,8 @@
 // A transaction CheckTransaction accepts must re-check the same (hash,
 // sender) after a JSON round trip of its SignedTransaction.
 
+#include <google/protobuf/stubs/logging.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -59,6 +61,9 @@ World& TheWorld() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static google::protobuf::LogSilencer* silence =
+      new google::protobuf::LogSilencer;  // libprotobuf logs bad UTF-8
+  (void)silence;
   World& w = TheWorld();
   test::FuzzInput in(data, size);
   const uint8_t mode = in.Byte();
