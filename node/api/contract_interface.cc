@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
@@ -64,15 +65,26 @@ class CollectFileErrors : public pb::compiler::MultiFileErrorCollector {
   std::string errors;
 };
 
+// The file's "...Event" messages, nested ones included, in declaration
+// order (pre-order). Iterative: nesting is bounded only by protobuf's parse
+// recursion limit (100), and nothing here relies on it.
 void CollectEvents(
-    const pb::Descriptor* d,
+    const pb::FileDescriptor* file,
     std::map<std::string, const pb::Descriptor*, std::less<>>* events,
     std::vector<std::string>* names) {
-  if (IsEventName(d->name()) && events->emplace(d->name(), d).second) {
-    names->push_back(d->name());
+  std::vector<const pb::Descriptor*> stack;
+  for (int i = file->message_type_count() - 1; i >= 0; --i) {
+    stack.push_back(file->message_type(i));
   }
-  for (int i = 0; i < d->nested_type_count(); ++i) {
-    CollectEvents(d->nested_type(i), events, names);
+  while (!stack.empty()) {
+    const pb::Descriptor* d = stack.back();
+    stack.pop_back();
+    if (IsEventName(d->name()) && events->emplace(d->name(), d).second) {
+      names->push_back(d->name());
+    }
+    for (int i = d->nested_type_count() - 1; i >= 0; --i) {
+      stack.push_back(d->nested_type(i));
+    }
   }
 }
 
@@ -160,34 +172,53 @@ absl::StatusOr<ContractInterface> ContractInterface::FromDescriptorSet(
   auto rep = std::make_shared<Rep>();
   rep->descriptor_set = std::string(descriptor_set);
 
-  // Build each file after its dependencies, whatever the order in the set.
+  if (set.file_size() > kMaxInterfaceFiles) {
+    return absl::InvalidArgumentError(StrCat(
+        "interface: ", set.file_size(),
+        " files in the descriptor set (at most ", kMaxInterfaceFiles, ")"));
+  }
+
+  // Build each file after its dependencies, whatever the order in the set:
+  // an iterative depth-first walk of the imports (an explicit stack, so a
+  // long import chain costs heap, never native stack).
   std::map<std::string, const pb::FileDescriptorProto*> by_name;
   for (const pb::FileDescriptorProto& f : set.file()) by_name[f.name()] = &f;
-  std::set<std::string> visiting;
-  std::function<absl::Status(const pb::FileDescriptorProto&)> build =
-      [&](const pb::FileDescriptorProto& f) -> absl::Status {
-    if (rep->pool.FindFileByName(f.name()) != nullptr) return absl::OkStatus();
-    if (!visiting.insert(f.name()).second) {
-      return absl::InvalidArgumentError(
-          StrCat("interface: import cycle through ", f.name()));
-    }
-    for (const std::string& dep : f.dependency()) {
-      auto it = by_name.find(dep);
-      if (it == by_name.end()) {
-        return absl::InvalidArgumentError(StrCat(
-            "interface: ", f.name(), " imports ", dep,
-            ", which the descriptor set lacks (use protoc --include_imports)"));
-      }
-      RETURN_IF_ERROR(build(*it->second));
-    }
-    CollectErrors errors;
-    if (rep->pool.BuildFileCollectingErrors(f, &errors) == nullptr) {
-      return absl::InvalidArgumentError(StrCat("interface: ", errors.errors));
-    }
-    return absl::OkStatus();
+  struct Frame {
+    const pb::FileDescriptorProto* file;
+    int next_dep;  // index of the next import to visit
   };
-  for (const pb::FileDescriptorProto& f : set.file()) {
-    RETURN_IF_ERROR(build(f));
+  std::set<std::string> visiting;  // the files on the stack
+  for (const pb::FileDescriptorProto& root : set.file()) {
+    if (rep->pool.FindFileByName(root.name()) != nullptr) continue;
+    std::vector<Frame> stack{{&root, 0}};
+    visiting.insert(root.name());
+    while (!stack.empty()) {
+      Frame& top = stack.back();
+      const pb::FileDescriptorProto& f = *top.file;
+      if (top.next_dep < f.dependency_size()) {
+        const std::string& dep = f.dependency(top.next_dep++);
+        if (rep->pool.FindFileByName(dep) != nullptr) continue;
+        auto it = by_name.find(dep);
+        if (it == by_name.end()) {
+          return absl::InvalidArgumentError(
+              StrCat("interface: ", f.name(), " imports ", dep,
+                     ", which the descriptor set lacks (use protoc "
+                     "--include_imports)"));
+        }
+        if (!visiting.insert(dep).second) {
+          return absl::InvalidArgumentError(
+              StrCat("interface: import cycle through ", dep));
+        }
+        stack.push_back({it->second, 0});  // invalidates `top`
+        continue;
+      }
+      CollectErrors errors;
+      if (rep->pool.BuildFileCollectingErrors(f, &errors) == nullptr) {
+        return absl::InvalidArgumentError(StrCat("interface: ", errors.errors));
+      }
+      visiting.erase(f.name());
+      stack.pop_back();
+    }
   }
 
   const pb::FileDescriptor* main =
@@ -206,9 +237,7 @@ absl::StatusOr<ContractInterface> ContractInterface::FromDescriptorSet(
     }
     rep->methods.push_back(m->name());
   }
-  for (int i = 0; i < main->message_type_count(); ++i) {
-    CollectEvents(main->message_type(i), &rep->event_types, &rep->events);
-  }
+  CollectEvents(main, &rep->event_types, &rep->events);
   return ContractInterface(std::move(rep));
 }
 
@@ -318,18 +347,23 @@ absl::StatusOr<std::string> CompileInterface(
                errors.errors.empty() ? "does not compile" : errors.errors));
   }
 
-  // Imports first (depth-first, in import order), as protoc writes them.
+  // Imports first (depth-first, in import order), as protoc writes them;
+  // iterative, like the builder in FromDescriptorSet.
   pb::FileDescriptorSet set;
-  std::set<std::string> added;
-  std::function<void(const pb::FileDescriptor*)> add =
-      [&](const pb::FileDescriptor* f) {
-        if (!added.insert(f->name()).second) return;
-        for (int i = 0; i < f->dependency_count(); ++i) add(f->dependency(i));
-        pb::FileDescriptorProto* proto = set.add_file();
-        f->CopyTo(proto);
-        f->CopyJsonNameTo(proto);
-      };
-  add(file);
+  std::set<std::string> added{file->name()};
+  std::vector<std::pair<const pb::FileDescriptor*, int>> stack{{file, 0}};
+  while (!stack.empty()) {
+    auto& [f, next_dep] = stack.back();
+    if (next_dep < f->dependency_count()) {
+      const pb::FileDescriptor* dep = f->dependency(next_dep++);
+      if (added.insert(dep->name()).second) stack.push_back({dep, 0});
+      continue;
+    }
+    pb::FileDescriptorProto* proto = set.add_file();
+    f->CopyTo(proto);
+    f->CopyJsonNameTo(proto);
+    stack.pop_back();
+  }
   std::string out;
   set.SerializeToString(&out);
   auto check = ContractInterface::FromDescriptorSet(out);

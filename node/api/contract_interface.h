@@ -47,11 +47,18 @@ class Descriptor;
 
 namespace ballast::api {
 
+// Most files a descriptor set may hold (a contract's .proto and its imports;
+// protoc --include_imports of the SDK's protos gives a handful). Files are
+// built after their imports by an iterative walk, so the bound is on work,
+// not stack depth. Protobuf's parser limits message nesting to 100 levels.
+inline constexpr int kMaxInterfaceFiles = 64;
+
 class ContractInterface {
  public:
   // Builds the interface; InvalidArgument if `descriptor_set` does not parse,
-  // a file does not build (e.g. a missing import), or the last file does not
-  // declare exactly one service.
+  // holds more than kMaxInterfaceFiles files, a file does not build (e.g. a
+  // missing import or an import cycle), or the last file does not declare
+  // exactly one service.
   static absl::StatusOr<ContractInterface> FromDescriptorSet(
       std::string_view descriptor_set);
 

@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -155,6 +156,40 @@ absl::Status Walk(const Descriptor* d, nlohmann::json& j,
   return absl::OkStatus();
 }
 
+// InvalidArgument if `root` holds messages nested deeper than kMaxJsonDepth
+// (counting `root` as 1). Protobuf parses bytes up to 100 levels deep, but
+// its JSON printer stops at 64 with an error that would otherwise read as
+// the node's own fault. Iterative.
+absl::Status CheckMessageDepth(const google::protobuf::Message& root) {
+  using google::protobuf::Message;
+  using google::protobuf::Reflection;
+  std::vector<std::pair<const Message*, int>> stack{{&root, 1}};
+  std::vector<const FieldDescriptor*> fields;
+  while (!stack.empty()) {
+    auto [m, depth] = stack.back();
+    stack.pop_back();
+    if (depth > kMaxJsonDepth) {
+      return absl::InvalidArgumentError(StrCat(root.GetTypeName(),
+                                               ": messages nested deeper than ",
+                                               kMaxJsonDepth, " levels"));
+    }
+    const Reflection* r = m->GetReflection();
+    fields.clear();
+    r->ListFields(*m, &fields);
+    for (const FieldDescriptor* f : fields) {
+      if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+      if (f->is_repeated()) {
+        for (int i = 0; i < r->FieldSize(*m, f); ++i) {
+          stack.push_back({&r->GetRepeatedMessage(*m, f, i), depth + 1});
+        }
+      } else {
+        stack.push_back({&r->GetMessage(*m, f), depth + 1});
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string DumpJson(const nlohmann::json& j, int indent) {
@@ -210,6 +245,7 @@ absl::StatusOr<nlohmann::json> ParseJson(std::string_view text) {
 
 absl::StatusOr<nlohmann::json> ProtoToJson(
     const google::protobuf::Message& msg) {
+  RETURN_IF_ERROR(CheckMessageDepth(msg));
   google::protobuf::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
   options.preserve_proto_field_names = true;

@@ -34,9 +34,21 @@ namespace ballast::api {
 // JSON documents nested deeper than this (objects and arrays counted
 // together) are refused by ParseJson, and messages nested deeper by the
 // conversions: printing and converting recurse once per level, and the limit
-// keeps them off the edge of the stack.
+// keeps them off the edge of the stack. Every recursive path is bounded:
+//   - ParseJson: nlohmann's parser is iterative; the depth is counted there
+//     and the document refused before it is built;
+//   - printing and copying a json (recursive in nlohmann) and Walk: only on
+//     documents ParseJson accepted, or on messages within the limit;
+//   - ProtoToJson: the message's depth is measured first (iteratively) and
+//     InvalidArgument "messages nested deeper than 64 levels" returned for a
+//     deeper one (protobuf parses bytes 100 levels deep; its JSON printer
+//     stops at 64);
+//   - JsonToProto into google.protobuf.Value/Struct: two to three messages
+//     per JSON level, so protobuf's parse limit (100) refuses a deep Value
+//     cleanly (InvalidArgument) before anything recurses further.
 inline constexpr int kMaxJsonDepth = 64;
 
+// InvalidArgument if `msg` holds messages nested deeper than kMaxJsonDepth.
 absl::StatusOr<nlohmann::json> ProtoToJson(
     const google::protobuf::Message& msg);
 
