@@ -1,0 +1,433 @@
+// Gas fairness (issue 7): nanoseconds per gas unit for adversarial kernels,
+// each run through the real runtime (wabt interpreter, instrumented modules,
+// the runtime's gas accounting), all in one run so that their ratios are
+// comparable. A kernel is one method of contracts/bench/kernels.wat (or a
+// call pattern over the contracts below), repeated n times in one call; n
+// is chosen at start-up so that a call uses about the kernel's target gas
+// under the gas model being measured.
+//
+// Contracts, in one BenchState:
+//   K0..K9   gas_kernels.wasm at "KKK...K" + last byte 0..9; kernels that
+//            call "the next contract" go from Ki to Ki+1
+//   M        gas_bigmem.wasm: 32 initial pages (Limits::max_memory_pages)
+//   C<i>     kCacheContracts variants of one generated module of about
+//            kCacheModuleBytes of code, differing only in a data segment
+//            (so each has its own code hash, and its own cache entry)
+//
+// --gas_table prints the results as a markdown table (kernel, gas per call,
+// ns/gas, ratio to the median ns/gas, note) after the run; BENCHMARKS.md
+// holds one.
+
+#include "tools/bench/gas_fairness.h"
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ledger/base/bytes.h"
+#include "ledger/base/files.h"
+#include "wabt/binary-writer.h"
+#include "wabt/stream.h"
+#include "wabt/wast-lexer.h"
+#include "wabt/wast-parser.h"
+#include "wasm/host_abi.h"
+#include "wasm/memory_chain_state.h"
+#include "wasm/runtime.h"
+#include "wasm/wabt_engine.h"
+
+namespace ballast::bench {
+namespace {
+
+constexpr int kKernelContracts = 10;
+// More than the runtime's compiled-module cache holds (256 entries on main).
+constexpr uint32_t kCacheContracts = 300;
+constexpr size_t kCacheModuleBytes = 256 * 1024;
+constexpr std::string_view kCacheMarker = "BALLAST-CACHE-VARIANT-0000000000";
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+std::string ReadContractFile(const std::string& file) {
+  absl::StatusOr<std::string> contents =
+      ReadFile(std::string(BALLAST_CONTRACTS_DIR) + "/" + file);
+  if (!contents.ok()) Die(std::string(contents.status().message()));
+  return *std::move(contents);
+}
+
+std::string KernelAddress(int i) {
+  std::string a(kAddressSize, 'K');
+  a.back() = static_cast<char>(i);
+  return a;
+}
+const std::string kBigMem(kAddressSize, 'M');
+const std::string kCachePrefix(kAddressSize - 4, 'C');
+const std::string kSender(kAddressSize, 's');
+
+// A module of about `bytes` bytes of code that does nothing when called:
+// functions of straight-line `i32.const 1, drop` pairs that are compiled on
+// every cache miss and never run. Its data segment holds kCacheMarker.
+std::string CacheModuleWasm(size_t bytes) {
+  constexpr int kPairsPerFunction = 2000;  // 3 bytes each
+  const size_t functions = bytes / (3 * kPairsPerFunction) + 1;
+  std::string wat = absl::StrCat(
+      "(module (memory (export \"memory\") 1 32)\n"
+      "(data (i32.const 0) \"",
+      std::string(kCacheMarker),
+      "\")\n"
+      "(func (export \"ballast_abi_v1\"))\n"
+      "(func (export \"noop\"))\n");
+  std::string body;
+  for (int i = 0; i < kPairsPerFunction; ++i) body += "i32.const 1 drop\n";
+  for (size_t f = 0; f < functions; ++f)
+    absl::StrAppend(&wat, "(func\n", body, ")\n");
+  wat += ")\n";
+
+  wabt::Errors errors;
+  std::unique_ptr<wabt::WastLexer> lexer = wabt::WastLexer::CreateBufferLexer(
+      "cache.wat", wat.data(), wat.size(), &errors);
+  std::unique_ptr<wabt::Module> module;
+  wabt::WastParseOptions parse_options{wabt::Features()};
+  if (wabt::Failed(
+          wabt::ParseWatModule(lexer.get(), &module, &errors, &parse_options)))
+    Die("cannot parse the generated cache module");
+  wabt::MemoryStream stream;
+  if (wabt::Failed(wabt::WriteBinaryModule(&stream, module.get(),
+                                           wabt::WriteBinaryOptions())))
+    Die("cannot write the generated cache module");
+  const auto& data = stream.output_buffer().data;
+  return std::string(data.begin(), data.end());
+}
+
+// MemoryChainState plus the cache variants, made on demand from one
+// prepared module by rewriting its marker (preparing 300 modules of 256 KiB
+// would take most of the run).
+class BenchState : public wasm::MemoryChainState {
+ public:
+  void SetCacheModule(std::string prepared) {
+    marker_at_ = prepared.find(kCacheMarker);
+    if (marker_at_ == std::string::npos) Die("marker lost in preparation");
+    cache_code_ = std::move(prepared);
+    for (uint32_t i = 0; i < kCacheContracts; ++i) {
+      cache_hashes_.push_back(Sha256(CacheVariant(i)));
+    }
+  }
+
+  // A copy of the code, as a store read gives; the hash as stored with it.
+  absl::StatusOr<std::optional<wasm::ContractCode>> GetCode(
+      std::string_view contract) override {
+    if (!cache_code_.empty() && contract.size() == kAddressSize &&
+        contract.substr(0, kCachePrefix.size()) == kCachePrefix) {
+      uint32_t index;
+      std::memcpy(&index, contract.data() + kCachePrefix.size(), 4);
+      if (index >= kCacheContracts) return std::nullopt;
+      return wasm::ContractCode{cache_hashes_[index], CacheVariant(index)};
+    }
+    return MemoryChainState::GetCode(contract);
+  }
+
+ private:
+  std::string CacheVariant(uint32_t index) const {
+    std::string code = cache_code_;
+    const std::string tag = absl::StrFormat("%010u", index);
+    code.replace(marker_at_ + kCacheMarker.size() - tag.size(), tag.size(),
+                 tag);
+    return code;
+  }
+
+  std::string cache_code_;
+  size_t marker_at_ = 0;
+  std::vector<std::string> cache_hashes_;
+};
+
+struct Kernel {
+  std::string name;
+  std::string contract;  // called at top level
+  std::string method;
+  uint32_t arg = 0;     // u32 at input offset 4
+  std::string address;  // at input offset 8 (20 bytes), optional
+  int64_t target_gas;   // per call; n is sized to it
+  uint32_t max_n;       // n's upper bound (a limit of the runtime)
+  std::string what;
+  uint32_t n = 1;      // set by SizeKernels
+  uint32_t cycle = 0;  // u32 at offset 28, advanced by n per call
+};
+
+std::string Input(const Kernel& k) {
+  std::string in(8, '\0');
+  std::memcpy(in.data(), &k.n, 4);
+  std::memcpy(in.data() + 4, &k.arg, 4);
+  if (!k.address.empty()) {
+    in += k.address;
+    in.append(4, '\0');
+    std::memcpy(in.data() + 28, &k.cycle, 4);
+  }
+  return in;
+}
+
+struct Setup {
+  std::unique_ptr<wasm::Runtime> runtime;
+  BenchState state;
+  std::vector<Kernel> kernels;
+};
+
+wasm::CallOutcome Run(Setup& s, Kernel& k) {
+  wasm::CallRequest req;
+  req.contract = k.contract;
+  req.method = k.method;
+  req.input = Input(k);
+  req.sender = kSender;
+  req.gas_limit = 10'000'000'000;
+  req.block = {1, 1'700'000'000'000};
+  wasm::CallOutcome out = s.runtime->Call(req, s.state);
+  k.cycle += k.n;
+  return out;
+}
+
+// Picks each kernel's n from the gas of n = 1 and n = 2 (the difference is
+// one repetition, whatever the gas model charges for it).
+void SizeKernels(Setup& s) {
+  for (Kernel& k : s.kernels) {
+    k.n = 1;
+    wasm::CallOutcome one = Run(s, k);
+    k.n = 2;
+    wasm::CallOutcome two = Run(s, k);
+    if (!one.status.ok() || !two.status.ok()) {
+      Die(absl::StrCat("kernel ", k.name, ": ",
+                       (one.status.ok() ? two : one).status.message()));
+    }
+    const int64_t each =
+        std::max<int64_t>(1, static_cast<int64_t>(two.gas_used - one.gas_used));
+    k.n = static_cast<uint32_t>(
+        std::clamp<int64_t>(k.target_gas / each, 1, k.max_n));
+  }
+}
+
+Setup& TheSetup() {
+  static Setup* setup = [] {
+    auto* s = new Setup;
+    s->runtime =
+        std::make_unique<wasm::Runtime>(wasm::NewWabtInterpreterEngine());
+    const wasm::Limits& limits = s->runtime->limits();
+    const std::string kernels = ReadContractFile("gas_kernels.wasm");
+    for (int i = 0; i < kKernelContracts; ++i) {
+      if (!s->state.Install(*s->runtime, KernelAddress(i), kernels).ok())
+        Die("install gas_kernels");
+    }
+    if (!s->state
+             .Install(*s->runtime, kBigMem, ReadContractFile("gas_bigmem.wasm"))
+             .ok())
+      Die("install gas_bigmem");
+    absl::StatusOr<wasm::PreparedModule> cache =
+        s->runtime->Prepare(CacheModuleWasm(kCacheModuleBytes));
+    if (!cache.ok()) Die(std::string(cache.status().message()));
+    s->state.SetCacheModule(cache->code);
+
+    const std::string k0 = KernelAddress(0);
+    constexpr int64_t kGas = 4'000'000;
+    const uint32_t kMaxN = 1'000'000'000;
+    s->kernels = {
+        {"loop", k0, "loop", 0, "", kGas, kMaxN,
+         "tight loop: decrement, branch"},
+        {"locals", k0, "locals", 0, "", kGas, kMaxN,
+         "calls of a function with 1000 i64 locals"},
+        {"call_indirect", k0, "call_indirect", 0, "", kGas, kMaxN,
+         "call_indirect of an empty function"},
+        {"recursion", k0, "recurse", limits.max_call_depth - 2, "", kGas, kMaxN,
+         "recursion to the call-depth limit and back"},
+        {"memory_fill", k0, "fill", 0, "", kGas, kMaxN, "memory.fill of 2 MiB"},
+        {"memory_copy", k0, "copy", 0, "", kGas, kMaxN, "memory.copy of 1 MiB"},
+        {"sha256", k0, "sha256", 0, "", kGas, kMaxN,
+         "bl_sha256 of 2 MiB - 32 bytes"},
+        {"nested_failing_sha256", k0, "nested_fail", 0, "", kGas, kMaxN,
+         "nested calls that grow to 2 MiB and call bl_sha256 of 2 MiB "
+         "with an out-of-bounds dst (the callee traps, the caller goes on)"},
+        {"nested_sha256_then_trap", k0, "nested_fail", 1, "", kGas, kMaxN,
+         "nested calls that grow to 2 MiB, bl_sha256 2 MiB, then trap"},
+        {"storage_write", k0, "storage_write", 0, "", kGas, kMaxN,
+         "bl_storage_write, 256-byte key, 64 KiB value, new key each"},
+        {"storage_read", k0, "storage_read", 0, "", kGas, kMaxN,
+         "bl_storage_read of a 64 KiB value (256-byte key)"},
+        {"events", k0, "events", 0, "", kGas, limits.max_events,
+         "bl_emit_event, 64-byte name, 16 KiB data"},
+        {"call_chain", k0, "chain_loop", limits.max_contract_depth - 2, "",
+         kGas, kMaxN, "chains of nested calls to the contract-depth limit"},
+        {"instantiate_max_memory", k0, "call_noop", 0, kBigMem, kGas, kMaxN,
+         "nested calls of a module with 32 initial pages"},
+        {"module_cache_hit", k0, "call_noop", 1,
+         kCachePrefix + std::string(4, '\0'), kGas, kMaxN,
+         "nested calls of one 256 KiB module (cached)"},
+        {"module_cache_miss", k0, "call_noop", kCacheContracts,
+         kCachePrefix + std::string(4, '\0'), kGas / 8, kMaxN,
+         absl::StrCat("nested calls cycling through ", kCacheContracts,
+                      " modules of 256 KiB (more than the cache holds)")},
+    };
+    // storage_read reads what one storage_write left.
+    Kernel write_one = *std::find_if(
+        s->kernels.begin(), s->kernels.end(),
+        [](const Kernel& k) { return k.name == "storage_write"; });
+    write_one.n = 1;
+    wasm::CallOutcome out = Run(*s, write_one);
+    if (!out.status.ok()) Die(std::string(out.status.message()));
+    s->state.Apply(out);
+    SizeKernels(*s);
+    // Runs the cache kernel once through the whole cycle, so that its
+    // measured calls all find the cache full of other modules.
+    Kernel& miss = s->kernels.back();
+    const uint32_t n = miss.n;
+    miss.n = kCacheContracts;
+    Run(*s, miss);
+    miss.n = n;
+    return s;
+  }();
+  return *setup;
+}
+
+void RunKernel(benchmark::State& state, size_t index) {
+  Setup& s = TheSetup();
+  Kernel& k = s.kernels[index];
+  uint64_t gas = 0;
+  for (auto _ : state) {
+    wasm::CallOutcome out = Run(s, k);
+    if (!out.status.ok()) {
+      state.SkipWithError(std::string(out.status.message()).c_str());
+      return;
+    }
+    gas = out.gas_used;
+  }
+  state.counters["gas"] = static_cast<double>(gas);
+  state.counters["n"] = k.n;
+}
+
+// The kernels' names without constructing the setup (registration happens
+// before flags are parsed; the setup is built by the first kernel that runs).
+const std::vector<std::string>& KernelNames() {
+  static const std::vector<std::string> names = {"loop",
+                                                 "locals",
+                                                 "call_indirect",
+                                                 "recursion",
+                                                 "memory_fill",
+                                                 "memory_copy",
+                                                 "sha256",
+                                                 "nested_failing_sha256",
+                                                 "nested_sha256_then_trap",
+                                                 "storage_write",
+                                                 "storage_read",
+                                                 "events",
+                                                 "call_chain",
+                                                 "instantiate_max_memory",
+                                                 "module_cache_hit",
+                                                 "module_cache_miss"};
+  return names;
+}
+
+struct Registered {
+  Registered() {
+    const auto& names = KernelNames();
+    for (size_t i = 0; i < names.size(); ++i) {
+      benchmark::RegisterBenchmark(
+          ("GasFairness/" + names[i]).c_str(),
+          [i](benchmark::State& st) { RunKernel(st, i); })
+          ->Unit(benchmark::kMillisecond);
+    }
+  }
+} registered;
+
+std::string What(const std::string& name) {
+  for (const Kernel& k : TheSetup().kernels) {
+    if (k.name == name) return k.what;
+  }
+  return "";
+}
+
+// Console output as usual, and the GasFairness runs kept for the table.
+class TableReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      const std::string name = run.benchmark_name();
+      if (run.run_type != Run::RT_Iteration || run.error_occurred ||
+          name.rfind("GasFairness/", 0) != 0 || run.iterations == 0)
+        continue;
+      auto gas = run.counters.find("gas");
+      if (gas == run.counters.end() || gas->second.value <= 0) continue;
+      Sample& s = samples_[name.substr(std::strlen("GasFairness/"))];
+      s.gas = gas->second.value;
+      s.ns_per_gas.push_back(run.cpu_accumulated_time * 1e9 /
+                             static_cast<double>(run.iterations) /
+                             gas->second.value);
+    }
+  }
+
+  void PrintTable() const {
+    if (samples_.empty()) return;
+    std::map<std::string, double> ns;
+    std::vector<double> all;
+    for (const auto& [name, s] : samples_) {
+      ns[name] = Median(s.ns_per_gas);
+      all.push_back(ns[name]);
+    }
+    const double median = Median(all);
+    std::printf(
+        "\n| kernel | what | gas per call | ns/gas | ratio to median | note "
+        "|\n|---|---|---:|---:|---:|---|\n");
+    for (const std::string& name : KernelNames()) {
+      auto it = samples_.find(name);
+      if (it == samples_.end()) continue;
+      const double ratio = ns[name] / median;
+      const char* note = ratio > 4      ? "**misses: underpriced**"
+                         : ratio < 0.25 ? "**misses: overpriced**"
+                                        : "within 4x";
+      std::printf("| %s | %s | %.0f | %.2f | %.2f | %s |\n", name.c_str(),
+                  What(name).c_str(), it->second.gas, ns[name], ratio, note);
+    }
+    std::printf("\nmedian: %.2f ns/gas (CPU time, median of the repetitions)\n",
+                median);
+  }
+
+ private:
+  struct Sample {
+    double gas = 0;
+    std::vector<double> ns_per_gas;
+  };
+  static double Median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  }
+  std::map<std::string, Sample> samples_;
+};
+
+}  // namespace
+
+int RunBenchmarks(int argc, char** argv) {
+  bool table = false;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--gas_table") == 0) {
+      table = true;
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  TableReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  if (table) reporter.PrintTable();
+  benchmark::Shutdown();
+  return 0;
+}
+
+}  // namespace ballast::bench
