@@ -33,8 +33,29 @@ namespace ballast::wasm {
 
 // Bump when the instrumentation changes: gas is a property of the
 // instrumented binary, and the node stores which version produced it.
-inline constexpr uint32_t kInstrumenterVersion = 1;
+inline constexpr uint32_t kInstrumenterVersion = 2;
 
+// ---- Instrumentation (inserted by prepare.cc) ------------------------------
+// The instrumenter's own code is charged like the contract's: one gas per
+// instruction, to the segment it runs in.
+// Instructions of one segment charge on its non-trapping path:
+//   global.get, i64.const, i64.sub, global.set, global.get, i64.const,
+//   i64.lt_s, if.
+inline constexpr uint32_t kGasChargeInstructions = 8;
+// Instructions of one dynamic charge before a memory.grow/fill/copy/init:
+//   local.set, global.get, local.get, i64.extend_i32_u, i64.const,
+//   i64.mul or i64.shr_u, i64.sub, the 5 of the check, local.get.
+inline constexpr uint32_t kGasDynamicChargeInstructions = 13;
+// Instructions of a call's depth bookkeeping: depth += 1 and its check (8),
+// the wrapper block (1), depth -= 1 (4).
+inline constexpr uint32_t kGasCallBookkeepingInstructions = 13;
+// Function entry zero-fills the declared locals (the interpreter resizes
+// its value stack by their count): one gas per kLocalsPerGas locals,
+// rounded up. Calibrated against a tight loop's ns per gas (docs/gas.md).
+inline constexpr uint32_t kLocalsPerGas = 8;
+inline constexpr uint64_t LocalsGas(uint64_t locals) {
+  return (locals + kLocalsPerGas - 1) / kLocalsPerGas;
+}
 inline constexpr int64_t kGasPerGrowPage = 4096;
 inline constexpr int64_t kBulkBytesPerGasShift = 4;  // 16 bytes per gas
 

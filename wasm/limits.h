@@ -35,6 +35,17 @@ struct Limits {
   // Method names (wasm export names that can be called).
   uint32_t max_method_name_bytes = 64;
   // Module shape.
+  // Structured control instructions (block, loop, if) open inside one
+  // another, in a function body. Deploy refuses a deeper module before any
+  // recursive pass runs: an iterative scan of the raw bytes comes first
+  // (prepare.cc). wabt 1.0.32's binary writer and its IR's destructors
+  // recurse once per level (its reader, validator and interpreter loader do
+  // not), and so the deepest native recursion of a deploy is proportional
+  // to this limit plus the 2 levels the instrumentation adds; at the limit
+  // PrepareModule runs on a 256 KiB thread stack (tests/wasm/nesting_test.cc).
+  // wabt 1.0.33 caps its reader at 16384 levels; LLVM lowers a switch to one
+  // block per case, so 1024 still admits a contract with a 1000-case switch.
+  uint32_t max_control_nesting = 1024;
   uint32_t max_functions = 10000;
   uint32_t max_locals_per_function = 1024;
   uint32_t max_globals = 1024;

@@ -29,11 +29,14 @@
 #include "wasm/prepare.h"
 
 #include <algorithm>
+#include <cassert>
 #include <memory>
+#include <vector>
 
 #include "absl/strings/str_join.h"
 #include "ledger/base/strings.h"
 #include "wabt/binary-reader-ir.h"
+#include "wabt/binary-reader-nop.h"
 #include "wabt/binary-reader.h"
 #include "wabt/binary-writer.h"
 #include "wabt/cast.h"
@@ -91,6 +94,109 @@ std::string TypeList(const std::vector<Type>& types) {
 }
 
 Type ToWabt(ValType t) { return t == ValType::kI32 ? Type::I32 : Type::I64; }
+
+// ---- Nesting scan (before anything that recurses) -------------------------
+
+// Reads the raw bytes with wabt's binary reader, which loops over a body's
+// instructions without recursing (binary-reader.cc, ReadInstructions), and
+// counts how deep block, loop and if open inside one another. Each function
+// body and each constant expression must also balance its own `end`s: wabt
+// 1.0.32's IR reader keeps one label stack for the whole module, so an extra
+// `end` would close a block of an earlier body and nest later code inside
+// it, deeper than any one body shows.
+class NestingScan : public wabt::BinaryReaderNop {
+ public:
+  explicit NestingScan(uint32_t max_nesting) : max_nesting_(max_nesting) {}
+
+  // The refusal, if the scan refused the module (else OK).
+  const absl::Status& status() const { return status_; }
+  const wabt::Errors& errors() const { return errors_; }
+
+  bool OnError(const wabt::Error& error) override {
+    errors_.push_back(error);
+    return true;  // collected here, not printed to stderr
+  }
+
+  wabt::Result BeginFunctionBody(Index index, wabt::Offset) override {
+    return Begin(StrCat("function ", index));
+  }
+  wabt::Result EndFunctionBody(Index) override { return End(); }
+  wabt::Result BeginGlobalInitExpr(Index index) override {
+    return Begin(StrCat("global ", index, " initializer"));
+  }
+  wabt::Result EndGlobalInitExpr(Index) override { return End(); }
+  wabt::Result BeginElemSegmentInitExpr(Index index) override {
+    return Begin(StrCat("element segment ", index, " offset"));
+  }
+  wabt::Result EndElemSegmentInitExpr(Index) override { return End(); }
+  wabt::Result BeginDataSegmentInitExpr(Index index) override {
+    return Begin(StrCat("data segment ", index, " offset"));
+  }
+  wabt::Result EndDataSegmentInitExpr(Index) override { return End(); }
+
+  // Called first for every instruction.
+  wabt::Result OnOpcode(wabt::Opcode) override {
+    if (open_ == 0) return Fail("instructions after the final end");
+    return wabt::Result::Ok;
+  }
+  wabt::Result OnBlockExpr(Type) override { return Open(); }
+  wabt::Result OnLoopExpr(Type) override { return Open(); }
+  wabt::Result OnIfExpr(Type) override { return Open(); }
+  wabt::Result OnTryExpr(Type) override { return Open(); }
+  wabt::Result OnEndExpr() override { return Close(); }
+  wabt::Result OnDelegateExpr(Index) override { return Close(); }
+
+ private:
+  wabt::Result Begin(std::string where) {
+    where_ = std::move(where);
+    open_ = 1;  // the body (or expression) itself
+    return wabt::Result::Ok;
+  }
+  wabt::Result End() {
+    if (open_ != 0) return Fail("a block, loop or if is not closed by end");
+    return wabt::Result::Ok;
+  }
+  wabt::Result Open() {
+    if (open_ > max_nesting_) {
+      return Fail(StrCat("control instructions nest deeper than the limit of ",
+                         max_nesting_, " (block, loop and if, one inside ",
+                         "another)"));
+    }
+    ++open_;
+    return wabt::Result::Ok;
+  }
+  wabt::Result Close() {
+    --open_;  // OnOpcode saw open_ > 0
+    return wabt::Result::Ok;
+  }
+  wabt::Result Fail(std::string_view what) {
+    status_ = Invalid(StrCat(where_, ": ", what));
+    return wabt::Result::Error;
+  }
+
+  const uint32_t max_nesting_;
+  std::string where_;
+  uint64_t open_ = 0;  // open labels of the current body, its own included
+  absl::Status status_;
+  wabt::Errors errors_;
+};
+
+absl::Status ScanNesting(std::string_view wasm, const wabt::Features& features,
+                         uint32_t max_nesting) {
+  NestingScan scan(max_nesting);
+  wabt::ReadBinaryOptions options(features, nullptr,
+                                  /*read_debug_names=*/false,
+                                  /*stop_on_first_error=*/true,
+                                  /*fail_on_custom_section_error=*/false);
+  if (wabt::Failed(
+          wabt::ReadBinary(wasm.data(), wasm.size(), &scan, options))) {
+    if (!scan.status().ok()) return scan.status();
+    return Invalid(StrCat("malformed module: ",
+                          wabt::FormatErrorsToString(
+                              scan.errors(), wabt::Location::Type::Binary)));
+  }
+  return absl::OkStatus();
+}
 
 // ---- Shape checks ---------------------------------------------------------
 
@@ -288,84 +394,99 @@ wabt::Block* BlockOf(Expr& expr) {
   return &wabt::cast<wabt::BlockExpr>(&expr)->block;
 }
 
-// Returns the name of the first disallowed instruction in `list`, or "".
-std::string FindDisallowed(const ExprList& list) {
-  for (const Expr& expr : list) {
-    switch (expr.type()) {
-      case ExprType::Binary:
-      case ExprType::Compare:
-      case ExprType::Convert:
-      case ExprType::Unary:
-      case ExprType::Load:
-      case ExprType::Store: {
-        wabt::Opcode op = OpcodeOf(expr);
-        if (IsFloat(op.GetResultType()) || IsFloat(op.GetParamType1()) ||
-            IsFloat(op.GetParamType2())) {
-          return StrCat("floating point is not allowed (", op.GetName(), ")");
-        }
-        break;
+// Returns what is wrong with `expr` on its own (not its contents), or "".
+std::string DisallowedReason(const Expr& expr) {
+  switch (expr.type()) {
+    case ExprType::Binary:
+    case ExprType::Compare:
+    case ExprType::Convert:
+    case ExprType::Unary:
+    case ExprType::Load:
+    case ExprType::Store: {
+      wabt::Opcode op = OpcodeOf(expr);
+      if (IsFloat(op.GetResultType()) || IsFloat(op.GetParamType1()) ||
+          IsFloat(op.GetParamType2())) {
+        return StrCat("floating point is not allowed (", op.GetName(), ")");
       }
-      case ExprType::Const:
-        if (IsFloat(wabt::cast<wabt::ConstExpr>(&expr)->const_.type())) {
-          return "floating point is not allowed (float constant)";
-        }
-        break;
-      case ExprType::Select: {
-        const auto& types = wabt::cast<wabt::SelectExpr>(&expr)->result_type;
-        if (std::any_of(types.begin(), types.end(), IsFloat)) {
-          return "floating point is not allowed (typed select)";
-        }
-        break;
+      return "";
+    }
+    case ExprType::Const:
+      if (IsFloat(wabt::cast<wabt::ConstExpr>(&expr)->const_.type())) {
+        return "floating point is not allowed (float constant)";
       }
-      case ExprType::CallIndirect:
-        if (SignatureHasFloat(
-                wabt::cast<wabt::CallIndirectExpr>(&expr)->decl.sig)) {
-          return "floating point is not allowed (call_indirect signature)";
-        }
-        break;
-      case ExprType::Block:
-      case ExprType::Loop: {
-        const wabt::Block& block = *BlockOf(const_cast<Expr&>(expr));
-        if (SignatureHasFloat(block.decl.sig)) {
-          return "floating point is not allowed (block type)";
-        }
-        std::string inner = FindDisallowed(block.exprs);
-        if (!inner.empty()) return inner;
-        break;
+      return "";
+    case ExprType::Select: {
+      const auto& types = wabt::cast<wabt::SelectExpr>(&expr)->result_type;
+      if (std::any_of(types.begin(), types.end(), IsFloat)) {
+        return "floating point is not allowed (typed select)";
       }
-      case ExprType::If: {
-        const auto* e = wabt::cast<wabt::IfExpr>(&expr);
-        if (SignatureHasFloat(e->true_.decl.sig)) {
-          return "floating point is not allowed (block type)";
-        }
-        std::string inner = FindDisallowed(e->true_.exprs);
-        if (inner.empty()) inner = FindDisallowed(e->false_);
-        if (!inner.empty()) return inner;
-        break;
+      return "";
+    }
+    case ExprType::CallIndirect:
+      if (SignatureHasFloat(
+              wabt::cast<wabt::CallIndirectExpr>(&expr)->decl.sig)) {
+        return "floating point is not allowed (call_indirect signature)";
       }
-      case ExprType::Br:
-      case ExprType::BrIf:
-      case ExprType::BrTable:
-      case ExprType::Call:
-      case ExprType::Drop:
-      case ExprType::GlobalGet:
-      case ExprType::GlobalSet:
-      case ExprType::LocalGet:
-      case ExprType::LocalSet:
-      case ExprType::LocalTee:
-      case ExprType::MemoryCopy:
-      case ExprType::MemoryFill:
-      case ExprType::MemoryGrow:
-      case ExprType::MemoryInit:
-      case ExprType::MemorySize:
-      case ExprType::DataDrop:
-      case ExprType::Nop:
-      case ExprType::Return:
-      case ExprType::Unreachable:
-        break;
-      default:
-        return StrCat("instruction kind '", wabt::GetExprTypeName(expr.type()),
-                      "' is not allowed in contracts");
+      return "";
+    case ExprType::Block:
+    case ExprType::Loop:
+      if (SignatureHasFloat(BlockOf(const_cast<Expr&>(expr))->decl.sig)) {
+        return "floating point is not allowed (block type)";
+      }
+      return "";
+    case ExprType::If:
+      if (SignatureHasFloat(wabt::cast<wabt::IfExpr>(&expr)->true_.decl.sig)) {
+        return "floating point is not allowed (block type)";
+      }
+      return "";
+    case ExprType::Br:
+    case ExprType::BrIf:
+    case ExprType::BrTable:
+    case ExprType::Call:
+    case ExprType::Drop:
+    case ExprType::GlobalGet:
+    case ExprType::GlobalSet:
+    case ExprType::LocalGet:
+    case ExprType::LocalSet:
+    case ExprType::LocalTee:
+    case ExprType::MemoryCopy:
+    case ExprType::MemoryFill:
+    case ExprType::MemoryGrow:
+    case ExprType::MemoryInit:
+    case ExprType::MemorySize:
+    case ExprType::DataDrop:
+    case ExprType::Nop:
+    case ExprType::Return:
+    case ExprType::Unreachable:
+      return "";
+    default:
+      return StrCat("instruction kind '", wabt::GetExprTypeName(expr.type()),
+                    "' is not allowed in contracts");
+  }
+}
+
+// Returns the first disallowed instruction of `body`, in code order, or "".
+// Iterative: an explicit stack of the lists being walked.
+std::string FindDisallowed(const ExprList& body) {
+  struct Walk {
+    ExprList::const_iterator next, end;
+  };
+  std::vector<Walk> stack = {{body.begin(), body.end()}};
+  while (!stack.empty()) {
+    if (stack.back().next == stack.back().end) {
+      stack.pop_back();
+      continue;
+    }
+    const Expr& expr = *stack.back().next++;
+    std::string bad = DisallowedReason(expr);
+    if (!bad.empty()) return bad;
+    if (expr.type() == ExprType::Block || expr.type() == ExprType::Loop) {
+      const ExprList& exprs = BlockOf(const_cast<Expr&>(expr))->exprs;
+      stack.push_back({exprs.begin(), exprs.end()});
+    } else if (expr.type() == ExprType::If) {
+      const auto* e = wabt::cast<wabt::IfExpr>(&expr);
+      stack.push_back({e->false_.begin(), e->false_.end()});
+      stack.push_back({e->true_.exprs.begin(), e->true_.exprs.end()});
     }
   }
   return "";
@@ -426,16 +547,19 @@ class Instrumenter {
   }
 
   // gas -= cost; if (gas < 0) unreachable
+  // (kGasChargeInstructions instructions on the path that does not trap).
   ExprList StaticCharge(uint64_t cost) {
     ExprList out;
     Add<wabt::GlobalGetExpr>(&out, V(gas_));
     Add<wabt::ConstExpr>(&out, wabt::Const::I64(cost));
     Add<wabt::BinaryExpr>(&out, wabt::Opcode::I64Sub);
     AddGasCheck(&out);
+    assert(out.size() == kGasChargeInstructions);
     return out;
   }
 
-  // Stack: [..., i32 n]. Charges f(n) and leaves [..., n].
+  // Stack: [..., i32 n]. Charges f(n) and leaves [..., n]
+  // (kGasDynamicChargeInstructions instructions).
   ExprList DynamicCharge(Index scratch, bool per_page) {
     ExprList out;
     Add<wabt::LocalSetExpr>(&out, V(scratch));
@@ -452,6 +576,7 @@ class Instrumenter {
     Add<wabt::BinaryExpr>(&out, wabt::Opcode::I64Sub);
     AddGasCheck(&out);
     Add<wabt::LocalGetExpr>(&out, V(scratch));
+    assert(out.size() == kGasDynamicChargeInstructions);
     return out;
   }
 
@@ -464,21 +589,31 @@ class Instrumenter {
     AddTrapIf(out);
   }
 
-  // Instruments one structured list. `label_depth` is the relative depth of
-  // the function's wrapper block as seen from inside this list.
-  void InstrumentList(ExprList* list, Index label_depth, wabt::Func* f) {
+  // A structured list still to be instrumented. `label_depth` is the
+  // relative depth of the function's wrapper block as seen from inside it.
+  struct Pending {
+    ExprList* list;
+    Index label_depth;
+  };
+
+  // Instruments the instructions of `list` at its own level (returns become
+  // branches, memory ops get their dynamic charge), queues the lists nested
+  // in it, and returns its static cost: its own instructions, a nested
+  // block/loop/if counting as one, plus the dynamic charges inserted.
+  uint64_t InstrumentLevel(ExprList* list, Index label_depth, wabt::Func* f,
+                           std::vector<Pending>* pending) {
     uint64_t cost = 0;
     for (auto it = list->begin(); it != list->end(); ++it) {
       ++cost;
       switch (it->type()) {
         case ExprType::Block:
         case ExprType::Loop:
-          InstrumentList(&BlockOf(*it)->exprs, label_depth + 1, f);
+          pending->push_back({&BlockOf(*it)->exprs, label_depth + 1});
           break;
         case ExprType::If: {
           auto* e = wabt::cast<wabt::IfExpr>(&*it);
-          InstrumentList(&e->true_.exprs, label_depth + 1, f);
-          InstrumentList(&e->false_, label_depth + 1, f);
+          pending->push_back({&e->true_.exprs, label_depth + 1});
+          pending->push_back({&e->false_, label_depth + 1});
           break;
         }
         case ExprType::Return: {
@@ -494,16 +629,14 @@ class Instrumenter {
           ExprList charge =
               DynamicCharge(Scratch(f), it->type() == ExprType::MemoryGrow);
           list->splice(it, charge);
+          cost += kGasDynamicChargeInstructions;
           break;
         }
         default:
           break;
       }
     }
-    if (cost > 0) {
-      ExprList charge = StaticCharge(cost);
-      list->splice(list->begin(), charge);
-    }
+    return cost;
   }
 
   Index Scratch(wabt::Func* f) {
@@ -514,15 +647,34 @@ class Instrumenter {
     return scratch_;
   }
 
+  // Every nested segment starts with its charge; the function's own level
+  // is charged at entry, together with the call's bookkeeping and its
+  // locals (see gas.h). Iterative: nesting depth is bounded at deploy, but
+  // the instrumenter does not need to rely on it.
   void InstrumentFunc(wabt::Func* f) {
     scratch_ = wabt::kInvalidIndex;
-    InstrumentList(&f->exprs, 0, f);
+    std::vector<Pending> pending;
+    const uint64_t body_cost = InstrumentLevel(&f->exprs, 0, f, &pending);
+    while (!pending.empty()) {
+      Pending p = pending.back();
+      pending.pop_back();
+      uint64_t cost = InstrumentLevel(p.list, p.label_depth, f, &pending);
+      if (cost > 0) {
+        ExprList charge = StaticCharge(cost + kGasChargeInstructions);
+        p.list->splice(p.list->begin(), charge);
+      }
+    }
+    // After Scratch(): the scratch local is zero-filled like the others.
+    const uint64_t entry_cost = body_cost + kGasChargeInstructions +
+                                kGasCallBookkeepingInstructions +
+                                LocalsGas(f->GetNumLocals());
 
     auto wrapper = std::make_unique<wabt::BlockExpr>();
     wrapper->block.decl.sig.result_types = f->decl.sig.result_types;
     wrapper->block.exprs.splice(wrapper->block.exprs.end(), f->exprs);
 
-    ExprList body;
+    ExprList body = StaticCharge(entry_cost);
+    const size_t before = body.size();
     Add<wabt::GlobalGetExpr>(&body, V(depth_));
     Add<wabt::ConstExpr>(&body, wabt::Const::I32(1));
     Add<wabt::BinaryExpr>(&body, wabt::Opcode::I32Add);
@@ -536,6 +688,8 @@ class Instrumenter {
     Add<wabt::ConstExpr>(&body, wabt::Const::I32(1));
     Add<wabt::BinaryExpr>(&body, wabt::Opcode::I32Sub);
     Add<wabt::GlobalSetExpr>(&body, V(depth_));
+    assert(body.size() - before == kGasCallBookkeepingInstructions);
+    (void)before;
     f->exprs.splice(f->exprs.end(), body);
   }
 
@@ -572,6 +726,10 @@ absl::StatusOr<PreparedModule> PrepareModule(std::string_view wasm,
                           " bytes"));
   }
   wabt::Features features = ContractFeatures();
+  if (absl::Status s = ScanNesting(wasm, features, limits.max_control_nesting);
+      !s.ok()) {
+    return s;
+  }
   wabt::Module module;
   wabt::Errors errors;
   wabt::ReadBinaryOptions read_options(features, nullptr,

@@ -1,0 +1,126 @@
+// Control nesting at deploy (issue 7): a module nested up to
+// Limits::max_control_nesting is accepted, one level more is refused with
+// an error naming the function and the limit, and the 170,000-deep module
+// that once crashed ballastd gets the same refusal. PrepareModule runs on a
+// thread with a 256 KiB stack, so recursion that grows with the input (in
+// the checks, the instrumenter, or wabt's reader, validator, writer or IR
+// destructors) crashes the test instead of passing it.
+
+#include <pthread.h>
+
+#include <functional>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/wasm/nested_module.h"
+#include "wasm/prepare.h"
+
+namespace ballast::wasm {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr size_t kSmallStack = 256 * 1024;
+
+// Runs `fn` on a new thread with a kSmallStack-byte stack and waits for it.
+void RunOnSmallStack(const std::function<void()>& fn) {
+  pthread_attr_t attr;
+  ASSERT_EQ(pthread_attr_init(&attr), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attr, kSmallStack), 0);
+  pthread_t thread;
+  auto trampoline = [](void* arg) -> void* {
+    (*static_cast<const std::function<void()>*>(arg))();
+    return nullptr;
+  };
+  ASSERT_EQ(pthread_create(&thread, &attr, trampoline,
+                           const_cast<std::function<void()>*>(&fn)),
+            0);
+  ASSERT_EQ(pthread_join(thread, nullptr), 0);
+  pthread_attr_destroy(&attr);
+}
+
+absl::StatusOr<PreparedModule> PrepareOnSmallStack(
+    const std::string& wasm, const Limits& limits = Limits()) {
+  absl::StatusOr<PreparedModule> result = absl::InternalError("did not run");
+  RunOnSmallStack([&] { result = PrepareModule(wasm, limits); });
+  return result;
+}
+
+const uint32_t kLimit = Limits().max_control_nesting;
+
+TEST(NestingTest, LimitIsDocumentedValue) { EXPECT_EQ(kLimit, 1024u); }
+
+TEST(NestingTest, AtTheLimitIsAccepted) {
+  for (Nesting shape : {Nesting::kBlocks, Nesting::kMixed}) {
+    auto prepared = PrepareOnSmallStack(NestedModule(kLimit, shape));
+    ASSERT_TRUE(prepared.ok()) << prepared.status();
+    EXPECT_THAT(prepared->methods, ::testing::ElementsAre("empty", "run"));
+    // The instrumented module nests 2 levels deeper (the function's wrapper
+    // block and the deepest segment's gas check). Deploy would refuse it as
+    // too deep; allowed those 2 levels, reading it back goes through wabt's
+    // reader, validator and destructors and the checks: that too fits the
+    // small stack.
+    auto again = PrepareOnSmallStack(prepared->code);
+    EXPECT_THAT(std::string(again.status().message()),
+                HasSubstr("nest deeper than the limit of 1024"));
+    Limits two_more;
+    two_more.max_control_nesting = kLimit + 2;
+    again = PrepareOnSmallStack(prepared->code, two_more);
+    EXPECT_THAT(std::string(again.status().message()),
+                HasSubstr("'ballast_gas': the name is reserved"));
+  }
+}
+
+TEST(NestingTest, OneLevelPastTheLimitIsRefused) {
+  for (Nesting shape : {Nesting::kBlocks, Nesting::kMixed}) {
+    auto prepared = PrepareOnSmallStack(NestedModule(kLimit + 1, shape));
+    ASSERT_FALSE(prepared.ok());
+    EXPECT_EQ(prepared.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(prepared.status().message(),
+              "function 1: control instructions nest deeper than the limit "
+              "of 1024 (block, loop and if, one inside another)");
+  }
+}
+
+// The deploy that killed ballastd: 170,000 nested blocks in 510 KB, within
+// the code size limit.
+TEST(NestingTest, AttackModuleIsRefusedWithoutRecursing) {
+  std::string wasm = NestedModule(170'000);
+  ASSERT_LE(wasm.size(), Limits().max_code_bytes);
+  auto prepared = PrepareOnSmallStack(wasm);
+  ASSERT_FALSE(prepared.ok());
+  EXPECT_EQ(prepared.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(prepared.status().message()),
+              HasSubstr("function 1: control instructions nest deeper than "
+                        "the limit of 1024"));
+}
+
+// wabt 1.0.32's IR reader keeps one label stack for the whole module, so
+// a body whose `end`s do not balance its blocks would let nesting carry
+// from one body into the next. The scan refuses both shapes.
+TEST(NestingTest, UnbalancedBodiesAreRefused) {
+  std::string open(1000 * 2, '\0');
+  for (size_t i = 0; i < open.size(); i += 2) open.replace(i, 2, "\x02\x40");
+  // 1000 blocks, one `end`: the body's final opcode is `end`, but 999
+  // blocks stay open.
+  auto unclosed = PrepareOnSmallStack(ModuleWithBody(open));
+  ASSERT_FALSE(unclosed.ok());
+  EXPECT_EQ(unclosed.status().message(),
+            "function 1: a block, loop or if is not closed by end");
+  // An `end` that closes the body early, then more code.
+  auto extra = PrepareOnSmallStack(ModuleWithBody(std::string("\x0b\x01", 2)));
+  ASSERT_FALSE(extra.ok());
+  EXPECT_EQ(extra.status().message(),
+            "function 1: instructions after the final end");
+}
+
+TEST(NestingTest, MalformedBytesStillSayMalformed) {
+  std::string wasm = NestedModule(10);
+  auto prepared = PrepareOnSmallStack(wasm.substr(0, wasm.size() - 3));
+  ASSERT_FALSE(prepared.ok());
+  EXPECT_THAT(std::string(prepared.status().message()),
+              HasSubstr("malformed module"));
+}
+
+}  // namespace
+}  // namespace ballast::wasm
