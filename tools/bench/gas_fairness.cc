@@ -375,6 +375,13 @@ Committed& TheCommitted() {
     if (!receipt.ok() || receipt->contract_address().empty())
       Die("deploy gas_kernels through the executor");
     c->address = receipt->contract_address();
+    // The entry storage_read reads (storage_write with n = 1 writes it).
+    ledger::Transaction write;
+    write.mutable_call()->set_contract(c->address);
+    write.mutable_call()->set_method("storage_write");
+    write.mutable_call()->set_input(std::string("\x01\0\0\0\0\0\0\0", 8));
+    receipt = c->Block(write);
+    if (!receipt.ok() || !receipt->error().empty()) Die("storage_write n=1");
     return c;
   }();
   return *c;
@@ -414,7 +421,8 @@ const std::vector<std::string>& KernelNames() {
       "call_chain", "instantiate_max_memory", "module_cache_hit",
       "module_cache_miss",
       // Through the executor (RunCommitted), registered separately.
-      "storage_write_committed", "events_committed"};
+      "storage_write_committed", "storage_read_committed",
+      "events_committed"};
   // clang-format on
   return names;
 }
@@ -422,7 +430,7 @@ const std::vector<std::string>& KernelNames() {
 struct Registered {
   Registered() {
     const auto& names = KernelNames();
-    for (size_t i = 0; i < names.size() - 2; ++i) {
+    for (size_t i = 0; i < names.size() - 3; ++i) {
       benchmark::RegisterBenchmark(
           ("GasFairness/" + names[i]).c_str(),
           [i](benchmark::State& st) { RunKernel(st, i); })
@@ -431,6 +439,10 @@ struct Registered {
     benchmark::RegisterBenchmark(
         "GasFairness/storage_write_committed",
         [](benchmark::State& st) { RunCommitted(st, "storage_write", 6); })
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(
+        "GasFairness/storage_read_committed",
+        [](benchmark::State& st) { RunCommitted(st, "storage_read", 60); })
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(
         "GasFairness/events_committed",
@@ -443,6 +455,9 @@ std::string What(const std::string& name) {
   if (name == "storage_write_committed")
     return "6 storage writes as storage_write, one transaction per block "
            "through the executor, committed (synced)";
+  if (name == "storage_read_committed")
+    return "60 storage reads as storage_read, through the executor (from "
+           "LevelDB), one transaction per block, committed (synced)";
   if (name == "events_committed")
     return "60 events as events, one transaction per block through the "
            "executor, committed (synced)";
