@@ -29,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -329,12 +330,13 @@ struct Committed {
   uint64_t nonce = 0;
   int64_t time_ms = 1'700'000'000'000;
   std::string address;  // gas_kernels, deployed
+  uint64_t tx_gas = 0;  // every transaction's gas limit
 
   ledger::SignedTransaction Sign(ledger::Transaction tx) {
     tx.set_chain_id("bench");
     tx.set_sender_pubkey(sender.public_key);
     tx.set_nonce(nonce++);
-    tx.set_gas_limit(1'000'000'000);
+    tx.set_gas_limit(tx_gas);
     ledger::SignedTransaction stx;
     stx.set_tx(ledger::SerializeDeterministic(tx));
     stx.set_signature(ballast::Sign(sender, stx.tx()));
@@ -352,38 +354,44 @@ struct Committed {
   }
 };
 
+// A store in a temporary directory, an executor over it with
+// `block_gas_limit`, gas_kernels deployed and the entry storage_read reads
+// written.
+Committed* MakeCommitted(uint64_t block_gas_limit, uint64_t tx_gas) {
+  static int count = 0;
+  auto* c = new Committed;
+  c->tx_gas = tx_gas;
+  c->dir = std::filesystem::temp_directory_path() /
+           absl::StrCat("ballast-bench-gas-", ::getpid(), "-", count++);
+  std::filesystem::remove_all(c->dir);
+  ledger::StoreOptions options;
+  options.sync = true;
+  auto store = ledger::Store::Open(c->dir, options);
+  if (!store.ok()) Die(std::string(store.status().message()));
+  c->store = *std::move(store);
+  c->runtime =
+      std::make_unique<wasm::Runtime>(wasm::NewWabtInterpreterEngine());
+  c->executor = std::make_unique<node::Executor>(
+      c->store.get(), c->runtime.get(), "bench", block_gas_limit);
+  ledger::Transaction deploy;
+  deploy.mutable_deploy()->set_code(ReadContractFile("gas_kernels.wasm"));
+  auto receipt = c->Block(deploy);
+  if (!receipt.ok() || receipt->contract_address().empty())
+    Die("deploy gas_kernels through the executor");
+  c->address = receipt->contract_address();
+  ledger::Transaction write;
+  write.mutable_call()->set_contract(c->address);
+  write.mutable_call()->set_method("storage_write");
+  write.mutable_call()->set_input(std::string("\x01\0\0\0\0\0\0\0", 8));
+  receipt = c->Block(write);
+  if (!receipt.ok() || !receipt->error().empty()) Die("storage_write n=1");
+  return c;
+}
+
+// A block gas limit far above any kernel's, so that the default limit
+// (what this benchmark sizes) does not bound what it measures.
 Committed& TheCommitted() {
-  static Committed* c = [] {
-    auto* c = new Committed;
-    c->dir = std::filesystem::temp_directory_path() /
-             ("ballast-bench-gas-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(c->dir);
-    ledger::StoreOptions options;
-    options.sync = true;
-    auto store = ledger::Store::Open(c->dir, options);
-    if (!store.ok()) Die(std::string(store.status().message()));
-    c->store = *std::move(store);
-    c->runtime =
-        std::make_unique<wasm::Runtime>(wasm::NewWabtInterpreterEngine());
-    // A block gas limit far above any kernel's, so that the default limit
-    // (what this benchmark sizes) does not bound what it measures.
-    c->executor = std::make_unique<node::Executor>(
-        c->store.get(), c->runtime.get(), "bench", 100'000'000'000);
-    ledger::Transaction deploy;
-    deploy.mutable_deploy()->set_code(ReadContractFile("gas_kernels.wasm"));
-    auto receipt = c->Block(deploy);
-    if (!receipt.ok() || receipt->contract_address().empty())
-      Die("deploy gas_kernels through the executor");
-    c->address = receipt->contract_address();
-    // The entry storage_read reads (storage_write with n = 1 writes it).
-    ledger::Transaction write;
-    write.mutable_call()->set_contract(c->address);
-    write.mutable_call()->set_method("storage_write");
-    write.mutable_call()->set_input(std::string("\x01\0\0\0\0\0\0\0", 8));
-    receipt = c->Block(write);
-    if (!receipt.ok() || !receipt->error().empty()) Die("storage_write n=1");
-    return c;
-  }();
+  static Committed* c = MakeCommitted(100'000'000'000, 1'000'000'000);
   return *c;
 }
 
@@ -408,6 +416,36 @@ void RunCommitted(benchmark::State& state, const std::string& method,
   }
   state.counters["gas"] = static_cast<double>(gas);
   state.counters["n"] = n;
+}
+
+// ---- A full block --------------------------------------------------------
+// FullBlock/<kernel>: one block under the default block gas limit
+// (node::kDefaultBlockGasLimit) holding one transaction whose gas limit is
+// the whole block's, running the kernel without end (n = 2^32 - 1) until it
+// runs out of gas: the attacker's cheapest way to fill a block. Measures
+// what a block costs the producer, build and synced commit.
+void RunFullBlock(benchmark::State& state, const std::string& method,
+                  uint32_t arg) {
+  static Committed* c =
+      MakeCommitted(node::kDefaultBlockGasLimit, node::kDefaultBlockGasLimit);
+  std::string input(8, '\0');
+  const uint32_t n = 0xffffffff;
+  std::memcpy(input.data(), &n, 4);
+  std::memcpy(input.data() + 4, &arg, 4);
+  uint64_t gas = 0;
+  for (auto _ : state) {
+    ledger::Transaction tx;
+    tx.mutable_call()->set_contract(c->address);
+    tx.mutable_call()->set_method(method);
+    tx.mutable_call()->set_input(input);
+    auto receipt = c->Block(tx);
+    if (!receipt.ok()) {
+      state.SkipWithError(std::string(receipt.status().message()).c_str());
+      return;
+    }
+    gas = receipt->gas_used();
+  }
+  state.counters["block_gas"] = static_cast<double>(gas);
 }
 
 // The kernels' names without constructing the setup (registration happens
@@ -448,6 +486,20 @@ struct Registered {
         "GasFairness/events_committed",
         [](benchmark::State& st) { RunCommitted(st, "events", 60); })
         ->Unit(benchmark::kMillisecond);
+    const uint32_t depth = wasm::Limits().max_call_depth - 2;
+    for (const auto& [name, method, arg] :
+         std::vector<std::tuple<std::string, std::string, uint32_t>>{
+             {"loop", "loop", 0},
+             {"locals", "locals", 0},
+             {"call_indirect", "call_indirect", 0},
+             {"recursion", "recurse", depth}}) {
+      benchmark::RegisterBenchmark(("FullBlock/" + name).c_str(),
+                                   [method, arg](benchmark::State& st) {
+                                     RunFullBlock(st, method, arg);
+                                   })
+          ->Unit(benchmark::kMillisecond)
+          ->Iterations(1);
+    }
   }
 } registered;
 
