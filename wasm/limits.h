@@ -45,6 +45,9 @@ struct Limits {
   // PrepareModule runs on a 256 KiB thread stack (tests/wasm/nesting_test.cc).
   // wabt 1.0.33 caps its reader at 16384 levels; LLVM lowers a switch to one
   // block per case, so 1024 still admits a contract with a 1000-case switch.
+  // Only nesting deepens recursion: a long flat list is walked and freed in
+  // a loop, and the IR's size is bounded by max_code_bytes (at most one
+  // instruction per byte of code).
   uint32_t max_control_nesting = 1024;
   uint32_t max_functions = 10000;
   uint32_t max_locals_per_function = 1024;

@@ -1,24 +1,33 @@
 // Deploy-time checks and instrumentation, on wabt's IR.
 //
 // Order of work (each step only runs if the previous one passed):
-//   1. size limit, then ReadBinaryIr + ValidateModule (malformed/invalid);
+//   0. size limit, then a scan of the raw bytes with wabt's binary reader
+//      (iterative) that refuses control nesting deeper than
+//      Limits::max_control_nesting and unbalanced `end`s; everything after
+//      it may recurse once per nesting level (wabt's writer and IR
+//      destructors do), and is bounded by the limit;
+//   1. ReadBinaryIr + ValidateModule (malformed/invalid);
 //   2. shape checks: imports, exports, memory, tables, globals, start;
 //   3. instruction checks: an allow-list of instructions, no floating point;
-//   4. instrumentation, in place on the IR:
+//   4. instrumentation, in place on the IR (the checks and the
+//      instrumentation walk nested lists with explicit stacks):
 //      - two new mutable globals, exported as "ballast_gas" (i64) and
 //        "ballast_depth" (i32);
-//      - every structured instruction list (function body, block, loop,
-//        if/else arm) starts with
-//          gas -= <instructions in this list>; if (gas < 0) unreachable;
+//      - every nested structured instruction list (block, loop, if/else
+//        arm) that is not empty starts with
+//          gas -= <its cost>; if (gas < 0) unreachable;
 //      - memory.grow/fill/copy/init are preceded by a dynamic charge
 //        computed from their size operand (kept in a new scratch local);
 //      - every function body becomes
+//          gas -= <entry cost>; if (gas < 0) unreachable;
 //          depth += 1; if (depth > max) unreachable;
 //          block (result <function results>) <body> end
 //          depth -= 1
 //        with each `return` turned into a `br` to that block, so the
 //        decrement runs on every normal exit. (A trap ends the whole call,
-//        so it needs no decrement.)
+//        so it needs no decrement.) Costs follow gas.h: the instructions
+//        of a list's own level, the instrumentation's included, and at
+//        entry the bookkeeping and the locals;
 //   5. ValidateModule again (a failure here is an Internal error: a bug in
 //      the instrumenter), then WriteBinaryModule.
 //

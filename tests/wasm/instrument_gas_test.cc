@@ -83,11 +83,11 @@ TEST(InstrumentGasTest, MemoryOpPaysItsDynamicCharge) {
 }
 
 TEST(InstrumentGasTest, LocalsAreChargedAtEntry) {
-  ASSERT_EQ(kLocalsPerGas, 8u);
+  ASSERT_EQ(kLocalsPerGas, 32u);
   EXPECT_EQ(RunCost("", 1), 1);
-  EXPECT_EQ(RunCost("", 8), 1);
-  EXPECT_EQ(RunCost("", 9), 2);
-  EXPECT_EQ(RunCost("", 1024), 128);
+  EXPECT_EQ(RunCost("", 32), 1);
+  EXPECT_EQ(RunCost("", 33), 2);
+  EXPECT_EQ(RunCost("", 1024), 32);
 }
 
 }  // namespace

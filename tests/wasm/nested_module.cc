@@ -21,13 +21,31 @@ std::string Section(uint8_t id, const std::string& body) {
 
 std::string Name(std::string_view s) { return Leb(s.size()) + std::string(s); }
 
+// The contract of ModuleWithBody, with a global section if `globals` (its
+// contents) is not empty.
+std::string Module(const std::string& body, uint32_t locals,
+                   const std::string& globals);
+
 }  // namespace
 
 std::string ModuleWithBody(const std::string& body, uint32_t locals) {
+  return Module(body, locals, "");
+}
+
+std::string ModuleWithGlobalInit(const std::string& init) {
+  // One global: i32, mutable, then its initializer.
+  return Module("", 0, Leb(1) + std::string("\x7f\x01", 2) + init + '\x0b');
+}
+
+namespace {
+
+std::string Module(const std::string& body, uint32_t locals,
+                   const std::string& globals) {
   std::string wasm("\0asm\x01\0\0\0", 8);
   wasm += Section(1, Leb(1) + std::string("\x60\x00\x00", 3));   // () -> ()
   wasm += Section(3, Leb(3) + Leb(0) + Leb(0) + Leb(0));         // 3 functions
   wasm += Section(5, Leb(1) + std::string("\x00", 1) + Leb(1));  // 1 page
+  if (!globals.empty()) wasm += Section(6, globals);
   wasm +=
       Section(7, Leb(4) + Name("memory") + '\x02' + Leb(0) +
                      Name("ballast_abi_v1") + '\x00' + Leb(0) + Name("run") +
@@ -41,6 +59,8 @@ std::string ModuleWithBody(const std::string& body, uint32_t locals) {
                           run + Leb(marker.size()) + marker);
   return wasm;
 }
+
+}  // namespace
 
 std::string NestedModule(uint32_t depth, Nesting shape) {
   std::string body;

@@ -24,6 +24,10 @@ std::string NestedModule(uint32_t depth, Nesting shape = Nesting::kBlocks);
 // empty body and no locals: calling both measures what "run" costs.
 std::string ModuleWithBody(const std::string& body, uint32_t locals = 0);
 
+// ModuleWithBody("") plus one mutable i32 global whose initializer is
+// `init` (instructions, without its final `end`, which is added).
+std::string ModuleWithGlobalInit(const std::string& init);
+
 }  // namespace ballast::wasm
 
 #endif  // BALLAST_TESTS_WASM_NESTED_MODULE_H_
