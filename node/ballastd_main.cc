@@ -80,6 +80,11 @@ int Main(int argc, char** argv) {
                  "Most bytes of signed transactions waiting in the mempool")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  int64_t query_timeout_ms = 2000;
+  app.add_option("--query-timeout-ms", query_timeout_ms,
+                 "Longest wall time a query may run (it also has a gas limit)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_flag("--no-sync", no_sync,
                "Do not fsync commits (throwaway chains only: a crash may "
                "lose committed blocks)");
@@ -111,6 +116,7 @@ int Main(int argc, char** argv) {
   }
   ApiOptions api_options;
   ServiceOptions service_options;
+  service_options.query_timeout = absl::Milliseconds(query_timeout_ms);
   service_options.max_body_bytes =
       static_cast<uint32_t>(api_options.max_body_bytes);
   NodeService service(node->get(), service_options);

@@ -134,6 +134,8 @@ ledger::ReceiptStatus StatusFor(wasm::FailureKind kind) {
     case wasm::FailureKind::kOutOfGas:
       return ledger::RECEIPT_STATUS_OUT_OF_GAS;
     case wasm::FailureKind::kLimit:
+    // Blocks run without a deadline (wasm/gas.h); listed for completeness.
+    case wasm::FailureKind::kDeadline:
       return ledger::RECEIPT_STATUS_LIMIT_EXCEEDED;
     case wasm::FailureKind::kInvalid:
     case wasm::FailureKind::kInternal:
@@ -386,7 +388,8 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
 absl::StatusOr<wasm::CallOutcome> Executor::Query(const std::string& contract,
                                                   const std::string& method,
                                                   const std::string& input,
-                                                  uint64_t gas_limit) {
+                                                  uint64_t gas_limit,
+                                                  absl::Time deadline) {
   BlockState state(store_, nullptr);
   wasm::CallRequest req;
   req.contract = contract;
@@ -394,6 +397,7 @@ absl::StatusOr<wasm::CallOutcome> Executor::Query(const std::string& contract,
   req.input = input;
   req.sender = std::string(kAddressSize, '\0');
   req.gas_limit = gas_limit;
+  req.deadline = deadline;
   ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head, store_->GetHead());
   if (head.has_value()) req.block.height = head->height;
   wasm::CallOutcome out = runtime_->Call(req, state);

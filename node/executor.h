@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "ledger/ballast.pb.h"
 #include "ledger/crypto.h"
 #include "ledger/store.h"
@@ -105,10 +106,13 @@ class Executor {
 
   // Runs a method on the head state with nothing written, ever. The call's
   // own failure is in the outcome; an error only if the head cannot be read.
-  absl::StatusOr<wasm::CallOutcome> Query(const std::string& contract,
-                                          const std::string& method,
-                                          const std::string& input,
-                                          uint64_t gas_limit);
+  // Past `deadline` (wall time) the call fails as wasm::FailureKind::
+  // kDeadline. Only queries have one: BuildBlock never sets a deadline, so
+  // that a block's outcome does not depend on the machine (wasm/gas.h).
+  absl::StatusOr<wasm::CallOutcome> Query(
+      const std::string& contract, const std::string& method,
+      const std::string& input, uint64_t gas_limit,
+      absl::Time deadline = absl::InfiniteFuture());
 
  private:
   ledger::Store* store_;

@@ -240,7 +240,8 @@ absl::StatusOr<api::QueryResponse> NodeService::Query(
   }
   ASSIGN_OR_RETURN(
       wasm::CallOutcome out,
-      node_->executor().Query(contract, request.method(), input, gas));
+      node_->executor().Query(contract, request.method(), input, gas,
+                              absl::Now() + options_.query_timeout));
   if (!out.status.ok()) {
     if (out.failure == wasm::FailureKind::kInvalid) {
       return absl::InvalidArgumentError(out.status.message());

@@ -44,6 +44,9 @@ struct ServiceOptions {
   absl::Duration max_wait = absl::Seconds(30);
   // Reported in Info: the HTTP edge's body limit.
   uint32_t max_body_bytes = 0;
+  // The longest a query may run (wall time; gas bounds it too). Past it the
+  // query fails as "deadline exceeded" (ResourceExhausted).
+  absl::Duration query_timeout = absl::Seconds(2);
 };
 
 class NodeService {
@@ -74,7 +77,8 @@ class NodeService {
   absl::StatusOr<api::BlockView> LatestBlock();
   absl::StatusOr<api::BlockView> BlockAt(uint64_t height);
   absl::StatusOr<api::BlockView> BlockByHash(std::string_view hash);
-  // Runs a method on the head state; never writes.
+  // Runs a method on the head state; never writes. Bounded by the gas limit
+  // and by options.query_timeout.
   absl::StatusOr<api::QueryResponse> Query(const api::QueryRequest& request);
   absl::StatusOr<api::ContractView> Contract(std::string_view address);
   absl::StatusOr<api::AccountView> Account(std::string_view address);

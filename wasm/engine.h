@@ -50,6 +50,11 @@ class Instance {
   virtual int64_t Gas() const = 0;
   virtual void SetGas(int64_t gas) = 0;
   virtual uint32_t Depth() const = 0;
+  // Sets the gas counter to min(counter, 0) from ANOTHER thread while Call
+  // may be running: the runtime's wall-time watchdog (runtime.h). The write
+  // races with the running code's own updates of the counter; the caller
+  // repeats it until the call ends, so one lost write does no harm.
+  virtual void ExhaustGasFromOtherThread() = 0;
 };
 
 // A validated module ready to instantiate.
@@ -60,6 +65,11 @@ class CompiledModule {
   // which must outlive the instance. Does not run "_initialize".
   virtual absl::StatusOr<std::unique_ptr<Instance>> Instantiate(
       HostDispatcher* host) const = 0;
+  // Pages of linear memory an instance starts with (zero-filled by
+  // Instantiate).
+  virtual uint32_t InitialMemoryPages() const = 0;
+  // About how much memory this compiled module holds (for cache bounds).
+  virtual size_t MemoryBytes() const = 0;
 };
 
 class Engine {

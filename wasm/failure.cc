@@ -14,6 +14,7 @@ absl::StatusCode StatusCodeOf(FailureKind kind) {
       return absl::StatusCode::kAborted;
     case FailureKind::kOutOfGas:
     case FailureKind::kLimit:
+    case FailureKind::kDeadline:
       return absl::StatusCode::kResourceExhausted;
     case FailureKind::kInternal:
       return absl::StatusCode::kInternal;
@@ -35,6 +36,8 @@ std::string_view FailureKindName(FailureKind kind) {
       return "out of gas";
     case FailureKind::kLimit:
       return "limit exceeded";
+    case FailureKind::kDeadline:
+      return "deadline exceeded";
     case FailureKind::kInternal:
       return "internal";
   }

@@ -26,6 +26,8 @@ namespace ballast::wasm {
 //                                    refusing its arguments
 //   kOutOfGas   kResourceExhausted   the gas limit was reached
 //   kLimit      kResourceExhausted   a runtime limit (depth, sizes) was hit
+//   kDeadline   kResourceExhausted   the call's wall-time deadline passed
+//                                    (queries only; never in a block)
 //   kInternal   kInternal            the chain state failed to read, or the
 //                                    runtime broke: not the contract's fault
 enum class FailureKind {
@@ -35,6 +37,7 @@ enum class FailureKind {
   kTrap,
   kOutOfGas,
   kLimit,
+  kDeadline,
   kInternal,
 };
 
@@ -42,7 +45,8 @@ enum class FailureKind {
 absl::StatusCode StatusCodeOf(FailureKind kind);
 
 // Lower-case words for messages and JSON: "ok", "invalid", "aborted",
-// "trapped", "out of gas", "limit exceeded", "internal".
+// "trapped", "out of gas", "limit exceeded", "deadline exceeded",
+// "internal".
 std::string_view FailureKindName(FailureKind kind);
 
 }  // namespace ballast::wasm

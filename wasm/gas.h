@@ -28,17 +28,66 @@
 //   is the only work done before its charge traps.
 //
 // Host functions (charged by the host before any effect, never given back)
-//   every call kGasHostCall, plus per byte moved across the boundary as
-//   listed below; storage writes cost more than reads because they persist.
-//   A nested contract call also pays kGasContractCall; the callee's own
-//   execution draws from the same budget. Which constant applies to which
-//   function and argument is the gas rule of its entry in the host function
-//   table (host_functions.cc), as data: DescribeGas prints it, the SDK's
-//   generated abi.h shows it above each declaration, and a test pins it.
+//   Every call kGasHostCall, plus per byte the call touches: bytes moved
+//   across the boundary in either direction, hashed, stored, looked up or
+//   emitted. Which constant applies to which function and argument is the
+//   gas rule of its entry in the host function table (host_functions.cc),
+//   as data: DescribeGas prints it, the SDK's generated abi.h shows it above
+//   each declaration, and a test pins it. The rule's upfront part is taken
+//   from the arguments alone, before the handler checks a single guest
+//   range; the produced part (a stored value, the input, a callee's result)
+//   as soon as its size is known, before it is copied. A handler checks
+//   every guest range it will write before doing the work the result comes
+//   from (bl_sha256 checks dst32 before hashing), so a bad pointer fails
+//   fast, but what was charged stays charged: the gas of a call is what it
+//   was charged, whether it then succeeds, aborts, traps or breaks a limit.
+//   Reads are priced per byte of key and of value; writes and removals ten
+//   times higher per key byte (they persist in every node's store);
+//   removals have the same key-size limit as writes.
+//
+// Nested contract calls
+//   bl_call costs kGasContractCall plus its method name and input bytes;
+//   the callee then pays instantiation and code loading (below) and its own
+//   execution from the same budget. Whatever the callee's outcome, what it
+//   used stays used: a caller that survives its callee's abort still pays
+//   for the callee, and a fatal failure (out of gas, a limit, the deadline)
+//   fails the whole call with everything charged until then.
+//
+// Instantiation and code loading (charged by the runtime per contract
+// frame, before the instance is created)
+//   kGasInstantiate
+//   + kGasPerInitialPage per initial memory page: instantiation zero-fills
+//     the module's initial memory exactly as memory.grow zero-fills grown
+//     pages, so both cost the same per page (TOOLCHAIN.md measured ~ 22 us
+//     per page, ~ 900 gas at the plain loop's ~ 24 ns per gas: if the
+//     gas-fairness benchmark recalibrates kGasPerGrowPage, initial pages
+//     follow it);
+//   + code bytes / kCodeBytesPerLoadGas: loading the module. The compiled
+//     module cache (runtime.h) is node-local, so whether a call hits it must
+//     not change its gas: every call pays for loading as if it missed.
+//     Calibration (measured side by side, same machine and load): wabt's
+//     decode + validate + lowering took 150-160 ns per byte of instrumented
+//     code (token 44503 bytes: 7.1 ms; probe 51348 bytes: 7.6 ms) while the
+//     plainest gas loop ran at 322 ns per gas: a miss costs ~ 0.5 gas per
+//     code byte at the loop's rate, hence one gas per 2 bytes. A call that
+//     hits the cache (the common case) overpays by the compile it skipped;
+//     the cache keeps that rare for honest traffic and cannot be forced to
+//     miss more cheaply than by paying for it. Cache eviction is LRU by code
+//     bytes (kModuleCacheBytes), so cycling a few hundred contracts no
+//     longer empties it wholesale.
+//
+// Wall time
+//   Gas bounds work; it does not bound wall time exactly. Queries (free,
+//   off-chain) also carry a wall-time deadline (CallRequest::deadline): a
+//   watchdog zeroes the running instance's gas counter when it passes, and
+//   the call fails as FailureKind::kDeadline. Block execution never sets a
+//   deadline: whether a deadline fires depends on the machine, and a block's
+//   outcome must be the same on every node. Blocks are bounded by gas alone.
 
 #ifndef BALLAST_WASM_GAS_H_
 #define BALLAST_WASM_GAS_H_
 
+#include <cstddef>
 #include <cstdint>
 
 namespace ballast::wasm {
@@ -71,23 +120,47 @@ inline constexpr uint64_t LocalsGas(uint64_t locals) {
 inline constexpr int64_t kGasPerGrowPage = 4096;
 inline constexpr int64_t kBulkBytesPerGasShift = 4;  // 16 bytes per gas
 
-// ---- Host functions (charged by host_functions.cc) -------------------------
+// ---- Host functions, instantiation and code loading ----------------------
+// (kept apart from the instrumentation's constants above; each constant's
+// reason is in the file comment)
+
+// Every host call: the trip out of the interpreter and back (argument
+// conversion, dispatch through the table, the gas round trip).
 inline constexpr int64_t kGasHostCall = 40;
-inline constexpr int64_t kGasPerByteCopied = 1;  // input/output/return/log
+// Bytes copied between guest memory and the host: input, output, return
+// data, log and abort messages, method names, addresses (20 bytes).
+inline constexpr int64_t kGasPerByteCopied = 1;
+// A storage lookup (overlay, then LevelDB) plus its key and value bytes.
 inline constexpr int64_t kGasStorageRead = 200;
 inline constexpr int64_t kGasPerStorageReadByte = 1;
+// A storage write or removal persists in every node's store: per entry and
+// per key/value byte (removals: per key byte).
 inline constexpr int64_t kGasStorageWrite = 1000;
 inline constexpr int64_t kGasPerStorageWriteByte = 10;
 inline constexpr int64_t kGasStorageRemove = 500;
+// Events are stored in every node's receipts and event index.
 inline constexpr int64_t kGasEvent = 300;
 inline constexpr int64_t kGasPerEventByte = 4;
+// SHA-256: setup and the 32-byte digest, then per byte hashed.
 inline constexpr int64_t kGasSha256 = 100;
 inline constexpr int64_t kGasPerSha256Byte = 1;
+// A nested contract call: a frame, the re-entrancy check, the result copy.
 inline constexpr int64_t kGasContractCall = 2000;
-// Instantiating a module (a fresh instance per contract call) costs a base
-// plus one gas per 64 bytes of code.
+
+// Instantiating a module, once per contract frame (a fresh instance per
+// call): a base for the instance's store, imports and exports, ...
 inline constexpr int64_t kGasInstantiate = 5000;
-inline constexpr int64_t kCodeBytesPerInstantiateGas = 64;
+// ... per initial memory page, the same as memory.grow charges per page
+// (both zero-fill 64 KiB) ...
+inline constexpr int64_t kGasPerInitialPage = kGasPerGrowPage;
+// ... and for loading the code, one gas per kCodeBytesPerLoadGas bytes of
+// the instrumented module, charged on every call, cached or not.
+inline constexpr int64_t kCodeBytesPerLoadGas = 2;
+
+// The compiled-module cache: an LRU bounded by the bytes of instrumented
+// code it holds (64 MiB: 128 maximal 512 KiB contracts, thousands of
+// typical ones; wabt's lowered bytecode comes on top of it).
+inline constexpr size_t kModuleCacheBytes = size_t{64} << 20;
 
 }  // namespace ballast::wasm
 

@@ -1,7 +1,9 @@
 // The host function table and its handlers. Each handler runs after
 // InvokeHostFunction has taken the upfront gas of its rule, and does, in
-// order: check limits on its arguments -> bounds-check and read guest memory
-// -> (charge produced bytes) -> act through HostContext -> write its result.
+// order: check limits on its arguments -> bounds-check guest memory (also
+// the ranges it will write, where their size is known, before any work the
+// result comes from) -> (charge produced bytes) -> act through HostContext
+// -> write its result. Nothing a handler does gives gas back.
 // What each function means is in host_abi.h; the constants in gas.h.
 
 #include "wasm/host_functions.h"
@@ -98,8 +100,14 @@ absl::Status StorageWrite(HostContext& ctx, HostCall& call) {
 }
 
 absl::Status StorageRemove(HostContext& ctx, HostCall& call) {
-  ASSIGN_OR_RETURN(std::string_view key,
-                   ctx.ReadGuest(call.args[0], call.args[1]));
+  const uint64_t key_len = call.args[1];
+  if (key_len > ctx.limits().max_storage_key_bytes) {
+    return ctx.Fail(
+        FailureKind::kLimit,
+        StrCat("storage key of ", key_len, " bytes exceeds the limit of ",
+               ctx.limits().max_storage_key_bytes));
+  }
+  ASSIGN_OR_RETURN(std::string_view key, ctx.ReadGuest(call.args[0], key_len));
   ctx.WriteStorage(key, std::nullopt);
   return absl::OkStatus();
 }
@@ -199,6 +207,9 @@ absl::Status ReturnRead(HostContext& ctx, HostCall& call) {
 absl::Status Sha256Of(HostContext& ctx, HostCall& call) {
   ASSIGN_OR_RETURN(std::string_view data,
                    ctx.ReadGuest(call.args[0], call.args[1]));
+  // dst32 is checked before hashing: a bad pointer fails without the work
+  // (its charge, taken before, stays taken either way).
+  RETURN_IF_ERROR(ctx.ReadGuest(call.args[2], 32).status());
   const std::string digest = Sha256(data);
   return ctx.WriteGuest(call.args[2], digest);
 }
@@ -301,6 +312,9 @@ constexpr ResultKind kNone = ResultKind::kNone;
 constexpr ResultKind kI32 = ResultKind::kI32;
 constexpr ResultKind kI64 = ResultKind::kI64;
 constexpr bool kNeverReturns = true;
+// A call that writes a 20-byte address.
+constexpr int64_t kGasAddressOut =
+    kGasHostCall + static_cast<int64_t>(kAddressSize) * kGasPerByteCopied;
 
 // Gas: kGasHostCall on every call, plus the bytes each function moves across
 // the boundary or makes the node store, hash or call with (gas.h).
@@ -338,16 +352,20 @@ constexpr HostFunction kTable[] = {
        Cost(kGasHostCall)
            .PerByte("msg_len", kGasPerByteCopied, kMaxMessageBytes),
        &Abort, kNeverReturns),
-    Fn("bl_caller", {Out("dst20")}, kNone, Cost(kGasHostCall), &CallerAddress),
-    Fn("bl_origin", {Out("dst20")}, kNone, Cost(kGasHostCall), &OriginAddress),
-    Fn("bl_self", {Out("dst20")}, kNone, Cost(kGasHostCall), &SelfAddress),
+    Fn("bl_caller", {Out("dst20")}, kNone, Cost(kGasAddressOut),
+       &CallerAddress),
+    Fn("bl_origin", {Out("dst20")}, kNone, Cost(kGasAddressOut),
+       &OriginAddress),
+    Fn("bl_self", {Out("dst20")}, kNone, Cost(kGasAddressOut), &SelfAddress),
     Fn("bl_block_height", {}, kI64, Cost(kGasHostCall), &BlockHeight),
     Fn("bl_block_time", {}, kI64, Cost(kGasHostCall), &BlockTime),
     Fn("bl_call",
        {In("addr20"), In("method"), Len("method_len"), In("input"),
         Len("input_len")},
        kI32,
-       Cost(kGasHostCall + kGasContractCall)
+       Cost(kGasHostCall + kGasContractCall +
+            static_cast<int64_t>(kAddressSize) * kGasPerByteCopied)
+           .PerByte("method_len", kGasPerByteCopied)
            .PerByte("input_len", kGasPerByteCopied),
        &Call),
     Fn("bl_return_len", {}, kI32, Cost(kGasHostCall), &ReturnLen),

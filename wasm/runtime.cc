@@ -15,12 +15,24 @@
 //
 // Failures are either recoverable or fatal. An abort or a trap in a nested
 // call is recoverable: bl_call returns 1 to the caller. Running out of gas,
-// breaking a limit and a failing ChainState are fatal: they unwind every
-// frame and fail the whole call.
+// breaking a limit, the deadline and a failing ChainState are fatal: they
+// unwind every frame and fail the whole call. Either way the callee's gas
+// stays used: there is one counter for the whole call (gas_ here, the
+// running instance's global while wasm runs), and nothing adds back to it.
+//
+// Each contract frame is charged, before the work: code loading (by code
+// size, cached or not) before the module is looked up in the cache, and
+// instantiation (base + initial memory pages) before the instance exists.
+//
+// Deadlines: the Watchdog (one thread per Runtime) calls Expire() on a
+// session whose deadline passed; see runtime.h for the benign race.
 
 #include "wasm/runtime.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <thread>
 
 #include "ledger/base/bytes.h"
 #include "ledger/base/status_macros.h"
@@ -35,8 +47,10 @@ namespace {
 
 bool IsFatal(FailureKind kind) {
   return kind == FailureKind::kOutOfGas || kind == FailureKind::kLimit ||
-         kind == FailureKind::kInternal;
+         kind == FailureKind::kDeadline || kind == FailureKind::kInternal;
 }
+
+constexpr char kDeadlineReason[] = "wall-time deadline exceeded";
 
 }  // namespace
 
@@ -61,7 +75,10 @@ class CallSession final : public HostDispatcher, public HostContext {
     if (r.kind != FailureKind::kNone) {
       out.status = r.status;
       out.failure = r.kind;
-      if (r.kind == FailureKind::kOutOfGas) out.gas_used = request_.gas_limit;
+      if (r.kind == FailureKind::kOutOfGas ||
+          r.kind == FailureKind::kDeadline) {
+        out.gas_used = request_.gas_limit;
+      }
       return out;
     }
     out.output = std::move(r.output);
@@ -78,6 +95,10 @@ class CallSession final : public HostDispatcher, public HostContext {
   // HostContext, for the host function running in the innermost frame.
   absl::Status Charge(int64_t amount) override {
     gas_ -= amount;
+    if (expired_.load(std::memory_order_relaxed)) {
+      gas_ = std::min<int64_t>(gas_, -1);
+      return Fail(FailureKind::kDeadline, kDeadlineReason);
+    }
     if (gas_ < 0) {
       return Fail(FailureKind::kOutOfGas,
                   StrCat("gas limit ", request_.gas_limit, " reached"));
@@ -165,6 +186,14 @@ class CallSession final : public HostDispatcher, public HostContext {
     return stack_.back()->return_data;
   }
 
+  // Called by the watchdog thread (under its lock) once the deadline has
+  // passed, and again every millisecond until the call ends.
+  void Expire() {
+    expired_.store(true, std::memory_order_relaxed);
+    absl::MutexLock lock(&running_mu_);
+    if (running_ != nullptr) running_->ExhaustGasFromOtherThread();
+  }
+
   void Log(std::string_view message) override {
     if (runtime_.log_sink_) {
       runtime_.log_sink_(stack_.back()->contract, SanitizeUtf8(message));
@@ -225,6 +254,11 @@ class CallSession final : public HostDispatcher, public HostContext {
   Instance* caller_ = nullptr;  // the instance whose host call is running
   std::optional<Pending> pending_;
   std::optional<Pending> fatal_;
+  std::atomic<bool> expired_{false};
+  // The innermost instance, for the watchdog. Changed (and an instance
+  // destroyed) only by the call's thread, under the lock.
+  absl::Mutex running_mu_;
+  Instance* running_ ABSL_GUARDED_BY(running_mu_) = nullptr;
 };
 
 CallSession::FrameResult CallSession::RunFrame(const std::string& contract,
@@ -270,26 +304,56 @@ CallSession::FrameResult CallSession::RunFrame(const std::string& contract,
   if (!code->has_value()) {
     return fail(FailureKind::kInvalid, "no contract at this address");
   }
+  // Charged before the work, never given back (gas.h): loading the code
+  // (the same whether the cache has it or not), then instantiation.
+  auto charged = [&](int64_t gas) -> std::optional<FrameResult> {
+    absl::Status s = Charge(gas);
+    if (s.ok()) return std::nullopt;
+    FrameResult r{pending_->kind, s, ""};
+    pending_.reset();
+    return r;
+  };
+  if (auto r =
+          charged(kGasInstantiate + static_cast<int64_t>((*code)->code.size()) /
+                                        kCodeBytesPerLoadGas)) {
+    return *r;
+  }
   auto compiled = runtime_.Compiled(**code);
   if (!compiled.ok()) {
     return fail(FailureKind::kInternal,
                 std::string(compiled.status().message()));
   }
-  if (absl::Status s =
-          Charge(kGasInstantiate + static_cast<int64_t>((*code)->code.size()) /
-                                       kCodeBytesPerInstantiateGas);
-      !s.ok()) {
-    pending_.reset();
-    return FrameResult{FailureKind::kOutOfGas, s, ""};
+  if (auto r = charged(kGasPerInitialPage *
+                       int64_t{(*compiled)->InitialMemoryPages()})) {
+    return *r;
   }
   auto instance = (*compiled)->Instantiate(this);
   if (!instance.ok()) {
     return fail(FailureKind::kTrap, std::string(instance.status().message()));
   }
   Instance& inst = **instance;
+  // Declared after `instance`, so it runs first: the watchdog stops seeing
+  // the instance before it is destroyed.
+  struct Running {
+    CallSession* session;
+    Instance* outer;
+    Running(CallSession* s, Instance* inst) : session(s) {
+      absl::MutexLock lock(&s->running_mu_);
+      outer = s->running_;
+      s->running_ = inst;
+    }
+    ~Running() {
+      absl::MutexLock lock(&session->running_mu_);
+      session->running_ = outer;
+    }
+  } running(this, &inst);
 
   // "_initialize" (static constructors, optional), then the method.
   for (std::string_view name : {kEmscriptenInitExport, method}) {
+    // A deadline that passed between the watchdog's last write and here
+    // must not be undone by this write.
+    if (expired_.load(std::memory_order_relaxed))
+      gas_ = std::min<int64_t>(gas_, 0);
     inst.SetGas(gas_);
     absl::Status s = inst.Call(name);
     gas_ = inst.Gas();
@@ -319,8 +383,13 @@ CallSession::FrameResult CallSession::Classify(
   FailureKind kind = FailureKind::kTrap;
   std::string reason(engine_status.message());
   if (instance->Gas() < 0) {
-    kind = FailureKind::kOutOfGas;
-    reason = StrCat("gas limit ", request_.gas_limit, " reached");
+    if (expired_.load(std::memory_order_relaxed)) {
+      kind = FailureKind::kDeadline;
+      reason = kDeadlineReason;
+    } else {
+      kind = FailureKind::kOutOfGas;
+      reason = StrCat("gas limit ", request_.gas_limit, " reached");
+    }
   } else if (instance->Depth() > limits_.max_call_depth) {
     kind = FailureKind::kLimit;
     reason = StrCat("wasm call depth over ", limits_.max_call_depth, " frames");
@@ -339,6 +408,10 @@ absl::Status CallSession::Invoke(int index, Instance& caller,
   absl::Status s = InvokeHostFunction(index, *this, args, result);
   caller_ = outer;
   // Also after a failure: what the host function was charged stays charged.
+  // After the deadline, keep the counter exhausted.
+  if (expired_.load(std::memory_order_relaxed)) {
+    gas_ = std::min<int64_t>(gas_, 0);
+  }
   caller.SetGas(gas_);
   return s;
 }
@@ -367,8 +440,65 @@ absl::StatusOr<uint32_t> CallSession::CallContract(std::string target,
   return 1;
 }
 
+// Watches calls with a deadline: one thread, started by the first Watch.
+class Runtime::Watchdog {
+ public:
+  ~Watchdog() {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+      cv_.Signal();
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void Watch(CallSession* session, absl::Time deadline) {
+    absl::MutexLock lock(&mu_);
+    watched_[session] = deadline;
+    cv_.Signal();
+    if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+  }
+
+  // After Unwatch returns, Expire is not running for `session` and never
+  // will again.
+  void Unwatch(CallSession* session) {
+    absl::MutexLock lock(&mu_);
+    watched_.erase(session);
+    cv_.Signal();
+  }
+
+ private:
+  void Loop() {
+    absl::MutexLock lock(&mu_);
+    while (!stop_) {
+      const absl::Time now = absl::Now();
+      absl::Time next = absl::InfiniteFuture();
+      for (auto& [session, deadline] : watched_) {
+        if (deadline <= now) {
+          session->Expire();
+          // Again soon: the write may have been lost to the race.
+          next = std::min(next, now + absl::Milliseconds(1));
+        } else {
+          next = std::min(next, deadline);
+        }
+      }
+      // Wakes at `next`, or when a call is watched or unwatched, or stop_.
+      cv_.WaitWithDeadline(&mu_, next);
+    }
+  }
+
+  absl::Mutex mu_;
+  std::map<CallSession*, absl::Time> watched_ ABSL_GUARDED_BY(mu_);
+  absl::CondVar cv_;  // signalled by Watch, Unwatch and the destructor
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
 Runtime::Runtime(std::unique_ptr<Engine> engine, Limits limits)
-    : engine_(std::move(engine)), limits_(limits) {}
+    : engine_(std::move(engine)),
+      limits_(limits),
+      cache_limit_(kModuleCacheBytes),
+      watchdog_(std::make_unique<Watchdog>()) {}
 
 Runtime::~Runtime() = default;
 
@@ -376,24 +506,58 @@ absl::StatusOr<PreparedModule> Runtime::Prepare(std::string_view wasm) const {
   return PrepareModule(wasm, limits_);
 }
 
+void Runtime::set_module_cache_bytes(size_t bytes) {
+  absl::MutexLock lock(&mu_);
+  cache_limit_ = bytes;
+  EvictLocked();
+}
+
+Runtime::CacheStats Runtime::cache_stats() {
+  absl::MutexLock lock(&mu_);
+  return CacheStats{compiled_.size(), cache_bytes_, compilations_};
+}
+
+void Runtime::EvictLocked() {
+  while (cache_bytes_ > cache_limit_ && lru_.size() > 1) {
+    auto it = compiled_.find(lru_.back());
+    cache_bytes_ -= it->second.code_bytes;
+    compiled_.erase(it);
+    lru_.pop_back();
+  }
+}
+
 absl::StatusOr<std::shared_ptr<const CompiledModule>> Runtime::Compiled(
     const ContractCode& code) {
   {
     absl::MutexLock lock(&mu_);
     auto it = compiled_.find(code.code_hash);
-    if (it != compiled_.end()) return it->second;
+    if (it != compiled_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second.lru);
+      return it->second.module;
+    }
+    ++compilations_;
   }
+  // Compiled outside the lock; two calls missing on the same code at once
+  // both compile it, and the second result replaces nothing.
   auto compiled = engine_->Compile(code.code);
   if (!compiled.ok()) return compiled.status();
   absl::MutexLock lock(&mu_);
-  constexpr size_t kMaxCached = 256;
-  if (compiled_.size() >= kMaxCached) compiled_.clear();
-  compiled_[code.code_hash] = *compiled;
+  if (compiled_.contains(code.code_hash)) return *compiled;
+  lru_.push_front(code.code_hash);
+  compiled_[code.code_hash] =
+      CacheEntry{*compiled, code.code.size(), lru_.begin()};
+  cache_bytes_ += code.code.size();
+  EvictLocked();
   return *compiled;
 }
 
 CallOutcome Runtime::Call(const CallRequest& request, ChainState& state) {
-  return CallSession(*this, state, request).Run();
+  CallSession session(*this, state, request);
+  if (request.deadline == absl::InfiniteFuture()) return session.Run();
+  watchdog_->Watch(&session, request.deadline);
+  CallOutcome out = session.Run();
+  watchdog_->Unwatch(&session);
+  return out;
 }
 
 }  // namespace ballast::wasm

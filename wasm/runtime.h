@@ -12,12 +12,26 @@
 // Thread-safety: a Runtime may be shared; Call is safe to run concurrently
 // (each call has its own instances; the compiled-module cache is locked).
 // The ChainState passed to Call is used only by that call's thread.
+//
+// Wall-time deadlines: wabt's Func::Call cannot be interrupted, so a call
+// with a finite CallRequest::deadline is watched by the runtime's watchdog
+// thread (started on the first such call, one per Runtime). When the
+// deadline passes, the watchdog sets the running instance's gas counter to
+// zero (Instance::ExhaustGasFromOtherThread), and keeps doing so every
+// millisecond until the call ends: the counter is a plain global that the
+// interpreter updates without synchronization, so a zero written between
+// the code's read and write of it is lost (the benign race) and written
+// again. The next charge then traps and the call fails as
+// FailureKind::kDeadline with gas_used = gas_limit. Host functions check
+// the expiry on every charge. Only queries use deadlines: block execution
+// must not (gas.h).
 
 #ifndef BALLAST_WASM_RUNTIME_H_
 #define BALLAST_WASM_RUNTIME_H_
 
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,6 +45,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "wasm/engine.h"
 #include "wasm/failure.h"  // FailureKind, StatusCodeOf
 #include "wasm/limits.h"
@@ -70,6 +85,9 @@ struct CallRequest {
   uint64_t gas_limit = 0;
   BlockInfo block;
   bool is_deploy = false;  // only then may method be "init"
+  // Past this wall time the call fails as FailureKind::kDeadline. For
+  // queries only: a block's transactions must run without one (gas.h).
+  absl::Time deadline = absl::InfiniteFuture();
 };
 
 // (contract, key) -> new value, or nullopt for a removal. Ordered, so that
@@ -91,7 +109,8 @@ struct CallOutcome {
   FailureKind failure = FailureKind::kNone;
   std::string output;
   // Everything charged, also by a call that failed (a charge is never given
-  // back); the whole gas_limit when the call ran out of gas.
+  // back), including all its nested calls whatever their outcome; the whole
+  // gas_limit when the call ran out of gas or past its deadline.
   uint64_t gas_used = 0;
   WriteSet writes;            // empty unless status is OK
   std::vector<Event> events;  // empty unless status is OK
@@ -123,17 +142,42 @@ class Runtime {
   // most request.gas_limit. Never returns partial writes.
   CallOutcome Call(const CallRequest& request, ChainState& state);
 
+  // The compiled-module cache: an LRU keyed by code hash, holding modules
+  // whose code adds up to at most `bytes` (default kModuleCacheBytes,
+  // gas.h); the most recently used module is always kept. Whether a call
+  // hits it never changes its gas.
+  void set_module_cache_bytes(size_t bytes);
+  struct CacheStats {
+    size_t modules = 0;
+    size_t code_bytes = 0;
+    uint64_t compilations = 0;  // cache misses since construction
+  };
+  CacheStats cache_stats();
+
  private:
   friend class CallSession;
+  class Watchdog;
+
   absl::StatusOr<std::shared_ptr<const CompiledModule>> Compiled(
       const ContractCode& code);
+  void EvictLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  struct CacheEntry {
+    std::shared_ptr<const CompiledModule> module;
+    size_t code_bytes = 0;
+    std::list<std::string>::iterator lru;  // position in lru_
+  };
 
   std::unique_ptr<Engine> engine_;
   Limits limits_;
   LogSink log_sink_;
   absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<const CompiledModule>>
-      compiled_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, CacheEntry> compiled_ ABSL_GUARDED_BY(mu_);
+  std::list<std::string> lru_ ABSL_GUARDED_BY(mu_);  // most recent first
+  size_t cache_limit_ ABSL_GUARDED_BY(mu_);
+  size_t cache_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t compilations_ ABSL_GUARDED_BY(mu_) = 0;
+  std::unique_ptr<Watchdog> watchdog_;
 };
 
 }  // namespace ballast::wasm

@@ -135,6 +135,11 @@ class WabtInstance final : public Instance {
   uint32_t Depth() const override {
     return depth_ ? depth_->Get().Get<interp::u32>() : 0;
   }
+  void ExhaustGasFromOtherThread() override {
+    // A plain 8-byte store into the global the interpreter is reading and
+    // writing: the benign race documented in engine.h and runtime.h.
+    if (gas_ && Gas() > 0) SetGas(0);
+  }
 
  private:
   HostDispatcher* host_;
@@ -149,8 +154,20 @@ class WabtInstance final : public Instance {
 
 class WabtModule final : public CompiledModule {
  public:
-  WabtModule(interp::ModuleDesc desc, std::vector<int> host_index)
-      : desc_(std::move(desc)), host_index_(std::move(host_index)) {}
+  WabtModule(interp::ModuleDesc desc, std::vector<int> host_index,
+             size_t code_bytes)
+      : desc_(std::move(desc)),
+        host_index_(std::move(host_index)),
+        memory_bytes_(code_bytes + desc_.istream.end()) {}
+
+  uint32_t InitialMemoryPages() const override {
+    // PrepareModule requires exactly one memory of at most
+    // Limits::max_memory_pages pages.
+    return desc_.memories.empty()
+               ? 0
+               : static_cast<uint32_t>(desc_.memories[0].type.limits.initial);
+  }
+  size_t MemoryBytes() const override { return memory_bytes_; }
 
   absl::StatusOr<std::unique_ptr<Instance>> Instantiate(
       HostDispatcher* host) const override {
@@ -162,6 +179,7 @@ class WabtModule final : public CompiledModule {
  private:
   interp::ModuleDesc desc_;
   std::vector<int> host_index_;  // per import: index in kHostFunctions
+  size_t memory_bytes_;          // the code, plus the interpreter's bytecode
 };
 
 class WabtEngine final : public Engine {
@@ -195,7 +213,8 @@ class WabtEngine final : public Engine {
       }
       host_index.push_back(index);
     }
-    return std::make_shared<WabtModule>(std::move(desc), std::move(host_index));
+    return std::make_shared<WabtModule>(std::move(desc), std::move(host_index),
+                                        code.size());
   }
 };
 

@@ -193,6 +193,41 @@ TEST_F(ServiceTest, BadInputIsRefusedWithTheRightKind) {
               HasSubstr("limit must be"));
 }
 
+// A query that would loop for a very long time within its gas stops at the
+// service's query timeout, as a distinct failure, and the node goes on.
+TEST_F(ServiceTest, AnEndlessQueryStopsAtTheQueryTimeout) {
+  ServiceOptions options;
+  options.query_timeout = absl::Milliseconds(200);
+  service_ = std::make_unique<NodeService>(node_.get(), options);
+  ledger::Transaction deploy;
+  deploy.mutable_deploy()->set_code(ContractWasm("probe"));
+  auto view = service_->SubmitAndWait(Tx(deploy), absl::Seconds(30));
+  ASSERT_TRUE(view.ok()) << view.status();
+  ASSERT_EQ(view->receipt().status(), ledger::RECEIPT_STATUS_SUCCESS)
+      << view->receipt().error();
+  const std::string probe = view->receipt().contract_address();
+
+  api::QueryRequest q;
+  q.set_contract(probe);
+  q.set_method("spin");  // only gas or the deadline stops it
+  q.set_gas_limit(kMaxQueryGas);
+  const absl::Time start = absl::Now();
+  absl::Status failed = service_->Query(q).status();
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(api::FailureOf(failed), "deadline exceeded") << failed;
+  EXPECT_EQ(failed.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(failed.message(), HasSubstr("wall-time deadline exceeded"));
+  EXPECT_EQ(api::GasUsedOf(failed), kMaxQueryGas);
+  EXPECT_GE(took, options.query_timeout);
+
+  // The node keeps working: a query within its gas, and a transaction.
+  q.set_gas_limit(1'000'000);
+  EXPECT_EQ(api::FailureOf(service_->Query(q).status()), "out of gas");
+  EXPECT_TRUE(service_->Health().ok());
+  const std::string token = DeployToken();
+  EXPECT_EQ(token.size(), kAddressSize);
+}
+
 TEST_F(ServiceTest, APendingTransactionIsShownAsPending) {
   // Nonce 5 waits for 0..4: pending, and SubmitAndWait comes back with it.
   nonce_ = 5;

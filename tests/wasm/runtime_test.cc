@@ -4,6 +4,9 @@
 
 #include "wasm/runtime.h"
 
+#include <thread>
+#include <vector>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
@@ -200,6 +203,86 @@ TEST_F(HandmadeTest, OversizeInputIsALimit) {
             Where("echo") +
                 "limit exceeded: input of 65537 bytes exceeds the limit of "
                 "65536");
+}
+
+TEST_F(HandmadeTest, InfiniteLoopStoppedByWallTimeDeadline) {
+  CallRequest req;
+  req.contract = Addr('h');
+  req.method = "spin";
+  req.sender = Addr('s');
+  req.gas_limit = uint64_t{1} << 62;  // gas alone would not stop it
+  const absl::Time start = absl::Now();
+  req.deadline = start + absl::Milliseconds(100);
+  CallOutcome out = runtime_.Call(req, state_);
+  EXPECT_GE(absl::Now(), req.deadline);
+  EXPECT_EQ(out.failure, FailureKind::kDeadline);
+  EXPECT_EQ(out.status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(out.status.message(),
+            Where("spin") + "deadline exceeded: wall-time deadline exceeded");
+  EXPECT_EQ(out.gas_used, req.gas_limit);
+  // The runtime goes on: a deadline far away changes nothing, and a call
+  // without one runs out of gas as before.
+  req.method = "echo";
+  req.input = "abc";
+  req.gas_limit = 1'000'000;
+  req.deadline = absl::Now() + absl::Hours(1);
+  CallOutcome echo = runtime_.Call(req, state_);
+  EXPECT_TRUE(echo.status.ok()) << echo.status;
+  EXPECT_EQ(echo.gas_used, Call("echo", "abc").gas_used);
+  EXPECT_EQ(Call("spin", "", 50'000).failure, FailureKind::kOutOfGas);
+}
+
+TEST_F(HandmadeTest, ConcurrentDeadlinesEachStopTheirOwnCall) {
+  CallOutcome outs[3];
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&, i] {
+      CallRequest req;
+      req.contract = Addr('h');
+      req.method = "spin";
+      req.sender = Addr('s');
+      req.gas_limit = uint64_t{1} << 62;
+      req.deadline = absl::Now() + absl::Milliseconds(30 * (i + 1));
+      outs[i] = runtime_.Call(req, state_);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const CallOutcome& out : outs) {
+    EXPECT_EQ(out.failure, FailureKind::kDeadline) << out.status;
+  }
+}
+
+TEST(ModuleCacheTest, IsAnLruBoundedByCodeBytes) {
+  Runtime runtime(NewWabtInterpreterEngine());
+  MemoryChainState state;
+  const std::string names[] = {"handmade", "gas"};
+  size_t bytes[2];
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(
+        state.Install(runtime, Addr('0' + i), CorpusModule(names[i])).ok());
+    bytes[i] = (*state.GetCode(Addr('0' + i)))->code.size();
+  }
+  ASSERT_TRUE(state.Install(runtime, Addr('2'), ContractModule("probe")).ok());
+  runtime.set_module_cache_bytes(bytes[0] + bytes[1]);
+  auto call = [&](char c) {
+    CallRequest req;
+    req.contract = Addr(c);
+    req.method = "no_such_method";  // loads and instantiates, nothing else
+    req.sender = Addr('s');
+    req.gas_limit = 10'000'000;
+    EXPECT_EQ(runtime.Call(req, state).failure, FailureKind::kInvalid);
+    return runtime.cache_stats().compilations;
+  };
+  EXPECT_EQ(call('0'), 1u);
+  EXPECT_EQ(call('1'), 2u);
+  EXPECT_EQ(call('0'), 2u);  // a hit; '0' is now the most recent
+  EXPECT_EQ(runtime.cache_stats().code_bytes, bytes[0] + bytes[1]);
+  EXPECT_EQ(call('2'), 3u);  // over the bound: evicts '1', then '0'
+  EXPECT_EQ(runtime.cache_stats().modules, 1u);  // the newest stays
+  EXPECT_EQ(call('0'), 4u);
+  EXPECT_EQ(call('1'), 5u);
+  EXPECT_EQ(call('0'), 5u);
+  EXPECT_EQ(runtime.cache_stats().modules, 2u);
 }
 
 TEST_F(HandmadeTest, TooLittleGasToInstantiate) {
