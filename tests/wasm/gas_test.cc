@@ -90,7 +90,7 @@ TEST_F(GasTest, SuccessIsExact) {
 TEST_F(GasTest, InstantiationChargesInitialPagesAndCodeSize) {
   // The cheapest call there is: a frame and one instruction.
   EXPECT_EQ(Call("trap").gas_used, Frame() + Body(1));
-  EXPECT_EQ(Frame(), 5000 + code_bytes_ / 2 + 4096);
+  EXPECT_EQ(Frame(), 2000 + code_bytes_ + 512);
 }
 
 TEST_F(GasTest, InvalidMethodPaysForLoadingAndInstantiation) {

@@ -251,7 +251,7 @@ TEST(HostFunctionTableTest, GasRulesAreTheDocumentedOnes) {
           "bl_self: 60",
           "bl_block_height: 40",
           "bl_block_time: 40",
-          "bl_call: 2060 + 1 per byte of method_len + 1 per byte of input_len",
+          "bl_call: 1060 + 1 per byte of method_len + 1 per byte of input_len",
           "bl_return_len: 40",
           "bl_return_read: 40 + 1 per byte of the call's result",
           "bl_sha256: 140 + 1 per byte of len",
