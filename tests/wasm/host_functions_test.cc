@@ -181,7 +181,7 @@ std::vector<Case> Cases() {
       {"bl_block_time", {}, "charge 40", 1700},
       {"bl_call",
        {64, 0, 3, 16, 2},
-       "charge 2065; read [64,84); read [0,3); read [16,18); "
+       "charge 1065; read [64,84); read [0,3); read [16,18); "
        "call \"TTTTTTTTTTTTTTTTTTTT\" abc \"xy\"",
        0},
       {"bl_return_len", {}, "charge 40", 3},
