@@ -40,10 +40,6 @@
 #include "ledger/hashing.h"
 #include "ledger/store.h"
 #include "node/executor.h"
-#include "wabt/binary-writer.h"
-#include "wabt/stream.h"
-#include "wabt/wast-lexer.h"
-#include "wabt/wast-parser.h"
 #include "wasm/gas.h"
 #include "wasm/host_abi.h"
 #include "wasm/memory_chain_state.h"
@@ -82,39 +78,63 @@ const std::string kBigMem(kAddressSize, 'M');
 const std::string kCachePrefix(kAddressSize - 4, 'C');
 const std::string kSender(kAddressSize, 's');
 
-// A module of about `bytes` bytes of code that does nothing when called:
-// functions of straight-line `i32.const 1, drop` pairs that are compiled on
-// every cache miss and never run. Its data segment holds kCacheMarker.
+void AppendLeb(std::string& out, uint64_t v) {
+  do {
+    uint8_t byte = v & 0x7f;
+    v >>= 7;
+    if (v != 0) byte |= 0x80;
+    out.push_back(static_cast<char>(byte));
+  } while (v != 0);
+}
+
+void AppendSection(std::string& out, uint8_t id, const std::string& body) {
+  out.push_back(static_cast<char>(id));
+  AppendLeb(out, body.size());
+  out += body;
+}
+
+// A module of about `bytes` bytes of code that does nothing when called,
+// encoded here (tools may not use wabt): memory of 1 page (maximum 32),
+// exports "memory", "ballast_abi_v1" and "noop", and functions of
+// straight-line `i32.const 1, drop` pairs that are compiled on every cache
+// miss and never run. Its data segment holds kCacheMarker.
 std::string CacheModuleWasm(size_t bytes) {
   constexpr int kPairsPerFunction = 2000;  // 3 bytes each
-  const size_t functions = bytes / (3 * kPairsPerFunction) + 1;
-  std::string wat = absl::StrCat(
-      "(module (memory (export \"memory\") 1 32)\n"
-      "(data (i32.const 0) \"",
-      std::string(kCacheMarker),
-      "\")\n"
-      "(func (export \"ballast_abi_v1\"))\n"
-      "(func (export \"noop\"))\n");
-  std::string body;
-  for (int i = 0; i < kPairsPerFunction; ++i) body += "i32.const 1 drop\n";
-  for (size_t f = 0; f < functions; ++f)
-    absl::StrAppend(&wat, "(func\n", body, ")\n");
-  wat += ")\n";
-
-  wabt::Errors errors;
-  std::unique_ptr<wabt::WastLexer> lexer = wabt::WastLexer::CreateBufferLexer(
-      "cache.wat", wat.data(), wat.size(), &errors);
-  std::unique_ptr<wabt::Module> module;
-  wabt::WastParseOptions parse_options{wabt::Features()};
-  if (wabt::Failed(
-          wabt::ParseWatModule(lexer.get(), &module, &errors, &parse_options)))
-    Die("cannot parse the generated cache module");
-  wabt::MemoryStream stream;
-  if (wabt::Failed(wabt::WriteBinaryModule(&stream, module.get(),
-                                           wabt::WriteBinaryOptions())))
-    Die("cannot write the generated cache module");
-  const auto& data = stream.output_buffer().data;
-  return std::string(data.begin(), data.end());
+  const size_t fillers = bytes / (3 * kPairsPerFunction) + 1;
+  std::string wasm("\0asm\x01\0\0\0", 8);
+  AppendSection(wasm, 1, std::string("\x01\x60\x00\x00", 4));  // () -> ()
+  std::string functions;
+  AppendLeb(functions, fillers + 2);
+  functions.append(fillers + 2, '\0');  // all of type 0
+  AppendSection(wasm, 3, functions);
+  AppendSection(wasm, 5, std::string("\x01\x01\x01\x20", 4));  // 1..32 pages
+  std::string exports;
+  AppendLeb(exports, 3);
+  for (const auto& [name, kind, index] :
+       std::vector<std::tuple<std::string, char, char>>{
+           {"memory", 2, 0}, {"ballast_abi_v1", 0, 0}, {"noop", 0, 1}}) {
+    AppendLeb(exports, name.size());
+    exports += name;
+    exports.push_back(kind);
+    exports.push_back(index);
+  }
+  AppendSection(wasm, 7, exports);
+  std::string filler("\0", 1);  // no locals
+  for (int i = 0; i < kPairsPerFunction; ++i) filler += "\x41\x01\x1a";
+  filler += "\x0b";
+  std::string code;
+  AppendLeb(code, fillers + 2);
+  code += std::string("\x02\x00\x0b\x02\x00\x0b", 6);  // two empty bodies
+  for (size_t f = 0; f < fillers; ++f) {
+    AppendLeb(code, filler.size());
+    code += filler;
+  }
+  AppendSection(wasm, 10, code);
+  std::string data("\x01\x00\x41\x00\x0b", 5);  // at i32.const 0
+  AppendLeb(data, kCacheMarker.size());
+  data += kCacheMarker;
+  AppendSection(wasm, 11, data);
+  return wasm;
 }
 
 // MemoryChainState plus the cache variants, made on demand from one
