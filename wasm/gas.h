@@ -59,9 +59,9 @@
 //   + kGasPerInitialPage per initial memory page: instantiation zero-fills
 //     the module's initial memory exactly as memory.grow zero-fills grown
 //     pages, so both cost the same per page (TOOLCHAIN.md measured ~ 22 us
-//     per page, ~ 900 gas at the plain loop's ~ 24 ns per gas: if the
-//     gas-fairness benchmark recalibrates kGasPerGrowPage, initial pages
-//     follow it);
+//     per page cold; the gas-fairness benchmark measured ~ 1 us per page
+//     warm, instantiation of 32 pages included, and kGasPerGrowPage is
+//     calibrated to it with room for cold pages);
 //   + code bytes / kCodeBytesPerLoadGas: loading the module. The compiled
 //     module cache (runtime.h) is node-local, so whether a call hits it must
 //     not change its gas: every call pays for loading as if it missed.
@@ -69,7 +69,10 @@
 //     decode + validate + lowering took 150-160 ns per byte of instrumented
 //     code (token 44503 bytes: 7.1 ms; probe 51348 bytes: 7.6 ms) while the
 //     plainest gas loop ran at 322 ns per gas: a miss costs ~ 0.5 gas per
-//     code byte at the loop's rate, hence one gas per 2 bytes. A call that
+//     code byte at the loop's rate, hence one gas per 2 bytes; the
+//     gas-fairness benchmark (tools/bench) then measured ~ 21 ns of CPU per
+//     byte against ~ 11 ns per gas for the tight loop, ~ 2 gas per byte, so
+//     one gas per byte, the most this rule expresses. A call that
 //     hits the cache (the common case) overpays by the compile it skipped;
 //     the cache keeps that rare for honest traffic and cannot be forced to
 //     miss more cheaply than by paying for it. Cache eviction is LRU by code
@@ -117,8 +120,8 @@ inline constexpr uint32_t kLocalsPerGas = 32;
 inline constexpr uint64_t LocalsGas(uint64_t locals) {
   return (locals + kLocalsPerGas - 1) / kLocalsPerGas;
 }
-inline constexpr int64_t kGasPerGrowPage = 4096;
-inline constexpr int64_t kBulkBytesPerGasShift = 4;  // 16 bytes per gas
+inline constexpr int64_t kGasPerGrowPage = 512;
+inline constexpr int64_t kBulkBytesPerGasShift = 8;  // 256 bytes per gas
 
 // ---- Host functions, instantiation and code loading ----------------------
 // (kept apart from the instrumentation's constants above; each constant's
@@ -145,17 +148,17 @@ inline constexpr int64_t kGasPerEventByte = 4;
 inline constexpr int64_t kGasSha256 = 100;
 inline constexpr int64_t kGasPerSha256Byte = 1;
 // A nested contract call: a frame, the re-entrancy check, the result copy.
-inline constexpr int64_t kGasContractCall = 2000;
+inline constexpr int64_t kGasContractCall = 1000;
 
 // Instantiating a module, once per contract frame (a fresh instance per
 // call): a base for the instance's store, imports and exports, ...
-inline constexpr int64_t kGasInstantiate = 5000;
+inline constexpr int64_t kGasInstantiate = 2000;
 // ... per initial memory page, the same as memory.grow charges per page
 // (both zero-fill 64 KiB) ...
 inline constexpr int64_t kGasPerInitialPage = kGasPerGrowPage;
 // ... and for loading the code, one gas per kCodeBytesPerLoadGas bytes of
 // the instrumented module, charged on every call, cached or not.
-inline constexpr int64_t kCodeBytesPerLoadGas = 2;
+inline constexpr int64_t kCodeBytesPerLoadGas = 1;
 
 // The compiled-module cache: an LRU bounded by the bytes of instrumented
 // code it holds (64 MiB: 128 maximal 512 KiB contracts, thousands of

@@ -41,12 +41,12 @@ class TestChain {
   // Transactions from `key` with its next nonce (tracked here).
   ledger::SignedTransaction Deploy(const KeyPair& key, const std::string& name,
                                    const std::string& init_input,
-                                   uint64_t gas = 100'000'000);
+                                   uint64_t gas = 10'000'000);
   ledger::SignedTransaction CallTx(const KeyPair& key,
                                    const std::string& contract,
                                    const std::string& method,
                                    const std::string& input,
-                                   uint64_t gas = 100'000'000);
+                                   uint64_t gas = 10'000'000);
   // Commits one transaction and returns its receipt.
   ledger::Receipt Submit(const ledger::SignedTransaction& stx);
 

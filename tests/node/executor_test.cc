@@ -372,9 +372,9 @@ TEST(DeterminismTest, SameTransactionsSameChain) {
     for (int i = 0; i < 5; ++i) {
       txs.push_back(chain.CallTx(a, p1, "store",
                                  StoreInput("k" + std::to_string(i), "v"),
-                                 10'000'000));
+                                 5'000'000));
       txs.push_back(
-          chain.CallTx(b, p1, "call", call.SerializeAsString(), 10'000'000));
+          chain.CallTx(b, p1, "call", call.SerializeAsString(), 5'000'000));
       txs.push_back(chain.CallTx(b, p2, "spin", "", 1'000'000));
     }
     auto block = chain.Commit(txs);

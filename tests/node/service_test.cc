@@ -41,7 +41,7 @@ class ServiceTest : public ::testing::Test {
   ledger::SignedTransaction Tx(ledger::Transaction tx) {
     tx.set_chain_id("svc");
     tx.set_nonce(nonce_++);
-    if (tx.gas_limit() == 0) tx.set_gas_limit(500'000'000);
+    if (tx.gas_limit() == 0) tx.set_gas_limit(kDefaultBlockGasLimit);
     return SignTx(alice_, tx);
   }
 

@@ -181,7 +181,7 @@ std::vector<Case> Cases() {
       {"bl_block_time", {}, "charge 40", 1700},
       {"bl_call",
        {64, 0, 3, 16, 2},
-       "charge 2065; read [64,84); read [0,3); read [16,18); "
+       "charge 1065; read [64,84); read [0,3); read [16,18); "
        "call \"TTTTTTTTTTTTTTTTTTTT\" abc \"xy\"",
        0},
       {"bl_return_len", {}, "charge 40", 3},
@@ -251,7 +251,7 @@ TEST(HostFunctionTableTest, GasRulesAreTheDocumentedOnes) {
           "bl_self: 60",
           "bl_block_height: 40",
           "bl_block_time: 40",
-          "bl_call: 2060 + 1 per byte of method_len + 1 per byte of input_len",
+          "bl_call: 1060 + 1 per byte of method_len + 1 per byte of input_len",
           "bl_return_len: 40",
           "bl_return_read: 40 + 1 per byte of the call's result",
           "bl_sha256: 140 + 1 per byte of len",

@@ -77,9 +77,10 @@ TEST(InstrumentGasTest, CallPaysTheCalleesEntryAndBookkeeping) {
 
 TEST(InstrumentGasTest, MemoryOpPaysItsDynamicCharge) {
   // memory.fill of 32 bytes: 4 instructions, the 13 of the dynamic charge,
-  // 32 >> 4 = 2 for the bytes, and the scratch local it adds (1 local).
+  // 32 >> kBulkBytesPerGasShift for the bytes, and the scratch local it
+  // adds (1 local).
   const std::string fill = "\x41\x00\x41\x00\x41\x20\xfc\x0b\x00"s;
-  EXPECT_EQ(RunCost(fill), 4 + 13 + 2 + 1);
+  EXPECT_EQ(RunCost(fill), 4 + 13 + (32 >> kBulkBytesPerGasShift) + 1);
 }
 
 TEST(InstrumentGasTest, LocalsAreChargedAtEntry) {

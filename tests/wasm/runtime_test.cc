@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
 #include "tests/wasm/test_state.h"
+#include "wasm/gas.h"
 #include "wasm/wabt_engine.h"
 
 namespace ballast::wasm {
@@ -156,7 +157,7 @@ TEST_F(HandmadeTest, MemoryGrowWithinLimitWorksAndCostsPerPage) {
 TEST_F(HandmadeTest, BulkMemoryIsChargedPerByte) {
   CallOutcome out = Call("fill");
   ASSERT_TRUE(out.status.ok()) << out.status;
-  EXPECT_GE(out.gas_used, 65536u / 16);
+  EXPECT_GE(out.gas_used, 65536u >> kBulkBytesPerGasShift);
   EXPECT_EQ(Call("fill", "", 4000).failure, FailureKind::kOutOfGas);
 }
 

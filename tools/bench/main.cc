@@ -18,6 +18,9 @@
 //                              _initialize, call, tear down)
 //   Ed25519/Verify             libsodium signature checks per second: the
 //                              ceiling of a node that verifies every tx
+//   GasFairness/<kernel>       ns per gas unit of adversarial kernels
+//                              (gas_fairness.cc); --gas_table prints them
+//                              as a markdown table
 
 #include <benchmark/benchmark.h>
 
@@ -32,6 +35,7 @@
 #include "ledger/hashing.h"
 #include "ledger/store.h"
 #include "node/executor.h"
+#include "tools/bench/gas_fairness.h"
 #include "wasm/host_abi.h"
 #include "wasm/memory_chain_state.h"
 #include "wasm/wabt_engine.h"
@@ -331,4 +335,6 @@ BENCHMARK(BM_Ed25519Verify)->Name("Ed25519/Verify");
 }  // namespace
 }  // namespace ballast
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  return ballast::bench::RunBenchmarks(argc, argv);
+}

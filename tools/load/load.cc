@@ -112,7 +112,7 @@ absl::StatusOr<ledger::SignedTransaction> TokenDeploy(
   tx.set_chain_id(info.chain_id());
   tx.set_sender_pubkey(key.public_key);
   tx.set_nonce(nonce);
-  tx.set_gas_limit(500'000'000);
+  tx.set_gas_limit(info.limits().block_gas_limit());  // all a block allows
   tx.mutable_deploy()->set_code(wasm);
   tx.mutable_deploy()->set_interface(desc);
   tx.mutable_deploy()->set_init_input(init);
