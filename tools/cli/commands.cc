@@ -618,6 +618,9 @@ absl::Status Contract(Session& s, const std::string& address_text) {
          Fields()
              .Add("address", Hex0x(contract.address()))
              .Add("code hash", Hex0x(contract.code_hash()))
+             .Add("executable", StrCat(Hex0x(contract.executable_hash()),
+                                       " (instrumenter version ",
+                                       contract.instrumenter_version(), ")"))
              .Add("creator", Hex0x(contract.creator()))
              .Add("created at", StrCat(contract.created_height()))
              .Add("methods", join(contract.methods()))
