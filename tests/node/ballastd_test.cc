@@ -4,6 +4,9 @@
 // every transaction it reported committed, with no hole in any nonce
 // sequence and the token's supply intact.
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -825,6 +828,40 @@ TEST_F(BallastdTest, ADataDirOfAnotherVersionIsRefusedWithWhatToDo) {
                   " with instrumenter version ", wasm::kInstrumenterVersion)));
   EXPECT_THAT(node.log(), HasSubstr("bash tools/devnet --reset"));
   EXPECT_THAT(node.log(), HasSubstr("another --data-dir"));
+}
+
+// As ssh refuses a private key others may read, ballastd refuses to start
+// with a producer key file accessible by group or others, or a symbolic
+// link in its place, and says what to do.
+TEST_F(BallastdTest, AProducerKeyOthersCanReadIsRefused) {
+  const std::string key_file = dir_.path() + "/chain/producer.key";
+  {
+    auto node = StartNode();
+    EXPECT_EQ(node->Terminate(), 0);
+  }
+  ASSERT_EQ(::chmod(key_file.c_str(), 0644), 0);
+  {
+    BallastdProcess node(dir_.path() + "/chain", {"--chain-id", kChain});
+    EXPECT_FALSE(node.Start());
+    EXPECT_EQ(node.exit_code(), 1) << node.log();
+    EXPECT_THAT(node.log(),
+                HasSubstr(key_file + " is accessible by group or others"));
+    EXPECT_THAT(node.log(), HasSubstr("chmod 600 " + key_file));
+  }
+  ASSERT_EQ(::chmod(key_file.c_str(), 0600), 0);
+  const std::string moved = dir_.path() + "/elsewhere.key";
+  ASSERT_EQ(::rename(key_file.c_str(), moved.c_str()), 0);
+  ASSERT_EQ(::symlink(moved.c_str(), key_file.c_str()), 0);
+  {
+    BallastdProcess node(dir_.path() + "/chain", {"--chain-id", kChain});
+    EXPECT_FALSE(node.Start());
+    EXPECT_EQ(node.exit_code(), 1) << node.log();
+    EXPECT_THAT(node.log(), HasSubstr(key_file + " is a symbolic link"));
+  }
+  ASSERT_EQ(::unlink(key_file.c_str()), 0);
+  ASSERT_EQ(::rename(moved.c_str(), key_file.c_str()), 0);
+  auto node = StartNode();
+  EXPECT_EQ(node->Terminate(), 0);
 }
 
 }  // namespace
