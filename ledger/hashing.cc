@@ -34,6 +34,14 @@ std::string SerializeDeterministic(const google::protobuf::MessageLite& msg) {
 
 std::string TxHash(const SignedTransaction& stx) { return Sha256(stx.tx()); }
 
+std::string ExecutableHash(uint32_t instrumenter_version,
+                           std::string_view instrumented_wasm) {
+  std::string preimage = "ballast/code";
+  preimage += EncodeBigEndian32(instrumenter_version);
+  preimage.append(instrumented_wasm);
+  return Sha256(preimage);
+}
+
 std::string BlockHash(const BlockHeader& header) {
   return Sha256(SerializeDeterministic(header));
 }

@@ -6,6 +6,7 @@
 #ifndef BALLAST_LEDGER_HASHING_H_
 #define BALLAST_LEDGER_HASHING_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,13 @@ std::string TxHash(const SignedTransaction& stx);
 
 // SHA-256 of SerializeDeterministic(header) (32 raw bytes).
 std::string BlockHash(const BlockHeader& header);
+
+// The executable hash of contract code: SHA-256("ballast/code" ||
+// u32be(instrumenter_version) || instrumented wasm) (32 raw bytes;
+// docs/formats.md 3). Contract code is stored and cached under it, so the
+// same wasm instrumented by two instrumenter versions is two codes.
+std::string ExecutableHash(uint32_t instrumenter_version,
+                           std::string_view instrumented_wasm);
 
 // The Merkle Tree Hash of RFC 6962 section 2.1 over the transactions' hashes
 // in block order (leaf = SHA-256(0x00 || TxHash), node = SHA-256(0x01 || left

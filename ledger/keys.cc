@@ -9,7 +9,7 @@
 //   'a' address(20)                        -> Account
 //   'c' address(20)                        -> ContractInfo
 //   's' contract(20) raw_key(any length)   -> raw value bytes
-//   'w' code_hash(32)                      -> CodeRecord
+//   'w' executable_hash(32)                -> CodeRecord
 //   'b' height(8 BE)                       -> Block
 //   'h' block_hash(32)                     -> height(8 BE)
 //   't' tx_hash(32)                        -> TxRecord
@@ -112,9 +112,9 @@ std::string ContractKey(std::string_view address) {
   return Key(Table::kContract, address);
 }
 
-std::string CodeKey(std::string_view code_hash) {
-  assert(code_hash.size() == kHashSize);
-  return Key(Table::kCode, code_hash);
+std::string CodeKey(std::string_view executable_hash) {
+  assert(executable_hash.size() == kHashSize);
+  return Key(Table::kCode, executable_hash);
 }
 
 std::string StoragePrefix(std::string_view contract) {

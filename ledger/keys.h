@@ -57,7 +57,9 @@ std::string FormatKey();
 // -- World state
 std::string AccountKey(std::string_view address);
 std::string ContractKey(std::string_view address);
-std::string CodeKey(std::string_view code_hash);
+// Code is keyed by its executable hash (ledger/hashing.h ExecutableHash),
+// not by the original wasm's hash.
+std::string CodeKey(std::string_view executable_hash);
 // Each contract's storage is its own key space: StoragePrefix(contract)
 // followed by the contract's raw key. Raw keys sort bytewise.
 std::string StoragePrefix(std::string_view contract);

@@ -27,7 +27,7 @@ struct StateChanges {
       storage;
   std::map<std::string, Account> accounts;        // address -> account
   std::map<std::string, ContractInfo> contracts;  // address -> contract
-  std::map<std::string, CodeRecord> codes;        // code hash -> code
+  std::map<std::string, CodeRecord> codes;        // executable hash -> code
 
   bool empty() const {
     return storage.empty() && accounts.empty() && contracts.empty() &&

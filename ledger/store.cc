@@ -90,13 +90,22 @@ absl::Status ValidateChangeShapes(const StateChanges& changes) {
     RETURN_IF_ERROR(
         Annotate(CheckSize("code_hash", info.code_hash(), kHashSize),
                  absl::StrCat("contract ", ToHex(address))));
+    RETURN_IF_ERROR(Annotate(
+        CheckSize("executable_hash", info.executable_hash(), kHashSize),
+        absl::StrCat("contract ", ToHex(address))));
   }
   for (const auto& [hash, code] : changes.codes) {
-    RETURN_IF_ERROR(CheckSize("code hash", hash, kHashSize));
-    if (code.original_hash() != hash) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("code record stored under ", ToHex(hash),
-                       " has original_hash ", ToHex(code.original_hash())));
+    RETURN_IF_ERROR(CheckSize("executable hash", hash, kHashSize));
+    RETURN_IF_ERROR(
+        Annotate(CheckSize("original_hash", code.original_hash(), kHashSize),
+                 absl::StrCat("code record ", ToHex(hash))));
+    const std::string executable =
+        ExecutableHash(code.instrumenter_version(), code.wasm());
+    if (executable != hash) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "code record stored under ", ToHex(hash), " has executable hash ",
+          ToHex(executable), " (instrumenter version ",
+          code.instrumenter_version(), ")"));
     }
   }
   for (const auto& [contract_and_key, value] : changes.storage) {
@@ -280,9 +289,9 @@ absl::StatusOr<std::optional<ContractInfo>> Store::GetContract(
 }
 
 absl::StatusOr<std::optional<CodeRecord>> Store::GetCode(
-    std::string_view code_hash) {
-  RETURN_IF_ERROR(CheckSize("code hash", code_hash, kHashSize));
-  const std::string key = keys::CodeKey(code_hash);
+    std::string_view executable_hash) {
+  RETURN_IF_ERROR(CheckSize("executable hash", executable_hash, kHashSize));
+  const std::string key = keys::CodeKey(executable_hash);
   ASSIGN_OR_RETURN(std::optional<std::string> value, Read(key));
   if (!value.has_value()) return std::nullopt;
   return Parse<CodeRecord>(key, *value);
@@ -540,12 +549,13 @@ absl::Status Store::ValidateCommit(const BlockCommit& commit,
 
   // References between records.
   for (const auto& [address, info] : commit.changes.contracts) {
-    if (commit.changes.codes.contains(info.code_hash())) continue;
-    ASSIGN_OR_RETURN(bool stored, Exists(keys::CodeKey(info.code_hash())));
+    if (commit.changes.codes.contains(info.executable_hash())) continue;
+    ASSIGN_OR_RETURN(bool stored,
+                     Exists(keys::CodeKey(info.executable_hash())));
     if (!stored) {
       return absl::FailedPreconditionError(
           absl::StrCat("contract ", ToHex(address), " refers to code ",
-                       ToHex(info.code_hash()), " which is not stored"));
+                       ToHex(info.executable_hash()), " which is not stored"));
     }
   }
   std::string last_contract;

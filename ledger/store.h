@@ -66,7 +66,11 @@ namespace ballast::ledger {
 // then refuses older databases instead of misreading them.
 //   0  (never recorded) databases written before versions were recorded
 //   1  the first recorded format
-//   2  event name indexes ('n', 'y'); event names of 1..255 bytes
+//   2  one combined bump: event name indexes ('n', 'y'), event names of
+//      1..255 bytes; code records keyed by their executable hash
+//      (ExecutableHash of the instrumenter version and the instrumented wasm),
+//      ContractInfo gains executable_hash (code_hash stays the original
+//      wasm's hash)
 inline constexpr uint32_t kDataFormatVersion = 2;
 
 struct StoreOptions {
@@ -134,7 +138,9 @@ class Store {
   absl::StatusOr<Account> GetAccount(std::string_view address);
   absl::StatusOr<std::optional<ContractInfo>> GetContract(
       std::string_view address);
-  absl::StatusOr<std::optional<CodeRecord>> GetCode(std::string_view code_hash);
+  // The code stored under its executable hash (ContractInfo.executable_hash).
+  absl::StatusOr<std::optional<CodeRecord>> GetCode(
+      std::string_view executable_hash);
   absl::StatusOr<std::optional<std::string>> GetStorage(
       std::string_view contract, std::string_view key);
   // All (key, value) pairs of one contract's storage, in key order.
@@ -173,7 +179,8 @@ class Store {
   //    events naming their contract (20 bytes), height, tx and event index;
   //  - transactions: no hash repeated in the block or already committed;
   //  - changes: sizes of addresses and hashes; a code record stored under
-  //    its original_hash; a contract's code present in this commit or the
+  //    its executable hash (ExecutableHash(instrumenter_version, wasm)); a
+  //    contract's code (executable_hash) present in this commit or the
   //    store; storage written only for existing contracts.
   absl::Status CommitBlock(const BlockCommit& commit);
 

@@ -27,9 +27,11 @@ class BlockState final : public wasm::ChainState {
   BlockState(Store* store, const StateChanges* changes)
       : store_(store), changes_(changes) {}
 
-  void Stage(std::string address, ledger::CodeRecord code) {
+  void Stage(std::string address, ledger::CodeRecord code,
+             std::string executable_hash) {
     staged_address_ = std::move(address);
     staged_code_ = std::move(code);
+    staged_hash_ = std::move(executable_hash);
   }
   void Unstage() { staged_address_.reset(); }
 
@@ -46,8 +48,7 @@ class BlockState final : public wasm::ChainState {
   absl::StatusOr<std::optional<wasm::ContractCode>> GetCode(
       std::string_view contract) override {
     if (staged_address_.has_value() && *staged_address_ == contract) {
-      return wasm::ContractCode{staged_code_.original_hash(),
-                                staged_code_.wasm()};
+      return wasm::ContractCode{staged_hash_, staged_code_.wasm()};
     }
     std::optional<ledger::ContractInfo> info;
     if (changes_ != nullptr) {
@@ -58,19 +59,21 @@ class BlockState final : public wasm::ChainState {
       ASSIGN_OR_RETURN(info, store_->GetContract(contract));
     }
     if (!info.has_value()) return std::nullopt;
+    // Code is keyed (and the runtime caches it) by its executable hash.
+    const std::string& hash = info->executable_hash();
     if (changes_ != nullptr) {
-      auto it = changes_->codes.find(info->code_hash());
+      auto it = changes_->codes.find(hash);
       if (it != changes_->codes.end()) {
-        return wasm::ContractCode{info->code_hash(), it->second.wasm()};
+        return wasm::ContractCode{hash, it->second.wasm()};
       }
     }
     ASSIGN_OR_RETURN(std::optional<ledger::CodeRecord> code,
-                     store_->GetCode(info->code_hash()));
+                     store_->GetCode(hash));
     if (!code.has_value()) {
       return absl::DataLossError(
           StrCat("contract ", ToHex(contract), " has no code record"));
     }
-    return wasm::ContractCode{info->code_hash(), code->wasm()};
+    return wasm::ContractCode{hash, code->wasm()};
   }
 
   absl::StatusOr<ledger::Account> GetAccount(const std::string& address) {
@@ -86,6 +89,7 @@ class BlockState final : public wasm::ChainState {
   const StateChanges* changes_;  // null for head-only reads
   std::optional<std::string> staged_address_;
   ledger::CodeRecord staged_code_;
+  std::string staged_hash_;  // its executable hash
 };
 
 // Wall time for BuildStats; it never influences what is built.
@@ -328,9 +332,11 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
         code.set_wasm(prepared->code);
         code.set_original_hash(Sha256(deploy.code()));
         code.set_instrumenter_version(prepared->instrumenter_version);
+        const std::string executable_hash =
+            ledger::ExecutableHash(code.instrumenter_version(), code.wasm());
         wasm::CallOutcome out;
         if (prepared->has_init) {
-          state.Stage(address, code);
+          state.Stage(address, code, executable_hash);
           req.contract = address;
           req.method = std::string(wasm::kInitMethod);
           req.input = deploy.init_input();
@@ -346,11 +352,12 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
         if (record(out)) {
           ledger::ContractInfo info;
           info.set_code_hash(code.original_hash());
+          info.set_executable_hash(executable_hash);
           info.set_creator(checked->sender);
           info.set_created_height(height);
           info.set_interface(deploy.interface());
           changes.contracts[address] = info;
-          changes.codes[code.original_hash()] = std::move(code);
+          changes.codes[executable_hash] = std::move(code);
           receipt.set_contract_address(address);
         }
       }

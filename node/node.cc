@@ -12,7 +12,6 @@
 namespace ballast::node {
 namespace {
 
-
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -58,7 +57,11 @@ Node::Node(NodeOptions options, std::unique_ptr<DataDir> data_dir,
       executor_(std::make_unique<Executor>(store_.get(), runtime_.get(),
                                            options_.chain_id,
                                            options_.block_gas_limit)),
-      mempool_(std::make_unique<Mempool>(store_.get(), options_.mempool)) {
+      mempool_(std::make_unique<Mempool>(store_.get(), [this] {
+        MempoolOptions m = options_.mempool;
+        m.block_gas_limit = options_.block_gas_limit;  // bounds pool gas
+        return m;
+      }())) {
   // Contracts' bl_log lines go to the node's log at debug level (queries
   // and blocks alike; they never affect state).
   runtime_->set_log_sink([](std::string_view contract, std::string_view msg) {

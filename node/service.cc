@@ -281,6 +281,12 @@ absl::StatusOr<api::ContractView> NodeService::Contract(
   api::ContractView out;
   out.set_address(std::string(address));
   out.set_code_hash(info->code_hash());
+  out.set_executable_hash(info->executable_hash());
+  ASSIGN_OR_RETURN(std::optional<ledger::CodeRecord> code,
+                   node_->store().GetCode(info->executable_hash()));
+  if (code.has_value()) {
+    out.set_instrumenter_version(code->instrumenter_version());
+  }
   out.set_creator(info->creator());
   out.set_created_height(info->created_height());
   if (iface.has_value()) {

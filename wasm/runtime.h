@@ -55,8 +55,10 @@ namespace ballast::wasm {
 
 // A deployed contract's executable code, as the chain stores it.
 struct ContractCode {
-  std::string code_hash;  // identifies `code` (the cache key)
-  std::string code;       // PreparedModule::code
+  // Identifies `code` (the cache key): the node passes the executable hash,
+  // which covers the instrumenter version and the instrumented module.
+  std::string code_hash;
+  std::string code;  // PreparedModule::code
 };
 
 // What the runtime reads of the chain. Implemented by the node's executor

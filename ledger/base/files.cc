@@ -15,23 +15,6 @@
 namespace ballast {
 namespace {
 
-absl::Status ErrnoStatus(std::string_view what, std::string_view path,
-                         int err) {
-  std::string message = StrCat(what, " ", path, ": ", std::strerror(err));
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-      return absl::PermissionDeniedError(message);
-    case EEXIST:
-      return absl::AlreadyExistsError(message);
-    default:
-      return absl::UnavailableError(message);
-  }
-}
-
 // Closes the descriptor it holds.
 class Fd {
  public:
@@ -89,6 +72,23 @@ std::pair<std::string, std::string> SplitPath(const std::string& path) {
 }
 
 }  // namespace
+
+absl::Status ErrnoStatus(std::string_view what, std::string_view path,
+                         int err) {
+  std::string message = StrCat(what, " ", path, ": ", std::strerror(err));
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return absl::NotFoundError(message);
+    case EACCES:
+    case EPERM:
+      return absl::PermissionDeniedError(message);
+    case EEXIST:
+      return absl::AlreadyExistsError(message);
+    default:
+      return absl::UnavailableError(message);
+  }
+}
 
 absl::StatusOr<std::string> ReadFile(const std::string& path,
                                      const ReadFileOptions& options) {

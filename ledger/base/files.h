@@ -56,6 +56,10 @@ struct WriteFileOptions {
   bool fail_if_exists = false;
 };
 
+// The status for a failed system call on `path` with errno `err`, by the
+// mapping above: "WHAT PATH: strerror(err)".
+absl::Status ErrnoStatus(std::string_view what, std::string_view path, int err);
+
 // Writes `contents` to `path` durably: a temporary file in the same
 // directory, written in full, fsync'ed, renamed (or linked) over `path`, and
 // the directory fsync'ed. On any error `path` is as it was and the temporary

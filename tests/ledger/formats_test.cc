@@ -111,6 +111,15 @@ TEST_F(FormatsTest, ContractAddresses) {
   }
 }
 
+TEST_F(FormatsTest, ExecutableHashes) {
+  for (const json& v : vectors_.at("executable_hashes")) {
+    SCOPED_TRACE(v.dump());
+    EXPECT_EQ(ToHex(ExecutableHash(v.at("instrumenter_version").get<uint32_t>(),
+                                   Bytes(v, "wasm"))),
+              v.at("executable_hash"));
+  }
+}
+
 TEST_F(FormatsTest, TransactionsEncodeHashAndSign) {
   for (const json& v : vectors_.at("transactions")) {
     SCOPED_TRACE(v.at("name"));

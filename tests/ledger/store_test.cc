@@ -133,9 +133,12 @@ TEST_F(StoreTest, CommitWritesEveryTable) {
   ASSERT_TRUE(info.ok() && info->has_value());
   EXPECT_EQ((*info)->creator(), Addr('u'));
   EXPECT_EQ((*info)->interface(), "iface");
-  auto code = store_->GetCode((*info)->code_hash());
+  EXPECT_EQ((*info)->code_hash(), Sha256("wasm-x"));
+  auto code = store_->GetCode((*info)->executable_hash());
   ASSERT_TRUE(code.ok() && code->has_value());
   EXPECT_EQ((*code)->wasm(), "instrumented-wasm-x");
+  EXPECT_EQ((*info)->executable_hash(),
+            ExecutableHash(1, "instrumented-wasm-x"));
   EXPECT_EQ(RenderStorage(*store_, Addr('c')), "k=v owner=u");
 
   // Events.
@@ -146,6 +149,40 @@ TEST_F(StoreTest, CommitWritesEveryTable) {
   // storage, block, hash index, 2 tx records, 2 events in each of the four
   // event indexes.
   EXPECT_EQ(Counts(), "a=1 b=1 c=1 e=2 h=1 m=2 n=2 s=2 t=2 w=1 x=2 y=2");
+}
+
+// The same wasm instrumented by two instrumenter versions is two codes:
+// neither deploy replaces the other's (code used to be keyed by the
+// original wasm's hash alone).
+TEST_F(StoreTest, TheSameWasmUnderTwoInstrumenterVersionsIsTwoCodes) {
+  auto deploy = [](const std::string& contract, uint32_t version) {
+    StateChanges ch;
+    const std::string instrumented = "instrumented-v" + std::to_string(version);
+    const std::string executable = ExecutableHash(version, instrumented);
+    CodeRecord& code = ch.codes[executable];
+    code.set_wasm(instrumented);
+    code.set_original_hash(Sha256("the same wasm"));
+    code.set_instrumenter_version(version);
+    ContractInfo& info = ch.contracts[contract];
+    info.set_code_hash(Sha256("the same wasm"));
+    info.set_executable_hash(executable);
+    info.set_creator(Addr('u'));
+    return ch;
+  };
+  Commit(deploy(Addr('c'), 1));
+  Commit(deploy(Addr('d'), 2));
+  for (const auto& [contract, version] :
+       {std::pair{Addr('c'), 1u}, std::pair{Addr('d'), 2u}}) {
+    auto info = store_->GetContract(contract);
+    ASSERT_TRUE(info.ok() && info->has_value());
+    EXPECT_EQ((*info)->code_hash(), Sha256("the same wasm"));
+    auto code = store_->GetCode((*info)->executable_hash());
+    ASSERT_TRUE(code.ok() && code->has_value());
+    EXPECT_EQ((*code)->instrumenter_version(), version);
+    EXPECT_EQ((*code)->wasm(), "instrumented-v" + std::to_string(version));
+  }
+  EXPECT_THAT(Counts(), HasSubstr("c=2"));
+  EXPECT_THAT(Counts(), HasSubstr("w=2"));
 }
 
 TEST_F(StoreTest, StorageUpdatesAndDeletes) {
@@ -341,15 +378,28 @@ std::vector<Defect> Defects() {
          c.changes.accounts["u"].set_nonce(1);
          // No reseal: the shape check comes before any key is built.
        }},
-      {"CodeUnderWrongHash", StatusCode::kInvalidArgument, "has original_hash",
+      {"CodeUnderWrongHash", StatusCode::kInvalidArgument,
+       "has executable hash",
        [reseal](BlockCommit& c, const ChainBuilder& b) {
-         c.changes.codes[Hash('h')].set_original_hash(Hash('i'));
+         CodeRecord& code = c.changes.codes[Hash('h')];
+         code.set_original_hash(Hash('h'));  // under its original hash
+         code.set_wasm("w");
+         reseal(c, b);
+       }},
+      {"CodeUnderAnotherVersionsHash", StatusCode::kInvalidArgument,
+       "has executable hash",
+       [reseal](BlockCommit& c, const ChainBuilder& b) {
+         CodeRecord& code = c.changes.codes[ExecutableHash(1, "w")];
+         code.set_original_hash(Hash('h'));
+         code.set_wasm("w");
+         code.set_instrumenter_version(2);
          reseal(c, b);
        }},
       {"ContractWithoutCode", StatusCode::kFailedPrecondition,
        "which is not stored",
        [reseal](BlockCommit& c, const ChainBuilder& b) {
          c.changes.contracts[Addr('d')].set_code_hash(Hash('h'));
+         c.changes.contracts[Addr('d')].set_executable_hash(Hash('h'));
          reseal(c, b);
        }},
       {"StorageOfNonContract", StatusCode::kFailedPrecondition,

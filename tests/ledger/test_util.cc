@@ -100,12 +100,15 @@ StateChanges DeployChanges(const std::string& contract, char code_char) {
   StateChanges ch;
   const std::string original = absl::StrCat("wasm-", std::string(1, code_char));
   const std::string code_hash = Sha256(original);
-  CodeRecord& code = ch.codes[code_hash];
-  code.set_wasm("instrumented-" + original);
+  const std::string instrumented = "instrumented-" + original;
+  const std::string executable_hash = ExecutableHash(1, instrumented);
+  CodeRecord& code = ch.codes[executable_hash];
+  code.set_wasm(instrumented);
   code.set_original_hash(code_hash);
   code.set_instrumenter_version(1);
   ContractInfo& info = ch.contracts[contract];
   info.set_code_hash(code_hash);
+  info.set_executable_hash(executable_hash);
   info.set_creator(Addr('u'));
   info.set_created_height(1);
   info.set_interface("iface");

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -640,9 +641,11 @@ TEST_F(BallastdTest, MempoolByteBudgetAndWaitingCapAreEnforced) {
   std::string token(20, 't');  // never called: these only wait
   ledger::SignedTransaction first = gapped.Transfer(token, alice_.address(), 1);
   const size_t one = first.tx().size() + first.signature().size();
-  auto node = StartNode({"--mempool-bytes", std::to_string(2 * one + 10)});
+  // Waiting transactions may take a quarter of the pool's bytes
+  // (node/mempool.h): here two of them.
+  auto node = StartNode({"--mempool-bytes", std::to_string(8 * one + 10)});
   HttpResult info = node->Get("/v1/info");
-  EXPECT_EQ(info.body["limits"]["mempool_max_bytes"], 2 * one + 10);
+  EXPECT_EQ(info.body["limits"]["mempool_max_bytes"], 8 * one + 10);
   EXPECT_EQ(info.body["limits"]["mempool_max_waiting_per_sender"], 64);
   EXPECT_EQ(node->Submit(first).status, 200);
   EXPECT_EQ(node->Submit(gapped.Transfer(token, alice_.address(), 1)).status,
@@ -650,7 +653,9 @@ TEST_F(BallastdTest, MempoolByteBudgetAndWaitingCapAreEnforced) {
   EXPECT_EQ(node->Get("/v1/info").body["mempool_bytes"], 2 * one);
   HttpResult full = node->Submit(gapped.Transfer(token, alice_.address(), 1));
   EXPECT_EQ(full.status, 503) << full.text;
-  EXPECT_THAT(full.text, HasSubstr("bytes of transactions used); retry later"));
+  EXPECT_THAT(full.text,
+              HasSubstr("mempool is full of transactions waiting for earlier "
+                        "nonces"));
   EXPECT_EQ(node->Terminate(), 0) << node->log();
 
   // 64 transactions may wait for a sender's missing nonce; the 65th is
@@ -1155,6 +1160,40 @@ TEST_F(BallastdTest, AClientThatDoesNotReadIsDisconnected) {
   EXPECT_LT(responses, sent_requests);
   EXPECT_EQ(node->Get("/v1/health").status, 200);
   EXPECT_EQ(node->Terminate(), 0) << node->log();
+}
+
+// As ssh refuses a private key others may read, ballastd refuses to start
+// with a producer key file accessible by group or others, or a symbolic
+// link in its place, and says what to do.
+TEST_F(BallastdTest, AProducerKeyOthersCanReadIsRefused) {
+  const std::string key_file = dir_.path() + "/chain/producer.key";
+  {
+    auto node = StartNode();
+    EXPECT_EQ(node->Terminate(), 0);
+  }
+  ASSERT_EQ(::chmod(key_file.c_str(), 0644), 0);
+  {
+    BallastdProcess node(dir_.path() + "/chain", {"--chain-id", kChain});
+    EXPECT_FALSE(node.Start());
+    EXPECT_EQ(node.exit_code(), 1) << node.log();
+    EXPECT_THAT(node.log(),
+                HasSubstr(key_file + " is accessible by group or others"));
+    EXPECT_THAT(node.log(), HasSubstr("chmod 600 " + key_file));
+  }
+  ASSERT_EQ(::chmod(key_file.c_str(), 0600), 0);
+  const std::string moved = dir_.path() + "/elsewhere.key";
+  ASSERT_EQ(::rename(key_file.c_str(), moved.c_str()), 0);
+  ASSERT_EQ(::symlink(moved.c_str(), key_file.c_str()), 0);
+  {
+    BallastdProcess node(dir_.path() + "/chain", {"--chain-id", kChain});
+    EXPECT_FALSE(node.Start());
+    EXPECT_EQ(node.exit_code(), 1) << node.log();
+    EXPECT_THAT(node.log(), HasSubstr(key_file + " is a symbolic link"));
+  }
+  ASSERT_EQ(::unlink(key_file.c_str()), 0);
+  ASSERT_EQ(::rename(moved.c_str(), key_file.c_str()), 0);
+  auto node = StartNode();
+  EXPECT_EQ(node->Terminate(), 0);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "ledger/base/bytes.h"
 #include "ledger/hashing.h"
 #include "tests/node/chain_fixture.h"
+#include "wasm/gas.h"
 
 namespace ballast::node {
 namespace {
@@ -68,6 +69,15 @@ TEST_F(ExecutorTest, DeployRunsInitAndCallsChangeState) {
   ASSERT_TRUE(info.ok() && info->has_value());
   EXPECT_EQ((*info)->code_hash(), Sha256(ContractWasm("probe")));
   EXPECT_EQ((*info)->creator(), AddressOf(alice_));
+  // The code is stored under the hash of what runs: the instrumented module
+  // and the instrumenter's version.
+  auto code = chain_.store().GetCode((*info)->executable_hash());
+  ASSERT_TRUE(code.ok() && code->has_value());
+  EXPECT_EQ((*code)->instrumenter_version(), wasm::kInstrumenterVersion);
+  EXPECT_EQ(
+      (*info)->executable_hash(),
+      ledger::ExecutableHash(wasm::kInstrumenterVersion, (*code)->wasm()));
+  EXPECT_NE((*code)->wasm(), ContractWasm("probe"));
 
   ledger::Receipt r = chain_.Submit(
       chain_.CallTx(bob_, probe_addr, "store", StoreInput("k", "v")));
@@ -105,7 +115,8 @@ TEST_F(ExecutorTest, EachContractKeepsTheInterfaceOfItsOwnDeploy) {
   EXPECT_EQ(info(first).interface(), ContractDescriptor("probe"));
   EXPECT_EQ(info(second).interface(), ContractDescriptor("token"));
   EXPECT_EQ(info(third).interface(), "");
-  auto code = chain_.store().GetCode(info(first).code_hash());
+  EXPECT_EQ(info(first).executable_hash(), info(second).executable_hash());
+  auto code = chain_.store().GetCode(info(first).executable_hash());
   ASSERT_TRUE(code.ok() && code->has_value());
   EXPECT_EQ((*code)->original_hash(), Sha256(ContractWasm("probe")));
 }

@@ -1,6 +1,9 @@
 // The mempool's nonce rules against a real store: gaps wait, reused nonces
 // and duplicates are refused with the next nonce named, limits hold, and
-// Select hands out runs of consecutive nonces in arrival order.
+// Select hands out runs of consecutive nonces in arrival order. The
+// admission policy (mempool.h): floods of waiting, max-size and replacing
+// transactions, from one key or many, never keep out an honest sender's
+// ready transaction, and a ready flood drains at block speed.
 
 #include "node/mempool.h"
 
@@ -19,14 +22,22 @@ using ::testing::HasSubstr;
 class MempoolTest : public ::testing::Test {
  protected:
   ledger::SignedTransaction Tx(const KeyPair& key, uint64_t nonce,
-                               uint64_t gas = 1'000'000) {
+                               uint64_t gas = 1'000'000, size_t input_size = 0,
+                               char fill = 'i') {
     ledger::Transaction tx;
     tx.set_chain_id("test-chain");
     tx.set_nonce(nonce);
     tx.set_gas_limit(gas);
     tx.mutable_call()->set_contract(std::string(20, 'c'));
     tx.mutable_call()->set_method("noop");
+    tx.mutable_call()->set_input(std::string(input_size, fill));
     return SignTx(key, tx);
+  }
+
+  // A transaction of about kMaxTxBytes, the largest the node takes.
+  ledger::SignedTransaction BigTx(const KeyPair& key, uint64_t nonce,
+                                  char fill = 'i') {
+    return Tx(key, nonce, 1'000'000, kMaxTxBytes - 256, fill);
   }
 
   absl::Status Add(Mempool& pool, const ledger::SignedTransaction& stx) {
@@ -47,6 +58,15 @@ class MempoolTest : public ::testing::Test {
       out += std::to_string(p.checked.tx.nonce());
     }
     return out;
+  }
+
+  // The i-th of many distinct keys (i < 2^24).
+  static KeyPair ManyKey(uint32_t i) {
+    std::string seed(32, 'k');
+    seed[0] = static_cast<char>(i >> 16);
+    seed[1] = static_cast<char>(i >> 8);
+    seed[2] = static_cast<char>(i);
+    return *KeyPairFromSeed(seed);
   }
 
   TestChain chain_;
@@ -98,7 +118,12 @@ TEST_F(MempoolTest, LimitsHold) {
             absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(Add(pool, Tx(bob_, 6)).message(), HasSubstr("too far ahead"));
   ASSERT_TRUE(Add(pool, Tx(bob_, 5)).ok());
-  absl::Status full = Add(pool, Tx(bob_, 0));
+  // The pool is full, but bob 5 only waits: the ready bob 0 evicts it.
+  ASSERT_TRUE(Add(pool, Tx(bob_, 0)).ok());
+  EXPECT_EQ(pool.waiting(), 0u);
+  EXPECT_EQ(Selected(pool), "a0 a1 b0");
+  // With nothing waiting, a ready transaction is refused.
+  absl::Status full = Add(pool, Tx(bob_, 1));
   EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(full.message(), HasSubstr("mempool is full"));
 }
@@ -111,7 +136,8 @@ TEST_F(MempoolTest, ByteBudgetHolds) {
   ledger::SignedTransaction a0 = Tx(alice_, 0), a1 = Tx(alice_, 1);
   ledger::SignedTransaction b0 = Tx(bob_, 0);
   const size_t budget = size(a0) + size(a1) + size(b0) - 1;
-  Mempool pool(&chain_.store(), MempoolOptions{.max_bytes = budget});
+  Mempool pool(&chain_.store(),
+               MempoolOptions{.max_bytes = budget, .max_sender_bytes = budget});
   ASSERT_TRUE(Add(pool, a0).ok());
   ASSERT_TRUE(Add(pool, a1).ok());
   EXPECT_EQ(pool.bytes(), size(a0) + size(a1));
@@ -183,6 +209,193 @@ TEST_F(MempoolTest, StaleTransactionsArePruned) {
   EXPECT_EQ(Selected(pool), "a1");
   EXPECT_EQ(pool.size(), 1u);
   EXPECT_FALSE(pool.Find(ledger::TxHash(t0)).has_value());
+}
+
+// 64 gapped max-size transactions from one key filled the 64 MiB pool until
+// a restart; replacing them is refused as well. Now the key holds at most a
+// quarter of the pool and an honest max-size transaction gets in.
+TEST_F(MempoolTest, GappedAndReplacedFloodFromOneKeyLeavesRoom) {
+  Mempool pool(&chain_.store());
+  const KeyPair mallory = DevKey('m');
+  size_t refused = 0;
+  for (uint64_t nonce = 1; nonce <= 64; ++nonce) {
+    absl::Status s = Add(pool, BigTx(mallory, nonce));
+    if (!s.ok()) {
+      EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+      ++refused;
+    }
+    // Replacing a pending transaction is refused.
+    absl::Status replace = Add(pool, BigTx(mallory, nonce, 'r'));
+    EXPECT_EQ(replace.code(), s.ok() ? absl::StatusCode::kInvalidArgument
+                                     : absl::StatusCode::kResourceExhausted);
+  }
+  EXPECT_GT(refused, 0u);
+  EXPECT_LE(pool.bytes(), (64u << 20) / 4);
+  ASSERT_TRUE(Add(pool, BigTx(alice_, 0)).ok());
+  EXPECT_EQ(Selected(pool), "a0");
+}
+
+// The same from many keys: waiting transactions take at most a quarter of
+// the pool's bytes, so the honest sender's max-size transactions get in.
+TEST_F(MempoolTest, GappedFloodFromManyKeysLeavesRoom) {
+  Mempool pool(&chain_.store());
+  for (uint32_t i = 0; i < 64; ++i) {
+    absl::Status s = Add(pool, BigTx(ManyKey(i), 1 + i % 3));
+    if (!s.ok()) {
+      EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+    }
+  }
+  EXPECT_LE(pool.bytes(), (64u << 20) / 4);
+  for (uint64_t nonce = 0; nonce < 8; ++nonce) {
+    ASSERT_TRUE(Add(pool, BigTx(alice_, nonce)).ok()) << nonce;
+  }
+}
+
+// Ready max-size transactions from one key: at most a quarter of the pool.
+TEST_F(MempoolTest, ReadyFloodFromOneKeyHoldsItsShare) {
+  Mempool pool(&chain_.store());
+  const KeyPair mallory = DevKey('m');
+  size_t admitted = 0;
+  for (uint64_t nonce = 0; nonce < 64; ++nonce) {
+    absl::Status s = Add(pool, BigTx(mallory, nonce));
+    if (s.ok()) {
+      ++admitted;
+    } else {
+      EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+      EXPECT_THAT(s.message(), HasSubstr("per sender"));
+      break;
+    }
+  }
+  const ledger::SignedTransaction one = BigTx(mallory, 0);
+  const size_t size = one.tx().size() + one.signature().size();
+  EXPECT_EQ(admitted, ((64u << 20) / 4) / size);  // a quarter of 64 MiB
+  ASSERT_TRUE(Add(pool, BigTx(alice_, 0)).ok());
+}
+
+// When the pool is full, waiting transactions are evicted (of the sender
+// holding the most waiting bytes, highest nonce first) before a ready one
+// is refused.
+TEST_F(MempoolTest, WaitingAreEvictedBeforeReadyIsRefused) {
+  Mempool pool(&chain_.store(),
+               MempoolOptions{.capacity = 6, .max_waiting = 6});
+  for (uint64_t nonce = 1; nonce <= 4; ++nonce) {
+    ASSERT_TRUE(Add(pool, Tx(bob_, nonce)).ok());
+  }
+  ASSERT_TRUE(Add(pool, Tx(DevKey('c'), 1)).ok());
+  ASSERT_TRUE(Add(pool, Tx(DevKey('c'), 2)).ok());
+  EXPECT_EQ(pool.waiting(), 6u);
+  for (uint64_t nonce = 0; nonce < 6; ++nonce) {
+    ASSERT_TRUE(Add(pool, Tx(alice_, nonce)).ok()) << nonce;
+  }
+  EXPECT_EQ(pool.waiting(), 0u);
+  EXPECT_EQ(pool.size(), 6u);
+  EXPECT_EQ(Add(pool, Tx(alice_, 6)).code(),
+            absl::StatusCode::kResourceExhausted);
+  // All six waiting ones were evicted, none of alice's refused.
+  EXPECT_EQ(Selected(pool), "a0 a1 a2 a3 a4 a5");
+}
+
+// Waiting transactions are capped in all (1024) and the sender holding the
+// most of them gives way to one holding fewer; they expire after
+// waiting_lifetime.
+TEST_F(MempoolTest, WaitingAreCappedInAllAndExpire) {
+  absl::Time now = absl::FromUnixSeconds(1'700'000'000);
+  Mempool pool(&chain_.store(),
+               MempoolOptions{.clock = [&now] { return now; }});
+  // 17 keys x 64 waiting > 1024.
+  for (uint32_t i = 0; i < 17; ++i) {
+    for (uint64_t nonce = 1; nonce <= 64; ++nonce) {
+      absl::Status s = Add(pool, Tx(ManyKey(i), nonce));
+      if (!s.ok()) {
+        EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+        EXPECT_THAT(s.message(), HasSubstr("waiting for earlier nonces"));
+      }
+    }
+  }
+  EXPECT_EQ(pool.waiting(), 1024u);
+  // An honest sender's one waiting transaction evicts one of the top
+  // holder's, and its ready one needs no room from anyone.
+  ASSERT_TRUE(Add(pool, Tx(alice_, 1)).ok());
+  EXPECT_EQ(pool.waiting(), 1024u);
+  ASSERT_TRUE(Add(pool, Tx(alice_, 0)).ok());
+  EXPECT_EQ(pool.waiting(), 1023u);
+  EXPECT_EQ(Selected(pool), "a0 a1");
+
+  // Ten minutes later the waiting ones have expired; the ready ones stay.
+  now += absl::Minutes(10) - absl::Seconds(1);
+  EXPECT_EQ(Selected(pool), "a0 a1");
+  EXPECT_EQ(pool.size(), 1025u);
+  now += absl::Seconds(1);
+  EXPECT_EQ(Selected(pool), "a0 a1");
+  EXPECT_EQ(pool.waiting(), 0u);
+  EXPECT_EQ(pool.size(), 2u);
+}
+
+// A ready flood from many keys: the pool is full of transactions that can
+// all run. It drains at block speed, and once the honest transaction is in,
+// it is selected within the documented bound (mempool.h):
+//   ceil(N / max_block_txs) + ceil(2 G / block_gas_limit) + 1 blocks.
+TEST_F(MempoolTest, ReadyFloodFromManyKeysDrainsWithinTheBound) {
+  constexpr size_t kBlockTxs = 20;
+  constexpr uint64_t kBlockGas = 10'000'000;
+  Mempool pool(&chain_.store(), MempoolOptions{.capacity = 200,
+                                               .block_gas_limit = kBlockGas,
+                                               .max_gas_blocks = 64});
+  // 400 keys, one ready transaction each; half of them with half a block's
+  // gas (the worst for packing), the rest small.
+  std::vector<ledger::SignedTransaction> flood;
+  for (uint32_t i = 0; i < 400; ++i) {
+    flood.push_back(Tx(ManyKey(i), 0, i % 2 == 0 ? kBlockGas / 2 : 100'000, 0));
+  }
+  auto submit_flood = [&] {
+    std::vector<ledger::SignedTransaction> refused;
+    for (const auto& stx : flood) {
+      if (!Add(pool, stx).ok()) refused.push_back(stx);
+    }
+    flood = std::move(refused);
+  };
+  submit_flood();
+  ASSERT_EQ(pool.size(), 200u);
+  const ledger::SignedTransaction honest = Tx(alice_, 0, kBlockGas / 2);
+  EXPECT_EQ(Add(pool, honest).code(), absl::StatusCode::kResourceExhausted);
+
+  std::optional<int> admitted_at;
+  uint64_t bound = 0;
+  for (int block = 1; block <= 100; ++block) {
+    auto txs = pool.Select(kBlockTxs, kBlockGas);
+    ASSERT_TRUE(txs.ok());
+    // Block speed: each block takes as much as its limits allow.
+    uint64_t gas = 0;
+    std::vector<std::string> hashes;
+    bool honest_in = false;
+    for (const PendingTx& p : *txs) {
+      gas += p.checked.tx.gas_limit();
+      hashes.push_back(p.checked.hash);
+      honest_in |= p.checked.sender == AddressOf(alice_);
+    }
+    EXPECT_TRUE(txs->size() == kBlockTxs || gas > kBlockGas / 2) << block;
+    pool.Remove(hashes);
+    if (honest_in) {
+      ASSERT_TRUE(admitted_at.has_value());
+      EXPECT_LE(static_cast<uint64_t>(block - *admitted_at), bound);
+      return;
+    }
+    if (!admitted_at.has_value()) {
+      // The honest client retries after each block, the flood too.
+      const size_t n = pool.size();
+      uint64_t g = 0;
+      auto pending = pool.Select(1000, UINT64_MAX);
+      ASSERT_TRUE(pending.ok());
+      for (const PendingTx& p : *pending) g += p.checked.tx.gas_limit();
+      if (Add(pool, honest).ok()) {
+        admitted_at = block;
+        bound = (n + kBlockTxs - 1) / kBlockTxs +
+                (2 * g + kBlockGas - 1) / kBlockGas + 1;
+      }
+    }
+    submit_flood();
+  }
+  FAIL() << "the honest transaction was never selected";
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "node/api/views.h"
 #include "tests/node/chain_fixture.h"
 #include "tests/testing/temp_dir.h"
+#include "wasm/gas.h"
 
 namespace ballast::node {
 namespace {
@@ -140,6 +141,15 @@ TEST_F(ServiceTest, ATransactionGoesFromSubmitToCommittedWithDecodedViews) {
   auto contract = service_->Contract(token);
   ASSERT_TRUE(contract.ok());
   EXPECT_THAT(contract->methods(), ::testing::Contains("transfer"));
+  // Both hashes: the wasm as deployed, and what runs (docs/formats.md 3).
+  EXPECT_EQ(contract->code_hash(), Sha256(ContractWasm("token")));
+  EXPECT_EQ(contract->instrumenter_version(), wasm::kInstrumenterVersion);
+  auto code = node_->store().GetCode(contract->executable_hash());
+  ASSERT_TRUE(code.ok() && code->has_value());
+  EXPECT_EQ(
+      contract->executable_hash(),
+      ledger::ExecutableHash(wasm::kInstrumenterVersion, (*code)->wasm()));
+  EXPECT_NE(contract->executable_hash(), contract->code_hash());
 }
 
 TEST_F(ServiceTest, BadInputIsRefusedWithTheRightKind) {

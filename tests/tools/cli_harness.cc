@@ -7,11 +7,14 @@ namespace ballast::test {
 CliTest::CliTest() : home_(dir_ + "/home") {}
 
 RunResult CliTest::Cli(const std::vector<std::string>& args,
-                       const std::string& stdin_text) {
+                       const std::string& stdin_text, const EnvChanges& env) {
   std::vector<std::string> argv = {BALLAST_CLI_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  return test::Run(argv, {{"BALLAST_HOME", home_}, {"BALLAST_NODE", node_url_}},
-                   stdin_text);
+  EnvChanges all = {{"BALLAST_HOME", home_},
+                    {"BALLAST_NODE", node_url_},
+                    {"BALLAST_PASSPHRASE", std::nullopt}};
+  for (const auto& [name, value] : env) all[name] = value;
+  return test::Run(argv, all, stdin_text);
 }
 
 nlohmann::json CliTest::CliJson(const std::vector<std::string>& args) {

@@ -22,9 +22,9 @@ class CliTest : public ::testing::Test {
   CliTest();
 
   // Runs `ballast ARGS...` with BALLAST_HOME=<dir>/home and BALLAST_NODE set
-  // to node_url_.
+  // to node_url_, BALLAST_PASSPHRASE unset, and `env` on top.
   RunResult Cli(const std::vector<std::string>& args,
-                const std::string& stdin_text = "");
+                const std::string& stdin_text = "", const EnvChanges& env = {});
   // Runs `ballast --json ARGS...`, expects exit 0 and parses stdout (which
   // must be exactly one JSON document). Null on failure (with a test
   // failure recorded).

@@ -153,6 +153,73 @@ TEST_F(KeystoreTest, CorruptFileIsDataLoss) {
   EXPECT_TRUE(absl::IsDataLoss(keys_.Load("alice").status()));
 }
 
+// Encrypted at rest: the passphrase decrypts it, a wrong one is refused,
+// nothing secret is in the file, and a hostile file cannot make Load spend
+// unbounded memory.
+TEST_F(KeystoreTest, EncryptedKeyRoundTripsOnlyWithItsPassphrase) {
+  std::string passphrase = "correct horse";
+  int asked = 0;
+  Keystore keys(keys_.dir(),
+                [&](std::string_view prompt,
+                    bool confirm) -> absl::StatusOr<std::string> {
+                  ++asked;
+                  EXPECT_NE(prompt.find("'alice'"), std::string_view::npos)
+                      << prompt;
+                  return passphrase;
+                });
+  KeyPair dev = *KeyPairFromSeed(std::string(32, 'a'));
+  auto stored = keys.Import("alice", dev, /*encrypt=*/true);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_TRUE(stored->encrypted);
+  EXPECT_EQ(asked, 1);
+  const std::string path = keys.PathOf("alice");
+  EXPECT_EQ(ModeOf(path), 0600);
+  const std::string file = ReadFileOrEmpty(path);
+  EXPECT_EQ(file.find("secret_key"), std::string::npos) << file;
+  EXPECT_EQ(file.find(ToHex(dev.secret_key.substr(0, 32))), std::string::npos);
+
+  // Reading the public part asks nothing.
+  auto shown = keys.LoadPublic("alice");
+  ASSERT_TRUE(shown.ok()) << shown.status();
+  EXPECT_EQ(shown->key.public_key, dev.public_key);
+  EXPECT_TRUE(shown->key.secret_key.empty());
+  ASSERT_TRUE(keys.List().ok());
+  EXPECT_EQ(asked, 1);
+
+  auto loaded = keys.Load("alice");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->key.secret_key, dev.secret_key);
+  EXPECT_TRUE(loaded->encrypted);
+
+  passphrase = "battery staple";
+  auto wrong = keys.Load("alice");
+  EXPECT_TRUE(absl::IsInvalidArgument(wrong.status())) << wrong.status();
+  EXPECT_EQ(wrong.status().message(),
+            "wrong passphrase for key 'alice' (" + path + " is encrypted)");
+
+  // Without a way to ask, an encrypted key cannot be used.
+  auto unasked = keys_.Load("alice");
+  EXPECT_TRUE(absl::IsFailedPrecondition(unasked.status())) << unasked.status();
+
+  // A file asking for more than the sensitive limits is corrupt, not run.
+  std::string hostile = file;
+  const std::string mem = "\"memlimit\":268435456";
+  ASSERT_NE(hostile.find(mem), std::string::npos) << hostile;
+  hostile.replace(hostile.find(mem), mem.size(), "\"memlimit\":1099511627776");
+  std::ofstream(path, std::ios::trunc) << hostile;
+  auto refused = keys.Load("alice");
+  EXPECT_TRUE(absl::IsDataLoss(refused.status())) << refused.status();
+}
+
+TEST_F(KeystoreTest, EncryptingNeedsANonEmptyPassphrase) {
+  Keystore keys(keys_.dir(), [](std::string_view, bool) {
+    return absl::StatusOr<std::string>("");
+  });
+  auto created = keys.Create("alice", /*encrypt=*/true);
+  EXPECT_TRUE(absl::IsInvalidArgument(created.status())) << created.status();
+  EXPECT_FALSE(std::filesystem::exists(keys.PathOf("alice")));
+}
+
 TEST_F(KeystoreTest, ImportedSeedKeepsItsAddress) {
   KeyPair dev = *KeyPairFromSeed(std::string(32, 'a'));
   auto stored = keys_.Import("dev", dev);

@@ -444,6 +444,10 @@ def contract_address(deployer: bytes, nonce: int) -> bytes:
     return sha256(contract_preimage(deployer, nonce))[:20]
 
 
+def executable_preimage(instrumenter_version: int, wasm: bytes) -> bytes:
+    return b"ballast/code" + instrumenter_version.to_bytes(4, "big") + wasm
+
+
 def merkle_tree_hash(leaves):
     """RFC 6962 section 2.1 over leaf data; 32 zero bytes for none."""
     if not leaves:
@@ -495,6 +499,17 @@ def build():
         "address": contract_address(addr[who], nonce).hex(),
     } for who, nonce in [("alice", 0), ("alice", 1), ("bob", 255),
                          ("bob", 256), ("bob", U64_MAX)]]
+
+    # The same (instrumented) module under two instrumenter versions: two
+    # executable hashes, so two stored codes.
+    minimal_module = bytes.fromhex("0061736d01000000")
+    out["executable_hashes"] = [{
+        "instrumenter_version": version,
+        "wasm": wasm.hex(),
+        "preimage": executable_preimage(version, wasm).hex(),
+        "executable_hash": sha256(executable_preimage(version, wasm)).hex(),
+    } for version, wasm in [(1, minimal_module), (2, minimal_module),
+                            (1, b"")]]
 
     token = contract_address(addr["alice"], 0)
     wasm_header = bytes.fromhex("0061736d01000000")  # "\0asm", version 1

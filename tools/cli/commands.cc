@@ -182,7 +182,8 @@ absl::StatusOr<api::ContractInterface> FetchInterface(
 json KeyDoc(const StoredKey& key) {
   return {{"name", key.name},
           {"address", Hex0x(key.address)},
-          {"public_key", Hex0x(key.key.public_key)}};
+          {"public_key", Hex0x(key.key.public_key)},
+          {"encrypted", key.encrypted}};
 }
 
 std::string KeyText(const StoredKey& key, std::string_view file = {}) {
@@ -190,6 +191,7 @@ std::string KeyText(const StoredKey& key, std::string_view file = {}) {
       .Add("name", key.name)
       .Add("address", Hex0x(key.address))
       .Add("public key", Hex0x(key.key.public_key))
+      .Add("encrypted", key.encrypted ? "yes" : "no")
       .AddIfSet("file", std::string(file))
       .Render();
 }
@@ -220,8 +222,9 @@ absl::StatusOr<api::Client*> Session::Node() {
 }
 
 Keystore Session::Keys() const {
-  return Keystore(options_.keys_dir.empty() ? Keystore::DefaultDir()
-                                            : options_.keys_dir);
+  return Keystore(
+      options_.keys_dir.empty() ? Keystore::DefaultDir() : options_.keys_dir,
+      PassphraseFromEnvOrTerminal);
 }
 
 void Session::Emit(const nlohmann::json& doc, std::string_view text) {
@@ -236,16 +239,17 @@ void Session::Emit(const nlohmann::json& doc, std::string_view text) {
 
 // ---- keys ----
 
-absl::Status KeysNew(Session& s, const std::string& name) {
+absl::Status KeysNew(Session& s, const std::string& name, bool encrypt) {
   Keystore keys = s.Keys();
-  ASSIGN_OR_RETURN(StoredKey key, keys.Create(name));
+  ASSIGN_OR_RETURN(StoredKey key, keys.Create(name, encrypt));
   json doc = KeyDoc(key);
   doc["file"] = keys.PathOf(name);
   s.Emit(doc, KeyText(key, keys.PathOf(name)));
   return absl::OkStatus();
 }
 
-absl::Status KeysImport(Session& s, const std::string& name, std::istream& in) {
+absl::Status KeysImport(Session& s, const std::string& name, std::istream& in,
+                        bool encrypt) {
   std::string text;
   std::getline(in, text);
   while (!text.empty() &&
@@ -262,7 +266,7 @@ absl::Status KeysImport(Session& s, const std::string& name, std::istream& in) {
       raw->size() == 32 ? KeyPairFromSeed(*raw) : KeyPairFromSecret(*raw);
   RETURN_IF_ERROR(pair.status());
   Keystore keys = s.Keys();
-  ASSIGN_OR_RETURN(StoredKey key, keys.Import(name, *pair));
+  ASSIGN_OR_RETURN(StoredKey key, keys.Import(name, *pair, encrypt));
   json doc = KeyDoc(key);
   doc["file"] = keys.PathOf(name);
   s.Emit(doc, KeyText(key, keys.PathOf(name)));
@@ -273,10 +277,10 @@ absl::Status KeysList(Session& s) {
   Keystore keys = s.Keys();
   ASSIGN_OR_RETURN(std::vector<StoredKey> all, keys.List());
   json list = json::array();
-  Table table({"NAME", "ADDRESS"});
+  Table table({"NAME", "ADDRESS", "ENCRYPTED"});
   for (const StoredKey& key : all) {
     list.push_back(KeyDoc(key));
-    table.AddRow({key.name, Hex0x(key.address)});
+    table.AddRow({key.name, Hex0x(key.address), key.encrypted ? "yes" : "no"});
   }
   std::string text = all.empty()
                          ? StrCat("no keys in ", keys.dir(),
@@ -287,7 +291,7 @@ absl::Status KeysList(Session& s) {
 }
 
 absl::Status KeysShow(Session& s, const std::string& name) {
-  ASSIGN_OR_RETURN(StoredKey key, s.Keys().Load(name));
+  ASSIGN_OR_RETURN(StoredKey key, s.Keys().LoadPublic(name));
   s.Emit(KeyDoc(key), KeyText(key));
   return absl::OkStatus();
 }
@@ -618,6 +622,9 @@ absl::Status Contract(Session& s, const std::string& address_text) {
          Fields()
              .Add("address", Hex0x(contract.address()))
              .Add("code hash", Hex0x(contract.code_hash()))
+             .Add("executable", StrCat(Hex0x(contract.executable_hash()),
+                                       " (instrumenter version ",
+                                       contract.instrumenter_version(), ")"))
              .Add("creator", Hex0x(contract.creator()))
              .Add("created at", StrCat(contract.created_height()))
              .Add("methods", join(contract.methods()))

@@ -21,8 +21,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
-#include "tools/cli/keystore.h"
 #include "node/api/client.h"
+#include "tools/cli/keystore.h"
 
 namespace ballast::cli {
 
@@ -68,9 +68,10 @@ struct TxOptions {
   bool async = false;  // print the hash and return without waiting
 };
 
-absl::Status KeysNew(Session& s, const std::string& name);
+absl::Status KeysNew(Session& s, const std::string& name, bool encrypt);
 // Reads a hex ed25519 seed (32 bytes) or secret key (64 bytes) from `in`.
-absl::Status KeysImport(Session& s, const std::string& name, std::istream& in);
+absl::Status KeysImport(Session& s, const std::string& name, std::istream& in,
+                        bool encrypt);
 absl::Status KeysList(Session& s);
 absl::Status KeysShow(Session& s, const std::string& name);
 

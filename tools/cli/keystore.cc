@@ -1,7 +1,10 @@
 #include "tools/cli/keystore.h"
 
+#include <fcntl.h>
 #include <pwd.h>
+#include <sodium.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "ledger/base/bytes.h"
 #include "ledger/base/files.h"
@@ -23,44 +27,127 @@ constexpr char kSuffix[] = ".key";
 constexpr size_t kMaxNameLength = 64;
 constexpr size_t kMaxKeyFileSize = 4096;
 
-absl::Status ErrnoError(std::string_view what, const std::string& path,
-                        int err) {
-  std::string message = StrCat(what, " ", path, ": ", std::strerror(err));
-  switch (err) {
-    case ENOENT:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-      return absl::PermissionDeniedError(message);
-    case EEXIST:
-      return absl::AlreadyExistsError(message);
-    default:
-      return absl::InternalError(message);
-  }
+constexpr char kKdf[] = "argon2id13";
+constexpr char kCipher[] = "xsalsa20poly1305";
+
+std::string Hex0x(std::string_view raw) { return "0x" + ToHex(raw); }
+
+// A field of `doc` that must be a string; "" if absent or not a string.
+std::string StringField(const nlohmann::json& doc, const char* name) {
+  auto it = doc.find(name);
+  return it != doc.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-std::string KeyFileContents(const KeyPair& key) {
+// The hex field `name` of `doc` decoded, which must be `size` bytes.
+absl::StatusOr<std::string> BytesField(const nlohmann::json& doc,
+                                       const char* name, size_t size) {
+  auto raw = FromHex(StringField(doc, name));
+  if (!raw.ok() || raw->size() != size) {
+    return absl::DataLossError(
+        StrCat("\"", name, "\" is not ", size, " bytes of hex"));
+  }
+  return raw;
+}
+
+// The secretbox key of `passphrase` and `salt` (Argon2id).
+absl::StatusOr<std::string> DeriveKey(std::string_view passphrase,
+                                      std::string_view salt,
+                                      unsigned long long opslimit,
+                                      size_t memlimit) {
+  std::string key(crypto_secretbox_KEYBYTES, '\0');
+  if (crypto_pwhash(reinterpret_cast<unsigned char*>(key.data()), key.size(),
+                    passphrase.data(), passphrase.size(),
+                    reinterpret_cast<const unsigned char*>(salt.data()),
+                    opslimit, memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return absl::ResourceExhaustedError(
+        StrCat("deriving the key from the passphrase needs ", memlimit,
+               " bytes of memory, which could not be had"));
+  }
+  return key;
+}
+
+absl::StatusOr<nlohmann::json> Encrypt(const KeyPair& key,
+                                       std::string_view passphrase) {
+  std::string salt(crypto_pwhash_SALTBYTES, '\0');
+  std::string nonce(crypto_secretbox_NONCEBYTES, '\0');
+  randombytes_buf(salt.data(), salt.size());
+  randombytes_buf(nonce.data(), nonce.size());
+  const unsigned long long ops = crypto_pwhash_OPSLIMIT_MODERATE;
+  const size_t mem = crypto_pwhash_MEMLIMIT_MODERATE;
+  ASSIGN_OR_RETURN(std::string box_key, DeriveKey(passphrase, salt, ops, mem));
+  std::string box(crypto_secretbox_MACBYTES + key.secret_key.size(), '\0');
+  crypto_secretbox_easy(
+      reinterpret_cast<unsigned char*>(box.data()),
+      reinterpret_cast<const unsigned char*>(key.secret_key.data()),
+      key.secret_key.size(),
+      reinterpret_cast<const unsigned char*>(nonce.data()),
+      reinterpret_cast<const unsigned char*>(box_key.data()));
+  sodium_memzero(box_key.data(), box_key.size());
+  return nlohmann::json{{"kdf", kKdf},
+                        {"opslimit", ops},
+                        {"memlimit", mem},
+                        {"salt", Hex0x(salt)},
+                        {"cipher", kCipher},
+                        {"nonce", Hex0x(nonce)},
+                        {"ciphertext", Hex0x(box)}};
+}
+
+std::string KeyFileContents(const KeyPair& key, const nlohmann::json* crypto) {
   nlohmann::json doc = {
       {"type", "ed25519"},
-      {"address", "0x" + ToHex(AddressFromPublicKey(key.public_key))},
-      {"public_key", "0x" + ToHex(key.public_key)},
-      {"secret_key", "0x" + ToHex(key.secret_key)},
+      {"address", Hex0x(AddressFromPublicKey(key.public_key))},
+      {"public_key", Hex0x(key.public_key)},
   };
+  if (crypto != nullptr) {
+    doc["crypto"] = *crypto;
+  } else {
+    doc["secret_key"] = Hex0x(key.secret_key);
+  }
   return doc.dump() + "\n";
 }
 
-absl::StatusOr<KeyPair> ParseKeyFile(const std::string& contents) {
+// A key file, parsed: the key (secret_key empty while encrypted) and, if
+// encrypted, its "crypto" object.
+struct KeyFile {
+  KeyPair key;
+  std::optional<nlohmann::json> crypto;
+};
+
+// Checks that the file's public_key and address are those of `public_key`.
+absl::Status CheckIdentity(const nlohmann::json& doc,
+                           const std::string& public_key,
+                           const char* derived_from) {
+  if (std::string pub = StringField(doc, "public_key");
+      !pub.empty() && pub != Hex0x(public_key)) {
+    return absl::DataLossError(
+        StrCat("public_key does not match ", derived_from));
+  }
+  if (std::string addr = StringField(doc, "address");
+      !addr.empty() && addr != Hex0x(AddressFromPublicKey(public_key))) {
+    return absl::DataLossError(StrCat("address does not match ", derived_from));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<KeyFile> ParseKeyFile(const std::string& contents) {
   nlohmann::json doc = nlohmann::json::parse(contents, nullptr,
                                              /*allow_exceptions=*/false);
   if (!doc.is_object()) return absl::DataLossError("not a JSON object");
-  auto field = [&](const char* name) -> std::string {
-    auto it = doc.find(name);
-    return it != doc.end() && it->is_string() ? it->get<std::string>() : "";
-  };
-  if (field("type") != "ed25519") {
+  if (StringField(doc, "type") != "ed25519") {
     return absl::DataLossError("\"type\" is not \"ed25519\"");
   }
-  auto secret = FromHex(field("secret_key"));
+  KeyFile file;
+  if (auto crypto = doc.find("crypto"); crypto != doc.end()) {
+    if (!crypto->is_object()) {
+      return absl::DataLossError("\"crypto\" is not an object");
+    }
+    ASSIGN_OR_RETURN(file.key.public_key,
+                     BytesField(doc, "public_key", crypto_sign_PUBLICKEYBYTES));
+    RETURN_IF_ERROR(CheckIdentity(doc, file.key.public_key, "public_key"));
+    file.crypto = *crypto;
+    return file;
+  }
+  auto secret = FromHex(StringField(doc, "secret_key"));
   if (!secret.ok()) {
     return absl::DataLossError(
         StrCat("secret_key: ", secret.status().message()));
@@ -69,19 +156,109 @@ absl::StatusOr<KeyPair> ParseKeyFile(const std::string& contents) {
   if (!key.ok()) {
     return absl::DataLossError(StrCat("secret_key: ", key.status().message()));
   }
-  if (std::string pub = field("public_key");
-      !pub.empty() && pub != "0x" + ToHex(key->public_key)) {
-    return absl::DataLossError("public_key does not match secret_key");
+  RETURN_IF_ERROR(CheckIdentity(doc, key->public_key, "secret_key"));
+  file.key = *std::move(key);
+  return file;
+}
+
+// Decrypts `file`'s secret key with `passphrase`: InvalidArgument if the
+// passphrase is wrong, DataLoss if the crypto object is malformed.
+absl::Status Decrypt(KeyFile& file, std::string_view passphrase) {
+  const nlohmann::json& c = *file.crypto;
+  if (StringField(c, "kdf") != kKdf || StringField(c, "cipher") != kCipher) {
+    return absl::DataLossError(StrCat("\"crypto\" is not kdf \"", kKdf,
+                                      "\" with cipher \"", kCipher, "\""));
   }
-  if (std::string addr = field("address");
-      !addr.empty() &&
-      addr != "0x" + ToHex(AddressFromPublicKey(key->public_key))) {
-    return absl::DataLossError("address does not match secret_key");
+  auto ops = c.find("opslimit");
+  auto mem = c.find("memlimit");
+  // A hostile file may not make us spend more than the sensitive limits.
+  if (ops == c.end() || !ops->is_number_unsigned() ||
+      ops->get<uint64_t>() < crypto_pwhash_OPSLIMIT_MIN ||
+      ops->get<uint64_t>() > crypto_pwhash_OPSLIMIT_SENSITIVE ||
+      mem == c.end() || !mem->is_number_unsigned() ||
+      mem->get<uint64_t>() < crypto_pwhash_MEMLIMIT_MIN ||
+      mem->get<uint64_t>() > crypto_pwhash_MEMLIMIT_SENSITIVE) {
+    return absl::DataLossError(
+        StrCat("\"crypto\" opslimit/memlimit are missing or beyond ",
+               crypto_pwhash_OPSLIMIT_SENSITIVE, " passes and ",
+               crypto_pwhash_MEMLIMIT_SENSITIVE, " bytes"));
   }
-  return key;
+  ASSIGN_OR_RETURN(std::string salt,
+                   BytesField(c, "salt", crypto_pwhash_SALTBYTES));
+  ASSIGN_OR_RETURN(std::string nonce,
+                   BytesField(c, "nonce", crypto_secretbox_NONCEBYTES));
+  ASSIGN_OR_RETURN(
+      std::string box,
+      BytesField(c, "ciphertext", crypto_secretbox_MACBYTES + kSecretKeySize));
+  ASSIGN_OR_RETURN(
+      std::string box_key,
+      DeriveKey(passphrase, salt, ops->get<uint64_t>(), mem->get<uint64_t>()));
+  std::string secret(kSecretKeySize, '\0');
+  const int opened = crypto_secretbox_open_easy(
+      reinterpret_cast<unsigned char*>(secret.data()),
+      reinterpret_cast<const unsigned char*>(box.data()), box.size(),
+      reinterpret_cast<const unsigned char*>(nonce.data()),
+      reinterpret_cast<const unsigned char*>(box_key.data()));
+  sodium_memzero(box_key.data(), box_key.size());
+  if (opened != 0) return absl::InvalidArgumentError("wrong passphrase");
+  auto key = KeyPairFromSecret(secret);
+  sodium_memzero(secret.data(), secret.size());
+  if (!key.ok() || key->public_key != file.key.public_key) {
+    return absl::DataLossError(
+        "the decrypted secret key does not match public_key");
+  }
+  file.key = *std::move(key);
+  return absl::OkStatus();
+}
+
+// Reads one line from `fd` (no echo is the caller's business).
+std::string ReadLine(int fd) {
+  std::string line;
+  char c;
+  while (line.size() < 4096 && ::read(fd, &c, 1) == 1 && c != '\n') {
+    line.push_back(c);
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+absl::StatusOr<std::string> PromptOnTerminal(std::string_view prompt) {
+  int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(
+        "no terminal to ask for the passphrase on: set BALLAST_PASSPHRASE");
+  }
+  termios old_mode;
+  const bool is_tty = ::tcgetattr(fd, &old_mode) == 0;
+  if (is_tty) {
+    termios quiet = old_mode;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    quiet.c_lflag |= ECHONL;
+    ::tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  (void)!::write(fd, prompt.data(), prompt.size());
+  std::string line = ReadLine(fd);
+  if (is_tty) ::tcsetattr(fd, TCSAFLUSH, &old_mode);
+  ::close(fd);
+  return line;
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> PassphraseFromEnvOrTerminal(std::string_view prompt,
+                                                        bool confirm) {
+  if (const char* env = std::getenv("BALLAST_PASSPHRASE"); env && *env) {
+    return std::string(env);
+  }
+  ASSIGN_OR_RETURN(std::string first, PromptOnTerminal(prompt));
+  if (confirm) {
+    ASSIGN_OR_RETURN(std::string again, PromptOnTerminal("again: "));
+    if (again != first) {
+      return absl::InvalidArgumentError("the passphrases do not match");
+    }
+  }
+  return first;
+}
 
 absl::Status ValidateKeyName(std::string_view name) {
   if (name.empty() || name.size() > kMaxNameLength) {
@@ -139,35 +316,66 @@ absl::Status Keystore::EnsureDir() const {
   }
   for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
     if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
-      return ErrnoError("create directory", it->string(), errno);
+      return ErrnoStatus("create directory", it->string(), errno);
     }
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<StoredKey> Keystore::Create(std::string_view name) const {
-  return Import(name, GenerateKeyPair());
+absl::StatusOr<StoredKey> Keystore::Create(std::string_view name,
+                                           bool encrypt) const {
+  return Import(name, GenerateKeyPair(), encrypt);
 }
 
 absl::StatusOr<StoredKey> Keystore::Import(std::string_view name,
-                                           const KeyPair& key) const {
+                                           const KeyPair& key,
+                                           bool encrypt) const {
   RETURN_IF_ERROR(ValidateKeyName(name));
   RETURN_IF_ERROR(EnsureDir());
   const std::string path = PathOf(name);
+  if (std::filesystem::exists(path)) {  // before asking for a passphrase
+    return absl::AlreadyExistsError(
+        StrCat("key '", name, "' already exists (", path, ")"));
+  }
+  std::optional<nlohmann::json> crypto;
+  if (encrypt) {
+    if (!passphrase_) {
+      return absl::FailedPreconditionError(
+          "no way to ask for a passphrase to encrypt the key with");
+    }
+    ASSIGN_OR_RETURN(
+        std::string passphrase,
+        passphrase_(StrCat("new passphrase for key '", name, "': "), true));
+    if (passphrase.empty()) {
+      return absl::InvalidArgumentError("the passphrase must not be empty");
+    }
+    ASSIGN_OR_RETURN(crypto, Encrypt(key, passphrase));
+    sodium_memzero(passphrase.data(), passphrase.size());
+  }
   // Written under a temporary name and linked into place: an existing key is
   // never replaced, and of two concurrent writers exactly one succeeds.
-  absl::Status written = WriteFileDurably(
-      path, KeyFileContents(key), {.mode = 0600, .fail_if_exists = true});
+  absl::Status written =
+      WriteFileDurably(path, KeyFileContents(key, crypto ? &*crypto : nullptr),
+                       {.mode = 0600, .fail_if_exists = true});
   if (absl::IsAlreadyExists(written)) {
     return absl::AlreadyExistsError(
         StrCat("key '", name, "' already exists (", path, ")"));
   }
   RETURN_IF_ERROR(written);
-  return StoredKey{std::string(name), key,
-                   AddressFromPublicKey(key.public_key)};
+  return StoredKey{std::string(name), key, AddressFromPublicKey(key.public_key),
+                   encrypt};
 }
 
 absl::StatusOr<StoredKey> Keystore::Load(std::string_view name) const {
+  return LoadKey(name, /*decrypt=*/true);
+}
+
+absl::StatusOr<StoredKey> Keystore::LoadPublic(std::string_view name) const {
+  return LoadKey(name, /*decrypt=*/false);
+}
+
+absl::StatusOr<StoredKey> Keystore::LoadKey(std::string_view name,
+                                            bool decrypt) const {
   RETURN_IF_ERROR(ValidateKeyName(name));
   const std::string path = PathOf(name);
   absl::StatusOr<std::string> contents =
@@ -183,13 +391,34 @@ absl::StatusOr<StoredKey> Keystore::Load(std::string_view name) const {
   if (!contents.ok()) {
     return Annotate(contents.status(), StrCat("key '", name, "'"));
   }
-  auto key = ParseKeyFile(*contents);
-  if (!key.ok()) {
+  auto file = ParseKeyFile(*contents);
+  if (!file.ok()) {
     return absl::DataLossError(
-        StrCat("key file ", path, " is corrupt: ", key.status().message()));
+        StrCat("key file ", path, " is corrupt: ", file.status().message()));
   }
-  return StoredKey{std::string(name), *key,
-                   AddressFromPublicKey(key->public_key)};
+  const bool encrypted = file->crypto.has_value();
+  if (encrypted && decrypt) {
+    if (!passphrase_) {
+      return absl::FailedPreconditionError(
+          StrCat("key '", name, "' is encrypted and no passphrase was given"));
+    }
+    ASSIGN_OR_RETURN(
+        std::string passphrase,
+        passphrase_(StrCat("passphrase for key '", name, "': "), false));
+    absl::Status opened = Decrypt(*file, passphrase);
+    sodium_memzero(passphrase.data(), passphrase.size());
+    if (absl::IsInvalidArgument(opened)) {
+      return absl::InvalidArgumentError(StrCat(
+          "wrong passphrase for key '", name, "' (", path, " is encrypted)"));
+    }
+    if (absl::IsDataLoss(opened)) {
+      return absl::DataLossError(
+          StrCat("key file ", path, " is corrupt: ", opened.message()));
+    }
+    RETURN_IF_ERROR(opened);
+  }
+  return StoredKey{std::string(name), file->key,
+                   AddressFromPublicKey(file->key.public_key), encrypted};
 }
 
 absl::StatusOr<std::vector<StoredKey>> Keystore::List() const {
@@ -213,7 +442,7 @@ absl::StatusOr<std::vector<StoredKey>> Keystore::List() const {
   std::sort(names.begin(), names.end());
   std::vector<StoredKey> keys;
   for (const std::string& name : names) {
-    ASSIGN_OR_RETURN(StoredKey key, Load(name));
+    ASSIGN_OR_RETURN(StoredKey key, LoadPublic(name));
     keys.push_back(std::move(key));
   }
   return keys;

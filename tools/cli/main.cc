@@ -45,7 +45,9 @@ int Main(int argc, char** argv) {
   app.fallthrough();  // global options may also follow the subcommand
   app.footer(
       "Environment: BALLAST_NODE (default for --node), BALLAST_HOME (keys "
-      "live in $BALLAST_HOME/keys, default ~/.ballast/keys).\n"
+      "live in $BALLAST_HOME/keys, default ~/.ballast/keys), "
+      "BALLAST_PASSPHRASE (for encrypted keys; else asked on the "
+      "terminal).\n"
       "Run 'ballast COMMAND --help' for a command's arguments.");
 
   GlobalOptions global;
@@ -73,14 +75,22 @@ int Main(int argc, char** argv) {
   CLI::App* keys_new = keys->add_subcommand(
       "new", "Create a new ed25519 key (never overwrites an existing one)");
   keys_new->add_option("NAME", key_name, "Name of the key")->required();
-  on(keys_new, "keys new", [&](Session& s) { return KeysNew(s, key_name); });
+  bool encrypt = false;
+  const char* kEncryptHelp =
+      "Encrypt the key at rest with a passphrase (Argon2id + "
+      "XSalsa20-Poly1305; "
+      "from $BALLAST_PASSPHRASE, else asked on the terminal)";
+  keys_new->add_flag("--encrypt", encrypt, kEncryptHelp);
+  on(keys_new, "keys new",
+     [&](Session& s) { return KeysNew(s, key_name, encrypt); });
   CLI::App* keys_import = keys->add_subcommand(
       "import",
       "Store a key read from stdin: a hex ed25519 seed (32 bytes) or secret "
       "key (64 bytes)");
   keys_import->add_option("NAME", key_name, "Name of the key")->required();
+  keys_import->add_flag("--encrypt", encrypt, kEncryptHelp);
   on(keys_import, "keys import",
-     [&](Session& s) { return KeysImport(s, key_name, std::cin); });
+     [&](Session& s) { return KeysImport(s, key_name, std::cin, encrypt); });
   CLI::App* keys_list = keys->add_subcommand("list", "List the stored keys");
   on(keys_list, "keys list", [&](Session& s) { return KeysList(s); });
   CLI::App* keys_show =
