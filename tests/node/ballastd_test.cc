@@ -1130,7 +1130,20 @@ TEST_F(BallastdTest, AClientThatDoesNotReadIsDisconnected) {
   ASSERT_GT(sent, 0);
   const size_t sent_requests =
       static_cast<size_t>(sent) / (requests.size() / kRequests);
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // Read nothing until the node gives up on the connection (its FIN or
+  // RST is seen without reading, POLLRDHUP): reading earlier would drain
+  // its send buffer and let a slow (sanitizer) build keep writing.
+  bool closed_by_node = false;
+  const auto wait_start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - wait_start <
+         std::chrono::seconds(60)) {
+    pollfd p{fd, POLLRDHUP, 0};
+    if (poll(&p, 1, 500) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+      closed_by_node = true;
+      break;
+    }
+  }
+  EXPECT_TRUE(closed_by_node) << "the node kept the connection open";
   // Read everything that was sent before the node closed the connection.
   size_t responses = 0;
   bool eof = false;
