@@ -88,6 +88,39 @@ void CollectEvents(
   }
 }
 
+// Refuses a message two of whose fields answer to the same JSON key (a
+// field's name or its json_name, which a descriptor set may set freely in
+// proto2): the JSON mapping would then read one field's value into the
+// other. protoc refuses such files; a hand-made set must be refused too.
+// Iterative, as CollectEvents.
+absl::Status CheckJsonNames(const pb::FileDescriptor* file) {
+  std::vector<const pb::Descriptor*> stack;
+  for (int i = 0; i < file->message_type_count(); ++i) {
+    stack.push_back(file->message_type(i));
+  }
+  while (!stack.empty()) {
+    const pb::Descriptor* d = stack.back();
+    stack.pop_back();
+    std::map<std::string, const pb::FieldDescriptor*, std::less<>> keys;
+    for (int i = 0; i < d->field_count(); ++i) {
+      const pb::FieldDescriptor* f = d->field(i);
+      for (const std::string& key : {f->name(), f->json_name()}) {
+        auto [it, added] = keys.emplace(key, f);
+        if (!added && it->second != f) {
+          return absl::InvalidArgumentError(
+              StrCat("interface: message '", d->full_name(), "': fields '",
+                     it->second->name(), "' and '", f->name(),
+                     "' share the JSON name '", key, "'"));
+        }
+      }
+    }
+    for (int i = 0; i < d->nested_type_count(); ++i) {
+      stack.push_back(d->nested_type(i));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 struct ContractInterface::Rep {
@@ -213,9 +246,12 @@ absl::StatusOr<ContractInterface> ContractInterface::FromDescriptorSet(
         continue;
       }
       CollectErrors errors;
-      if (rep->pool.BuildFileCollectingErrors(f, &errors) == nullptr) {
+      const pb::FileDescriptor* built =
+          rep->pool.BuildFileCollectingErrors(f, &errors);
+      if (built == nullptr) {
         return absl::InvalidArgumentError(StrCat("interface: ", errors.errors));
       }
+      RETURN_IF_ERROR(CheckJsonNames(built));
       visiting.erase(f.name());
       stack.pop_back();
     }

@@ -8,6 +8,7 @@
 #include <google/protobuf/stubs/logging.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "node/api/contract_interface.h"
@@ -22,6 +23,10 @@ void Check(const std::string& bytes, Decode decode, Encode encode) {
   auto json = decode(bytes);
   if (!json.ok()) return;
   auto encoded = encode(*json);
+  if (!encoded.ok()) {
+    std::fprintf(stderr, "decoded %s\nre-encoding it: %s\n", json->c_str(),
+                 encoded.status().ToString().c_str());
+  }
   FUZZ_CHECK(encoded.ok());
   auto again = decode(*encoded);
   FUZZ_CHECK(again.ok());

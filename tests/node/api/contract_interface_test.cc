@@ -215,6 +215,43 @@ TEST(ContractInterfaceTest, RefusesDescriptorSetsThatAreNotOneService) {
   EXPECT_TRUE(ok->Events().empty());
 }
 
+// Found by the interface fuzz target: a hand-made set may give a field the
+// json_name of another, and the JSON mapping then reads one field's value
+// into the other (tests/fuzz/regressions/interface).
+TEST(ContractInterfaceTest, RefusesFieldsSharingAJsonName) {
+  google::protobuf::FileDescriptorSet set;
+  auto* f = set.add_file();
+  f->set_name("x.proto");
+  f->set_syntax("proto2");
+  auto* msg = f->add_message_type();
+  msg->set_name("BurnEvent");
+  auto* minter = msg->add_field();
+  minter->set_name("minter");
+  minter->set_number(1);
+  minter->set_label(google::protobuf::FieldDescriptorProto::LABEL_OPTIONAL);
+  minter->set_type(google::protobuf::FieldDescriptorProto::TYPE_BYTES);
+  minter->set_json_name("amount");
+  auto* amount = msg->add_field();
+  amount->set_name("amount");
+  amount->set_number(2);
+  amount->set_label(google::protobuf::FieldDescriptorProto::LABEL_OPTIONAL);
+  amount->set_type(google::protobuf::FieldDescriptorProto::TYPE_UINT64);
+  auto* m = f->add_service()->add_method();
+  f->mutable_service(0)->set_name("S");
+  m->set_name("run");
+  m->set_input_type(".BurnEvent");
+  m->set_output_type(".BurnEvent");
+  auto s = ContractInterface::FromDescriptorSet(set.SerializeAsString());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.status().message(),
+              HasSubstr("message 'BurnEvent': fields 'minter' and 'amount' "
+                        "share the JSON name 'amount'"));
+
+  minter->set_json_name("minter");
+  auto ok = ContractInterface::FromDescriptorSet(set.SerializeAsString());
+  EXPECT_TRUE(ok.ok()) << ok.status();
+}
+
 TEST(ContractInterfaceTest, CopiesShareTheInterfaceAcrossThreads) {
   ContractInterface token = Token();
   std::vector<std::thread> threads;
