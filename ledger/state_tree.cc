@@ -666,9 +666,13 @@ absl::StatusOr<std::unique_ptr<StateTreeDatabase>> StateTreeDatabase::Open(
 }
 
 absl::StatusOr<StateTreeUpdate> StateTreeDatabase::Update(
-    uint64_t version, const StateTreeChanges& changes) {
+    uint64_t version, const StateTreeChanges& changes,
+    std::optional<uint64_t> oldest_retained) {
   leveldb::WriteBatch batch;
   ASSIGN_OR_RETURN(StateTreeUpdate u, tree_.Update(version, changes, &batch));
+  if (oldest_retained.has_value()) {
+    RETURN_IF_ERROR(tree_.Prune(*oldest_retained, &batch).status());
+  }
   leveldb::WriteOptions options;
   options.sync = sync_;
   leveldb::Status s = db_->Write(options, &batch);

@@ -142,8 +142,10 @@ class StateTreeDatabase {
       const std::string& dir, bool sync);
   ~StateTreeDatabase();
 
-  absl::StatusOr<StateTreeUpdate> Update(uint64_t version,
-                                         const StateTreeChanges& changes);
+  // Update, and with `oldest_retained` also Prune, in one batch.
+  absl::StatusOr<StateTreeUpdate> Update(
+      uint64_t version, const StateTreeChanges& changes,
+      std::optional<uint64_t> oldest_retained = std::nullopt);
   absl::StatusOr<uint64_t> Prune(uint64_t oldest_retained);
   const StateTree& tree() const { return tree_; }
 

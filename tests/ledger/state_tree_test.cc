@@ -27,7 +27,6 @@ using ::testing::HasSubstr;
 
 using Model = std::map<std::string, std::string>;
 
-std::string Hex(std::string_view hex) { return *FromHex(hex); }
 
 // The root of `m` computed from scratch by the definition in
 // state_proof.h: split by bits until one key is left.
