@@ -28,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/bytes.h"
 #include "ledger/base/status_macros.h"
+#include "leveldb/cache.h"
 #include "leveldb/db.h"
 #include "leveldb/write_batch.h"
 
@@ -200,6 +201,10 @@ class Reader {
       if (oldest > 0) return Pruned(0, oldest);
       return std::make_pair(Child{}, Node{});
     }
+    // The oldest version first: a cached node of a pruned version must not
+    // be read.
+    ASSIGN_OR_RETURN(uint64_t oldest, Oldest());
+    if (version < oldest) return Pruned(version, oldest);
     ASSIGN_OR_RETURN(std::string bytes, RootRecord(version));
     std::string key = keys::TreeNodeKey(version, EmptyHash(), 0);
     ASSIGN_OR_RETURN(Node node, DecodeNode(key, bytes, EmptyHash(), 0));
@@ -491,7 +496,51 @@ class LevelDbSource : public TreeNodeSource {
   leveldb::DB* db_;
 };
 
+class CachingSource : public TreeNodeSource {
+ public:
+  CachingSource(const TreeNodeSource* base, size_t capacity)
+      : base_(base), cache_(leveldb::NewLRUCache(capacity)) {}
+
+  absl::StatusOr<std::optional<std::string>> Get(
+      std::string_view key) const override {
+    const bool node =
+        !key.empty() && key[0] == static_cast<char>(keys::Table::kTreeNode);
+    if (!node) return base_->Get(key);
+    const leveldb::Slice k(key.data(), key.size());
+    if (leveldb::Cache::Handle* h = cache_->Lookup(k)) {
+      std::string value = *static_cast<const std::string*>(cache_->Value(h));
+      cache_->Release(h);
+      return value;
+    }
+    ASSIGN_OR_RETURN(std::optional<std::string> value, base_->Get(key));
+    if (value.has_value()) {  // absent keys may be written later
+      auto* copy = new std::string(*value);
+      cache_->Release(cache_->Insert(k, copy, key.size() + copy->size(),
+                                     [](const leveldb::Slice&, void* v) {
+                                       delete static_cast<std::string*>(v);
+                                     }));
+    }
+    return value;
+  }
+
+  absl::Status Scan(
+      std::string_view start, std::string_view limit,
+      const std::function<bool(std::string_view, std::string_view)>& fn)
+      const override {
+    return base_->Scan(start, limit, fn);
+  }
+
+ private:
+  const TreeNodeSource* base_;
+  std::unique_ptr<leveldb::Cache> cache_;
+};
+
 }  // namespace
+
+std::unique_ptr<TreeNodeSource> NewCachingTreeNodeSource(
+    const TreeNodeSource* base, size_t capacity_bytes) {
+  return std::make_unique<CachingSource>(base, capacity_bytes);
+}
 
 std::string StateTreeKey(keys::Table ns, std::string_view raw_key) {
   Sha256Hasher h;
@@ -644,16 +693,20 @@ absl::StatusOr<uint64_t> StateTree::Prune(uint64_t oldest_retained,
   return deleted;
 }
 
-StateTreeDatabase::StateTreeDatabase(leveldb::DB* db, bool sync)
+StateTreeDatabase::StateTreeDatabase(leveldb::DB* db, bool sync,
+                                     size_t cache_bytes)
     : db_(db),
-      source_(NewLevelDbTreeNodeSource(db)),
-      tree_(source_.get()),
+      db_source_(NewLevelDbTreeNodeSource(db)),
+      source_(cache_bytes > 0
+                  ? NewCachingTreeNodeSource(db_source_.get(), cache_bytes)
+                  : nullptr),
+      tree_(source_ ? source_.get() : db_source_.get()),
       sync_(sync) {}
 
 StateTreeDatabase::~StateTreeDatabase() = default;
 
 absl::StatusOr<std::unique_ptr<StateTreeDatabase>> StateTreeDatabase::Open(
-    const std::string& dir, bool sync) {
+    const std::string& dir, bool sync, size_t cache_bytes) {
   leveldb::Options options;
   options.create_if_missing = true;
   leveldb::DB* db = nullptr;
@@ -662,7 +715,8 @@ absl::StatusOr<std::unique_ptr<StateTreeDatabase>> StateTreeDatabase::Open(
     return absl::UnavailableError("state tree database: open " + dir + ": " +
                                   s.ToString());
   }
-  return std::unique_ptr<StateTreeDatabase>(new StateTreeDatabase(db, sync));
+  return std::unique_ptr<StateTreeDatabase>(
+      new StateTreeDatabase(db, sync, cache_bytes));
 }
 
 absl::StatusOr<StateTreeUpdate> StateTreeDatabase::Update(

@@ -74,6 +74,14 @@ class TreeNodeSource {
 // Reads `db` (not owned; must outlive the source) at its latest state.
 std::unique_ptr<TreeNodeSource> NewLevelDbTreeNodeSource(leveldb::DB* db);
 
+// Keeps up to `capacity_bytes` of the tree's node records read from `base`
+// (not owned; must outlive the cache) in memory, in LRU order; everything
+// else reads through. Sound because a committed node never changes: it is
+// only ever deleted by Prune, and the tree reads no node of a pruned version
+// (it checks the oldest version first). Thread-safe if `base` is.
+std::unique_ptr<TreeNodeSource> NewCachingTreeNodeSource(
+    const TreeNodeSource* base, size_t capacity_bytes);
+
 // A batch of changes: tree key (32 bytes) -> new value, or nullopt to
 // delete. Deleting an absent key and writing a key's current value change
 // nothing.
@@ -137,9 +145,10 @@ class StateTree {
 class StateTreeDatabase {
  public:
   // Opens (creating if missing) the database at `dir`. With `sync`, each
-  // commit is synced, as the store's are.
+  // commit is synced, as the store's are. With `cache_bytes` > 0, nodes are
+  // read through a cache of that size (NewCachingTreeNodeSource).
   static absl::StatusOr<std::unique_ptr<StateTreeDatabase>> Open(
-      const std::string& dir, bool sync);
+      const std::string& dir, bool sync, size_t cache_bytes = 0);
   ~StateTreeDatabase();
 
   // Update, and with `oldest_retained` also Prune, in one batch.
@@ -150,10 +159,11 @@ class StateTreeDatabase {
   const StateTree& tree() const { return tree_; }
 
  private:
-  StateTreeDatabase(leveldb::DB* db, bool sync);
+  StateTreeDatabase(leveldb::DB* db, bool sync, size_t cache_bytes);
 
   std::unique_ptr<leveldb::DB> db_;
-  std::unique_ptr<TreeNodeSource> source_;
+  std::unique_ptr<TreeNodeSource> db_source_;
+  std::unique_ptr<TreeNodeSource> source_;  // db_source_, maybe cached
   StateTree tree_;
   bool sync_;
 };

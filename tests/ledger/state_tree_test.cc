@@ -27,7 +27,6 @@ using ::testing::HasSubstr;
 
 using Model = std::map<std::string, std::string>;
 
-
 // The root of `m` computed from scratch by the definition in
 // state_proof.h: split by bits until one key is left.
 std::string RefRoot(const std::vector<std::pair<std::string, std::string>>& e,
@@ -73,7 +72,11 @@ std::string Neighbour(std::string key) {
 // A tree on a LevelDB database in a temporary directory.
 class TreeDb {
  public:
-  explicit TreeDb(const std::string& dir) : dir_(dir) { Open(); }
+  // With cache_bytes > 0 the tree reads through a node cache.
+  explicit TreeDb(const std::string& dir, size_t cache_bytes = 0)
+      : dir_(dir), cache_bytes_(cache_bytes) {
+    Open();
+  }
 
   void Open() {
     leveldb::Options options;
@@ -83,10 +86,14 @@ class TreeDb {
     if (!s.ok()) std::abort();
     db_.reset(db);
     source_ = NewLevelDbTreeNodeSource(db);
-    tree_ = std::make_unique<StateTree>(source_.get());
+    if (cache_bytes_ > 0) {
+      cache_ = NewCachingTreeNodeSource(source_.get(), cache_bytes_);
+    }
+    tree_ = std::make_unique<StateTree>(cache_ ? cache_.get() : source_.get());
   }
   void Close() {
     tree_.reset();
+    cache_.reset();
     source_.reset();
     db_.reset();
   }
@@ -128,8 +135,10 @@ class TreeDb {
 
  private:
   std::string dir_;
+  size_t cache_bytes_;
   std::unique_ptr<leveldb::DB> db_;
   std::unique_ptr<TreeNodeSource> source_;
+  std::unique_ptr<TreeNodeSource> cache_;
   std::unique_ptr<StateTree> tree_;
 };
 
@@ -475,9 +484,32 @@ TEST_F(StateTreeTest, CorruptNodesAreDataLoss) {
             absl::StatusCode::kDataLoss);
 }
 
+// Nodes are cached once read; a pruned version must still be refused, not
+// served from the cache.
+TEST(StateTreeCacheTest, PrunedVersionsAreRefusedNotServedFromTheCache) {
+  test::TempDir dir("state-tree-cache");
+  TreeDb db(dir.path(), 1 << 20);
+  std::mt19937_64 rng(6);
+  Model m;
+  StateTreeChanges changes;
+  for (int i = 0; i < 100; ++i) changes[RandomKey(rng)] = "1";
+  Apply(m, changes);
+  ASSERT_TRUE(db.Commit(1, changes).ok());
+  ExpectProves(db.tree(), 1, m);  // every node of version 1 is cached now
+  for (auto& [k, v] : changes) v = "2";
+  ASSERT_TRUE(db.Commit(2, changes).ok());
+  ASSERT_TRUE(db.Prune(2).ok());
+  absl::Status s = db.tree().Get(1, m.begin()->first).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_EQ(db.tree().RootHash(1).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  Apply(m, changes);
+  ExpectProves(db.tree(), 2, m);
+}
+
 TEST(StateTreeDatabaseTest, CommitsUpdatesAndPrunes) {
   test::TempDir dir("state-tree-db");
-  auto db = StateTreeDatabase::Open(dir.path(), /*sync=*/false);
+  auto db = StateTreeDatabase::Open(dir.path(), /*sync=*/false, 1 << 20);
   ASSERT_TRUE(db.ok()) << db.status();
   ASSERT_TRUE((*db)->Update(1, {{std::string(32, 'a'), "1"}}).ok());
   ASSERT_TRUE((*db)->Update(2, {{std::string(32, 'b'), "2"}}).ok());
@@ -486,7 +518,8 @@ TEST(StateTreeDatabaseTest, CommitsUpdatesAndPrunes) {
 }
 
 // Any sequence of batches over keys that share long prefixes (so paths run
-// deep, up to 256 bits) gives the from-scratch root after every batch.
+// deep, up to 256 bits) gives the from-scratch root after every batch, and
+// every key proves its value or absence, with or without a node cache.
 RC_GTEST_PROP(StateTreeProperty, IncrementalRootEqualsFromScratch, ()) {
   const auto byte = rc::gen::element<char>('\x00', '\x01', '\x80');
   std::vector<std::string> universe;
@@ -496,7 +529,8 @@ RC_GTEST_PROP(StateTreeProperty, IncrementalRootEqualsFromScratch, ()) {
     universe.push_back(k);
   }
   test::TempDir dir("state-tree-prop");
-  TreeDb db(dir.path());
+  // Half the runs read through a node cache small enough to evict.
+  TreeDb db(dir.path(), *rc::gen::arbitrary<bool>() ? 2048 : 0);
   Model m;
   const int batches = *rc::gen::inRange(1, 6);
   for (int v = 1; v <= batches; ++v) {
