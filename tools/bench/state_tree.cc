@@ -1,10 +1,12 @@
 // bench: the state tree (ledger/state_tree.h) on LevelDB.
 //
-//   StateTree/Update/keys:N/sync:S   one version of 1,000 random keys (half
+//   StateTree/Update/keys:N/sync:S/cache_mb:C
+//                                    one version of 1,000 random keys (half
 //                                    new values of existing keys, half new
 //                                    keys, so the tree grows slowly) on a
 //                                    tree of N keys, pruned to the last 10
-//                                    versions, committed in one batch
+//                                    versions, committed in one batch; nodes
+//                                    read through a cache of C MiB
 //   StateTree/Prove/keys:N           Get() with its proof, a random key
 //   StateTree/Verify/keys:N          VerifyStateProof() on a serialized
 //                                    proof (parse and verify), no I/O
@@ -22,6 +24,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -49,22 +52,24 @@ struct Tree {
   }
 };
 
-// The tree of `n` keys for `sync`, built on first use. Null on failure.
-Tree* GetTree(int64_t n, bool sync) {
+// The tree of `n` keys for `sync` and a node cache of `cache_mb` MiB, built
+// on first use. Null on failure.
+Tree* GetTree(int64_t n, bool sync, int64_t cache_mb) {
   static auto* trees =
-      new std::map<std::pair<int64_t, bool>, std::unique_ptr<Tree>>();
+      new std::map<std::tuple<int64_t, bool, int64_t>, std::unique_ptr<Tree>>();
   static const bool cleanup = [] {
     std::atexit([] { trees->clear(); });
     return true;
   }();
   (void)cleanup;
-  auto& slot = (*trees)[{n, sync}];
+  auto& slot = (*trees)[{n, sync, cache_mb}];
   if (slot) return slot.get();
   auto t = std::make_unique<Tree>();
   t->dir = std::filesystem::temp_directory_path() /
-           absl::StrCat("ballast-bench-tree-", ::getpid(), "-", n, "-", sync);
+           absl::StrCat("ballast-bench-tree-", ::getpid(), "-", n, "-", sync,
+                        "-", cache_mb);
   std::filesystem::remove_all(t->dir);
-  auto db = ledger::StateTreeDatabase::Open(t->dir, sync);
+  auto db = ledger::StateTreeDatabase::Open(t->dir, sync, cache_mb << 20);
   if (!db.ok()) return nullptr;
   t->db = *std::move(db);
   for (int64_t done = 0; done < n;) {
@@ -82,7 +87,7 @@ Tree* GetTree(int64_t n, bool sync) {
 
 void BM_StateTreeUpdate(benchmark::State& state) {
   constexpr int kBatch = 1000;
-  Tree* t = GetTree(state.range(0), state.range(1) != 0);
+  Tree* t = GetTree(state.range(0), state.range(1) != 0, state.range(2));
   if (t == nullptr) {
     state.SkipWithError("build tree");
     return;
@@ -121,13 +126,14 @@ void BM_StateTreeUpdate(benchmark::State& state) {
 }
 BENCHMARK(BM_StateTreeUpdate)
     ->Name("StateTree/Update")
-    ->ArgNames({"keys", "sync"})
-    ->Args({100'000, 1})
-    ->Args({100'000, 0})
+    ->ArgNames({"keys", "sync", "cache_mb"})
+    ->Args({100'000, 1, 0})
+    ->Args({100'000, 0, 0})
+    ->Args({100'000, 1, 64})
     ->Unit(benchmark::kMillisecond);
 
 void BM_StateTreeProve(benchmark::State& state) {
-  Tree* t = GetTree(state.range(0), false);
+  Tree* t = GetTree(state.range(0), false, 0);
   if (t == nullptr) {
     state.SkipWithError("build tree");
     return;
@@ -158,7 +164,7 @@ BENCHMARK(BM_StateTreeProve)
     ->Unit(benchmark::kMicrosecond);
 
 void BM_StateTreeVerify(benchmark::State& state) {
-  Tree* t = GetTree(state.range(0), false);
+  Tree* t = GetTree(state.range(0), false, 0);
   if (t == nullptr) {
     state.SkipWithError("build tree");
     return;
