@@ -17,12 +17,13 @@
 // the nodes whose stale_since <= r. Node hashes are not stored in the node
 // itself but in its parent (the root's is recomputed from its content).
 //
-// Update walks the changed keys' paths with a recursion whose depth is the
-// tree depth, at most 257 frames (keys are 256 bits; checked), each small.
+// Update walks the changed keys' paths depth first with an explicit stack of
+// at most 257 tasks (one per level; keys are 256 bits), not by recursion.
 
 #include "ledger/state_tree.h"
 
 #include <algorithm>
+#include <deque>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -245,7 +246,8 @@ class Reader {
   const TreeNodeSource& source_;
 };
 
-// One change, in key order.
+// One change, in key order. In a fresh subtree (see Task) every change is a
+// put.
 struct Change {
   const std::string* key;
   const std::optional<std::string>* value;
@@ -266,11 +268,33 @@ Subtree Keep(const Child& c) {
   return s;
 }
 
-struct Entry {
-  std::string key, value_hash, value;
+// The first change in [b, e) whose bit `depth` is 1.
+size_t Split(const std::vector<Change>& ch, size_t b, size_t e, size_t depth) {
+  auto it = std::partition_point(
+      ch.begin() + b, ch.begin() + e,
+      [depth](const Change& c) { return KeyBit(*c.key, depth) == 0; });
+  return it - ch.begin();
+}
+
+// One subtree being rebuilt: the subtree `cur` at the first `depth` bits of
+// `path`, after the changes (*ch)[b, e), which all lie under that path. A
+// fresh task builds its subtree from puts alone (it replaces nothing).
+struct Task {
+  enum class Stage { kEnter, kAfterLeft, kAfterRight };
+  Child cur;
+  std::string path;
+  size_t depth = 0;
+  const std::vector<Change>* ch = nullptr;
+  size_t b = 0, e = 0, m = 0;  // left half [b, m), right half [m, e)
+  bool fresh = false;
+  Stage stage = Stage::kEnter;
+  Node node;     // cur's node, when it is internal
+  Subtree left;  // the rebuilt left half, after kAfterLeft
 };
 
 // Builds one version: collects the nodes it writes and those it replaces.
+// Iterative: a stack of at most 257 tasks (one per level) replaces the
+// recursion over the changed paths.
 class Updater {
  public:
   Updater(const Reader& reader, uint64_t version)
@@ -279,84 +303,70 @@ class Updater {
   std::vector<std::pair<std::string, std::string>> writes;
   std::vector<std::string> stale;  // node keys
 
-  // The subtree `cur` at the first `depth` bits of `path` after the changes
-  // [b, e) (all under that path).
-  absl::StatusOr<Subtree> Update(const Child& cur, const std::string& path,
-                                 size_t depth, const std::vector<Change>& ch,
-                                 size_t b, size_t e) {
-    if (b == e) return Keep(cur);
-    if (depth > kMaxStateTreeDepth) {
-      return absl::InternalError("state tree: path deeper than 256 bits");
-    }
-    switch (cur.kind) {
-      case Kind::kEmpty: {
-        std::vector<Entry> entries;
-        for (size_t i = b; i < e; ++i) {
-          if (ch[i].value->has_value()) {
-            entries.push_back(
-                {*ch[i].key, Sha256(**ch[i].value), **ch[i].value});
-          }
-        }
-        return Build(path, depth, entries, 0, entries.size());
+  // The tree `root` (at the empty path) after the changes `ch`.
+  absl::StatusOr<Subtree> Run(const Child& root,
+                              const std::vector<Change>& ch) {
+    std::vector<Task> stack;
+    Task t;
+    t.cur = root;
+    t.path = EmptyHash();
+    t.ch = &ch;
+    t.e = ch.size();
+    stack.push_back(std::move(t));
+    Subtree result;  // of the task last popped
+    while (!stack.empty()) {
+      if (stack.size() > kMaxStateTreeDepth + 1) {
+        return absl::InternalError("state tree: path deeper than 256 bits");
       }
-      case Kind::kLeaf: {
-        ASSIGN_OR_RETURN(Node leaf, reader_.Read(cur, path, depth));
-        std::vector<Entry> entries;
-        bool leaf_done = false, changed = false;
-        for (size_t i = b; i < e; ++i) {
-          const std::string& k = *ch[i].key;
-          if (!leaf_done && leaf.key < k) {
-            entries.push_back({leaf.key, leaf.value_hash, leaf.value});
-            leaf_done = true;
+      Task& top = stack.back();
+      switch (top.stage) {
+        case Task::Stage::kEnter: {
+          ASSIGN_OR_RETURN(std::optional<Subtree> done, Enter(top));
+          if (done.has_value()) {
+            result = *std::move(done);
+            stack.pop_back();
+          } else {
+            top.stage = Task::Stage::kAfterLeft;
+            Task child = ChildTask(top, 0);
+            stack.push_back(std::move(child));
           }
-          if (k == leaf.key) {
-            leaf_done = true;
-            if (!ch[i].value->has_value()) {
-              changed = true;
-              continue;
-            }
-            if (**ch[i].value != leaf.value) changed = true;
+          break;
+        }
+        case Task::Stage::kAfterLeft: {
+          top.left = std::move(result);
+          top.stage = Task::Stage::kAfterRight;
+          Task child = ChildTask(top, 1);
+          stack.push_back(std::move(child));
+          break;
+        }
+        case Task::Stage::kAfterRight: {
+          Subtree right = std::move(result);
+          if (!top.fresh && !top.left.unplaced && !right.unplaced &&
+              top.left.child == top.node.left &&
+              right.child == top.node.right) {
+            result = Keep(top.cur);
+          } else {
+            if (!top.fresh) MarkStale(top.cur, top.path, top.depth);
+            ASSIGN_OR_RETURN(result,
+                             Join(top.path, top.depth, std::move(top.left),
+                                  std::move(right)));
           }
-          if (ch[i].value->has_value()) {
-            if (k != leaf.key) changed = true;
-            entries.push_back({k, Sha256(**ch[i].value), **ch[i].value});
-          }
+          stack.pop_back();
+          break;
         }
-        if (!leaf_done) {
-          entries.push_back({leaf.key, leaf.value_hash, leaf.value});
-        }
-        if (!changed) return Keep(cur);
-        MarkStale(cur, path, depth);
-        return Build(path, depth, entries, 0, entries.size());
-      }
-      case Kind::kInternal: {
-        ASSIGN_OR_RETURN(Node node, reader_.Read(cur, path, depth));
-        const size_t m = Split(ch, b, e, depth);
-        std::string left_path = ChildPath(path, depth, 0);
-        std::string right_path = ChildPath(path, depth, 1);
-        ASSIGN_OR_RETURN(Subtree left,
-                         Update(node.left, left_path, depth + 1, ch, b, m));
-        ASSIGN_OR_RETURN(Subtree right,
-                         Update(node.right, right_path, depth + 1, ch, m, e));
-        if (!left.unplaced && !right.unplaced && left.child == node.left &&
-            right.child == node.right) {
-          return Keep(cur);
-        }
-        MarkStale(cur, path, depth);
-        return Join(path, depth, std::move(left), std::move(right));
       }
     }
-    return absl::InternalError("state tree: unknown child kind");
+    return result;
   }
 
   // Writes the root of the version: `result` at depth 0.
-  absl::Status PlaceRoot(Subtree& result) {
+  void PlaceRoot(Subtree& result) {
     if (result.child.kind == Kind::kEmpty) {
       writes.emplace_back(keys::TreeNodeKey(version_, EmptyHash(), 0),
                           std::string(1, kEmptyTag));
-      return absl::OkStatus();
+      return;
     }
-    return Place(result, EmptyHash(), 0);
+    Place(result, EmptyHash(), 0);
   }
 
   void MarkStale(const Child& c, std::string_view path, size_t depth) {
@@ -364,42 +374,94 @@ class Updater {
   }
 
  private:
-  // The first change in [b, e) whose bit `depth` is 1.
-  static size_t Split(const std::vector<Change>& ch, size_t b, size_t e,
-                      size_t depth) {
-    auto it = std::partition_point(
-        ch.begin() + b, ch.begin() + e,
-        [depth](const Change& c) { return KeyBit(*c.key, depth) == 0; });
-    return it - ch.begin();
-  }
-
-  // A fresh subtree of entries[b, e) (sorted, distinct) at `path`/`depth`.
-  absl::StatusOr<Subtree> Build(const std::string& path, size_t depth,
-                                const std::vector<Entry>& entries, size_t b,
-                                size_t e) {
-    if (b == e) return Subtree{};
-    if (e - b == 1) {
+  // Starts task `t`: its result if it needs no halves, else nullopt with
+  // t.m set (and t made fresh if what it replaces is empty or a leaf).
+  absl::StatusOr<std::optional<Subtree>> Enter(Task& t) {
+    if (t.b == t.e) return Keep(t.cur);
+    if (!t.fresh) {
+      switch (t.cur.kind) {
+        case Kind::kEmpty:
+          MakeFresh(t, nullptr);
+          break;
+        case Kind::kLeaf: {
+          const Child old = t.cur;
+          ASSIGN_OR_RETURN(Node leaf, reader_.Read(old, t.path, t.depth));
+          if (!MakeFresh(t, &leaf)) return Keep(old);
+          MarkStale(old, t.path, t.depth);
+          break;
+        }
+        case Kind::kInternal: {
+          ASSIGN_OR_RETURN(t.node, reader_.Read(t.cur, t.path, t.depth));
+          t.m = Split(*t.ch, t.b, t.e, t.depth);
+          return std::nullopt;
+        }
+      }
+    }
+    const std::vector<Change>& ch = *t.ch;
+    if (t.e - t.b == 0) return Subtree{};
+    if (t.e - t.b == 1) {
+      const Change& c = ch[t.b];
       Subtree s;
-      s.child.kind = Kind::kLeaf;
-      s.child.hash = StateLeafHash(entries[b].key, entries[b].value_hash);
       s.unplaced = true;
-      s.key = entries[b].key;
-      s.value_hash = entries[b].value_hash;
-      s.value = entries[b].value;
+      s.key = *c.key;
+      s.value = **c.value;
+      s.value_hash = Sha256(s.value);
+      s.child.kind = Kind::kLeaf;
+      s.child.hash = StateLeafHash(s.key, s.value_hash);
       return s;
     }
-    if (depth >= kMaxStateTreeDepth) {
+    if (t.depth >= kMaxStateTreeDepth) {
       return absl::InternalError("state tree: two entries with one key");
     }
-    auto it = std::partition_point(
-        entries.begin() + b, entries.begin() + e,
-        [depth](const Entry& x) { return KeyBit(x.key, depth) == 0; });
-    const size_t m = it - entries.begin();
-    ASSIGN_OR_RETURN(Subtree left, Build(ChildPath(path, depth, 0), depth + 1,
-                                         entries, b, m));
-    ASSIGN_OR_RETURN(Subtree right, Build(ChildPath(path, depth, 1), depth + 1,
-                                          entries, m, e));
-    return Join(path, depth, std::move(left), std::move(right));
+    t.m = Split(ch, t.b, t.e, t.depth);
+    return std::nullopt;
+  }
+
+  // Makes `t` fresh: its changes become the puts among them, merged with
+  // `leaf` (the leaf `t` replaces, if any) unless a change deletes or
+  // rewrites it. Returns false if that changes nothing (the puts are the
+  // leaf itself).
+  bool MakeFresh(Task& t, Node* leaf) {
+    std::vector<Change>& puts = lists_.emplace_back();
+    bool changed = false, leaf_done = (leaf == nullptr);
+    auto put_leaf = [&] {
+      const std::string* key = &strings_.emplace_back(std::move(leaf->key));
+      const std::optional<std::string>* value =
+          &values_.emplace_back(std::move(leaf->value));
+      puts.push_back({key, value});
+      leaf_done = true;
+    };
+    for (size_t i = t.b; i < t.e; ++i) {
+      const Change& c = (*t.ch)[i];
+      if (!leaf_done && leaf->key < *c.key) put_leaf();
+      if (!leaf_done && leaf->key == *c.key) {
+        leaf_done = true;
+        if (!c.value->has_value() || **c.value != leaf->value) changed = true;
+      } else if (c.value->has_value()) {
+        changed = true;
+      }
+      if (c.value->has_value()) puts.push_back(c);
+    }
+    if (!leaf_done) put_leaf();
+    t.fresh = true;
+    t.cur = Child{};
+    t.ch = &puts;
+    t.b = 0;
+    t.e = puts.size();
+    return changed || leaf == nullptr;
+  }
+
+  // The task of half `bit` of `t`.
+  static Task ChildTask(const Task& t, int bit) {
+    Task c;
+    c.path = ChildPath(t.path, t.depth, bit);
+    c.depth = t.depth + 1;
+    c.ch = t.ch;
+    c.b = bit ? t.m : t.b;
+    c.e = bit ? t.e : t.m;
+    c.fresh = t.fresh;
+    if (!t.fresh) c.cur = bit ? t.node.right : t.node.left;
+    return c;
   }
 
   // The subtree at `path`/`depth` whose halves are `left` and `right`:
@@ -414,8 +476,8 @@ class Updater {
     if (rk == Kind::kEmpty && lk == Kind::kLeaf) {
       return Lift(std::move(left), ChildPath(path, depth, 0), depth + 1);
     }
-    RETURN_IF_ERROR(Place(left, ChildPath(path, depth, 0), depth + 1));
-    RETURN_IF_ERROR(Place(right, ChildPath(path, depth, 1), depth + 1));
+    Place(left, ChildPath(path, depth, 0), depth + 1);
+    Place(right, ChildPath(path, depth, 1), depth + 1);
     writes.emplace_back(keys::TreeNodeKey(version_, path, depth),
                         EncodeInternal(left.child, right.child));
     Subtree s;
@@ -439,17 +501,21 @@ class Updater {
   }
 
   // Writes an unplaced leaf at `path`/`depth`.
-  absl::Status Place(Subtree& s, std::string_view path, size_t depth) {
-    if (!s.unplaced) return absl::OkStatus();
+  void Place(Subtree& s, std::string_view path, size_t depth) {
+    if (!s.unplaced) return;
     writes.emplace_back(keys::TreeNodeKey(version_, path, depth),
                         EncodeLeaf(s.key, s.value_hash, s.value));
     s.child.version = version_;
     s.unplaced = false;
-    return absl::OkStatus();
   }
 
   const Reader& reader_;
   const uint64_t version_;
+  // Change lists of fresh tasks, and the replaced leaves' data they point
+  // to (deques: stable addresses).
+  std::deque<std::vector<Change>> lists_;
+  std::deque<std::string> strings_;
+  std::deque<std::optional<std::string>> values_;
 };
 
 class LevelDbSource : public TreeNodeSource {
@@ -582,8 +648,7 @@ absl::StatusOr<StateTreeUpdate> StateTree::Update(
   const Child& root = base->first;
 
   Updater up(reader, version);
-  ASSIGN_OR_RETURN(Subtree result,
-                   up.Update(root, EmptyHash(), 0, ch, 0, ch.size()));
+  ASSIGN_OR_RETURN(Subtree result, up.Run(root, ch));
   const bool unchanged = !result.unplaced && result.child == root;
   if (version > 1 && (unchanged || root.kind == Kind::kEmpty)) {
     // The previous root record is replaced by this version's (a leaf or
@@ -595,7 +660,7 @@ absl::StatusOr<StateTreeUpdate> StateTree::Update(
     up.writes.emplace_back(keys::TreeNodeKey(version, EmptyHash(), 0),
                            std::move(bytes));
   } else {
-    RETURN_IF_ERROR(up.PlaceRoot(result));
+    up.PlaceRoot(result);
   }
 
   for (const auto& [key, value] : up.writes) batch->Put(key, value);

@@ -18,6 +18,7 @@
 #include "leveldb/db.h"
 #include "leveldb/write_batch.h"
 #include "rapidcheck/gtest.h"
+#include "tests/fuzz/small_stack.h"
 #include "tests/testing/temp_dir.h"
 
 namespace ballast::ledger {
@@ -482,6 +483,30 @@ TEST_F(StateTreeTest, CorruptNodesAreDataLoss) {
           .ok());
   EXPECT_EQ(db_.tree().RootHash(1).status().code(),
             absl::StatusCode::kDataLoss);
+}
+
+// Paths are at most 256 levels: keys that differ only in their last bit put
+// two leaves at depth 256. Building, proving and collapsing such paths runs
+// on a small stack (256 KiB): no walk recurses per level.
+TEST_F(StateTreeTest, DeepestPathsFitASmallStack) {
+  const std::string a(32, '\x5a');
+  const std::string b = Neighbour(a);
+  const std::string c(32, '\x00');
+  test::RunOnSmallStack([&] {
+    ASSERT_TRUE(db_.Commit(1, {{a, "a"}, {b, "b"}, {c, "c"}}).ok());
+    absl::StatusOr<StateTreeRead> r = db_.tree().Get(1, b);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->proof.siblings.size(), 256u);
+    ExpectProves(db_.tree(), 1, {{a, "a"}, {b, "b"}, {c, "c"}});
+    // Deleting one lifts the other from depth 256 to depth 2 (0x5a and 0x00
+    // differ at bit 1).
+    ASSERT_TRUE(db_.Commit(2, {{b, std::nullopt}}).ok());
+    EXPECT_EQ(db_.tree().Get(2, a)->proof.siblings.size(), 2u);
+    ExpectProves(db_.tree(), 2, {{a, "a"}, {c, "c"}});
+    ASSERT_TRUE(db_.Prune(2).ok());
+    // The root, the internal node at depth 1 and two leaves.
+    EXPECT_EQ(db_.Count(keys::Table::kTreeNode), 4u);
+  });
 }
 
 // Nodes are cached once read; a pruned version must still be refused, not
