@@ -307,6 +307,7 @@ class Updater {
   absl::StatusOr<Subtree> Run(const Child& root,
                               const std::vector<Change>& ch) {
     std::vector<Task> stack;
+    stack.reserve(kMaxStateTreeDepth + 2);  // never moves a task
     Task t;
     t.cur = root;
     t.path = EmptyHash();
