@@ -653,7 +653,7 @@ absl::StatusOr<StateTreeUpdate> StateTree::Update(
   const bool unchanged = !result.unplaced && result.child == root;
   if (version > 1 && (unchanged || root.kind == Kind::kEmpty)) {
     // The previous root record is replaced by this version's (a leaf or
-    // internal root that changed was marked by Update).
+    // internal root that changed was marked by Run).
     up.MarkStale(Child{Kind::kEmpty, version - 1, EmptyHash()}, EmptyHash(), 0);
   }
   if (unchanged && root.kind != Kind::kEmpty) {
@@ -737,11 +737,14 @@ absl::StatusOr<uint64_t> StateTree::Prune(uint64_t oldest_retained,
                      ": no such version"));
   }
   // Stale since s <= oldest_retained: used by versions < oldest_retained
-  // only. oldest_retained + 1 cannot overflow: that version has a root.
+  // only. Those stale since <= oldest are gone already (the scan skips their
+  // deletion markers). oldest_retained + 1 cannot overflow: that version has
+  // a root.
   uint64_t deleted = 0;
   absl::Status bad;
   RETURN_IF_ERROR(source_->Scan(
-      keys::TreeStaleStart(0), keys::TreeStaleStart(oldest_retained + 1),
+      keys::TreeStaleStart(oldest + 1),
+      keys::TreeStaleStart(oldest_retained + 1),
       [&](std::string_view key, std::string_view) {
         std::string node = keys::TreeNodeKeyOfStale(key);
         if (node.empty()) {
