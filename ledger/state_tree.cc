@@ -617,6 +617,13 @@ std::string StateTreeKey(keys::Table ns, std::string_view raw_key) {
   return h.Finish();
 }
 
+StateTreeChanges StateTreeChangesOf(
+    const std::map<std::string, std::optional<std::string>>& store_writes) {
+  StateTreeChanges out;
+  for (const auto& [key, value] : store_writes) out.emplace(Sha256(key), value);
+  return out;
+}
+
 std::unique_ptr<TreeNodeSource> NewLevelDbTreeNodeSource(leveldb::DB* db) {
   return std::make_unique<LevelDbSource>(db);
 }

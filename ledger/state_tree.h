@@ -56,6 +56,17 @@ namespace ballast::ledger {
 // bridge's) takes a new keys::Table prefix.
 std::string StateTreeKey(keys::Table ns, std::string_view raw_key);
 
+// A batch of changes: tree key (32 bytes) -> new value, or nullopt to
+// delete. Deleting an absent key and writing a key's current value change
+// nothing.
+using StateTreeChanges = std::map<std::string, std::optional<std::string>>;
+
+// The tree changes of store writes (StateWrites in state_changes.h: store
+// key -> value or delete): each store key k becomes SHA-256(k), which is
+// StateTreeKey of its table and raw key.
+StateTreeChanges StateTreeChangesOf(
+    const std::map<std::string, std::optional<std::string>>& store_writes);
+
 // Where the tree reads committed nodes.
 class TreeNodeSource {
  public:
@@ -81,11 +92,6 @@ std::unique_ptr<TreeNodeSource> NewLevelDbTreeNodeSource(leveldb::DB* db);
 // (it checks the oldest version first). Thread-safe if `base` is.
 std::unique_ptr<TreeNodeSource> NewCachingTreeNodeSource(
     const TreeNodeSource* base, size_t capacity_bytes);
-
-// A batch of changes: tree key (32 bytes) -> new value, or nullopt to
-// delete. Deleting an absent key and writing a key's current value change
-// nothing.
-using StateTreeChanges = std::map<std::string, std::optional<std::string>>;
 
 // What Update did.
 struct StateTreeUpdate {

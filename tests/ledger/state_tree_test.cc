@@ -14,7 +14,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
+#include "ledger/hashing.h"
 #include "ledger/keys.h"
+#include "ledger/state_changes.h"
 #include "leveldb/db.h"
 #include "leveldb/write_batch.h"
 #include "rapidcheck/gtest.h"
@@ -223,6 +225,24 @@ TEST_F(StateTreeTest, KnownAnswers) {
   // The tree key of account 0x11..11: SHA-256('a' || address).
   EXPECT_EQ(ToHex(StateTreeKey(keys::Table::kAccount, std::string(20, '\x11'))),
             "b58fb076a4a18df20af412eda108b8b88745dca49b6e10cab9e1b5a1613ab9a0");
+}
+
+TEST(StateTreeKeysTest, StoreWritesMapToTreeKeysOfTheirNamespace) {
+  const std::string addr(20, '\x11'), contract(20, '\x22');
+  StateChanges changes;
+  Account account;
+  account.set_nonce(3);
+  changes.accounts[addr] = account;
+  changes.storage[{contract, "balance"}] = "7";
+  changes.storage[{contract, "gone"}] = std::nullopt;
+  StateTreeChanges tree = StateTreeChangesOf(StateWrites(changes));
+  ASSERT_EQ(tree.size(), 3u);
+  EXPECT_EQ(tree.at(StateTreeKey(keys::Table::kAccount, addr)),
+            SerializeDeterministic(account));
+  EXPECT_EQ(tree.at(StateTreeKey(keys::Table::kStorage, contract + "balance")),
+            "7");
+  EXPECT_EQ(tree.at(StateTreeKey(keys::Table::kStorage, contract + "gone")),
+            std::nullopt);
 }
 
 TEST_F(StateTreeTest, NodesAreKeyedByVersionAndPath) {
