@@ -18,8 +18,15 @@
 //   'n' name_len(1) name height(8) tx_index(4) event_index(4) -> empty
 //   'y' contract(20) name_len(1) name height(8) tx_index(4) event_index(4)
 //                                                          -> empty
+//   'm' "tree-oldest"                      -> oldest retained tree version(8
+//   BE) 'j' version(8 BE) depth(2 BE) path(ceil(depth/8))  -> state tree node
+//   'k' stale_since(8 BE) version(8 BE) depth(2 BE) path -> empty
 //
-// State tables are 'a', 'c', 's', 'w'; the rest is history and indexes.
+// State tables are 'a', 'c', 's', 'w'; the rest is history and indexes. The
+// state tree ('j', with its stale index 'k') is derived from the state
+// tables; its node encodings are documented at the top of state_tree.cc. A
+// path is the first `depth` bits of a 32-byte tree key, most significant bit
+// first, in ceil(depth/8) bytes whose unused low bits are 0.
 // Values are deterministic protobuf serializations unless noted. Events are
 // stored in full under 'e' and 'x' (and in their receipt), so a query by
 // block range or contract is a single forward scan. The name indexes 'n' and
@@ -94,6 +101,10 @@ const char* KeyKind(std::string_view key) {
       return "event (by name)";
     case Table::kEventByContractName:
       return "event (by contract and name)";
+    case Table::kTreeNode:
+      return "state tree node";
+    case Table::kTreeStale:
+      return "state tree stale index";
   }
   return "unknown";
 }
@@ -201,5 +212,42 @@ std::string EventByContractNameStart(std::string_view contract,
   return Key(Table::kEventByContractName, contract,
              Name(name) + EncodeBigEndian64(height));
 }
+
+std::string TreeNodeKey(uint64_t version, std::string_view path, size_t depth) {
+  assert(depth <= 256 && path.size() * 8 >= depth);
+  std::string bits(path.substr(0, (depth + 7) / 8));
+  if (depth % 8 != 0) {
+    bits.back() =
+        static_cast<char>(static_cast<uint8_t>(bits.back()) &
+                          static_cast<uint8_t>(0xff << (8 - depth % 8)));
+  }
+  std::string d(2, '\0');
+  d[0] = static_cast<char>(depth >> 8);
+  d[1] = static_cast<char>(depth & 0xff);
+  return Key(Table::kTreeNode, EncodeBigEndian64(version), d + bits);
+}
+
+uint64_t TreeNodeVersion(std::string_view node_key) {
+  assert(node_key.size() >= 11);
+  return DecodeBigEndian64(node_key.substr(1, 8));
+}
+
+std::string TreeStaleKey(uint64_t stale_since, std::string_view node_key) {
+  assert(!node_key.empty() &&
+         node_key[0] == static_cast<char>(Table::kTreeNode));
+  return Key(Table::kTreeStale, EncodeBigEndian64(stale_since),
+             node_key.substr(1));
+}
+
+std::string TreeStaleStart(uint64_t stale_since) {
+  return Key(Table::kTreeStale, EncodeBigEndian64(stale_since));
+}
+
+std::string TreeNodeKeyOfStale(std::string_view stale_key) {
+  if (stale_key.size() < 1 + 8 + 8 + 2) return std::string();
+  return Key(Table::kTreeNode, stale_key.substr(9));
+}
+
+std::string TreeOldestKey() { return Key(Table::kMeta, "tree-oldest"); }
 
 }  // namespace ballast::ledger::keys

@@ -32,6 +32,8 @@ enum class Table : char {
   kEventByContract = 'x',
   kEventByName = 'n',
   kEventByContractName = 'y',
+  kTreeNode = 'j',   // state tree nodes (ledger/state_tree.h)
+  kTreeStale = 'k',  // state tree stale-node index
 };
 
 // The longest event name the ledger stores (a name's length is one byte of
@@ -96,6 +98,23 @@ std::string EventByContractNameStart(std::string_view contract,
                                      std::string_view name, uint64_t height);
 // The size of the (height, tx_index, event_index) suffix of every event key.
 inline constexpr size_t kEventPositionSize = 16;
+
+// -- State tree (ledger/state_tree.h). A node is keyed by the version that
+// wrote it and its path: the first `depth` bits of `path` (a 32-byte key;
+// REQUIRES depth <= 256).
+std::string TreeNodeKey(uint64_t version, std::string_view path, size_t depth);
+// The version that wrote a node key. REQUIRES: a TreeNodeKey.
+uint64_t TreeNodeVersion(std::string_view node_key);
+// The stale index: node `node_key` (a TreeNodeKey) is not part of version
+// `stale_since` or any later one. Ordered by stale_since.
+std::string TreeStaleKey(uint64_t stale_since, std::string_view node_key);
+// The first stale-index key of versions >= stale_since.
+std::string TreeStaleStart(uint64_t stale_since);
+// The node key a stale-index entry names; an empty string if the entry is
+// malformed (shorter than its fixed part).
+std::string TreeNodeKeyOfStale(std::string_view stale_key);
+// Meta: the oldest version the state tree still holds (8 BE).
+std::string TreeOldestKey();
 
 }  // namespace ballast::ledger::keys
 

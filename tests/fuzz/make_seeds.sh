@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 S=tests/fuzz/seeds
-rm -rf "$S"; mkdir -p "$S"/{codec,json,interface,tx,prepare,block_commit}
+rm -rf "$S"; mkdir -p "$S"/{codec,json,interface,tx,prepare,block_commit,state_proof}
 
 enc() {  # enc PROTO TYPE TEXT > bytes
   printf '%s' "$3" | protoc -I. -I/usr/include --encode="$2" "$1"
@@ -67,6 +67,31 @@ open(out + "/all_fixed", "wb").write(bytes([31]) + pre(blk) + bytes([1]) + pre(r
 open(out + "/empty_block", "wb").write(bytes([31]) + pre(empty) + bytes([0]) + bytes([0]))
 open(out + "/unfixed", "wb").write(bytes([0]) + pre(blk) + bytes([1]) + pre(rcpt) + changes())
 open(out + "/bad_sizes", "wb").write(bytes([23]) + pre(blk) + bytes([1]) + pre(rcpt) + changes())
+PY
+
+# state_proof: flags, key, value, proof (see fuzz_state_proof.cc): the known
+# proofs of tests/ledger/state_proof_test.cc (leaf B of the tree {A, B}, and
+# the absence of C), claimed right and wrong.
+python3 - "$S/state_proof" <<'PY'
+import hashlib, sys
+out = sys.argv[1]
+H = lambda b: hashlib.sha256(b).digest()
+def pre(b): return len(b).to_bytes(2, "little") + b
+A, B, C = bytes(32), b"\x20" + bytes(31), b"\x40" + bytes(31)
+leaf_a = H(b"\x02" + A + H(b"a"))
+leaf_b = H(b"\x02" + B + H(b"b"))
+proof_b = b"\x01" + B + H(b"b") + b"\x00\x03\x20" + leaf_a
+proof_c = b"\x00\x00\x02\x40" + H(b"\x03" + leaf_a + leaf_b)
+seeds = {
+    "member": bytes([0]) + pre(B) + pre(b"b") + proof_b,
+    "member_from_leaf": bytes([3]) + pre(b"") + pre(b"b") + proof_b,
+    "wrong_value": bytes([0]) + pre(B) + pre(b"c") + proof_b,
+    "absent": bytes([4]) + pre(C) + pre(b"") + proof_c,
+    "absent_claimed_present": bytes([0]) + pre(C) + pre(b"x") + proof_c,
+    "empty_tree": bytes([5]) + pre(A) + pre(b"") + b"\x00\x00\x00",
+}
+for name, data in seeds.items():
+    open(out + "/" + name, "wb").write(data)
 PY
 
 # prepare: the runtime's corpus, generated modules, a few -ttf modules.

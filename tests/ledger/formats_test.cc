@@ -15,8 +15,12 @@
 #include "ledger/base/bytes.h"
 #include "ledger/crypto.h"
 #include "ledger/hashing.h"
+#include "ledger/keys.h"
+#include "ledger/state_proof.h"
+#include "ledger/state_tree.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/files.h"
+#include "tests/testing/temp_dir.h"
 
 namespace ballast::ledger {
 namespace {
@@ -33,7 +37,8 @@ class FormatsTest : public ::testing::Test {
     ASSERT_TRUE(vectors_.is_object()) << path << " is not a JSON object";
     for (const char* section :
          {"keys", "contract_addresses", "transactions", "tx_decoding",
-          "signature_checks", "tx_roots", "headers"}) {
+          "signature_checks", "tx_roots", "headers", "state_tree_keys",
+          "state_trees", "state_proof_checks"}) {
       ASSERT_TRUE(vectors_.contains(section) &&
                   vectors_.at(section).is_array() &&
                   !vectors_.at(section).empty())
@@ -225,6 +230,53 @@ TEST_F(FormatsTest, TxRoots) {
           << "leaf " << i;
     }
     EXPECT_EQ(ToHex(ComputeTxRoot(txs)), v.at("root"));
+  }
+}
+
+TEST_F(FormatsTest, StateTreeKeys) {
+  for (const json& v : vectors_.at("state_tree_keys")) {
+    const std::string ns = v.at("namespace");
+    ASSERT_EQ(ns.size(), 1u);
+    EXPECT_EQ(ToHex(StateTreeKey(static_cast<keys::Table>(ns[0]),
+                                 Bytes(v, "raw_key"))),
+              v.at("tree_key"))
+        << v;
+  }
+}
+
+// Each small tree, built by the state tree in one version, has the root of
+// the vectors and proves each queried key with exactly the vector's bytes.
+TEST_F(FormatsTest, StateTreesRootsAndProofs) {
+  for (const json& t : vectors_.at("state_trees")) {
+    SCOPED_TRACE(t.at("name").get<std::string>());
+    test::TempDir dir("formats-tree");
+    auto db = StateTreeDatabase::Open(dir.path(), /*sync=*/false);
+    ASSERT_TRUE(db.ok()) << db.status();
+    StateTreeChanges changes;
+    for (const json& e : t.at("entries")) {
+      changes[Bytes(e, "key")] = Bytes(e, "value");
+    }
+    absl::StatusOr<StateTreeUpdate> u = (*db)->Update(1, changes);
+    ASSERT_TRUE(u.ok()) << u.status();
+    EXPECT_EQ(ToHex(u->root), t.at("root"));
+    for (const json& p : t.at("proofs")) {
+      const std::string key = Bytes(p, "key");
+      absl::StatusOr<StateTreeRead> r = (*db)->tree().Get(1, key);
+      ASSERT_TRUE(r.ok()) << r.status();
+      EXPECT_EQ(r->value.has_value(), p.at("present").get<bool>()) << p;
+      if (r->value.has_value()) EXPECT_EQ(*r->value, Bytes(p, "value"));
+      EXPECT_EQ(ToHex(SerializeStateProof(r->proof)), p.at("proof")) << p;
+    }
+  }
+}
+
+TEST_F(FormatsTest, StateProofChecks) {
+  for (const json& v : vectors_.at("state_proof_checks")) {
+    std::optional<std::string> value;
+    if (v.at("present").get<bool>()) value = Bytes(v, "value");
+    absl::Status s = VerifyStateProof(Bytes(v, "root"), Bytes(v, "key"), value,
+                                      Bytes(v, "proof"));
+    EXPECT_EQ(s.ok(), v.at("valid").get<bool>()) << v.at("name") << ": " << s;
   }
 }
 

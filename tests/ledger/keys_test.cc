@@ -84,7 +84,8 @@ TEST(KeysTest, PrefixesAreDistinctAndClassified) {
       Table::kCode,         Table::kBlock,
       Table::kBlockHash,    Table::kTx,
       Table::kEventByBlock, Table::kEventByContract,
-      Table::kEventByName,  Table::kEventByContractName};
+      Table::kEventByName,  Table::kEventByContractName,
+      Table::kTreeNode,     Table::kTreeStale};
   std::string prefixes, state;
   for (Table t : all) {
     prefixes += TablePrefix(t);
@@ -96,6 +97,7 @@ TEST(KeysTest, PrefixesAreDistinctAndClassified) {
   EXPECT_EQ(state, "acsw");
   EXPECT_STREQ(KeyKind(StorageKey(Addr('a'), "x")), "storage");
   EXPECT_STREQ(KeyKind(TxKey(Hash('a'))), "tx record");
+  EXPECT_STREQ(KeyKind(TreeNodeKey(1, Hash('a'), 3)), "state tree node");
   EXPECT_STREQ(KeyKind("?"), "unknown");
   EXPECT_STREQ(KeyKind(""), "unknown");
 }

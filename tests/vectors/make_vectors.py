@@ -4,7 +4,7 @@
 A second implementation of the formats, written from docs/formats.md alone:
 the protobuf subset (encoding, and decoding as the node accepts it), Ed25519 (RFC 8032, with Ballast's acceptance rule),
 addresses, contract addresses, transaction and block hashes, the producer's
-signature and the tx root. Standard library only (hashlib); it shares no code
+signature, the tx root, and the state tree's roots and proofs. Standard library only (hashlib); it shares no code
 with Ballast and does not use libsodium.
 
   make_vectors.py           writes tests/vectors/formats.json
@@ -589,6 +589,8 @@ def build():
             "root": merkle_tree_hash(hashes).hex(),
         })
 
+    out.update(state_tree_vectors())
+
     out["headers"] = []
     header_specs = [
         dict(name="block1", chain_id=CHAIN_ID, height=1, parent=None,
@@ -764,6 +766,192 @@ def tx_decoding(spec, sender_pubkey: bytes, canonical: bytes):
         vectors.append({"name": name, "tx": data.hex(),
                         "parses": fields is not None, "fields": fields})
     return vectors
+
+
+# ---------------------------------------------------------------------------
+# The state tree and its proofs, docs/formats.md section 10.
+
+EMPTY = bytes(32)
+
+
+def key_bit(key: bytes, i: int) -> int:
+    return key[i // 8] >> (7 - i % 8) & 1
+
+
+def smt_leaf(key: bytes, value: bytes) -> bytes:
+    return sha256(b"\x02" + key + sha256(value))
+
+
+def smt_internal(left: bytes, right: bytes) -> bytes:
+    return sha256(b"\x03" + left + right)
+
+
+def smt_root(entries, depth=0) -> bytes:
+    """entries: sorted (key, value) pairs sharing their first depth bits."""
+    if not entries:
+        return EMPTY
+    if len(entries) == 1:
+        return smt_leaf(*entries[0])
+    left = [e for e in entries if key_bit(e[0], depth) == 0]
+    right = [e for e in entries if key_bit(e[0], depth) == 1]
+    return smt_internal(smt_root(left, depth + 1), smt_root(right, depth + 1))
+
+
+def smt_prove(entries, key: bytes):
+    """(leaf or None, siblings) for key: walk down until one entry or none
+    is left on the key's side."""
+    siblings, depth = [], 0
+    while len(entries) > 1:
+        side = [e for e in entries if key_bit(e[0], depth) == key_bit(key, depth)]
+        other = [e for e in entries if key_bit(e[0], depth) != key_bit(key, depth)]
+        siblings.append(smt_root(other, depth + 1))
+        entries, depth = side, depth + 1
+    leaf = (entries[0][0], sha256(entries[0][1])) if entries else None
+    return leaf, siblings
+
+
+def encode_proof(leaf, siblings) -> bytes:
+    out = b"\x01" + leaf[0] + leaf[1] if leaf else b"\x00"
+    out += len(siblings).to_bytes(2, "big")
+    bitmap = bytearray((len(siblings) + 7) // 8)
+    for i, s in enumerate(siblings):
+        if s != EMPTY:
+            bitmap[i // 8] |= 0x80 >> (i % 8)
+    return out + bytes(bitmap) + b"".join(s for s in siblings if s != EMPTY)
+
+
+def decode_proof(data: bytes):
+    """(leaf, siblings), or None unless data is a canonical encoding."""
+    if not data or data[0] > 1:
+        return None
+    pos, leaf = 1, None
+    if data[0] == 1:
+        if len(data) < 65:
+            return None
+        leaf, pos = (data[1:33], data[33:65]), 65
+    if len(data) < pos + 2:
+        return None
+    n = int.from_bytes(data[pos:pos + 2], "big")
+    pos += 2
+    if n > 256 or len(data) < pos + (n + 7) // 8:
+        return None
+    bitmap = data[pos:pos + (n + 7) // 8]
+    pos += len(bitmap)
+    if n % 8 and bitmap[-1] & (0xFF >> (n % 8)):
+        return None
+    siblings = []
+    for i in range(n):
+        if not bitmap[i // 8] & (0x80 >> (i % 8)):
+            siblings.append(EMPTY)
+            continue
+        s = data[pos:pos + 32]
+        pos += 32
+        if len(s) != 32 or s == EMPTY:
+            return None
+        siblings.append(s)
+    return (leaf, siblings) if pos == len(data) else None
+
+
+def smt_verify(root: bytes, key: bytes, value, proof: bytes) -> bool:
+    decoded = decode_proof(proof)
+    if decoded is None or len(root) != 32 or len(key) != 32:
+        return False
+    leaf, siblings = decoded
+    n = len(siblings)
+    if value is not None:
+        if leaf is None or leaf[0] != key or leaf[1] != sha256(value):
+            return False
+    elif leaf is not None:
+        if leaf[0] == key or any(key_bit(leaf[0], i) != key_bit(key, i)
+                                 for i in range(n)):
+            return False
+    h = smt_leaf_hash(leaf) if leaf else EMPTY
+    for i in reversed(range(n)):
+        h = (smt_internal(h, siblings[i]) if key_bit(key, i) == 0
+             else smt_internal(siblings[i], h))
+    return h == root
+
+
+def smt_leaf_hash(leaf) -> bytes:
+    return sha256(b"\x02" + leaf[0] + leaf[1])
+
+
+def state_tree_vectors():
+    """Small trees: their roots, a proof per queried key, and proofs that a
+    verifier must refuse."""
+    def k(hex_prefix: str) -> bytes:
+        b = bytes.fromhex(hex_prefix)
+        return b + bytes(32 - len(b))
+    a, b, c = k(""), k("20"), k("40")
+    deep1, deep2 = k("ff" * 31 + "fe"), k("ff" * 31 + "ff")  # 255 bits shared
+    trees = [
+        ("empty", [], [a, b]),
+        ("one_leaf", [(k("80"), b"v1")], [k("80"), a]),
+        ("shared_prefix", [(a, b"a"), (b, b"b")], [a, b, c, k("30"), k("80")]),
+        ("deepest", [(deep1, b"x"), (deep2, b"y"), (a, b"")],
+         [deep1, deep2, a, k("ff"), k("80")]),
+    ]
+    out_trees, checks = [], []
+    for name, entries, queries in trees:
+        entries = sorted(entries)
+        root = smt_root(entries)
+        values = dict(entries)
+        proofs = []
+        for q in queries:
+            leaf, siblings = smt_prove(entries, q)
+            proof = encode_proof(leaf, siblings)
+            value = values.get(q)
+            assert smt_verify(root, q, value, proof)
+            assert decode_proof(proof) == (leaf, siblings)
+            proofs.append({"key": q.hex(), "present": value is not None,
+                           "value": (value or b"").hex(),
+                           "proof": proof.hex()})
+        out_trees.append({"name": name,
+                          "entries": [{"key": e[0].hex(), "value": e[1].hex()}
+                                      for e in entries],
+                          "root": root.hex(), "proofs": proofs})
+
+    entries = sorted([(a, b"a"), (b, b"b")])
+    root = smt_root(entries)
+    leaf_b, sib_b = smt_prove(entries, b)
+    good = encode_proof(leaf_b, sib_b)
+    absent_c = encode_proof(*smt_prove(entries, c))
+
+    def forged(siblings=None, leaf=leaf_b):
+        return encode_proof(leaf, sib_b if siblings is None else siblings)
+
+    cases = [
+        ("valid", b, b"b", good),
+        ("wrong_value", b, b"c", good),
+        ("claimed_absent_but_present", b, None, good),
+        ("other_key_claims_the_leaf", a, b"b", good),
+        ("wrong_sibling", b, b"b", forged(sib_b[:2] + [smt_leaf(b, b"b")])),
+        ("truncated_path", b, b"b", forged(sib_b[:-1])),
+        ("overlong_path", b, b"b", forged(sib_b + [EMPTY])),
+        ("leaf_off_the_path", k("80"), None, good),
+        ("absent_valid", c, None, absent_c),
+        ("absent_claimed_present", c, b"", absent_c),
+        ("trailing_byte", b, b"b", good + b"\x00"),
+        ("truncated_bytes", b, b"b", good[:-1]),
+        ("unknown_flags", c, None, b"\x02" + absent_c[1:]),
+        ("bitmap_padding_set", c, None, absent_c[:3] + b"\x50" + absent_c[4:]),
+        ("zero_sibling_marked_non_empty", a, None, bytes.fromhex("00000180") + EMPTY),
+        ("count_257", a, None, bytes.fromhex("000101") + bytes(33)),
+    ]
+    for name, key, value, proof in cases:
+        checks.append({"name": name, "root": root.hex(), "key": key.hex(),
+                       "present": value is not None,
+                       "value": (value or b"").hex(), "proof": proof.hex(),
+                       "valid": smt_verify(root, key, value, proof)})
+    assert [c["valid"] for c in checks].count(True) == 2
+
+    tree_keys = [{"namespace": ns, "raw_key": raw.hex(),
+                  "tree_key": sha256(ns.encode() + raw).hex()}
+                 for ns, raw in [("a", bytes([0x11] * 20)),
+                                 ("c", bytes([0x22] * 20)),
+                                 ("s", bytes([0x22] * 20) + b"balance")]]
+    return {"state_tree_keys": tree_keys, "state_trees": out_trees,
+            "state_proof_checks": checks}
 
 
 def render(vectors) -> str:

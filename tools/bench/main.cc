@@ -21,6 +21,7 @@
 //   GasFairness/<kernel>       ns per gas unit of adversarial kernels
 //                              (gas_fairness.cc); --gas_table prints them
 //                              as a markdown table
+//   StateTree/{Update,Prove,Verify}  the state tree (state_tree.cc)
 
 #include <benchmark/benchmark.h>
 

@@ -1,0 +1,208 @@
+// bench: the state tree (ledger/state_tree.h) on LevelDB.
+//
+//   StateTree/Update/keys:N/sync:S/cache_mb:C
+//                                    one version of 1,000 random keys (half
+//                                    new values of existing keys, half new
+//                                    keys, so the tree grows slowly) on a
+//                                    tree of N keys, pruned to the last 10
+//                                    versions, committed in one batch; nodes
+//                                    read through a cache of C MiB
+//   StateTree/Prove/keys:N           Get() with its proof, a random key
+//   StateTree/Verify/keys:N          VerifyStateProof() on a serialized
+//                                    proof (parse and verify), no I/O
+//
+// Each tree is built once per process (in versions of at most 100,000 keys)
+// in a temporary directory, removed at exit.
+
+#include "ledger/state_tree.h"
+
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/state_proof.h"
+
+namespace ballast {
+namespace {
+
+std::string RandomKey(std::mt19937_64& rng) {
+  std::string k(32, '\0');
+  for (char& c : k) c = static_cast<char>(rng());
+  return k;
+}
+
+struct Tree {
+  std::string dir;
+  std::unique_ptr<ledger::StateTreeDatabase> db;
+  std::vector<std::string> keys;  // every key in the tree
+  uint64_t version = 0;
+  std::mt19937_64 rng{42};
+
+  ~Tree() {
+    db.reset();
+    std::filesystem::remove_all(dir);
+  }
+};
+
+// The tree of `n` keys for `sync` and a node cache of `cache_mb` MiB, built
+// on first use. Null on failure.
+Tree* GetTree(int64_t n, bool sync, int64_t cache_mb) {
+  static auto* trees =
+      new std::map<std::tuple<int64_t, bool, int64_t>, std::unique_ptr<Tree>>();
+  static const bool cleanup = [] {
+    std::atexit([] { trees->clear(); });
+    return true;
+  }();
+  (void)cleanup;
+  auto& slot = (*trees)[{n, sync, cache_mb}];
+  if (slot) return slot.get();
+  auto t = std::make_unique<Tree>();
+  t->dir = std::filesystem::temp_directory_path() /
+           absl::StrCat("ballast-bench-tree-", ::getpid(), "-", n, "-", sync,
+                        "-", cache_mb);
+  std::filesystem::remove_all(t->dir);
+  auto db = ledger::StateTreeDatabase::Open(t->dir, sync, cache_mb << 20);
+  if (!db.ok()) return nullptr;
+  t->db = *std::move(db);
+  for (int64_t done = 0; done < n;) {
+    ledger::StateTreeChanges changes;
+    for (; done < n && changes.size() < 100'000; ++done) {
+      std::string k = RandomKey(t->rng);
+      changes[k] = std::string(40, 'v');
+      t->keys.push_back(std::move(k));
+    }
+    if (!t->db->Update(++t->version, changes).ok()) return nullptr;
+  }
+  slot = std::move(t);
+  return slot.get();
+}
+
+void BM_StateTreeUpdate(benchmark::State& state) {
+  constexpr int kBatch = 1000;
+  Tree* t = GetTree(state.range(0), state.range(1) != 0, state.range(2));
+  if (t == nullptr) {
+    state.SkipWithError("build tree");
+    return;
+  }
+  size_t written = 0, updates = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    ledger::StateTreeChanges changes;
+    for (int i = 0; i < kBatch / 2; ++i) {
+      changes[t->keys[t->rng() % t->keys.size()]] =
+          absl::StrCat("value ", t->version, " ", i);
+    }
+    while (changes.size() < kBatch) {
+      std::string k = RandomKey(t->rng);
+      changes[k] = std::string(40, 'n');
+      t->keys.push_back(std::move(k));
+    }
+    state.ResumeTiming();
+    ++t->version;
+    auto u =
+        t->db->Update(t->version, changes,
+                      t->version > 10 ? std::optional<uint64_t>(t->version - 10)
+                                      : std::nullopt);
+    if (!u.ok()) {
+      state.SkipWithError(std::string(u.status().message()).c_str());
+      break;
+    }
+    written += u->nodes_written;
+    ++updates;
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  if (updates > 0) {
+    state.counters["nodes_per_batch"] =
+        static_cast<double>(written) / static_cast<double>(updates);
+  }
+}
+BENCHMARK(BM_StateTreeUpdate)
+    ->Name("StateTree/Update")
+    ->ArgNames({"keys", "sync", "cache_mb"})
+    ->Args({100'000, 1, 0})
+    ->Args({100'000, 0, 0})
+    ->Args({100'000, 1, 64})
+    ->Unit(benchmark::kMillisecond);
+
+void BM_StateTreeProve(benchmark::State& state) {
+  Tree* t = GetTree(state.range(0), false, 0);
+  if (t == nullptr) {
+    state.SkipWithError("build tree");
+    return;
+  }
+  size_t bytes = 0, depth = 0;
+  for (auto _ : state) {
+    const std::string& key = t->keys[t->rng() % t->keys.size()];
+    auto r = t->db->tree().Get(t->version, key);
+    if (!r.ok() || !r->value.has_value()) {
+      state.SkipWithError("get");
+      break;
+    }
+    bytes += ledger::SerializeStateProof(r->proof).size();
+    depth += r->proof.siblings.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["proof_bytes"] = benchmark::Counter(
+      static_cast<double>(bytes), benchmark::Counter::kAvgIterations);
+  state.counters["depth"] = benchmark::Counter(
+      static_cast<double>(depth), benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_StateTreeProve)
+    ->Name("StateTree/Prove")
+    ->ArgName("keys")
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_StateTreeVerify(benchmark::State& state) {
+  Tree* t = GetTree(state.range(0), false, 0);
+  if (t == nullptr) {
+    state.SkipWithError("build tree");
+    return;
+  }
+  struct Case {
+    std::string key, value, proof;
+  };
+  std::vector<Case> cases;
+  for (int i = 0; i < 256; ++i) {
+    const std::string& key = t->keys[t->rng() % t->keys.size()];
+    auto r = t->db->tree().Get(t->version, key);
+    if (!r.ok() || !r->value.has_value()) {
+      state.SkipWithError("get");
+      return;
+    }
+    cases.push_back({key, *r->value, ledger::SerializeStateProof(r->proof)});
+  }
+  const std::string root = *t->db->tree().RootHash(t->version);
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const Case& c = cases[i++ % cases.size()];
+    if (!ledger::VerifyStateProof(root, c.key, c.value, c.proof).ok()) {
+      state.SkipWithError("verify");
+      break;
+    }
+    bytes += c.proof.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["proof_bytes"] = benchmark::Counter(
+      static_cast<double>(bytes), benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_StateTreeVerify)
+    ->Name("StateTree/Verify")
+    ->ArgName("keys")
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace ballast
