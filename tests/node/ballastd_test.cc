@@ -33,6 +33,7 @@
 #include "node/api/proto_json.h"
 #include "tests/node/chain_fixture.h"
 #include "tests/testing/ballastd_process.h"
+#include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 #include "wasm/gas.h"
 
@@ -813,6 +814,15 @@ TEST_F(BallastdTest, KillDashNineLosesNothingThatWasReportedCommitted) {
   HttpResult r = node->SubmitAndWait(next.Transfer(token, bob_.address(), 1));
   EXPECT_EQ(r.body["receipt"]["status"], "RECEIPT_STATUS_SUCCESS") << r.text;
   EXPECT_EQ(node->Terminate(), 0);
+
+  // The crashed and restarted node's chain equals a replica re-executed
+  // from genesis: every header's tx, receipts and state roots.
+  test::RunResult verify = test::Run(
+      {test::BallastdBinary(), "verify", "--data-dir", dir_.path() + "/chain"},
+      {}, "", std::chrono::seconds(240));
+  EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
+  EXPECT_THAT(verify.out, HasSubstr(StrCat("verified ", head + 1, " blocks")))
+      << verify.Describe();
 }
 
 // A data dir written by other versions (here: contract code instrumented by
