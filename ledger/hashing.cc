@@ -59,6 +59,17 @@ std::string ComputeTxRoot(
   return MerkleRoot(leaves);
 }
 
+std::string ReceiptHash(const Receipt& receipt) {
+  return Sha256(SerializeDeterministic(receipt));
+}
+
+std::string ComputeReceiptsRoot(const std::vector<Receipt>& receipts) {
+  std::vector<std::string> leaves;
+  leaves.reserve(receipts.size());
+  for (const Receipt& r : receipts) leaves.push_back(ReceiptHash(r));
+  return MerkleRoot(leaves);
+}
+
 const std::string& ZeroHash() {
   static const std::string* const kZero = new std::string(kHashSize, '\0');
   return *kZero;

@@ -45,6 +45,14 @@ std::string ComputeTxRoot(
 // The same root over already-computed leaf data (the tx hashes).
 std::string MerkleRoot(const std::vector<std::string>& leaves);
 
+// SHA-256 of SerializeDeterministic(receipt) (32 raw bytes).
+std::string ReceiptHash(const Receipt& receipt);
+
+// MerkleRoot over the receipts' hashes in block order: the header's
+// receipts_root. It commits to each receipt's status, gas, output, error
+// and events.
+std::string ComputeReceiptsRoot(const std::vector<Receipt>& receipts);
+
 // 32 zero bytes: the parent hash of block 1 and the state root before it.
 const std::string& ZeroHash();
 

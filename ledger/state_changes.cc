@@ -1,5 +1,4 @@
-// Write record format, the unit hashed by ChangesDigest and
-// Store::StateDigest:
+// Write record format, the unit hashed by Store::StateDigest:
 //
 //   record := key_len(4 BE) key 0x00                      (delete)
 //           | key_len(4 BE) key 0x01 value_len(4 BE) value (put)
@@ -45,22 +44,6 @@ void HashWriteRecord(std::string_view key, const std::string* value,
   hasher.Update(std::string_view("\x01", 1));
   hasher.Update(EncodeBigEndian32(static_cast<uint32_t>(value->size())));
   hasher.Update(*value);
-}
-
-std::string ChangesDigest(const StateChanges& changes) {
-  Sha256Hasher hasher;
-  for (const auto& [key, value] : StateWrites(changes)) {
-    HashWriteRecord(key, value ? &*value : nullptr, hasher);
-  }
-  return hasher.Finish();
-}
-
-std::string NextStateRoot(std::string_view parent_state_root,
-                          const StateChanges& changes) {
-  Sha256Hasher hasher;
-  hasher.Update(parent_state_root);
-  hasher.Update(ChangesDigest(changes));
-  return hasher.Finish();
 }
 
 }  // namespace ballast::ledger

@@ -1,6 +1,6 @@
 // StateChanges: the writes a block makes to world state, as the executor
-// hands them to Store::CommitBlock, and the hash chain that stands in for a
-// state root until authenticated state exists.
+// hands them to Store::CommitBlock. The state root they lead to is the state
+// tree's (state_tree.h: StateTreeChangesOf(StateWrites(changes))).
 //
 // Thread-safe: the functions are pure; a StateChanges is a plain value.
 
@@ -40,17 +40,7 @@ struct StateChanges {
 std::map<std::string, std::optional<std::string>> StateWrites(
     const StateChanges& changes);
 
-// SHA-256 over StateWrites(changes) in the format documented in
-// state_changes.cc. REQUIRES: as StateWrites.
-std::string ChangesDigest(const StateChanges& changes);
-
-// The header state root of a block applying `changes` on top of a parent
-// whose state root is `parent_state_root` (ZeroHash() for block 1):
-//   SHA-256(parent_state_root || ChangesDigest(changes)).
-std::string NextStateRoot(std::string_view parent_state_root,
-                          const StateChanges& changes);
-
-// Feeds one write record (the unit of ChangesDigest and Store::StateDigest)
+// Feeds one write record (the unit of Store::StateDigest)
 // into `hasher`. `value` null means delete.
 void HashWriteRecord(std::string_view key, const std::string* value,
                      Sha256Hasher& hasher);

@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/bytes.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/crypto.h"
 #include "ledger/hashing.h"
 #include "ledger/keys.h"
 #include "leveldb/cache.h"
@@ -81,6 +82,36 @@ leveldb::ReadOptions ReadOpts() {
 }
 
 // Size checks on the state changes; they precede anything that builds keys.
+// A block's signatures (store.h, CommitBlock): at least one, distinct
+// 32-byte keys, each valid over BlockHash(header), one by the producer.
+absl::Status ValidateSignatures(const Block& block) {
+  if (block.signatures_size() == 0) {
+    return absl::InvalidArgumentError("no signatures");
+  }
+  const std::string hash = BlockHash(block.header());
+  std::set<std::string_view> signers;
+  for (int i = 0; i < block.signatures_size(); ++i) {
+    const BlockSignature& sig = block.signatures(i);
+    const std::string what = absl::StrCat("signature ", i);
+    RETURN_IF_ERROR(
+        Annotate(CheckSize("pubkey", sig.pubkey(), kPublicKeySize), what));
+    if (!signers.insert(sig.pubkey()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": key ", ToHex(sig.pubkey()), " signed twice"));
+    }
+    if (!Verify(sig.pubkey(), hash, sig.signature())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": not a valid signature of the block hash by ",
+                       ToHex(sig.pubkey())));
+    }
+  }
+  if (!signers.contains(block.header().producer_pubkey())) {
+    return absl::InvalidArgumentError(
+        "no signature by the header's producer_pubkey");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateChangeShapes(const StateChanges& changes) {
   for (const auto& [address, account] : changes.accounts) {
     RETURN_IF_ERROR(CheckSize("account address", address, kAddressSize));
@@ -183,6 +214,16 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
                               absl::StrCat("open ledger store ", dir)));
   store->db_.reset(db);
   RETURN_IF_ERROR(store->CheckVersions(dir, options.instrumenter_version));
+  if (options.state_retain_heights < 1) {
+    return absl::InvalidArgumentError(
+        "open ledger store: state_retain_heights must be at least 1");
+  }
+  store->state_retain_heights_ = options.state_retain_heights;
+  store->state_retain_ms_ = options.state_retain_ms;
+  store->tree_db_source_ = NewLevelDbTreeNodeSource(store->db_.get());
+  store->tree_source_ = NewCachingTreeNodeSource(
+      store->tree_db_source_.get(), options.state_tree_cache_bytes);
+  store->tree_ = std::make_unique<StateTree>(store->tree_source_.get());
 
   // The head, if any, must name a stored block.
   ASSIGN_OR_RETURN(std::optional<ChainHead> head, store->GetHead());
@@ -472,6 +513,11 @@ absl::Status Store::ValidateCommit(const BlockCommit& commit,
   RETURN_IF_ERROR(CheckSize("parent_hash", header.parent_hash(), kHashSize));
   RETURN_IF_ERROR(CheckSize("tx_root", header.tx_root(), kHashSize));
   RETURN_IF_ERROR(CheckSize("state_root", header.state_root(), kHashSize));
+  RETURN_IF_ERROR(
+      CheckSize("receipts_root", header.receipts_root(), kHashSize));
+  RETURN_IF_ERROR(
+      CheckSize("producer_pubkey", header.producer_pubkey(), kPublicKeySize));
+  RETURN_IF_ERROR(ValidateSignatures(block));
   RETURN_IF_ERROR(ValidateChangeShapes(commit.changes));
 
   // Receipts against transactions.
@@ -489,7 +535,6 @@ absl::Status Store::ValidateCommit(const BlockCommit& commit,
 
   // Against the head.
   ASSIGN_OR_RETURN(std::optional<ChainHead> head, GetHead());
-  std::string parent_state_root = ZeroHash();
   if (!head.has_value()) {
     if (height != 1) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -520,7 +565,6 @@ absl::Status Store::ValidateCommit(const BlockCommit& commit,
           "chain_id \"", header.chain_id(), "\" differs from the parent's \"",
           parent->header().chain_id(), "\""));
     }
-    parent_state_root = parent->header().state_root();
   }
 
   // Header commitments.
@@ -528,10 +572,11 @@ absl::Status Store::ValidateCommit(const BlockCommit& commit,
     return absl::InvalidArgumentError(
         "tx_root is not ComputeTxRoot of the transactions");
   }
-  if (header.state_root() != NextStateRoot(parent_state_root, commit.changes)) {
+  if (header.receipts_root() != ComputeReceiptsRoot(commit.receipts)) {
     return absl::InvalidArgumentError(
-        "state_root is not NextStateRoot(parent state root, changes)");
+        "receipts_root is not ComputeReceiptsRoot of the receipts");
   }
+  // state_root is checked by CommitBlock against the tree's update.
 
   // Transactions are new.
   std::set<std::string_view> seen;
@@ -573,6 +618,47 @@ absl::Status Store::ValidateCommit(const BlockCommit& commit,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> Store::ComputeStateRoot(
+    const StateChanges& changes) {
+  absl::MutexLock lock(&commit_mu_);
+  RETURN_IF_ERROR(ValidateChangeShapes(changes));
+  ASSIGN_OR_RETURN(std::optional<ChainHead> head, GetHead());
+  leveldb::WriteBatch scratch;  // never written
+  ASSIGN_OR_RETURN(
+      StateTreeUpdate update,
+      tree_->Update(head.has_value() ? head->height + 1 : 1,
+                    StateTreeChangesOf(StateWrites(changes)), &scratch));
+  return update.root;
+}
+
+// Bounds the heights one commit prunes, so that a store opened with a
+// shorter retention catches up over several blocks instead of in one.
+constexpr uint64_t kMaxPruneStepsPerCommit = 1024;
+
+absl::StatusOr<uint64_t> Store::OldestRetained(const BlockHeader& header) {
+  const uint64_t height = header.height();
+  ASSIGN_OR_RETURN(uint64_t oldest, tree_->OldestVersion());
+  // Versions below `limit` are old enough by count; of those, the ones whose
+  // block is older than `cutoff` go. Never the version being committed.
+  const uint64_t limit =
+      height > state_retain_heights_ ? height - state_retain_heights_ + 1 : 0;
+  const int64_t cutoff = header.time_ms() - state_retain_ms_;
+  uint64_t p = oldest;
+  for (uint64_t steps = 0;
+       p < limit && p < height - 1 && steps < kMaxPruneStepsPerCommit;
+       ++steps) {
+    if (p > 0) {  // version 0, the empty tree, has no block
+      ASSIGN_OR_RETURN(std::optional<Block> block, GetBlockByHeight(p));
+      if (!block.has_value()) {
+        return absl::DataLossError(absl::StrCat("block ", p, " is missing"));
+      }
+      if (block->header().time_ms() > cutoff) break;
+    }
+    ++p;
+  }
+  return p;
+}
+
 absl::Status Store::CommitBlock(const BlockCommit& commit) {
   absl::MutexLock lock(&commit_mu_);
   const Block& block = commit.block;
@@ -591,9 +677,24 @@ absl::Status Store::CommitBlock(const BlockCommit& commit) {
   }
   RETURN_IF_ERROR(Annotate(ValidateCommit(commit, tx_hashes), context));
 
-  // Everything below only stages writes; the batch is applied at once.
+  // Everything below only stages writes; the batch is applied at once, and
+  // only once the state root matched.
   leveldb::WriteBatch batch;
-  for (const auto& [key, value] : StateWrites(commit.changes)) {
+  const std::map<std::string, std::optional<std::string>> writes =
+      StateWrites(commit.changes);
+  absl::StatusOr<StateTreeUpdate> update =
+      tree_->Update(height, StateTreeChangesOf(writes), &batch);
+  RETURN_IF_ERROR(Annotate(update.status(), context));
+  if (update->root != block.header().state_root()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        context, ": state_root ", ToHex(block.header().state_root()),
+        " is not the state tree's root after the block's changes, ",
+        ToHex(update->root)));
+  }
+  absl::StatusOr<uint64_t> oldest = OldestRetained(block.header());
+  RETURN_IF_ERROR(Annotate(oldest.status(), context));
+  RETURN_IF_ERROR(Annotate(tree_->Prune(*oldest, &batch).status(), context));
+  for (const auto& [key, value] : writes) {
     if (value.has_value()) {
       batch.Put(key, *value);
     } else {

@@ -49,6 +49,7 @@
 #include "absl/synchronization/mutex.h"
 #include "ledger/ballast.pb.h"
 #include "ledger/state_changes.h"
+#include "ledger/state_tree.h"
 
 namespace leveldb {
 class Cache;
@@ -71,7 +72,10 @@ namespace ballast::ledger {
 //      (ExecutableHash of the instrumenter version and the instrumented wasm),
 //      ContractInfo gains executable_hash (code_hash stays the original
 //      wasm's hash)
-inline constexpr uint32_t kDataFormatVersion = 2;
+//   3  authenticated state: the state tree's nodes ('u', 'v', 'o' tables);
+//      header state_root is the tree's root, header receipts_root; a block
+//      carries a list of signatures (Block.signatures) instead of one
+inline constexpr uint32_t kDataFormatVersion = 3;
 
 struct StoreOptions {
   // Environment for all file I/O; null means leveldb::Env::Default(). Not
@@ -89,6 +93,16 @@ struct StoreOptions {
   // created; Open refuses a database that recorded another one. 0 is fine
   // for stores that never hold executed contracts (tests).
   uint32_t instrumenter_version = 0;
+  // State tree retention: how long a height stays provable. A height's
+  // version of the tree is pruned once it is at least
+  // state_retain_heights below the head AND its block is at least
+  // state_retain_ms older than the head block (block times, so pruning
+  // does not depend on the clock of the node). At least 1 height.
+  uint64_t state_retain_heights = 10'000;
+  int64_t state_retain_ms = int64_t{24} * 3600 * 1000;
+  // Memory for state tree nodes read from LevelDB (on top of the block
+  // cache).
+  size_t state_tree_cache_bytes = 32 << 20;
 };
 
 struct ChainHead {
@@ -169,12 +183,23 @@ class Store {
   // byte-identical.
   absl::StatusOr<std::string> StateDigest();
 
+  // The state root a block at the head's height + 1 applying `changes`
+  // would have: the producer puts it in the header before it signs.
+  absl::StatusOr<std::string> ComputeStateRoot(const StateChanges& changes);
+
+  // The state tree, for roots and proofs at retained heights (version =
+  // height). Reads are safe concurrently with CommitBlock.
+  const StateTree& state_tree() const { return *tree_; }
+
   // Validates `commit` against the head and itself, then writes it
   // atomically and makes its block the head. Checks, all before any write:
   //  - heights: block 1 first, with parent_hash ZeroHash(); then head + 1
   //    with parent_hash == head hash; chain_id equal to the parent's;
-  //  - header: tx_root == ComputeTxRoot(txs); state_root ==
-  //    NextStateRoot(parent state root, changes);
+  //  - header: tx_root == ComputeTxRoot(txs); receipts_root ==
+  //    ComputeReceiptsRoot(receipts); state_root == the state tree's root
+  //    after applying the changes;
+  //  - signatures: at least one, from distinct 32-byte keys, each a valid
+  //    ed25519 signature of BlockHash(header), one by producer_pubkey;
   //  - receipts: one per tx, each naming its tx hash, height and index;
   //    events naming their contract (20 bytes), height, tx and event index;
   //  - transactions: no hash repeated in the block or already committed;
@@ -202,7 +227,13 @@ class Store {
   // Whether `key` exists.
   absl::StatusOr<bool> Exists(const std::string& key);
 
+  // The oldest version the tree keeps once `header`'s block is committed
+  // (at most kMaxPruneStepsPerCommit heights past the current oldest).
+  absl::StatusOr<uint64_t> OldestRetained(const BlockHeader& header);
+
   bool sync_ = true;
+  uint64_t state_retain_heights_ = 1;
+  int64_t state_retain_ms_ = 0;
   absl::Mutex commit_mu_;  // serializes CommitBlock
   // The first failed write; once set, commits are refused.
   absl::Status write_error_ ABSL_GUARDED_BY(commit_mu_);
@@ -210,6 +241,9 @@ class Store {
   std::unique_ptr<const leveldb::FilterPolicy> filter_policy_;
   std::unique_ptr<leveldb::Cache> block_cache_;
   std::unique_ptr<leveldb::DB> db_;
+  std::unique_ptr<TreeNodeSource> tree_db_source_;  // reads db_
+  std::unique_ptr<TreeNodeSource> tree_source_;     // cached over it
+  std::unique_ptr<StateTree> tree_;
 };
 
 }  // namespace ballast::ledger

@@ -214,17 +214,9 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
   Stopwatch watch;
   ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head, store_->GetHead());
   std::string parent_hash = ledger::ZeroHash();
-  std::string parent_state_root = ledger::ZeroHash();
   uint64_t height = 1;
   if (head.has_value()) {
-    ASSIGN_OR_RETURN(std::optional<ledger::Block> parent,
-                     store_->GetBlockByHeight(head->height));
-    if (!parent.has_value()) {
-      return absl::DataLossError(
-          StrCat("head block ", head->height, " is missing"));
-    }
     parent_hash = head->hash;
-    parent_state_root = parent->header().state_root();
     height = head->height + 1;
   }
 
@@ -385,9 +377,13 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
   header->set_parent_hash(parent_hash);
   header->set_time_ms(time_ms);
   header->set_tx_root(ledger::ComputeTxRoot(commit.block.txs()));
-  header->set_state_root(ledger::NextStateRoot(parent_state_root, changes));
+  header->set_receipts_root(ledger::ComputeReceiptsRoot(commit.receipts));
+  ASSIGN_OR_RETURN(std::string state_root, store_->ComputeStateRoot(changes));
+  header->set_state_root(std::move(state_root));
   header->set_producer_pubkey(producer.public_key);
-  commit.block.set_signature(Sign(producer, ledger::BlockHash(*header)));
+  ledger::BlockSignature* sig = commit.block.add_signatures();
+  sig->set_pubkey(producer.public_key);
+  sig->set_signature(Sign(producer, ledger::BlockHash(*header)));
   stats->finish_ms += watch.Ms();
   return commit;
 }

@@ -3,7 +3,7 @@
 // version, because it is counted by code the runtime inserts at deploy
 // (prepare.cc), not by the engine.
 //
-// Wasm code (charged by instrumentation, instrumenter version 2)
+// Wasm code (charged by instrumentation, instrumenter version 3)
 //   One gas per instruction executed, the instrumenter's own included,
 //   charged in advance per segment. A segment is one structured instruction
 //   list: a function body, a block or loop body, an if or else arm. On entry
@@ -22,28 +22,31 @@
 //   instruction's time each
 //   (docs/gas.md). So an empty function costs 21 gas per call.
 //   memory.grow additionally costs kGasPerGrowPage per page requested;
-//   memory.fill, memory.copy and memory.init cost one gas per
-//   2^kBulkBytesPerGasShift bytes, charged before they run.
+//   memory.fill costs one gas per 2^kFillBytesPerGasShift bytes,
+//   memory.copy and memory.init one per 2^kCopyBytesPerGasShift bytes,
+//   charged before they run.
 //   The zero-fill of one entry's locals (at most max_locals_per_function)
 //   is the only work done before its charge traps.
 //
 // Host functions (charged by the host before any effect, never given back)
-//   Every call kGasHostCall, plus per byte the call touches: bytes moved
-//   across the boundary in either direction, hashed, stored, looked up or
-//   emitted. Which constant applies to which function and argument is the
-//   gas rule of its entry in the host function table (host_functions.cc),
-//   as data: DescribeGas prints it, the SDK's generated abi.h shows it above
-//   each declaration, and a test pins it. The rule's upfront part is taken
-//   from the arguments alone, before the handler checks a single guest
-//   range; the produced part (a stored value, the input, a callee's result)
-//   as soon as its size is known, before it is copied. A handler checks
-//   every guest range it will write before doing the work the result comes
-//   from (bl_sha256 checks dst32 before hashing), so a bad pointer fails
-//   fast, but what was charged stays charged: the gas of a call is what it
-//   was charged, whether it then succeeds, aborts, traps or breaks a limit.
-//   Reads are priced per byte of key and of value; writes and removals ten
-//   times higher per key byte (they persist in every node's store);
-//   removals have the same key-size limit as writes.
+//   Every call kGasHostCall, plus per byte the call touches (a ByteRate:
+//   so much gas per so many bytes, which may be less than one gas a byte):
+//   bytes moved across the boundary in either direction, hashed, stored,
+//   looked up or emitted. Which rate applies to which function and argument
+//   is the gas rule of its entry in the host function table
+//   (host_functions.cc), as data: DescribeGas prints it, the SDK's
+//   generated abi.h shows it above each declaration, and a test pins it.
+//   Order: the base; then the guest ranges the arguments alone define are
+//   checked (O(1) each: a bad pointer traps having paid the base, not the
+//   per-byte work it never causes); then the per-argument bytes; then the
+//   handler, which charges the produced part (a stored value, the input, a
+//   callee's result) as soon as its size is known, before it is copied.
+//   What was charged stays charged: the gas of a call is what it was
+//   charged, whether it then succeeds, aborts, traps or breaks a limit.
+//   Reads are priced per entry and per 64 bytes of key and value; writes
+//   and removals per byte, above their CPU time (state growth is a lasting
+//   cost in every node's store); removals have the same key-size limit as
+//   writes.
 //
 // Nested contract calls
 //   bl_call costs kGasContractCall plus its method name and input bytes;
@@ -62,22 +65,19 @@
 //     per page cold; the gas-fairness benchmark measured ~ 1 us per page
 //     warm, instantiation of 32 pages included, and kGasPerGrowPage is
 //     calibrated to it with room for cold pages);
-//   + code bytes / kCodeBytesPerLoadGas: loading the module. The compiled
-//     module cache (runtime.h) is node-local, so whether a call hits it must
-//     not change its gas: every call pays for loading as if it missed.
-//     Calibration (measured side by side, same machine and load): wabt's
-//     decode + validate + lowering took 150-160 ns per byte of instrumented
-//     code (token 44503 bytes: 7.1 ms; probe 51348 bytes: 7.6 ms) while the
-//     plainest gas loop ran at 322 ns per gas: a miss costs ~ 0.5 gas per
-//     code byte at the loop's rate, hence one gas per 2 bytes; the
-//     gas-fairness benchmark (tools/bench) then measured ~ 21 ns of CPU per
-//     byte against ~ 11 ns per gas for the tight loop, ~ 2 gas per byte, so
-//     one gas per byte, the most this rule expresses. A call that
-//     hits the cache (the common case) overpays by the compile it skipped;
-//     the cache keeps that rare for honest traffic and cannot be forced to
-//     miss more cheaply than by paying for it. Cache eviction is LRU by code
-//     bytes (kModuleCacheBytes), so cycling a few hundred contracts no
-//     longer empties it wholesale.
+//   + kGasCodeLoad per byte of the instrumented module, the first time the
+//     call (a transaction or a query, nested calls included) uses that
+//     code: loading it, i.e. wabt's decode + validate + lowering, which
+//     the gas-fairness benchmark measures at ~ 20 ns of CPU per code byte,
+//     ~ 1.8 gas per byte at the tight loop's rate, hence 2. The compiled module
+//     cache (runtime.h) is node-local, so whether the first use hits it
+//     must not change the gas: it pays as if it missed. The call keeps
+//     every module it loaded until it ends, so its later frames of the same
+//     code are warm: they cannot miss, whatever other calls do to the
+//     cache, and pay no code loading (EIP-2929 prices cold and warm state
+//     accesses per transaction the same way). What a call keeps is bounded
+//     by its gas: at most gas_limit / 2 bytes of code (50 MB at the block
+//     gas limit). Cache eviction is LRU by code bytes (kModuleCacheBytes).
 //
 // Wall time
 //   Gas bounds work; it does not bound wall time exactly. Queries (free,
@@ -97,7 +97,7 @@ namespace ballast::wasm {
 
 // Bump when the instrumentation changes: gas is a property of the
 // instrumented binary, and the node stores which version produced it.
-inline constexpr uint32_t kInstrumenterVersion = 2;
+inline constexpr uint32_t kInstrumenterVersion = 3;
 
 // ---- Instrumentation (inserted by prepare.cc) ------------------------------
 // The instrumenter's own code is charged like the contract's: one gas per
@@ -116,37 +116,57 @@ inline constexpr uint32_t kGasCallBookkeepingInstructions = 13;
 // Function entry zero-fills the declared locals (the interpreter resizes
 // its value stack by their count): one gas per kLocalsPerGas locals,
 // rounded up. Calibrated against a tight loop's ns per gas (docs/gas.md).
-inline constexpr uint32_t kLocalsPerGas = 32;
+inline constexpr uint32_t kLocalsPerGas = 16;
 inline constexpr uint64_t LocalsGas(uint64_t locals) {
   return (locals + kLocalsPerGas - 1) / kLocalsPerGas;
 }
-inline constexpr int64_t kGasPerGrowPage = 512;
-inline constexpr int64_t kBulkBytesPerGasShift = 8;  // 256 bytes per gas
+inline constexpr int64_t kGasPerGrowPage = 256;
+// memory.fill writes; memory.copy and memory.init read and write, and take
+// twice as long per byte (BENCHMARKS.md).
+inline constexpr int64_t kFillBytesPerGasShift = 10;  // 1 KiB per gas
+inline constexpr int64_t kCopyBytesPerGasShift = 9;   // 512 bytes per gas
 
 // ---- Host functions, instantiation and code loading ----------------------
 // (kept apart from the instrumentation's constants above; each constant's
-// reason is in the file comment)
+// reason is in the file comment, each figure's measurement in BENCHMARKS.md)
+
+// A price per byte: `gas` for every `bytes` bytes, rounded up. A rate can be
+// finer than one gas per byte: most host work (copying, LevelDB, SHA-256)
+// takes far less time per byte than one interpreted instruction takes.
+struct ByteRate {
+  int64_t gas = 0;
+  int64_t bytes = 1;
+  constexpr int64_t Of(uint64_t n) const {
+    return static_cast<int64_t>(
+        (static_cast<unsigned __int128>(n) * static_cast<uint64_t>(gas) +
+         static_cast<uint64_t>(bytes) - 1) /
+        static_cast<uint64_t>(bytes));
+  }
+};
 
 // Every host call: the trip out of the interpreter and back (argument
 // conversion, dispatch through the table, the gas round trip).
 inline constexpr int64_t kGasHostCall = 40;
 // Bytes copied between guest memory and the host: input, output, return
 // data, log and abort messages, method names, addresses (20 bytes).
-inline constexpr int64_t kGasPerByteCopied = 1;
-// A storage lookup (overlay, then LevelDB) plus its key and value bytes.
-inline constexpr int64_t kGasStorageRead = 200;
-inline constexpr int64_t kGasPerStorageReadByte = 1;
+inline constexpr ByteRate kGasCopied{1, 8};
+// A storage lookup (overlay, then LevelDB, possibly from disk) plus its key
+// and value bytes.
+inline constexpr int64_t kGasStorageRead = 1000;
+inline constexpr ByteRate kGasStorageReadBytes{1, 64};
 // A storage write or removal persists in every node's store: per entry and
-// per key/value byte (removals: per key byte).
+// per key/value byte (removals: per key byte). Priced above its CPU time:
+// state growth is a lasting cost, and this rate bounds it to a third of a
+// byte per gas (33 MB per block at the default block gas limit).
 inline constexpr int64_t kGasStorageWrite = 1000;
-inline constexpr int64_t kGasPerStorageWriteByte = 10;
+inline constexpr ByteRate kGasStorageWriteBytes{3, 1};
 inline constexpr int64_t kGasStorageRemove = 500;
 // Events are stored in every node's receipts and event index.
 inline constexpr int64_t kGasEvent = 300;
-inline constexpr int64_t kGasPerEventByte = 4;
+inline constexpr ByteRate kGasEventBytes{1, 1};
 // SHA-256: setup and the 32-byte digest, then per byte hashed.
 inline constexpr int64_t kGasSha256 = 100;
-inline constexpr int64_t kGasPerSha256Byte = 1;
+inline constexpr ByteRate kGasSha256Bytes{1, 3};
 // A nested contract call: a frame, the re-entrancy check, the result copy.
 inline constexpr int64_t kGasContractCall = 1000;
 
@@ -156,9 +176,13 @@ inline constexpr int64_t kGasInstantiate = 2000;
 // ... per initial memory page, the same as memory.grow charges per page
 // (both zero-fill 64 KiB) ...
 inline constexpr int64_t kGasPerInitialPage = kGasPerGrowPage;
-// ... and for loading the code, one gas per kCodeBytesPerLoadGas bytes of
-// the instrumented module, charged on every call, cached or not.
-inline constexpr int64_t kCodeBytesPerLoadGas = 1;
+// ... and, the first time a call (a transaction or query, with its nested
+// calls) uses a code, for loading it: compiling the instrumented module
+// (decode, validate, lower), as if the node-local cache did not have it.
+// Later frames of the same code in the same call are warm: the call keeps
+// the compiled module it loaded, so they cannot miss and pay nothing for
+// code (as EIP-2929 prices cold and warm accesses per transaction).
+inline constexpr ByteRate kGasCodeLoad{2, 1};
 
 // The compiled-module cache: an LRU bounded by the bytes of instrumented
 // code it holds (64 MiB: 128 maximal 512 KiB contracts, thousands of

@@ -207,9 +207,6 @@ absl::Status ReturnRead(HostContext& ctx, HostCall& call) {
 absl::Status Sha256Of(HostContext& ctx, HostCall& call) {
   ASSIGN_OR_RETURN(std::string_view data,
                    ctx.ReadGuest(call.args[0], call.args[1]));
-  // dst32 is checked before hashing: a bad pointer fails without the work
-  // (its charge, taken before, stays taken either way).
-  RETURN_IF_ERROR(ctx.ReadGuest(call.args[2], 32).status());
   const std::string digest = Sha256(data);
   return ctx.WriteGuest(call.args[2], digest);
 }
@@ -230,11 +227,11 @@ absl::Status Log(HostContext& ctx, HostCall& call) {
 
 // ---- The table --------------------------------------------------------------
 
-constexpr HostParam In(std::string_view name) {
-  return {name, ParamKind::kGuestIn};
+constexpr HostParam In(std::string_view name, uint32_t size = 0) {
+  return {name, ParamKind::kGuestIn, size};
 }
-constexpr HostParam Out(std::string_view name) {
-  return {name, ParamKind::kGuestOut};
+constexpr HostParam Out(std::string_view name, uint32_t size = 0) {
+  return {name, ParamKind::kGuestOut, size};
 }
 constexpr HostParam Len(std::string_view name) {
   return {name, ParamKind::kLength};
@@ -245,27 +242,28 @@ constexpr HostParam Len(std::string_view name) {
 struct GasSpec {
   struct Term {
     std::string_view param;
-    int64_t gas_per_byte = 0;
+    ByteRate rate;
     uint32_t max_bytes = UINT32_MAX;
   };
   int64_t base = 0;
   std::array<Term, 2> terms{};
   int num_terms = 0;
-  int64_t per_produced_byte = 0;
+  ByteRate produced_rate;
   std::string_view produced;
 
-  constexpr GasSpec PerByte(std::string_view param, int64_t gas,
+  constexpr GasSpec PerByte(std::string_view param, ByteRate rate,
                             uint32_t max_bytes = UINT32_MAX) const {
     GasSpec s = *this;
     if (s.num_terms == static_cast<int>(s.terms.size())) {
       throw "too many per-byte terms";
     }
-    s.terms[s.num_terms++] = {param, gas, max_bytes};
+    s.terms[s.num_terms++] = {param, rate, max_bytes};
     return s;
   }
-  constexpr GasSpec PerProducedByte(int64_t gas, std::string_view what) const {
+  constexpr GasSpec PerProducedByte(ByteRate rate,
+                                    std::string_view what) const {
     GasSpec s = *this;
-    s.per_produced_byte = gas;
+    s.produced_rate = rate;
     s.produced = what;
     return s;
   }
@@ -291,7 +289,7 @@ constexpr HostFunction Fn(std::string_view name,
     f.params[f.num_params++] = p;
   }
   f.gas.base = gas.base;
-  f.gas.per_produced_byte = gas.per_produced_byte;
+  f.gas.produced_rate = gas.produced_rate;
   f.gas.produced = gas.produced;
   for (int t = 0; t < gas.num_terms; ++t) {
     int index = -1;
@@ -302,8 +300,7 @@ constexpr HostFunction Fn(std::string_view name,
       }
     }
     if (index < 0) throw "gas term over a parameter that is not a length";
-    f.gas.per_arg_byte[t] = {index, gas.terms[t].gas_per_byte,
-                             gas.terms[t].max_bytes};
+    f.gas.per_arg_byte[t] = {index, gas.terms[t].rate, gas.terms[t].max_bytes};
   }
   return f;
 }
@@ -313,73 +310,99 @@ constexpr ResultKind kI32 = ResultKind::kI32;
 constexpr ResultKind kI64 = ResultKind::kI64;
 constexpr bool kNeverReturns = true;
 // A call that writes a 20-byte address.
-constexpr int64_t kGasAddressOut =
-    kGasHostCall + static_cast<int64_t>(kAddressSize) * kGasPerByteCopied;
+constexpr int64_t kGasAddressOut = kGasHostCall + kGasCopied.Of(kAddressSize);
 
 // Gas: kGasHostCall on every call, plus the bytes each function moves across
 // the boundary or makes the node store, hash or call with (gas.h).
 constexpr HostFunction kTable[] = {
     Fn("bl_input_len", {}, kI32, Cost(kGasHostCall), &InputLen),
     Fn("bl_input_read", {Out("dst")}, kNone,
-       Cost(kGasHostCall).PerProducedByte(kGasPerByteCopied, "the input"),
-       &InputRead),
+       Cost(kGasHostCall).PerProducedByte(kGasCopied, "the input"), &InputRead),
     Fn("bl_output_write", {In("src"), Len("len")}, kNone,
-       Cost(kGasHostCall).PerByte("len", kGasPerByteCopied), &OutputWrite),
+       Cost(kGasHostCall).PerByte("len", kGasCopied), &OutputWrite),
     Fn("bl_storage_read", {In("key"), Len("key_len"), Out("dst"), Len("cap")},
        kI32,
        Cost(kGasHostCall + kGasStorageRead)
-           .PerByte("key_len", kGasPerStorageReadByte)
-           .PerProducedByte(kGasPerStorageReadByte,
+           .PerByte("key_len", kGasStorageReadBytes)
+           .PerProducedByte(kGasStorageReadBytes,
                             "the stored value (all of it, also past cap)"),
        &StorageRead),
     Fn("bl_storage_write",
        {In("key"), Len("key_len"), In("val"), Len("val_len")}, kNone,
        Cost(kGasHostCall + kGasStorageWrite)
-           .PerByte("key_len", kGasPerStorageWriteByte)
-           .PerByte("val_len", kGasPerStorageWriteByte),
+           .PerByte("key_len", kGasStorageWriteBytes)
+           .PerByte("val_len", kGasStorageWriteBytes),
        &StorageWrite),
     Fn("bl_storage_remove", {In("key"), Len("key_len")}, kNone,
        Cost(kGasHostCall + kGasStorageRemove)
-           .PerByte("key_len", kGasPerStorageWriteByte),
+           .PerByte("key_len", kGasStorageWriteBytes),
        &StorageRemove),
     Fn("bl_emit_event",
        {In("name"), Len("name_len"), In("data"), Len("data_len")}, kNone,
        Cost(kGasHostCall + kGasEvent)
-           .PerByte("name_len", kGasPerEventByte)
-           .PerByte("data_len", kGasPerEventByte),
+           .PerByte("name_len", kGasEventBytes)
+           .PerByte("data_len", kGasEventBytes),
        &EmitEvent),
     Fn("bl_abort", {In("msg"), Len("msg_len")}, kNone,
-       Cost(kGasHostCall)
-           .PerByte("msg_len", kGasPerByteCopied, kMaxMessageBytes),
+       Cost(kGasHostCall).PerByte("msg_len", kGasCopied, kMaxMessageBytes),
        &Abort, kNeverReturns),
-    Fn("bl_caller", {Out("dst20")}, kNone, Cost(kGasAddressOut),
+    Fn("bl_caller", {Out("dst20", kAddressSize)}, kNone, Cost(kGasAddressOut),
        &CallerAddress),
-    Fn("bl_origin", {Out("dst20")}, kNone, Cost(kGasAddressOut),
+    Fn("bl_origin", {Out("dst20", kAddressSize)}, kNone, Cost(kGasAddressOut),
        &OriginAddress),
-    Fn("bl_self", {Out("dst20")}, kNone, Cost(kGasAddressOut), &SelfAddress),
+    Fn("bl_self", {Out("dst20", kAddressSize)}, kNone, Cost(kGasAddressOut),
+       &SelfAddress),
     Fn("bl_block_height", {}, kI64, Cost(kGasHostCall), &BlockHeight),
     Fn("bl_block_time", {}, kI64, Cost(kGasHostCall), &BlockTime),
     Fn("bl_call",
-       {In("addr20"), In("method"), Len("method_len"), In("input"),
-        Len("input_len")},
+       {In("addr20", kAddressSize), In("method"), Len("method_len"),
+        In("input"), Len("input_len")},
        kI32,
-       Cost(kGasHostCall + kGasContractCall +
-            static_cast<int64_t>(kAddressSize) * kGasPerByteCopied)
-           .PerByte("method_len", kGasPerByteCopied)
-           .PerByte("input_len", kGasPerByteCopied),
+       Cost(kGasHostCall + kGasContractCall + kGasCopied.Of(kAddressSize))
+           .PerByte("method_len", kGasCopied)
+           .PerByte("input_len", kGasCopied),
        &Call),
     Fn("bl_return_len", {}, kI32, Cost(kGasHostCall), &ReturnLen),
     Fn("bl_return_read", {Out("dst")}, kNone,
-       Cost(kGasHostCall)
-           .PerProducedByte(kGasPerByteCopied, "the call's result"),
+       Cost(kGasHostCall).PerProducedByte(kGasCopied, "the call's result"),
        &ReturnRead),
-    Fn("bl_sha256", {In("src"), Len("len"), Out("dst32")}, kNone,
-       Cost(kGasHostCall + kGasSha256).PerByte("len", kGasPerSha256Byte),
+    Fn("bl_sha256", {In("src"), Len("len"), Out("dst32", 32)}, kNone,
+       Cost(kGasHostCall + kGasSha256).PerByte("len", kGasSha256Bytes),
        &Sha256Of),
     Fn("bl_gas_left", {}, kI64, Cost(kGasHostCall), &GasLeft),
     Fn("bl_log", {In("msg"), Len("msg_len")}, kNone,
-       Cost(kGasHostCall).PerByte("msg_len", kGasPerByteCopied), &Log),
+       Cost(kGasHostCall).PerByte("msg_len", kGasCopied), &Log),
 };
+
+// The guest ranges the arguments alone define: a kGuestIn address and the
+// kLength that follows it, a kGuestOut of fixed size. Checked before the
+// per-byte charge, so that a bad pointer does not pay for work it never
+// causes. (Ranges whose size the host learns later, such as bl_input_read's
+// dst, are checked by the handler once it knows the size.)
+absl::Status CheckGuestRanges(const HostFunction& fn, HostContext& ctx,
+                              absl::Span<const uint64_t> args) {
+  for (int i = 0; i < fn.num_params; ++i) {
+    const HostParam& p = fn.params[i];
+    if (p.kind == ParamKind::kGuestIn && i + 1 < fn.num_params &&
+        fn.params[i + 1].kind == ParamKind::kLength) {
+      // As much of it as the handler reads: a term's max_bytes (bl_abort).
+      uint64_t len = args[i + 1];
+      for (const ByteTerm& t : fn.gas.per_arg_byte) {
+        if (t.param == i + 1) len = std::min<uint64_t>(len, t.max_bytes);
+      }
+      RETURN_IF_ERROR(ctx.ReadGuest(args[i], len).status());
+    } else if (p.size != 0) {
+      RETURN_IF_ERROR(ctx.ReadGuest(args[i], p.size).status());
+    }
+  }
+  return absl::OkStatus();
+}
+
+// "3 per byte", "1 per 8 bytes", "3 per 2 bytes".
+std::string DescribeRate(ByteRate r) {
+  if (r.bytes == 1) return StrCat(r.gas, " per byte");
+  return StrCat(r.gas, " per ", r.bytes, " bytes");
+}
 
 }  // namespace
 
@@ -389,8 +412,7 @@ int64_t GasRule::Upfront(absl::Span<const uint64_t> args) const {
   int64_t gas = base;
   for (const ByteTerm& t : per_arg_byte) {
     if (t.param < 0) continue;
-    gas += t.gas_per_byte *
-           static_cast<int64_t>(std::min<uint64_t>(args[t.param], t.max_bytes));
+    gas += t.rate.Of(std::min<uint64_t>(args[t.param], t.max_bytes));
   }
   return gas;
 }
@@ -422,14 +444,13 @@ std::string DescribeGas(const HostFunction& fn) {
   std::string out = StrCat(fn.gas.base);
   for (const ByteTerm& t : fn.gas.per_arg_byte) {
     if (t.param < 0) continue;
-    out +=
-        StrCat(" + ", t.gas_per_byte, " per byte of ", fn.params[t.param].name);
+    out += StrCat(" + ", DescribeRate(t.rate), " of ", fn.params[t.param].name);
     if (t.max_bytes != UINT32_MAX) {
       out += StrCat(" (at most ", t.max_bytes, ")");
     }
   }
-  if (fn.gas.per_produced_byte != 0) {
-    out += StrCat(" + ", fn.gas.per_produced_byte, " per byte of ",
+  if (fn.gas.produced_rate.gas != 0) {
+    out += StrCat(" + ", DescribeRate(fn.gas.produced_rate), " of ",
                   fn.gas.produced);
   }
   return out;
@@ -447,7 +468,11 @@ absl::Status InvokeHostFunction(int index, HostContext& ctx,
                            args.size(), " arguments"));
   }
   const HostFunction& fn = kHostFunctions[index];
-  RETURN_IF_ERROR(ctx.Charge(fn.gas.Upfront(args)));
+  RETURN_IF_ERROR(ctx.Charge(fn.gas.base));
+  RETURN_IF_ERROR(CheckGuestRanges(fn, ctx, args));
+  if (int64_t per_byte = fn.gas.Upfront(args) - fn.gas.base; per_byte != 0) {
+    RETURN_IF_ERROR(ctx.Charge(per_byte));
+  }
   HostCall call{fn, args};
   RETURN_IF_ERROR(fn.handler(ctx, call));
   *result = call.result;

@@ -12,12 +12,18 @@
 // (contracts/sdk/ballast/contract.h). Nothing else lists host functions.
 //
 // Gas of one call, as data (GasRule; constants and reasons in gas.h):
-//   base + sum of gas_per_byte * min(argument, max_bytes) over the per-byte
-//     terms: taken by InvokeHostFunction from the arguments alone, BEFORE
-//     the handler runs;
-//   + per_produced_byte * (bytes the host produces: the input, a stored
-//     value, a callee's result): taken by the handler as soon as that size
-//     is known, before those bytes are written to the guest.
+//   base: taken by InvokeHostFunction first;
+//   then InvokeHostFunction checks the guest ranges the arguments alone
+//     define (a kGuestIn address and the kLength after it; a guest range of
+//     fixed size), O(1) each, so a bad pointer traps having paid for what
+//     was done: the base;
+//   + sum of rate.Of(min(argument, max_bytes)) over the per-byte terms:
+//     taken by InvokeHostFunction from the arguments, BEFORE the handler
+//     runs;
+//   + produced_rate.Of(bytes the host produces: the input, a stored value,
+//     a callee's result): taken by the handler as soon as that size is
+//     known, before those bytes are written to the guest.
+// Rates are ByteRates (gas.h): a gas per so many bytes, rounded up per term.
 // A charge is never given back, whatever happens after it (a failed bounds
 // check, a limit, an abort).
 //
@@ -42,6 +48,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "wasm/failure.h"
+#include "wasm/gas.h"
 #include "wasm/limits.h"
 
 namespace ballast::wasm {
@@ -64,27 +71,28 @@ enum class ResultKind { kNone, kI32, kI64 };
 struct HostParam {
   std::string_view name;
   ParamKind kind;
+  uint32_t size = 0;  // kGuestIn/kGuestOut: the bytes, when fixed
 };
 
-// gas_per_byte for each byte counted by the kLength parameter `param`, up to
+// `rate` over the bytes counted by the kLength parameter `param`, up to
 // max_bytes of them.
 struct ByteTerm {
   int param = -1;  // index into HostFunction::params; -1: unused term
-  int64_t gas_per_byte = 0;
+  ByteRate rate;
   uint32_t max_bytes = UINT32_MAX;
 };
 
 struct GasRule {
   int64_t base = 0;  // includes kGasHostCall
   std::array<ByteTerm, 2> per_arg_byte{};
-  int64_t per_produced_byte = 0;
+  ByteRate produced_rate;     // gas 0: the function produces no bytes
   std::string_view produced;  // what the produced bytes are (for documents)
 
   // base plus the per-argument terms: what a call costs before it runs.
   // `args` as the engine passes them (i32 zero-extended).
   int64_t Upfront(absl::Span<const uint64_t> args) const;
   // What `bytes` produced bytes cost.
-  int64_t Produced(uint64_t bytes) const { return per_produced_byte * bytes; }
+  int64_t Produced(uint64_t bytes) const { return produced_rate.Of(bytes); }
 };
 
 class HostContext;

@@ -569,7 +569,8 @@ class Instrumenter {
 
   // Stack: [..., i32 n]. Charges f(n) and leaves [..., n]
   // (kGasDynamicChargeInstructions instructions).
-  ExprList DynamicCharge(Index scratch, bool per_page) {
+  ExprList DynamicCharge(Index scratch, ExprType op) {
+    const bool per_page = op == ExprType::MemoryGrow;
     ExprList out;
     Add<wabt::LocalSetExpr>(&out, V(scratch));
     Add<wabt::GlobalGetExpr>(&out, V(gas_));
@@ -579,7 +580,9 @@ class Instrumenter {
       Add<wabt::ConstExpr>(&out, wabt::Const::I64(kGasPerGrowPage));
       Add<wabt::BinaryExpr>(&out, wabt::Opcode::I64Mul);
     } else {
-      Add<wabt::ConstExpr>(&out, wabt::Const::I64(kBulkBytesPerGasShift));
+      Add<wabt::ConstExpr>(&out, wabt::Const::I64(op == ExprType::MemoryFill
+                                                      ? kFillBytesPerGasShift
+                                                      : kCopyBytesPerGasShift));
       Add<wabt::BinaryExpr>(&out, wabt::Opcode::I64ShrU);
     }
     Add<wabt::BinaryExpr>(&out, wabt::Opcode::I64Sub);
@@ -635,8 +638,7 @@ class Instrumenter {
         case ExprType::MemoryFill:
         case ExprType::MemoryCopy:
         case ExprType::MemoryInit: {
-          ExprList charge =
-              DynamicCharge(Scratch(f), it->type() == ExprType::MemoryGrow);
+          ExprList charge = DynamicCharge(Scratch(f), it->type());
           list->splice(it, charge);
           cost += kGasDynamicChargeInstructions;
           break;

@@ -251,6 +251,10 @@ class CallSession final : public HostDispatcher, public HostContext {
   const CallRequest& request_;
   int64_t gas_;
   std::vector<Frame*> stack_;
+  // The compiled modules this call has loaded (and paid for), by code hash:
+  // warm for its later frames. At most gas_limit / kGasCodeLoad of code.
+  absl::flat_hash_map<std::string, std::shared_ptr<const CompiledModule>>
+      loaded_;
   Instance* caller_ = nullptr;  // the instance whose host call is running
   std::optional<Pending> pending_;
   std::optional<Pending> fatal_;
@@ -304,8 +308,10 @@ CallSession::FrameResult CallSession::RunFrame(const std::string& contract,
   if (!code->has_value()) {
     return fail(FailureKind::kInvalid, "no contract at this address");
   }
-  // Charged before the work, never given back (gas.h): loading the code
-  // (the same whether the cache has it or not), then instantiation.
+  // Charged before the work, never given back (gas.h): instantiation, and
+  // loading the code the first time this call uses it (the same whether
+  // the node's cache has it or not). Later frames of the same code use the
+  // module this call keeps, so they cannot miss.
   auto charged = [&](int64_t gas) -> std::optional<FrameResult> {
     absl::Status s = Charge(gas);
     if (s.ok()) return std::nullopt;
@@ -313,21 +319,29 @@ CallSession::FrameResult CallSession::RunFrame(const std::string& contract,
     pending_.reset();
     return r;
   };
-  if (auto r =
-          charged(kGasInstantiate + static_cast<int64_t>((*code)->code.size()) /
-                                        kCodeBytesPerLoadGas)) {
+  std::shared_ptr<const CompiledModule> compiled;
+  if (auto warm = loaded_.find((*code)->code_hash); warm != loaded_.end()) {
+    compiled = warm->second;
+  }
+  const bool cold = compiled == nullptr;
+  if (auto r = charged(kGasInstantiate +
+                       (cold ? kGasCodeLoad.Of((*code)->code.size()) : 0))) {
     return *r;
   }
-  auto compiled = runtime_.Compiled(**code);
-  if (!compiled.ok()) {
-    return fail(FailureKind::kInternal,
-                std::string(compiled.status().message()));
+  if (cold) {
+    auto loaded = runtime_.Compiled(**code);
+    if (!loaded.ok()) {
+      return fail(FailureKind::kInternal,
+                  std::string(loaded.status().message()));
+    }
+    compiled = *std::move(loaded);
+    loaded_.emplace((*code)->code_hash, compiled);
   }
   if (auto r = charged(kGasPerInitialPage *
-                       int64_t{(*compiled)->InitialMemoryPages()})) {
+                       int64_t{compiled->InitialMemoryPages()})) {
     return *r;
   }
-  auto instance = (*compiled)->Instantiate(this);
+  auto instance = compiled->Instantiate(this);
   if (!instance.ok()) {
     return fail(FailureKind::kTrap, std::string(instance.status().message()));
   }

@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <cmath>
 #include <utility>
 #include <vector>
 
@@ -63,22 +64,39 @@ bool BeyondDouble(const nlohmann::json& v) {
   return false;
 }
 
+// Non-integer numbers (with a fraction or an exponent) of magnitude 2^53
+// or more. A double that large is a whole number, and is printed as an
+// integer literal, which then reads back as a string (ProtectNumbers): the
+// message would not survive its own JSON.
+bool InexactBeyondDouble(const nlohmann::json& v) {
+  return v.is_number_float() &&
+         std::fabs(v.get<double>()) >= static_cast<double>(uint64_t{1} << 53);
+}
+
 // A google.protobuf.Value holds numbers as doubles. Before one is parsed,
 // integers it could not hold exactly become decimal strings, which every
 // integer field of a contract message accepts as the same number: a 64-bit
-// amount sent as a JSON number arrives intact. Iterative: the depth of
-// `root` is bounded by ParseJson, but nothing here relies on it.
-void ProtectIntegers(nlohmann::json& root) {
+// amount sent as a JSON number arrives intact. A non-integer number that
+// large is refused: it has already lost digits, and it would not convert
+// back to the same message. Iterative: the depth of `root` is bounded by
+// ParseJson, but nothing here relies on it.
+absl::Status ProtectNumbers(nlohmann::json& root, const std::string& path) {
   std::vector<nlohmann::json*> stack{&root};
   while (!stack.empty()) {
     nlohmann::json* v = stack.back();
     stack.pop_back();
     if (BeyondDouble(*v)) {
       *v = v->dump();
+    } else if (InexactBeyondDouble(*v)) {
+      return absl::InvalidArgumentError(
+          StrCat("field '", path, "': the number ", v->dump(),
+                 " is not an integer and is 2^53 or more in magnitude, so it "
+                 "cannot be held exactly; send it as an integer or a string"));
     } else if (v->is_structured()) {
       for (auto& child : *v) stack.push_back(&child);
     }
   }
+  return absl::OkStatus();
 }
 
 // The field names of `d`, for error messages.
@@ -107,8 +125,7 @@ absl::Status ConvertValue(const FieldDescriptor* f, nlohmann::json& v,
   }
   if (m->full_name() == "google.protobuf.Value" &&
       dir == Direction::kHexToBase64) {
-    ProtectIntegers(v);
-    return absl::OkStatus();
+    return ProtectNumbers(v, path);
   }
   // Other well-known types have their own JSON forms and hold no bytes.
   if (m->file()->package() == "google.protobuf") return absl::OkStatus();

@@ -148,7 +148,7 @@ BlockView BlockViewOf(const ledger::Block& block) {
   BlockView view;
   view.set_hash(ledger::BlockHash(block.header()));
   *view.mutable_header() = block.header();
-  view.set_signature(block.signature());
+  *view.mutable_signatures() = block.signatures();
   for (const ledger::SignedTransaction& stx : block.txs()) {
     view.add_txs(ledger::TxHash(stx));
   }

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "ledger/ballast.pb.h"
+#include "ledger/crypto.h"
 #include "ledger/hashing.h"
 #include "ledger/state_changes.h"
 #include "ledger/store.h"
@@ -111,9 +112,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
   }
-  // NextStateRoot REQUIRES correctly sized keys: only with fix_sizes.
-  if (fix_state_root && fix_sizes) {
-    header->set_state_root(NextStateRoot(ZeroHash(), commit.changes));
+  if (fix_receipts) {
+    header->set_receipts_root(ComputeReceiptsRoot(commit.receipts));
   }
 
   std::unique_ptr<leveldb::Env> env(
@@ -124,6 +124,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.block_cache_bytes = 1 << 20;
   auto store = Store::Open("/fuzz-block", options);
   FUZZ_CHECK(store.ok());
+  // The state tree's root of the changes, where they are well formed; the
+  // block is then signed by a fixed producer key.
+  if (fix_state_root) {
+    auto root = (*store)->ComputeStateRoot(commit.changes);
+    if (root.ok()) header->set_state_root(*root);
+    static const KeyPair* const kProducer =
+        new KeyPair(*KeyPairFromSeed(std::string(32, 'F')));
+    header->set_producer_pubkey(kProducer->public_key);
+    commit.block.clear_signatures();
+    BlockSignature* sig = commit.block.add_signatures();
+    sig->set_pubkey(kProducer->public_key);
+    sig->set_signature(Sign(*kProducer, BlockHash(*header)));
+  }
   absl::Status s = (*store)->CommitBlock(commit);
   auto head = (*store)->GetHead();
   FUZZ_CHECK(head.ok());

@@ -74,32 +74,30 @@ TEST(HashingTest, TxRootDependsOnOrder) {
   EXPECT_NE(ComputeTxRoot(txs), ComputeTxRoot(swapped));
 }
 
-TEST(StateRootTest, ChangesDigestCoversEveryKindOfWrite) {
-  StateChanges empty;
-  StateChanges put;
-  put.storage[{Addr('c'), "k"}] = "v";
-  StateChanges del;
-  del.storage[{Addr('c'), "k"}] = std::nullopt;
-  StateChanges put_empty;
-  put_empty.storage[{Addr('c'), "k"}] = "";
-  StateChanges account;
-  account.accounts[Addr('a')].set_nonce(1);
-
-  EXPECT_EQ(ChangesDigest(empty), Sha256(""));
-  std::set<std::string> digests = {ChangesDigest(empty), ChangesDigest(put),
-                                   ChangesDigest(del), ChangesDigest(put_empty),
-                                   ChangesDigest(account)};
-  EXPECT_EQ(digests.size(), 5u);
-}
-
-TEST(StateRootTest, IsAHashChain) {
-  StateChanges ch;
-  ch.storage[{Addr('c'), "k"}] = "v";
-  const std::string zero = ZeroHash();
-  const std::string r1 = NextStateRoot(zero, ch);
-  EXPECT_EQ(r1, Sha256(zero + ChangesDigest(ch)));
-  EXPECT_EQ(NextStateRoot(r1, ch), Sha256(r1 + ChangesDigest(ch)));
-  EXPECT_NE(NextStateRoot(r1, ch), r1);
+TEST(HashingTest, ReceiptsRootCommitsToEveryReceiptInOrder) {
+  EXPECT_EQ(ComputeReceiptsRoot({}), ZeroHash());
+  std::vector<Receipt> receipts(2);
+  receipts[0].set_gas_used(100);
+  receipts[1].set_gas_used(200);
+  Event* e = receipts[1].add_events();
+  e->set_name("Transfer");
+  e->set_data("d");
+  const std::string root = ComputeReceiptsRoot(receipts);
+  EXPECT_EQ(root,
+            MerkleRoot({ReceiptHash(receipts[0]), ReceiptHash(receipts[1])}));
+  std::set<std::string> roots = {root};
+  auto changed = [&](auto edit) {
+    std::vector<Receipt> r = receipts;
+    edit(r);
+    roots.insert(ComputeReceiptsRoot(r));
+  };
+  changed([](auto& r) { std::swap(r[0], r[1]); });
+  changed([](auto& r) { r[0].set_status(RECEIPT_STATUS_ABORTED); });
+  changed([](auto& r) { r[0].set_gas_used(101); });
+  changed([](auto& r) { r[1].mutable_events(0)->set_data("e"); });
+  changed([](auto& r) { r[1].clear_events(); });
+  changed([](auto& r) { r[1].set_output("x"); });
+  EXPECT_EQ(roots.size(), 7u);
 }
 
 TEST(StateRootTest, StateWritesUseTheStoreKeys) {

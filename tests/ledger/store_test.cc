@@ -147,8 +147,9 @@ TEST_F(StoreTest, CommitWritesEveryTable) {
 
   // One key per record: 2 meta (head, format), account, contract, code, 2
   // storage, block, hash index, 2 tx records, 2 events in each of the four
-  // event indexes.
-  EXPECT_EQ(Counts(), "a=1 b=1 c=1 e=2 h=1 m=2 n=2 s=2 t=2 w=1 x=2 y=2");
+  // event indexes; and the state tree's nodes: a leaf per state record (5)
+  // and the 4 internal nodes that join them.
+  EXPECT_EQ(Counts(), "a=1 b=1 c=1 e=2 h=1 j=9 m=2 n=2 s=2 t=2 w=1 x=2 y=2");
 }
 
 // The same wasm instrumented by two instrumenter versions is two codes:
@@ -239,6 +240,9 @@ struct Defect {
   absl::StatusCode code;
   std::string message;
   std::function<void(BlockCommit&, const ChainBuilder&)> apply;
+  // The harness signs the edited header again, so that each defect reaches
+  // its own check; the signature defects keep what they made.
+  bool keep_signatures = false;
 };
 
 void PrintTo(const Defect& d, std::ostream* os) { *os << d.name; }
@@ -257,6 +261,7 @@ TEST_P(StoreValidationTest, RefusesAndLeavesTheStoreUntouched) {
   ch.accounts[Addr('u')].set_nonce(2);
   BlockCommit c = chain_.Build(ch, {{.events = {{'c', "E"}}}, {}});
   GetParam().apply(c, chain_);
+  if (!GetParam().keep_signatures) ChainBuilder::Resign(c);
   absl::Status s = store_->CommitBlock(c);
   EXPECT_EQ(s.code(), GetParam().code) << s;
   EXPECT_THAT(s.message(), HasSubstr(GetParam().message));
@@ -356,10 +361,50 @@ std::vector<Defect> Defects() {
          c.block.mutable_txs(0)->set_signature("forged");  // root unchanged
          c.block.mutable_header()->set_tx_root(Hash('r'));
        }},
-      {"StateRootWrong", StatusCode::kInvalidArgument, "state_root is not",
+      {"StateRootWrong", StatusCode::kInvalidArgument,
+       "is not the state tree's root after the block's changes",
        [](BlockCommit& c, const ChainBuilder&) {
          c.changes.storage[{Addr('c'), "k"}] = "other";  // not resealed
        }},
+      {"ReceiptsRootWrong", StatusCode::kInvalidArgument,
+       "receipts_root is not ComputeReceiptsRoot of the receipts",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.receipts[1].set_gas_used(7);  // not resealed
+       }},
+      {"NoSignatures", StatusCode::kInvalidArgument, "no signatures",
+       [](BlockCommit& c, const ChainBuilder&) { c.block.clear_signatures(); },
+       true},
+      {"SignatureForged", StatusCode::kInvalidArgument,
+       "signature 0: not a valid signature of the block hash by",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.block.mutable_signatures(0)->mutable_signature()->at(0) ^= 1;
+       },
+       true},
+      {"SignatureOfAnotherHeader", StatusCode::kInvalidArgument,
+       "signature 0: not a valid signature of the block hash by",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.block.mutable_header()->set_time_ms(1);  // signed before
+       },
+       true},
+      {"SignedTwiceByOneKey", StatusCode::kInvalidArgument, "signature 1: key ",
+       [](BlockCommit& c, const ChainBuilder&) {
+         *c.block.add_signatures() = c.block.signatures(0);
+       },
+       true},
+      {"NotSignedByTheProducer", StatusCode::kInvalidArgument,
+       "no signature by the header's producer_pubkey",
+       [](BlockCommit& c, const ChainBuilder&) {
+         KeyPair other = *KeyPairFromSeed(std::string(32, 'O'));
+         c.block.mutable_header()->set_producer_pubkey(other.public_key);
+         ChainBuilder::Resign(c);  // by the test producer, not `other`
+       },
+       true},
+      {"ShortSignatureKey", StatusCode::kInvalidArgument,
+       "signature 0: pubkey must be 32 bytes, got 3",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.block.mutable_signatures(0)->set_pubkey("abc");
+       },
+       true},
       {"DuplicateTxInBlock", StatusCode::kInvalidArgument, "appears twice",
        [reseal](BlockCommit& c, const ChainBuilder& b) {
          *c.block.mutable_txs(1) = c.block.txs(0);
@@ -420,12 +465,14 @@ INSTANTIATE_TEST_SUITE_P(Defects, StoreValidationTest,
 TEST_F(StoreTest, FirstBlockIsHeightOneWithZeroParent) {
   BlockCommit c = chain_.Build({});
   c.block.mutable_header()->set_height(2);
+  ChainBuilder::Resign(c);
   absl::Status s = store_->CommitBlock(c);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(s.message(), HasSubstr("first block must have height 1"));
 
   c = chain_.Build({});
   c.block.mutable_header()->set_parent_hash(Hash('p'));
+  ChainBuilder::Resign(c);
   s = store_->CommitBlock(c);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(s.message(), HasSubstr("32 zero bytes"));

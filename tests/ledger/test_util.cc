@@ -10,6 +10,7 @@
 #include "ledger/hashing.h"
 #include "ledger/keys.h"
 #include "leveldb/db.h"
+#include "leveldb/write_batch.h"
 
 namespace ballast::ledger::testing {
 
@@ -31,8 +32,61 @@ SignedTransaction ChainBuilder::MakeTx(uint64_t height, int index,
   return stx;
 }
 
+namespace {
+
+// A TreeNodeSource over a map: the builder's own copy of the state tree.
+class MapNodeSource : public TreeNodeSource {
+ public:
+  explicit MapNodeSource(const std::map<std::string, std::string>* nodes)
+      : nodes_(nodes) {}
+  absl::StatusOr<std::optional<std::string>> Get(
+      std::string_view key) const override {
+    auto it = nodes_->find(std::string(key));
+    if (it == nodes_->end()) return std::nullopt;
+    return it->second;
+  }
+  absl::Status Scan(
+      std::string_view start, std::string_view limit,
+      const std::function<bool(std::string_view, std::string_view)>& fn)
+      const override {
+    for (auto it = nodes_->lower_bound(std::string(start));
+         it != nodes_->end() && it->first < limit; ++it) {
+      if (!fn(it->first, it->second)) break;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  const std::map<std::string, std::string>* nodes_;
+};
+
+// Applies a WriteBatch to a map.
+class MapWriter : public leveldb::WriteBatch::Handler {
+ public:
+  explicit MapWriter(std::map<std::string, std::string>* nodes)
+      : nodes_(nodes) {}
+  void Put(const leveldb::Slice& key, const leveldb::Slice& value) override {
+    (*nodes_)[key.ToString()] = value.ToString();
+  }
+  void Delete(const leveldb::Slice& key) override {
+    nodes_->erase(key.ToString());
+  }
+
+ private:
+  std::map<std::string, std::string>* nodes_;
+};
+
+}  // namespace
+
+const KeyPair& TestProducer() {
+  static const KeyPair* const kKey =
+      new KeyPair(*KeyPairFromSeed(std::string(32, 'P')));
+  return *kKey;
+}
+
 ChainBuilder ChainBuilder::FromStore(Store& store) {
   ChainBuilder b;
+  b.store_ = &store;
   auto head = store.GetHead();
   EXPECT_TRUE(head.ok()) << head.status();
   if (!head.ok() || !head->has_value()) return b;
@@ -55,7 +109,7 @@ BlockCommit ChainBuilder::Build(StateChanges changes,
   h->set_height(height);
   h->set_parent_hash(hash_);
   h->set_time_ms(static_cast<int64_t>(height) * 1000);
-  h->set_producer_pubkey(std::string(32, 'p'));
+  h->set_producer_pubkey(TestProducer().public_key);
   for (size_t i = 0; i < txs.size(); ++i) {
     const TxSpec& spec = txs[i];
     *c.block.add_txs() = MakeTx(height, static_cast<int>(i), spec.method);
@@ -80,20 +134,51 @@ BlockCommit ChainBuilder::Build(StateChanges changes,
   }
   c.changes = std::move(changes);
   Reseal(c);
-  c.block.set_signature(std::string(64, 'S'));
   return c;
+}
+
+std::string ChainBuilder::StateRootOf(const StateChanges& changes,
+                                      leveldb::WriteBatch* batch) const {
+  leveldb::WriteBatch scratch;
+  if (batch == nullptr) batch = &scratch;
+  absl::StatusOr<StateTreeUpdate> update;
+  if (store_ != nullptr) {
+    update = store_->state_tree().Update(
+        next_height(), StateTreeChangesOf(StateWrites(changes)), batch);
+  } else {
+    MapNodeSource source(&tree_nodes_);
+    update = StateTree(&source).Update(
+        next_height(), StateTreeChangesOf(StateWrites(changes)), batch);
+  }
+  EXPECT_TRUE(update.ok()) << update.status();
+  return update.ok() ? update->root : std::string(kHashSize, '?');
 }
 
 void ChainBuilder::Reseal(BlockCommit& commit) const {
   BlockHeader* h = commit.block.mutable_header();
   h->set_tx_root(ComputeTxRoot(commit.block.txs()));
-  h->set_state_root(NextStateRoot(state_root_, commit.changes));
+  h->set_receipts_root(ComputeReceiptsRoot(commit.receipts));
+  h->set_state_root(StateRootOf(commit.changes, nullptr));
+  Resign(commit);
+}
+
+void ChainBuilder::Resign(BlockCommit& commit) {
+  commit.block.clear_signatures();
+  BlockSignature* sig = commit.block.add_signatures();
+  sig->set_pubkey(TestProducer().public_key);
+  sig->set_signature(Sign(TestProducer(), BlockHash(commit.block.header())));
 }
 
 void ChainBuilder::Accept(const BlockCommit& commit) {
+  if (store_ == nullptr) {
+    // Stage the block's tree nodes as the store did, and keep them.
+    leveldb::WriteBatch batch;
+    StateRootOf(commit.changes, &batch);
+    MapWriter writer(&tree_nodes_);
+    EXPECT_TRUE(batch.Iterate(&writer).ok());
+  }
   height_ = commit.block.header().height();
   hash_ = BlockHash(commit.block.header());
-  state_root_ = commit.block.header().state_root();
 }
 
 StateChanges DeployChanges(const std::string& contract, char code_char) {

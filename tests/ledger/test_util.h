@@ -7,14 +7,17 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "ledger/ballast.pb.h"
+#include "ledger/crypto.h"
 #include "ledger/state_changes.h"
 #include "ledger/store.h"
 #include "leveldb/env.h"
+#include "leveldb/write_batch.h"
 
 namespace ballast::ledger::testing {
 
@@ -31,14 +34,21 @@ struct TxSpec {
   std::vector<std::pair<char, std::string>> events = {};
 };
 
+// The producer key the builder signs blocks with.
+const KeyPair& TestProducer();
+
 // Builds valid BlockCommits for consecutive heights. Transactions are
 // deterministic in (height, index), so tests can recompute their hashes.
+// State roots come from a state tree of the builder's own (in memory) or,
+// for a builder made FromStore, from the store's tree.
 class ChainBuilder {
  public:
   static constexpr char kChainId[] = "ballast-test";
 
   ChainBuilder() = default;
-  // Continues the chain stored in `store` (empty store: from block 1).
+  // Continues the chain stored in `store` (empty store: from block 1);
+  // `store` must outlive the builder, and the builder's blocks must be
+  // committed to it before the next is built.
   static ChainBuilder FromStore(Store& store);
 
   uint64_t next_height() const { return height_ + 1; }
@@ -47,8 +57,11 @@ class ChainBuilder {
   // event positions all consistent with the parent.
   BlockCommit Build(StateChanges changes, std::vector<TxSpec> txs = {}) const;
 
-  // Recomputes tx_root and state_root of an edited commit.
+  // Recomputes tx_root, receipts_root and state_root of an edited commit,
+  // and signs it again.
   void Reseal(BlockCommit& commit) const;
+  // Signs an edited header again (the producer's signature only).
+  static void Resign(BlockCommit& commit);
 
   // Makes `commit` the parent of the next block (after CommitBlock
   // succeeded).
@@ -59,9 +72,15 @@ class ChainBuilder {
                                   const std::string& method);
 
  private:
+  // The root of the next block's state applying `changes`; with `batch`,
+  // the tree's nodes staged in it.
+  std::string StateRootOf(const StateChanges& changes,
+                          leveldb::WriteBatch* batch) const;
+
   uint64_t height_ = 0;
   std::string hash_ = std::string(32, '\0');
-  std::string state_root_ = std::string(32, '\0');
+  Store* store_ = nullptr;                         // FromStore's
+  std::map<std::string, std::string> tree_nodes_;  // otherwise
 };
 
 // Changes that deploy a contract at `contract` with a code record and one

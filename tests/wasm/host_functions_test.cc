@@ -153,44 +153,59 @@ const std::string kSha256OfAbc =
 std::vector<Case> Cases() {
   return {
       {"bl_input_len", {}, "charge 40", 2},
-      {"bl_input_read", {100}, "charge 40; charge 2; write 100 \"in\""},
-      {"bl_output_write", {0, 3}, "charge 43; read [0,3); output \"abc\""},
+      {"bl_input_read", {100}, "charge 40; charge 1; write 100 \"in\""},
+      {"bl_output_write",
+       {0, 3},
+       "charge 40; read [0,3); charge 1; read [0,3); output \"abc\""},
       {"bl_storage_read",
        {0, 3, 100, 8},
-       "charge 243; read [0,3); storage read \"abc\"; charge 5; "
-       "write 100 \"value\"",
+       "charge 1040; read [0,3); charge 1; read [0,3); storage read \"abc\"; "
+       "charge 1; write 100 \"value\"",
        5},
       {"bl_storage_write",
        {0, 3, 16, 2},
-       "charge 1090; read [0,3); read [16,18); storage write \"abc\"=\"xy\""},
+       "charge 1040; read [0,3); read [16,18); charge 15; read [0,3); "
+       "read [16,18); storage write \"abc\"=\"xy\""},
       {"bl_storage_remove",
        {0, 3},
-       "charge 570; read [0,3); storage remove \"abc\""},
+       "charge 540; read [0,3); charge 9; read [0,3); storage remove \"abc\""},
       {"bl_emit_event",
        {32, 3, 16, 2},
-       "charge 360; read [32,35); read [16,18); event Evt \"xy\""},
+       "charge 340; read [32,35); read [16,18); charge 5; read [32,35); "
+       "read [16,18); event Evt \"xy\""},
       {"bl_abort",
        {0, 3},
-       "charge 43; read [0,3); fail aborted: abc",
+       "charge 40; read [0,3); charge 1; read [0,3); fail aborted: abc",
        0,
        absl::StatusCode::kFailedPrecondition},
-      {"bl_caller", {100}, "charge 60; write 100 \"cccccccccccccccccccc\""},
-      {"bl_origin", {100}, "charge 60; write 100 \"oooooooooooooooooooo\""},
-      {"bl_self", {100}, "charge 60; write 100 \"ssssssssssssssssssss\""},
+      {"bl_caller",
+       {100},
+       "charge 43; read [100,120); write 100 \"cccccccccccccccccccc\""},
+      {"bl_origin",
+       {100},
+       "charge 43; read [100,120); write 100 \"oooooooooooooooooooo\""},
+      {"bl_self",
+       {100},
+       "charge 43; read [100,120); write 100 \"ssssssssssssssssssss\""},
       {"bl_block_height", {}, "charge 40", 42},
       {"bl_block_time", {}, "charge 40", 1700},
       {"bl_call",
        {64, 0, 3, 16, 2},
-       "charge 1065; read [64,84); read [0,3); read [16,18); "
+       "charge 1043; read [64,84); read [0,3); read [16,18); charge 2; "
+       "read [64,84); read [0,3); read [16,18); "
        "call \"TTTTTTTTTTTTTTTTTTTT\" abc \"xy\"",
        0},
       {"bl_return_len", {}, "charge 40", 3},
-      {"bl_return_read", {100}, "charge 40; charge 3; write 100 \"ret\""},
+      {"bl_return_read", {100}, "charge 40; charge 1; write 100 \"ret\""},
       {"bl_sha256",
        {0, 3, 100},
-       "charge 143; read [0,3); read [100,132); write 100 " + kSha256OfAbc},
+       "charge 140; read [0,3); read [100,132); charge 1; read [0,3); "
+       "write 100 " +
+           kSha256OfAbc},
       {"bl_gas_left", {}, "charge 40", 1'000'000 - 40},
-      {"bl_log", {0, 3}, "charge 43; read [0,3); log \"abc\""},
+      {"bl_log",
+       {0, 3},
+       "charge 40; read [0,3); charge 1; read [0,3); log \"abc\""},
   };
 }
 
@@ -214,9 +229,10 @@ TEST(HostFunctionTableTest, EveryEntryIsComplete) {
       if (t.param < 0) continue;
       ASSERT_LT(t.param, f.num_params);
       EXPECT_EQ(f.params[t.param].kind, ParamKind::kLength);
-      EXPECT_GT(t.gas_per_byte, 0);
+      EXPECT_GT(t.rate.gas, 0);
+      EXPECT_GT(t.rate.bytes, 0);
     }
-    if (f.gas.per_produced_byte != 0) {
+    if (f.gas.produced_rate.gas != 0) {
       EXPECT_TRUE(writes_guest) << "produced bytes go to a guest pointer";
       EXPECT_FALSE(f.gas.produced.empty());
     }
@@ -236,34 +252,35 @@ TEST(HostFunctionTableTest, GasRulesAreTheDocumentedOnes) {
       rules,
       ElementsAreArray({
           "bl_input_len: 40",
-          "bl_input_read: 40 + 1 per byte of the input",
-          "bl_output_write: 40 + 1 per byte of len",
-          "bl_storage_read: 240 + 1 per byte of key_len + 1 per byte of the "
-          "stored value (all of it, also past cap)",
-          "bl_storage_write: 1040 + 10 per byte of key_len + 10 per byte of "
+          "bl_input_read: 40 + 1 per 8 bytes of the input",
+          "bl_output_write: 40 + 1 per 8 bytes of len",
+          "bl_storage_read: 1040 + 1 per 64 bytes of key_len + 1 per 64 "
+          "bytes of the stored value (all of it, also past cap)",
+          "bl_storage_write: 1040 + 3 per byte of key_len + 3 per byte of "
           "val_len",
-          "bl_storage_remove: 540 + 10 per byte of key_len",
-          "bl_emit_event: 340 + 4 per byte of name_len + 4 per byte of "
+          "bl_storage_remove: 540 + 3 per byte of key_len",
+          "bl_emit_event: 340 + 1 per byte of name_len + 1 per byte of "
           "data_len",
-          "bl_abort: 40 + 1 per byte of msg_len (at most 1024)",
-          "bl_caller: 60",
-          "bl_origin: 60",
-          "bl_self: 60",
+          "bl_abort: 40 + 1 per 8 bytes of msg_len (at most 1024)",
+          "bl_caller: 43",
+          "bl_origin: 43",
+          "bl_self: 43",
           "bl_block_height: 40",
           "bl_block_time: 40",
-          "bl_call: 1060 + 1 per byte of method_len + 1 per byte of input_len",
+          "bl_call: 1043 + 1 per 8 bytes of method_len + 1 per 8 bytes of "
+          "input_len",
           "bl_return_len: 40",
-          "bl_return_read: 40 + 1 per byte of the call's result",
-          "bl_sha256: 140 + 1 per byte of len",
+          "bl_return_read: 40 + 1 per 8 bytes of the call's result",
+          "bl_sha256: 140 + 1 per 3 bytes of len",
           "bl_gas_left: 40",
-          "bl_log: 40 + 1 per byte of msg_len",
+          "bl_log: 40 + 1 per 8 bytes of msg_len",
       }));
   const HostFunction& abort = kHostFunctions[FindHostFunction("bl_abort")];
-  EXPECT_EQ(abort.gas.Upfront(std::vector<uint64_t>{0, 5000}), 40 + 1024);
+  EXPECT_EQ(abort.gas.Upfront(std::vector<uint64_t>{0, 5000}), 40 + 1024 / 8);
   const HostFunction& write =
       kHostFunctions[FindHostFunction("bl_storage_write")];
   EXPECT_EQ(write.gas.Upfront(std::vector<uint64_t>{0, 3, 0, 0xffffffff}),
-            1040 + 30 + 10 * int64_t{0xffffffff});
+            1040 + 9 + 3 * int64_t{0xffffffff});
 }
 
 // host_abi.h, the ABI in words, names each function with its parameters
@@ -315,32 +332,62 @@ TEST(HostFunctionDispatchTest, EveryFunctionDispatchesThroughTheTable) {
 }
 
 TEST(HostFunctionDispatchTest, ChargeIsTakenBeforeAnyWork) {
-  // One gas short of the upfront charge: the call fails as out of gas
-  // having done nothing else, whatever the function.
+  // One gas short of the base: the call fails as out of gas having done
+  // nothing else. One gas short of the whole upfront charge: it has only
+  // checked its guest ranges, and nothing else, whatever the function.
   for (const Case& c : Cases()) {
     SCOPED_TRACE(c.name);
     int index = FindHostFunction(c.name);
+    const int64_t base = kHostFunctions[index].gas.base;
     const int64_t upfront = kHostFunctions[index].gas.Upfront(c.args);
-    FakeContext ctx;
-    FillMemory(ctx);
-    const std::string memory = ctx.memory;
-    ctx.set_gas(upfront - 1);
-    uint64_t result = 12345;
-    absl::Status s = InvokeHostFunction(index, ctx, c.args, &result);
-    EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
-    EXPECT_EQ(absl::StrJoin(ctx.trace, "; "),
-              StrCat("charge ", upfront, "; fail out of gas: gas"));
-    EXPECT_EQ(ctx.memory, memory);
-    EXPECT_EQ(result, 12345u);
+    for (int64_t gas : {base - 1, upfront - 1}) {
+      if (gas < base - 1) continue;
+      FakeContext ctx;
+      FillMemory(ctx);
+      const std::string memory = ctx.memory;
+      ctx.set_gas(gas);
+      uint64_t result = 12345;
+      absl::Status s = InvokeHostFunction(index, ctx, c.args, &result);
+      EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+      ASSERT_FALSE(ctx.trace.empty());
+      EXPECT_EQ(ctx.trace.front(), StrCat("charge ", base));
+      EXPECT_EQ(ctx.trace.back(), "fail out of gas: gas");
+      if (gas >= base) {
+        ASSERT_GE(ctx.trace.size(), 3u);
+        EXPECT_EQ(ctx.trace[ctx.trace.size() - 2],
+                  StrCat("charge ", upfront - base));
+        for (size_t i = 1; i + 2 < ctx.trace.size(); ++i) {
+          EXPECT_TRUE(ctx.trace[i].starts_with("read [")) << ctx.trace[i];
+        }
+      } else {
+        EXPECT_EQ(ctx.trace.size(), 2u);
+      }
+      EXPECT_EQ(ctx.memory, memory);
+      EXPECT_EQ(result, 12345u);
+    }
   }
+}
+
+TEST(HostFunctionDispatchTest, ABadPointerPaysOnlyTheBase) {
+  // The attack of issue 7, the other way round: bl_sha256 of 1000 bytes
+  // into a digest that would end past memory traps before the per-byte
+  // charge, since no hashing happens.
+  FakeContext ctx;
+  uint64_t result;
+  absl::Status s =
+      InvokeHostFunction(FindHostFunction("bl_sha256"), ctx,
+                         std::vector<uint64_t>{0, 200, 250}, &result);
+  EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(absl::StrJoin(ctx.trace, "; "),
+            "charge 140; read [0,200); fail trapped: out of bounds");
 }
 
 TEST(HostFunctionDispatchTest, ProducedBytesAreChargedBeforeTheyAreWritten) {
   // The input ("in") and the return data ("ret") are charged before the
   // write that would copy them.
   const std::pair<const char*, const char*> cases[] = {
-      {"bl_input_read", "charge 40; charge 2; fail out of gas: gas"},
-      {"bl_return_read", "charge 40; charge 3; fail out of gas: gas"},
+      {"bl_input_read", "charge 40; charge 1; fail out of gas: gas"},
+      {"bl_return_read", "charge 40; charge 1; fail out of gas: gas"},
   };
   for (const auto& [name, trace] : cases) {
     FakeContext ctx;
@@ -354,41 +401,45 @@ TEST(HostFunctionDispatchTest, ProducedBytesAreChargedBeforeTheyAreWritten) {
   }
   FakeContext ctx;
   FillMemory(ctx);
-  ctx.set_gas(243);
+  ctx.set_gas(1041);
   uint64_t result;
   EXPECT_FALSE(InvokeHostFunction(FindHostFunction("bl_storage_read"), ctx,
                                   std::vector<uint64_t>{0, 3, 100, 8}, &result)
                    .ok());
   EXPECT_EQ(absl::StrJoin(ctx.trace, "; "),
-            "charge 243; read [0,3); storage read \"abc\"; charge 5; "
-            "fail out of gas: gas");
+            "charge 1040; read [0,3); charge 1; read [0,3); storage read "
+            "\"abc\"; charge 1; fail out of gas: gas");
 }
 
 TEST(HostFunctionDispatchTest, RefusedArgumentsAreChargedFirst) {
   // The upfront charge stands whatever the handler then refuses.
   FakeContext ctx;
+  ctx.memory.assign(70'000, '\0');
   uint64_t result;
   absl::Status s =
       InvokeHostFunction(FindHostFunction("bl_output_write"), ctx,
                          std::vector<uint64_t>{0, 64 * 1024 + 1}, &result);
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(absl::StrJoin(ctx.trace, "; "),
-            "charge 65577; fail limit exceeded: output of 65537 bytes exceeds "
-            "the limit of 65536");
+            "charge 40; read [0,65537); charge 8193; fail limit exceeded: "
+            "output of 65537 bytes exceeds the limit of 65536");
   ctx.trace.clear();
+  ctx.memory.assign(256, '\0');
+  // A range past memory: the base only (no per-byte work was done).
   s = InvokeHostFunction(FindHostFunction("bl_log"), ctx,
                          std::vector<uint64_t>{250, 10}, &result);
   EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
   EXPECT_EQ(absl::StrJoin(ctx.trace, "; "),
-            "charge 50; fail trapped: out of bounds");
+            "charge 40; fail trapped: out of bounds");
   ctx.trace.clear();
   ctx.Put(0, "1x");
   s = InvokeHostFunction(FindHostFunction("bl_emit_event"), ctx,
                          std::vector<uint64_t>{0, 2, 0, 0}, &result);
   EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
   EXPECT_EQ(absl::StrJoin(ctx.trace, "; "),
-            "charge 348; read [0,2); read [0,0); fail trapped: bl_emit_event: "
-            "event name '1x' is not an identifier");
+            "charge 340; read [0,2); read [0,0); charge 2; read [0,2); "
+            "read [0,0); fail trapped: bl_emit_event: event name '1x' is not "
+            "an identifier");
 }
 
 TEST(HostFunctionDispatchTest, AbsentKeyReadsAsMinusOneWithoutValueCharge) {
@@ -400,7 +451,8 @@ TEST(HostFunctionDispatchTest, AbsentKeyReadsAsMinusOneWithoutValueCharge) {
                   .ok());
   EXPECT_EQ(result, 0xffffffffu);
   EXPECT_EQ(absl::StrJoin(ctx.trace, "; "),
-            "charge 244; read [0,4); storage read \"nope\"");
+            "charge 1040; read [0,4); charge 1; read [0,4); storage read "
+            "\"nope\"");
 }
 
 TEST(HostFunctionDispatchTest, WrongArityIsAnInternalError) {

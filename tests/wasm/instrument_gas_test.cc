@@ -41,7 +41,7 @@ int64_t RunCost(const std::string& body, uint32_t locals = 0) {
 }
 
 TEST(InstrumentGasTest, ConstantsMatchTheCodeInserted) {
-  EXPECT_EQ(kInstrumenterVersion, 2u);
+  EXPECT_EQ(kInstrumenterVersion, 3u);
   EXPECT_EQ(kGasChargeInstructions, 8u);
   EXPECT_EQ(kGasDynamicChargeInstructions, 13u);
   EXPECT_EQ(kGasCallBookkeepingInstructions, 13u);
@@ -77,18 +77,18 @@ TEST(InstrumentGasTest, CallPaysTheCalleesEntryAndBookkeeping) {
 
 TEST(InstrumentGasTest, MemoryOpPaysItsDynamicCharge) {
   // memory.fill of 32 bytes: 4 instructions, the 13 of the dynamic charge,
-  // 32 >> kBulkBytesPerGasShift for the bytes, and the scratch local it
+  // 32 >> kFillBytesPerGasShift for the bytes, and the scratch local it
   // adds (1 local).
   const std::string fill = "\x41\x00\x41\x00\x41\x20\xfc\x0b\x00"s;
-  EXPECT_EQ(RunCost(fill), 4 + 13 + (32 >> kBulkBytesPerGasShift) + 1);
+  EXPECT_EQ(RunCost(fill), 4 + 13 + (32 >> kFillBytesPerGasShift) + 1);
 }
 
 TEST(InstrumentGasTest, LocalsAreChargedAtEntry) {
-  ASSERT_EQ(kLocalsPerGas, 32u);
+  ASSERT_EQ(kLocalsPerGas, 16u);
   EXPECT_EQ(RunCost("", 1), 1);
-  EXPECT_EQ(RunCost("", 32), 1);
-  EXPECT_EQ(RunCost("", 33), 2);
-  EXPECT_EQ(RunCost("", 1024), 32);
+  EXPECT_EQ(RunCost("", 16), 1);
+  EXPECT_EQ(RunCost("", 17), 2);
+  EXPECT_EQ(RunCost("", 1024), 64);
 }
 
 }  // namespace

@@ -57,10 +57,14 @@ TEST_F(HandmadeTest, EchoReturnsInputAndUsesGas) {
 }
 
 TEST_F(HandmadeTest, GasIsDeterministic) {
-  uint64_t first = Call("echo", "abc").gas_used;
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(Call("echo", "abc").gas_used, first);
-  // One more byte of input costs exactly kGasPerByteCopied * 2 (read+write).
-  EXPECT_EQ(Call("echo", "abcd").gas_used, first + 2);
+  uint64_t first = Call("echo", "abcdefgh").gas_used;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Call("echo", "abcdefgh").gas_used, first);
+  }
+  // Eight more bytes of input cost exactly one more kGasCopied step each
+  // way (read and write).
+  EXPECT_EQ(kGasCopied.bytes, 8);
+  EXPECT_EQ(Call("echo", "abcdefghijklmnop").gas_used, first + 2);
 }
 
 TEST(FailureKindTest, EachKindHasExactlyOneStatusCode) {
@@ -79,14 +83,16 @@ TEST(FailureKindTest, EachKindHasExactlyOneStatusCode) {
 }
 
 TEST_F(HandmadeTest, AbortKeepsWhatItWasCharged) {
-  // One more message byte costs one gas to read the input and one to abort
-  // with it: the abort's charge is not given back when the call fails.
-  CallOutcome three = Call("abort_input", "abc");
-  EXPECT_EQ(three.failure, FailureKind::kAbort);
-  EXPECT_EQ(three.status.message(), Where("abort_input") + "aborted: abc");
-  EXPECT_EQ(Call("abort_input", "abcd").gas_used, three.gas_used + 2);
+  // Eight more message bytes cost one gas (kGasCopied) to read the input
+  // and one to abort with it: the abort's charge is not given back when the
+  // call fails.
+  CallOutcome eight = Call("abort_input", "abcdefgh");
+  EXPECT_EQ(eight.failure, FailureKind::kAbort);
+  EXPECT_EQ(eight.status.message(), Where("abort_input") + "aborted: abcdefgh");
+  EXPECT_EQ(Call("abort_input", "abcdefghijklmnop").gas_used,
+            eight.gas_used + 2);
   // Past kMaxMessageBytes (1024) the abort charges no more.
-  EXPECT_EQ(Call("abort_input", std::string(2001, 'x')).gas_used,
+  EXPECT_EQ(Call("abort_input", std::string(2008, 'x')).gas_used,
             Call("abort_input", std::string(2000, 'x')).gas_used + 1);
 }
 
@@ -157,8 +163,8 @@ TEST_F(HandmadeTest, MemoryGrowWithinLimitWorksAndCostsPerPage) {
 TEST_F(HandmadeTest, BulkMemoryIsChargedPerByte) {
   CallOutcome out = Call("fill");
   ASSERT_TRUE(out.status.ok()) << out.status;
-  EXPECT_GE(out.gas_used, 65536u >> kBulkBytesPerGasShift);
-  EXPECT_EQ(Call("fill", "", 4000).failure, FailureKind::kOutOfGas);
+  EXPECT_GE(out.gas_used, 65536u >> kFillBytesPerGasShift);
+  EXPECT_EQ(Call("fill", "", out.gas_used - 1).failure, FailureKind::kOutOfGas);
 }
 
 TEST_F(HandmadeTest, TrapsAreReportedAsTraps) {
