@@ -165,6 +165,11 @@ int Main(int argc, char** argv) {
                  "Longest wall time a query may run (it also has a gas limit)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--signing-keys", options.signing_keys,
+                 "on a new data dir: how many keys sign each block (the "
+                 "producer's and N-1 co-signers', for light clients that "
+                 "require k of n); fixed after (default 1)")
+      ->check(CLI::Range(1, kMaxSigningKeys));
   double retain_hours = static_cast<double>(options.state_retain_ms) / 3.6e6;
   app.add_option("--state-retain-heights", options.state_retain_heights,
                  "keep the state tree of at least this many recent heights "
@@ -251,8 +256,11 @@ int Main(int argc, char** argv) {
             << "  api           http://" << address << "\n"
             << "  data dir      " << options.data_dir << "\n"
             << "  head height   " << height << "\n"
-            << "  producer key  0x" << ToHex(n.producer().public_key) << "\n"
-            << "  blocks        "
+            << "  producer key  0x" << ToHex(n.producer().public_key) << "\n";
+  for (const KeyPair& key : n.data_dir().co_signers()) {
+    std::cout << "  co-signer key 0x" << ToHex(key.public_key) << "\n";
+  }
+  std::cout << "  blocks        "
             << (options.block_time_ms == 0
                     ? std::string("automine (a block as soon as txs wait)")
                     : StrCat("every ", options.block_time_ms, " ms"))

@@ -1188,6 +1188,45 @@ TEST_F(BallastdTest, AClientThatDoesNotReadIsDisconnected) {
 // As ssh refuses a private key others may read, ballastd refuses to start
 // with a producer key file accessible by group or others, or a symbolic
 // link in its place, and says what to do.
+// A chain of several signing keys: every block carries the producer's and
+// each co-signer's signature over its hash; the number is fixed with the
+// data dir.
+TEST_F(BallastdTest, EveryBlockIsSignedByEachSigningKey) {
+  auto node = StartNode({"--signing-keys", "3"});
+  std::string token = DeployToken(*node);
+  HttpResult block = node->Get("/v1/block/latest");
+  ASSERT_EQ(block.status, 200) << block.text;
+  const std::string hash = *FromHex(block.body["hash"].get<std::string>());
+  const json& sigs = block.body["signatures"];
+  ASSERT_EQ(sigs.size(), 3u) << block.text;
+  std::set<std::string> signers;
+  for (const json& sig : sigs) {
+    const std::string pubkey = *FromHex(sig["pubkey"].get<std::string>());
+    EXPECT_TRUE(
+        Verify(pubkey, hash, *FromHex(sig["signature"].get<std::string>())));
+    signers.insert(pubkey);
+  }
+  EXPECT_EQ(signers.size(), 3u);
+  EXPECT_EQ(Hex(*FromHex(sigs[0]["pubkey"].get<std::string>())),
+            block.body["header"]["producer_pubkey"]);
+  EXPECT_EQ(node->Terminate(), 0);
+
+  // The number is the data dir's: kept without the flag, refused if other.
+  {
+    BallastdProcess other(dir_.path() + "/chain",
+                          {"--chain-id", kChain, "--signing-keys", "2"});
+    EXPECT_FALSE(other.Start());
+    EXPECT_EQ(other.exit_code(), 1) << other.log();
+    EXPECT_THAT(other.log(), HasSubstr("holds 3 signing keys, not the 2"));
+  }
+  node = StartNode();
+  ASSERT_EQ(node->SubmitAndWait(alice_.Transfer(token, bob_.address(), 1))
+                .body["status"],
+            "committed");
+  EXPECT_EQ(node->Get("/v1/block/latest").body["signatures"].size(), 3u);
+  EXPECT_EQ(node->Terminate(), 0);
+}
+
 TEST_F(BallastdTest, AProducerKeyOthersCanReadIsRefused) {
   const std::string key_file = dir_.path() + "/chain/producer.key";
   {
