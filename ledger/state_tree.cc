@@ -813,6 +813,41 @@ absl::StatusOr<StateTreeUpdate> StateTreeDatabase::Update(
   return u;
 }
 
+absl::StatusOr<StateTreeUpdate> StateTreeDatabase::WriteState(
+    uint64_t version, const StateTreeChanges& changes, bool with_tree,
+    std::optional<uint64_t> oldest_retained) {
+  leveldb::WriteBatch batch;
+  for (const auto& [key, value] : changes) {
+    if (key.size() != 32) {
+      return absl::InvalidArgumentError(
+          "state tree database: a key is not "
+          "32 bytes");
+    }
+    const std::string record =
+        keys::StorageKey(key.substr(0, 20), key.substr(20));
+    if (value.has_value()) {
+      batch.Put(record, *value);
+    } else {
+      batch.Delete(record);
+    }
+  }
+  StateTreeUpdate u;
+  if (with_tree) {
+    ASSIGN_OR_RETURN(u, tree_.Update(version, changes, &batch));
+    if (oldest_retained.has_value()) {
+      RETURN_IF_ERROR(tree_.Prune(*oldest_retained, &batch).status());
+    }
+  }
+  leveldb::WriteOptions options;
+  options.sync = sync_;
+  leveldb::Status s = db_->Write(options, &batch);
+  if (!s.ok()) {
+    return absl::UnavailableError("state tree database: write: " +
+                                  s.ToString());
+  }
+  return u;
+}
+
 absl::StatusOr<uint64_t> StateTreeDatabase::Prune(uint64_t oldest_retained) {
   leveldb::WriteBatch batch;
   ASSIGN_OR_RETURN(uint64_t deleted, tree_.Prune(oldest_retained, &batch));

@@ -162,6 +162,14 @@ class StateTreeDatabase {
       uint64_t version, const StateTreeChanges& changes,
       std::optional<uint64_t> oldest_retained = std::nullopt);
   absl::StatusOr<uint64_t> Prune(uint64_t oldest_retained);
+  // For measuring the tree's cost against plain writes (BENCHMARKS.md): in
+  // one batch, `changes` as plain state records (keys::StorageKey of each
+  // key's first 20 bytes and the rest), and with `with_tree` also the tree's
+  // Update (and Prune) as above. Without it the tree is not touched and the
+  // result is empty.
+  absl::StatusOr<StateTreeUpdate> WriteState(
+      uint64_t version, const StateTreeChanges& changes, bool with_tree,
+      std::optional<uint64_t> oldest_retained = std::nullopt);
   const StateTree& tree() const { return tree_; }
 
  private:

@@ -132,6 +132,78 @@ BENCHMARK(BM_StateTreeUpdate)
     ->Args({100'000, 1, 64})
     ->Unit(benchmark::kMillisecond);
 
+// StateWrites/keys:N/tree:T: blocks of 1,000 random updates of existing
+// keys, written as plain state records in one synced batch, with the tree
+// maintained (T = 1: its update and pruning to the last 10 versions in the
+// same batch) or not (T = 0), on a database pre-populated with N keys the
+// same way. The ratio of the two is the tree's cost (issue 8's target: < 3).
+void BM_StateWrites(benchmark::State& state) {
+  constexpr int kBatch = 1000;
+  const int64_t n = state.range(0);
+  const bool with_tree = state.range(1) != 0;
+  static auto* dbs =
+      new std::map<std::pair<int64_t, bool>, std::unique_ptr<Tree>>();
+  static const bool cleanup = [] {
+    std::atexit([] { dbs->clear(); });
+    return true;
+  }();
+  (void)cleanup;
+  auto& slot = (*dbs)[{n, with_tree}];
+  if (!slot) {
+    auto t = std::make_unique<Tree>();
+    t->dir = std::filesystem::temp_directory_path() /
+             absl::StrCat("ballast-bench-writes-", ::getpid(), "-", n, "-",
+                          with_tree);
+    std::filesystem::remove_all(t->dir);
+    auto db = ledger::StateTreeDatabase::Open(t->dir, /*sync=*/true);
+    if (!db.ok()) {
+      state.SkipWithError("open");
+      return;
+    }
+    t->db = *std::move(db);
+    for (int64_t done = 0; done < n;) {
+      ledger::StateTreeChanges changes;
+      for (; done < n && changes.size() < 100'000; ++done) {
+        std::string k = RandomKey(t->rng);
+        changes[k] = std::string(40, 'v');
+        t->keys.push_back(std::move(k));
+      }
+      if (!t->db->WriteState(++t->version, changes, with_tree).ok()) {
+        state.SkipWithError("populate");
+        return;
+      }
+    }
+    slot = std::move(t);
+  }
+  Tree* t = slot.get();
+  for (auto _ : state) {
+    state.PauseTiming();
+    ledger::StateTreeChanges changes;
+    while (changes.size() < kBatch) {
+      changes[t->keys[t->rng() % t->keys.size()]] =
+          absl::StrCat("value ", t->version, " ", changes.size());
+    }
+    state.ResumeTiming();
+    ++t->version;
+    auto u = t->db->WriteState(t->version, changes, with_tree,
+                               t->version > 10
+                                   ? std::optional<uint64_t>(t->version - 10)
+                                   : std::nullopt);
+    if (!u.ok()) {
+      state.SkipWithError(std::string(u.status().message()).c_str());
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_StateWrites)
+    ->Name("StateWrites")
+    ->ArgNames({"keys", "tree"})
+    ->Args({1'000'000, 0})
+    ->Args({1'000'000, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2);
+
 void BM_StateTreeProve(benchmark::State& state) {
   Tree* t = GetTree(state.range(0), false, 0);
   if (t == nullptr) {
