@@ -612,6 +612,30 @@ TEST(StateTreeDatabaseTest, CommitsUpdatesAndPrunes) {
   EXPECT_EQ((*db)->tree().Get(2, std::string(32, 'a'))->value, "1");
 }
 
+// The benchmark's baseline (BENCHMARKS.md): the same state records, with the
+// tree or without it.
+TEST(StateTreeDatabaseTest, WriteStateWithOrWithoutTheTree) {
+  const StateTreeChanges changes = {{std::string(32, 'a'), "1"},
+                                    {std::string(32, 'b'), "2"}};
+  test::TempDir plain_dir("state-writes-plain"), tree_dir("state-writes-tree"),
+      ref_dir("state-writes-ref");
+  auto plain = StateTreeDatabase::Open(plain_dir.path(), false);
+  auto tree = StateTreeDatabase::Open(tree_dir.path(), false);
+  auto ref = StateTreeDatabase::Open(ref_dir.path(), false);
+  ASSERT_TRUE(plain.ok() && tree.ok() && ref.ok());
+  ASSERT_TRUE((*plain)->WriteState(1, changes, /*with_tree=*/false).ok());
+  EXPECT_EQ((*plain)->tree().RootHash(1).status().code(),
+            absl::StatusCode::kNotFound);
+  auto written = (*tree)->WriteState(1, changes, /*with_tree=*/true);
+  ASSERT_TRUE(written.ok()) << written.status();
+  auto expected = (*ref)->Update(1, changes);
+  ASSERT_TRUE(expected.ok());
+  EXPECT_EQ(written->root, expected->root);
+  EXPECT_EQ(*(*tree)->tree().RootHash(1), expected->root);
+  EXPECT_EQ((*plain)->WriteState(2, {{"short", "x"}}, false).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 // Any sequence of batches over keys that share long prefixes (so paths run
 // deep, up to 256 bits) gives the from-scratch root after every batch, and
 // every key proves its value or absence, with or without a node cache.
