@@ -267,9 +267,9 @@ absl::StatusOr<api::ProofRequest> ProofRequestOf(const Request& req) {
   }
   for (const auto& [k, v] : req.params) {
     if (k != "key") continue;
-    ASSIGN_OR_RETURN(*out.add_keys(),
-                     api::ParseHexBytes(v.empty() ? "0x" : v,
-                                        StrCat("key ", out.keys_size() - 1)));
+    ASSIGN_OR_RETURN(std::string key,
+                     api::ParseHexBytes(v, StrCat("key ", out.keys_size())));
+    out.add_keys(std::move(key));
   }
   if (req.has_param("height")) {
     ASSIGN_OR_RETURN(uint64_t height,

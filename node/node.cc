@@ -38,6 +38,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   ledger::StoreOptions store_options;
   store_options.sync = options.sync;
   store_options.env = options.env;
+  store_options.state_retain_heights = options.state_retain_heights;
+  store_options.state_retain_ms = options.state_retain_ms;
   ASSIGN_OR_RETURN(std::unique_ptr<ledger::Store> store,
                    data_dir->OpenStore(store_options));
   NodeOptions opts = options;

@@ -48,6 +48,10 @@ struct NodeOptions {
   uint64_t block_gas_limit = kDefaultBlockGasLimit;
   MempoolOptions mempool;
   bool sync = true;  // fsync each commit (tests of throwaway chains may not)
+  // State tree retention (ledger::StoreOptions): heights stay provable
+  // while within both bounds of the head.
+  uint64_t state_retain_heights = 10'000;
+  int64_t state_retain_ms = int64_t{24} * 3600 * 1000;
   // The store's file environment; null means LevelDB's default. Not owned.
   // Tests pass fault-injecting environments.
   leveldb::Env* env = nullptr;
@@ -138,7 +142,6 @@ class Node {
   uint64_t commits_ ABSL_GUARDED_BY(mu_) = 0;
   NodeStats stats_ ABSL_GUARDED_BY(mu_);
   std::thread producer_thread_;
-
 };
 
 }  // namespace ballast::node

@@ -396,6 +396,45 @@ TEST_F(ProofServiceTest, OldHeightsStayProvableAfterNewBlocks) {
   EXPECT_EQ(proved->entries[0].value, U64Le(255));
 }
 
+// Past retention a height gets a clear error naming what is kept; what is
+// kept still proves.
+TEST_F(ProofServiceTest, APrunedHeightNamesTheRetainedRange) {
+  service_.reset();
+  node_.reset();
+  test::TempDir tmp;
+  NodeOptions options;
+  options.data_dir = tmp.path();
+  options.chain_id = "svc";
+  options.sync = false;
+  options.state_retain_heights = 2;
+  options.state_retain_ms = 0;
+  auto node = Node::Open(options);
+  ASSERT_TRUE(node.ok()) << node.status();
+  node_ = *std::move(node);
+  node_->Start();
+  service_ = std::make_unique<NodeService>(node_.get());
+  const std::string token = DeployToken();               // 1
+  for (int i = 0; i < 4; ++i) Transfer(token, bob_, 1);  // 2..5
+  auto oldest = node_->store().state_tree().OldestVersion();
+  ASSERT_TRUE(oldest.ok());
+  ASSERT_EQ(*oldest, 4u);
+  api::ProofRequest r;
+  r.set_account(AddressOf(alice_));
+  r.set_height(3);
+  absl::Status s = service_->Proof(r).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kOutOfRange) << s;
+  EXPECT_EQ(api::HttpStatusOf(s), 400);
+  EXPECT_THAT(s.message(),
+              HasSubstr("height 3 cannot be proved: the node keeps the state "
+                        "of heights 4..5 (older heights are pruned)"));
+  r.set_height(4);
+  auto doc = service_->Proof(r);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  auto proved = api::VerifyProofDocument(*doc, Trust());
+  ASSERT_TRUE(proved.ok()) << proved.status();
+  EXPECT_EQ(doc->entries(0).nonce(), 4u);
+}
+
 TEST_F(ProofServiceTest, BadProofRequestsNameWhatIsWrong) {
   api::ProofRequest r;
   r.set_account(AddressOf(alice_));
