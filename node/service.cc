@@ -406,7 +406,8 @@ absl::StatusOr<api::ProofResponse> NodeService::Proof(
                " cannot be proved: the node keeps the state of "
                "heights ",
                std::max<uint64_t>(*oldest, 1), "..", head->height,
-               " (older heights are pruned)"));
+               height > head->height ? " (the head is the newest)"
+                                     : " (older heights are pruned)"));
   };
   ASSIGN_OR_RETURN(uint64_t oldest, tree.OldestVersion());
   if (height == 0 || height < oldest || height > head->height) {
