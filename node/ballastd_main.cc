@@ -9,9 +9,12 @@
 // address is also written to DIR/api.addr (useful with port 0).
 
 #include <signal.h>
+#include <stdlib.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <limits>
 #include <thread>
 
 #include "CLI/CLI.hpp"
@@ -20,6 +23,8 @@
 #include "ledger/base/strings.h"
 #include "ledger/base/version.h"
 #include "node/api_server.h"
+#include "node/chain_verify.h"
+#include "node/data_dir.h"
 #include "node/node.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
@@ -38,6 +43,55 @@ bool ParseListen(const std::string& listen, std::string* host, int* port) {
   }
   *port = std::stoi(p);
   return *port <= 65535;
+}
+
+// ballastd verify --data-dir DIR (node/chain_verify.h).
+int RunVerify(const std::string& dir) {
+  if (!std::filesystem::is_directory(dir)) {
+    std::cerr << "ballastd verify: no data directory " << dir << "\n";
+    return 1;
+  }
+  auto data_dir = DataDir::Open(dir, "");
+  if (!data_dir.ok()) {
+    std::cerr << "ballastd verify: " << data_dir.status().message() << "\n";
+    return 1;
+  }
+  auto store = (*data_dir)->OpenStore(ledger::StoreOptions());
+  if (!store.ok()) {
+    std::cerr << "ballastd verify: " << store.status().message() << "\n";
+    return 1;
+  }
+  std::string scratch =
+      (std::filesystem::temp_directory_path() / "ballastd-verify-XXXXXX")
+          .string();
+  if (mkdtemp(scratch.data()) == nullptr) {
+    std::cerr << "ballastd verify: cannot make a scratch directory in "
+              << std::filesystem::temp_directory_path() << "\n";
+    return 1;
+  }
+  VerifyOptions options;
+  options.replica_dir = scratch + "/replica";
+  options.on_block = [](uint64_t height) {
+    if (height % 1000 == 0) std::cerr << "verified " << height << " blocks\n";
+  };
+  absl::StatusOr<VerifyReport> report = VerifyChain(**store, options);
+  std::error_code ignored;
+  std::filesystem::remove_all(scratch, ignored);
+  if (!report.ok()) {
+    std::cerr << "ballastd verify: " << report.status().message() << "\n";
+    return 1;
+  }
+  if (report->divergence.has_value()) {
+    const Divergence& d = *report->divergence;
+    std::cout << "divergence at height " << d.height << " (" << d.what
+              << "), after " << report->blocks_verified
+              << " blocks that matched: " << d.detail << "\n";
+    return 4;
+  }
+  std::cout << "verified " << report->blocks_verified
+            << " blocks: every tx, receipts and state root matches a "
+               "re-execution from genesis\n";
+  return 0;
 }
 
 int Main(int argc, char** argv) {
@@ -60,9 +114,9 @@ int Main(int argc, char** argv) {
   int64_t read_timeout_ms = absl::ToInt64Milliseconds(api_options.read_timeout);
   int64_t write_timeout_ms =
       absl::ToInt64Milliseconds(api_options.write_timeout);
+  // Required unless the verify subcommand runs (checked after parsing).
   app.add_option("--data-dir", options.data_dir,
-                 "Directory of the chain (created if missing)")
-      ->required();
+                 "Directory of the chain (created if missing); required");
   app.add_option("--chain-id", options.chain_id,
                  "Chain id; required on first start, must match after");
   app.add_option("--listen", listen, "HOST:PORT of the HTTP API (port 0: any)")
@@ -111,6 +165,20 @@ int Main(int argc, char** argv) {
                  "Longest wall time a query may run (it also has a gas limit)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--signing-keys", options.signing_keys,
+                 "on a new data dir: how many keys sign each block (the "
+                 "producer's and N-1 co-signers', for light clients that "
+                 "require k of n); fixed after (default 1)")
+      ->check(CLI::Range(1, kMaxSigningKeys));
+  double retain_hours = static_cast<double>(options.state_retain_ms) / 3.6e6;
+  app.add_option("--state-retain-heights", options.state_retain_heights,
+                 "keep the state tree of at least this many recent heights "
+                 "provable (default 10000)")
+      ->check(CLI::Range(uint64_t{1}, std::numeric_limits<uint64_t>::max()));
+  app.add_option("--state-retain-hours", retain_hours,
+                 "and of every height whose block is younger than this, in "
+                 "block time (default 24)")
+      ->check(CLI::Range(0.0, 1e6));
   app.add_flag("--no-sync", no_sync,
                "Do not fsync commits (throwaway chains only: a crash may "
                "lose committed blocks)");
@@ -119,8 +187,27 @@ int Main(int argc, char** argv) {
       ->capture_default_str()
       ->check(
           CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  CLI::App* verify = app.add_subcommand(
+      "verify",
+      "re-execute every block of a data dir from genesis into a scratch "
+      "replica and check each header's tx, receipts and state roots (the "
+      "node must be stopped); exit 0 if all match, 4 at the first "
+      "divergence");
+  std::string verify_dir;
+  verify->add_option("--data-dir", verify_dir, "the node's data directory")
+      ->required();
   CLI11_PARSE(app, argc, argv);
+  if (*verify) {
+    pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+    return RunVerify(verify_dir);
+  }
+  if (options.data_dir.empty()) {
+    std::cerr << "--data-dir is required\nRun with --help for more "
+                 "information.\n";
+    return static_cast<int>(CLI::ExitCodes::RequiredError);
+  }
   options.sync = !no_sync;
+  options.state_retain_ms = static_cast<int64_t>(retain_hours * 3.6e6);
   api_options.read_timeout = absl::Milliseconds(read_timeout_ms);
   api_options.write_timeout = absl::Milliseconds(write_timeout_ms);
 
@@ -169,8 +256,11 @@ int Main(int argc, char** argv) {
             << "  api           http://" << address << "\n"
             << "  data dir      " << options.data_dir << "\n"
             << "  head height   " << height << "\n"
-            << "  producer key  0x" << ToHex(n.producer().public_key) << "\n"
-            << "  blocks        "
+            << "  producer key  0x" << ToHex(n.producer().public_key) << "\n";
+  for (const KeyPair& key : n.data_dir().co_signers()) {
+    std::cout << "  co-signer key 0x" << ToHex(key.public_key) << "\n";
+  }
+  std::cout << "  blocks        "
             << (options.block_time_ms == 0
                     ? std::string("automine (a block as soon as txs wait)")
                     : StrCat("every ", options.block_time_ms, " ms"))

@@ -98,8 +98,12 @@ absl::StatusOr<std::string> LoadChainId(const std::string& dir,
   return wanted;
 }
 
-absl::StatusOr<KeyPair> LoadProducerKey(const std::string& dir) {
-  const std::string path = StrCat(dir, "/", kKeyFile);
+// The key in DIR/`file`, created (mode 0600) if missing and `create`;
+// nullopt if missing and not `create`.
+absl::StatusOr<std::optional<KeyPair>> LoadKey(const std::string& dir,
+                                               const std::string& file,
+                                               bool create) {
+  const std::string path = StrCat(dir, "/", file);
   ASSIGN_OR_RETURN(
       std::optional<std::string> stored,
       ReadFileIfExists(path, {.max_bytes = kMaxSmallFile, .owner_only = true}));
@@ -110,16 +114,23 @@ absl::StatusOr<KeyPair> LoadProducerKey(const std::string& dir) {
     if (!key.ok()) return Annotate(key.status(), path);
     return key;
   }
+  if (!create) return std::nullopt;
   KeyPair key = GenerateKeyPair();
   RETURN_IF_ERROR(WriteFileDurably(path, ToHex(key.secret_key) + "\n",
                                    {.mode = 0600, .fail_if_exists = true}));
   return key;
 }
 
+std::string CoSignerKeyFile(int i) { return StrCat("cosigner-", i, ".key"); }
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<DataDir>> DataDir::Open(
-    const std::string& path, const std::string& chain_id) {
+    const std::string& path, const std::string& chain_id, int signing_keys) {
+  if (signing_keys < 0 || signing_keys > kMaxSigningKeys) {
+    return absl::InvalidArgumentError(StrCat(
+        "signing keys must be 1..", kMaxSigningKeys, ", got ", signing_keys));
+  }
   if (path.empty()) return absl::InvalidArgumentError("--data-dir is required");
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
@@ -131,7 +142,25 @@ absl::StatusOr<std::unique_ptr<DataDir>> DataDir::Open(
   // From here the destructor releases the lock on every return.
   std::unique_ptr<DataDir> dir(new DataDir(path, lock_fd));
   ASSIGN_OR_RETURN(dir->chain_id_, LoadChainId(path, chain_id));
-  ASSIGN_OR_RETURN(dir->producer_, LoadProducerKey(path));
+  const bool is_new = !std::filesystem::exists(StrCat(path, "/", kKeyFile));
+  ASSIGN_OR_RETURN(std::optional<KeyPair> producer,
+                   LoadKey(path, kKeyFile, /*create=*/true));
+  dir->producer_ = *std::move(producer);
+  const int wanted = signing_keys == 0 ? 1 : signing_keys;
+  for (int i = 1; i < kMaxSigningKeys; ++i) {
+    ASSIGN_OR_RETURN(std::optional<KeyPair> key,
+                     LoadKey(path, CoSignerKeyFile(i),
+                             /*create=*/is_new && i < wanted));
+    if (!key.has_value()) break;
+    dir->co_signers_.push_back(*std::move(key));
+  }
+  const int held = 1 + static_cast<int>(dir->co_signers_.size());
+  if (signing_keys != 0 && held != signing_keys) {
+    return absl::FailedPreconditionError(
+        StrCat("data dir ", path, " holds ", held, " signing keys, not the ",
+               signing_keys,
+               " asked for (the number is fixed when a data dir is created)"));
+  }
   return dir;
 }
 

@@ -7,6 +7,10 @@
 //   DIR/producer.key   the producer's ed25519 secret key, hex, mode 0600;
 //                      refused if group or others may access it (as ssh
 //                      refuses a private key)
+//   DIR/cosigner-N.key (N = 1, 2, ...) more keys that sign every block with
+//                      the producer's (a chain of several signing keys, for
+//                      light clients that require k of n); same rules
+
 //   DIR/ledger/        the LevelDB store; it records its data format and
 //                      instrumenter version (ledger/store.h), and a binary of
 //                      other versions refuses it
@@ -20,6 +24,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "ledger/crypto.h"
@@ -35,8 +40,12 @@ class DataDir {
   // FailedPrecondition if another process holds the lock ("is in use"), the
   // chain id differs, or the key file is accessible by group or others;
   // InvalidArgument for a bad chain id or a new directory without one.
+  // `signing_keys` (the producer's and its co-signers') is created with a
+  // new directory and fixed after; 0 means "what the directory holds",
+  // another number must match it (FailedPrecondition otherwise).
   static absl::StatusOr<std::unique_ptr<DataDir>> Open(
-      const std::string& path, const std::string& chain_id);
+      const std::string& path, const std::string& chain_id,
+      int signing_keys = 0);
 
   DataDir(const DataDir&) = delete;
   DataDir& operator=(const DataDir&) = delete;
@@ -52,6 +61,8 @@ class DataDir {
   const std::string& path() const { return path_; }
   const std::string& chain_id() const { return chain_id_; }
   const KeyPair& producer() const { return producer_; }
+  // The keys that sign every block besides the producer's, in file order.
+  const std::vector<KeyPair>& co_signers() const { return co_signers_; }
   std::string ledger_dir() const;
   std::string api_addr_file() const;
 
@@ -62,7 +73,11 @@ class DataDir {
   const int lock_fd_;
   std::string chain_id_;
   KeyPair producer_;
+  std::vector<KeyPair> co_signers_;
 };
+
+// The most keys a chain may sign with.
+inline constexpr int kMaxSigningKeys = 16;
 
 }  // namespace ballast::node
 

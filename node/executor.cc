@@ -204,6 +204,22 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
     const KeyPair& producer, BuildStats* stats,
     const std::vector<CheckedTx>* prechecked,
     std::vector<RejectedTx>* rejected) {
+  ASSIGN_OR_RETURN(BlockCommit commit,
+                   ExecuteBlock(txs, time_ms, producer.public_key, stats,
+                                prechecked, rejected));
+  Stopwatch watch;
+  ledger::BlockSignature* sig = commit.block.add_signatures();
+  sig->set_pubkey(producer.public_key);
+  sig->set_signature(Sign(producer, ledger::BlockHash(commit.block.header())));
+  if (stats != nullptr) stats->finish_ms += watch.Ms();
+  return commit;
+}
+
+absl::StatusOr<BlockCommit> Executor::ExecuteBlock(
+    const std::vector<SignedTransaction>& txs, int64_t time_ms,
+    std::string_view producer_pubkey, BuildStats* stats,
+    const std::vector<CheckedTx>* prechecked,
+    std::vector<RejectedTx>* rejected) {
   if (prechecked != nullptr && prechecked->size() != txs.size()) {
     return absl::InvalidArgumentError(StrCat(txs.size(), " transactions but ",
                                              prechecked->size(),
@@ -380,10 +396,7 @@ absl::StatusOr<BlockCommit> Executor::BuildBlock(
   header->set_receipts_root(ledger::ComputeReceiptsRoot(commit.receipts));
   ASSIGN_OR_RETURN(std::string state_root, store_->ComputeStateRoot(changes));
   header->set_state_root(std::move(state_root));
-  header->set_producer_pubkey(producer.public_key);
-  ledger::BlockSignature* sig = commit.block.add_signatures();
-  sig->set_pubkey(producer.public_key);
-  sig->set_signature(Sign(producer, ledger::BlockHash(*header)));
+  header->set_producer_pubkey(std::string(producer_pubkey));
   stats->finish_ms += watch.Ms();
   return commit;
 }

@@ -31,6 +31,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -101,6 +102,16 @@ class Executor {
   absl::StatusOr<ledger::BlockCommit> BuildBlock(
       const std::vector<ledger::SignedTransaction>& txs, int64_t time_ms,
       const KeyPair& producer, BuildStats* stats = nullptr,
+      const std::vector<CheckedTx>* checked = nullptr,
+      std::vector<RejectedTx>* rejected = nullptr);
+
+  // BuildBlock without the signature: the header names `producer_pubkey`
+  // and the block has no signatures. For re-executing blocks another node
+  // signed (chain_verify.h): when the header comes out the same, so does
+  // its hash, and the original signatures hold.
+  absl::StatusOr<ledger::BlockCommit> ExecuteBlock(
+      const std::vector<ledger::SignedTransaction>& txs, int64_t time_ms,
+      std::string_view producer_pubkey, BuildStats* stats = nullptr,
       const std::vector<CheckedTx>* checked = nullptr,
       std::vector<RejectedTx>* rejected = nullptr);
 

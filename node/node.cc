@@ -33,8 +33,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   if (options.max_block_txs == 0) {
     return absl::InvalidArgumentError("max block txs must be > 0");
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<DataDir> data_dir,
-                   DataDir::Open(options.data_dir, options.chain_id));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<DataDir> data_dir,
+      DataDir::Open(options.data_dir, options.chain_id, options.signing_keys));
   ledger::StoreOptions store_options;
   store_options.sync = options.sync;
   store_options.env = options.env;
@@ -228,6 +229,13 @@ size_t Node::ProduceBlock(bool allow_empty) {
     return 0;
   }
   if (commit->block.txs_size() == 0 && !allow_empty) return rejected.size();
+  // The co-signers sign the same header after the producer.
+  const std::string block_hash = ledger::BlockHash(commit->block.header());
+  for (const KeyPair& key : data_dir_->co_signers()) {
+    ledger::BlockSignature* sig = commit->block.add_signatures();
+    sig->set_pubkey(key.public_key);
+    sig->set_signature(Sign(key, block_hash));
+  }
   auto commit_start = std::chrono::steady_clock::now();
   absl::Status status = store_->CommitBlock(*commit);
   const double commit_ms = MsSince(commit_start);

@@ -48,8 +48,12 @@ struct NodeOptions {
   uint64_t block_gas_limit = kDefaultBlockGasLimit;
   MempoolOptions mempool;
   bool sync = true;  // fsync each commit (tests of throwaway chains may not)
-  // State tree retention (ledger::StoreOptions): heights stay provable
-  // while within both bounds of the head.
+  // State tree retention (ledger::StoreOptions): a height stays provable
+  // while it is among the last state_retain_heights or its block is younger
+  // than state_retain_ms (block time) than the head's.
+  // Keys that sign each block (the producer's and co-signers'): fixed when
+  // the data dir is created; 0 means what the data dir holds (DataDir).
+  int signing_keys = 0;
   uint64_t state_retain_heights = 10'000;
   int64_t state_retain_ms = int64_t{24} * 3600 * 1000;
   // The store's file environment; null means LevelDB's default. Not owned.

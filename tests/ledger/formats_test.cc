@@ -37,8 +37,8 @@ class FormatsTest : public ::testing::Test {
     ASSERT_TRUE(vectors_.is_object()) << path << " is not a JSON object";
     for (const char* section :
          {"keys", "contract_addresses", "transactions", "tx_decoding",
-          "signature_checks", "tx_roots", "headers", "state_tree_keys",
-          "state_trees", "state_proof_checks"}) {
+          "signature_checks", "tx_roots", "headers", "receipts",
+          "state_tree_keys", "state_trees", "state_proof_checks"}) {
       ASSERT_TRUE(vectors_.contains(section) &&
                   vectors_.at(section).is_array() &&
                   !vectors_.at(section).empty())
@@ -280,7 +280,49 @@ TEST_F(FormatsTest, StateProofChecks) {
   }
 }
 
+// The receipts of one block, built from the vectors' fields (not from
+// their encoding), in block order.
+std::vector<Receipt> ReceiptsOf(
+    const json& vectors, const std::string& block,
+    const std::map<std::string, std::string>& tx_hash, uint64_t height) {
+  std::vector<Receipt> out;
+  for (const json& v : vectors.at("receipts")) {
+    if (v.at("block") != block) continue;
+    Receipt r;
+    r.set_tx_hash(tx_hash.at(v.at("transaction")));
+    r.set_block_height(height);
+    r.set_tx_index(v.at("tx_index").get<uint32_t>());
+    const std::string status = v.at("status");
+    r.set_status(status == "success"   ? RECEIPT_STATUS_SUCCESS
+                 : status == "aborted" ? RECEIPT_STATUS_ABORTED
+                                       : RECEIPT_STATUS_TRAPPED);
+    r.set_error(v.at("error").get<std::string>());
+    uint64_t gas = 0;
+    EXPECT_TRUE(absl::SimpleAtoi(v.at("gas_used").get<std::string>(), &gas));
+    r.set_gas_used(gas);
+    r.set_output(*FromHex(v.at("output").get<std::string>()));
+    r.set_contract_address(
+        *FromHex(v.at("contract_address").get<std::string>()));
+    for (const json& e : v.at("events")) {
+      Event* ev = r.add_events();
+      ev->set_contract(*FromHex(e.at("contract").get<std::string>()));
+      ev->set_name(e.at("name").get<std::string>());
+      ev->set_data(*FromHex(e.at("data").get<std::string>()));
+      ev->set_block_height(height);
+      ev->set_tx_index(r.tx_index());
+      ev->set_event_index(e.at("event_index").get<uint32_t>());
+    }
+    EXPECT_EQ(ToHex(SerializeDeterministic(r)), v.at("receipt"))
+        << "Receipt serialization of " << v.at("transaction");
+    EXPECT_EQ(ToHex(ReceiptHash(r)), v.at("receipt_hash"));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 TEST_F(FormatsTest, BlockHeadersHashAndSign) {
+  std::map<std::string, std::string> tx_hash;  // name -> raw hash
+  for (const auto& [name, stx] : txs_) tx_hash[name] = TxHash(stx);
   std::map<std::string, std::string> block_hashes;  // name -> hex
   for (const json& v : vectors_.at("headers")) {
     SCOPED_TRACE(v.at("name"));
@@ -299,8 +341,11 @@ TEST_F(FormatsTest, BlockHeadersHashAndSign) {
     header.set_tx_root(ComputeTxRoot(Txs(v.at("transactions"))));
     header.set_state_root(Bytes(v, "state_root"));
     header.set_producer_pubkey(producer.public_key);
+    header.set_receipts_root(ComputeReceiptsRoot(
+        ReceiptsOf(vectors_, v.at("name"), tx_hash, header.height())));
     EXPECT_EQ(ToHex(header.parent_hash()), v.at("parent_hash"));
     EXPECT_EQ(ToHex(header.tx_root()), v.at("tx_root"));
+    EXPECT_EQ(ToHex(header.receipts_root()), v.at("receipts_root"));
     EXPECT_EQ(ToHex(header.producer_pubkey()), v.at("producer_pubkey"));
     EXPECT_EQ(ToHex(SerializeDeterministic(header)), v.at("header"))
         << "BlockHeader serialization";
@@ -308,10 +353,18 @@ TEST_F(FormatsTest, BlockHeadersHashAndSign) {
     const std::string hash = BlockHash(header);
     EXPECT_EQ(ToHex(hash), v.at("block_hash"));
     block_hashes[v.at("name")] = ToHex(hash);
-    EXPECT_EQ(ToHex(Sign(producer, hash)), v.at("signature"))
-        << "the producer signs the 32-byte block hash";
-    EXPECT_TRUE(Verify(producer.public_key, Bytes(v, "block_hash"),
-                       Bytes(v, "signature")));
+    ASSERT_FALSE(v.at("signatures").empty());
+    for (const json& sig : v.at("signatures")) {
+      const KeyPair& signer = Key(sig.at("key"));
+      EXPECT_EQ(ToHex(Sign(signer, hash)), sig.at("signature"))
+          << "each signer signs the 32-byte block hash";
+      EXPECT_TRUE(Verify(signer.public_key, Bytes(v, "block_hash"),
+                         Bytes(sig, "signature")));
+      BlockSignature encoded;
+      encoded.set_pubkey(signer.public_key);
+      encoded.set_signature(Bytes(sig, "signature"));
+      EXPECT_EQ(ToHex(SerializeDeterministic(encoded)), sig.at("encoding"));
+    }
   }
 }
 

@@ -363,6 +363,56 @@ TEST_F(StateTreeTest, RandomBatchesMatchFromScratchAndProve) {
   EXPECT_EQ(scratch.Commit(1, all)->root, *db_.tree().RootHash(25));
 }
 
+// Proofs from a real tree of 1,000 keys, of a present key, of a key whose
+// neighbour is present (absent, the path ends at that leaf) and of a key in
+// an empty subtree: every single-bit change to the proof bytes, the value or
+// the root fails verification.
+TEST_F(StateTreeTest, EveryBitFlipOfARealProofFails) {
+  std::mt19937_64 rng(7);
+  StateTreeChanges changes;
+  for (int i = 0; i < 1000; ++i) changes[RandomKey(rng)] = absl::StrCat(i);
+  ASSERT_TRUE(db_.Commit(1, changes).ok());
+  const std::string root = *db_.tree().RootHash(1);
+  const std::string present = std::next(changes.begin(), 123)->first;
+  std::vector<std::pair<std::string, std::optional<std::string>>> claims = {
+      {present, *changes.at(present)}, {Neighbour(present), std::nullopt}};
+  for (int i = 0; i < 100; ++i) {  // a key whose path ends at empty
+    std::string k = RandomKey(rng);
+    if (!db_.tree().Get(1, k)->proof.leaf.has_value()) {
+      claims.push_back({k, std::nullopt});
+      break;
+    }
+  }
+  ASSERT_EQ(claims.size(), 3u);
+  for (const auto& [key, value] : claims) {
+    const std::string proof =
+        SerializeStateProof(db_.tree().Get(1, key)->proof);
+    ASSERT_TRUE(VerifyStateProof(root, key, value, proof).ok());
+    auto flip = [](std::string s, size_t bit) {
+      s[bit / 8] = static_cast<char>(s[bit / 8] ^ (0x80 >> (bit % 8)));
+      return s;
+    };
+    for (size_t bit = 0; bit < proof.size() * 8; ++bit) {
+      ASSERT_FALSE(VerifyStateProof(root, key, value, flip(proof, bit)).ok())
+          << "proof bit " << bit;
+    }
+    for (size_t bit = 0; bit < 256; ++bit) {
+      ASSERT_FALSE(VerifyStateProof(flip(root, bit), key, value, proof).ok())
+          << "root bit " << bit;
+    }
+    if (value.has_value()) {
+      for (size_t bit = 0; bit < value->size() * 8; ++bit) {
+        ASSERT_FALSE(VerifyStateProof(root, key, flip(*value, bit), proof).ok())
+            << "value bit " << bit;
+      }
+      for (size_t bit = 0; bit < 256; ++bit) {
+        ASSERT_FALSE(VerifyStateProof(root, flip(key, bit), value, proof).ok())
+            << "key bit " << bit;
+      }
+    }
+  }
+}
+
 TEST_F(StateTreeTest, GetManyProvesEachKey) {
   const std::string a(32, 'a'), b(32, 'b'), c(32, 'c');
   ASSERT_TRUE(db_.Commit(1, {{a, "1"}, {b, "2"}}).ok());

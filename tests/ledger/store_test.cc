@@ -15,6 +15,7 @@
 #include "ledger/base/bytes.h"
 #include "ledger/hashing.h"
 #include "ledger/keys.h"
+#include "ledger/state_proof.h"
 #include "leveldb/helpers/memenv.h"
 #include "tests/ledger/test_util.h"
 #include "tests/testing/temp_dir.h"
@@ -44,13 +45,15 @@ class StoreTest : public ::testing::Test {
 
   void Reopen() {
     store_.reset();
-    StoreOptions options;
+    StoreOptions options = options_;
     options.env = env_.get();
     auto store = Store::Open(kDir, options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
   void Close() { store_.reset(); }
+
+  StoreOptions options_;  // Reopen's, with env_
 
   // Builds, commits and accepts the next block.
   void Commit(StateChanges changes, std::vector<TxSpec> txs = {}) {
@@ -461,6 +464,47 @@ INSTANTIATE_TEST_SUITE_P(Defects, StoreValidationTest,
                          [](const ::testing::TestParamInfo<Defect>& info) {
                            return info.param.name;
                          });
+
+// The state tree at each height proves that height's state; heights past
+// retention (by count AND by block time) are refused with a clear error.
+TEST_F(StoreTest, StateIsProvableAtRetainedHeightsOnly) {
+  options_.state_retain_heights = 3;
+  options_.state_retain_ms = 1500;  // blocks are 1000 ms apart
+  Reopen();
+  Commit(DeployChanges(Addr('c'), 'x'));
+  for (int i = 2; i <= 8; ++i) {
+    StateChanges ch;
+    ch.storage[{Addr('c'), "k"}] = std::to_string(i);
+    Commit(ch);
+  }
+  const std::string key = StateTreeKey(keys::Table::kStorage, Addr('c') + "k");
+  // Heights 6..8 are among the last 3; 5 is not, and its block is 3 s older
+  // than the head's: pruned.
+  for (uint64_t h = 6; h <= 8; ++h) {
+    auto block = store_->GetBlockByHeight(h);
+    ASSERT_TRUE(block.ok() && block->has_value());
+    auto read = store_->state_tree().Get(h, key);
+    ASSERT_TRUE(read.ok()) << h << ": " << read.status();
+    EXPECT_EQ(read->value, std::optional<std::string>(std::to_string(h)));
+    EXPECT_TRUE(VerifyStateProof((*block)->header().state_root(), key,
+                                 std::optional<std::string_view>(*read->value),
+                                 read->proof)
+                    .ok());
+  }
+  auto pruned = store_->state_tree().Get(5, key);
+  EXPECT_EQ(pruned.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(pruned.status().message(), HasSubstr("pruned"));
+
+  // A longer retention by time keeps heights the count alone would drop.
+  options_.state_retain_ms = 10'000;
+  Reopen();
+  chain_ = ChainBuilder::FromStore(*store_);
+  StateChanges ch;
+  ch.storage[{Addr('c'), "k"}] = "9";
+  Commit(ch);
+  EXPECT_TRUE(store_->state_tree().Get(6, key).ok());
+  EXPECT_EQ(*store_->state_tree().OldestVersion(), 6u);
+}
 
 TEST_F(StoreTest, FirstBlockIsHeightOneWithZeroParent) {
   BlockCommit c = chain_.Build({});

@@ -33,6 +33,7 @@
 #include "node/api/proto_json.h"
 #include "tests/node/chain_fixture.h"
 #include "tests/testing/ballastd_process.h"
+#include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 #include "wasm/gas.h"
 
@@ -868,6 +869,15 @@ TEST_F(BallastdTest, KillDashNineLosesNothingThatWasReportedCommitted) {
   HttpResult r = node->SubmitAndWait(next.Transfer(token, bob_.address(), 1));
   EXPECT_EQ(r.body["receipt"]["status"], "RECEIPT_STATUS_SUCCESS") << r.text;
   EXPECT_EQ(node->Terminate(), 0);
+
+  // The crashed and restarted node's chain equals a replica re-executed
+  // from genesis: every header's tx, receipts and state roots.
+  test::RunResult verify = test::Run(
+      {test::BallastdBinary(), "verify", "--data-dir", dir_.path() + "/chain"},
+      {}, "", std::chrono::seconds(240));
+  EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
+  EXPECT_THAT(verify.out, HasSubstr(StrCat("verified ", head + 1, " blocks")))
+      << verify.Describe();
 }
 
 // A data dir written by other versions (here: contract code instrumented by
@@ -1233,6 +1243,45 @@ TEST_F(BallastdTest, AClientThatDoesNotReadIsDisconnected) {
 // As ssh refuses a private key others may read, ballastd refuses to start
 // with a producer key file accessible by group or others, or a symbolic
 // link in its place, and says what to do.
+// A chain of several signing keys: every block carries the producer's and
+// each co-signer's signature over its hash; the number is fixed with the
+// data dir.
+TEST_F(BallastdTest, EveryBlockIsSignedByEachSigningKey) {
+  auto node = StartNode({"--signing-keys", "3"});
+  std::string token = DeployToken(*node);
+  HttpResult block = node->Get("/v1/block/latest");
+  ASSERT_EQ(block.status, 200) << block.text;
+  const std::string hash = *FromHex(block.body["hash"].get<std::string>());
+  const json& sigs = block.body["signatures"];
+  ASSERT_EQ(sigs.size(), 3u) << block.text;
+  std::set<std::string> signers;
+  for (const json& sig : sigs) {
+    const std::string pubkey = *FromHex(sig["pubkey"].get<std::string>());
+    EXPECT_TRUE(
+        Verify(pubkey, hash, *FromHex(sig["signature"].get<std::string>())));
+    signers.insert(pubkey);
+  }
+  EXPECT_EQ(signers.size(), 3u);
+  EXPECT_EQ(Hex(*FromHex(sigs[0]["pubkey"].get<std::string>())),
+            block.body["header"]["producer_pubkey"]);
+  EXPECT_EQ(node->Terminate(), 0);
+
+  // The number is the data dir's: kept without the flag, refused if other.
+  {
+    BallastdProcess other(dir_.path() + "/chain",
+                          {"--chain-id", kChain, "--signing-keys", "2"});
+    EXPECT_FALSE(other.Start());
+    EXPECT_EQ(other.exit_code(), 1) << other.log();
+    EXPECT_THAT(other.log(), HasSubstr("holds 3 signing keys, not the 2"));
+  }
+  node = StartNode();
+  ASSERT_EQ(node->SubmitAndWait(alice_.Transfer(token, bob_.address(), 1))
+                .body["status"],
+            "committed");
+  EXPECT_EQ(node->Get("/v1/block/latest").body["signatures"].size(), 3u);
+  EXPECT_EQ(node->Terminate(), 0);
+}
+
 TEST_F(BallastdTest, AProducerKeyOthersCanReadIsRefused) {
   const std::string key_file = dir_.path() + "/chain/producer.key";
   {

@@ -381,9 +381,8 @@ TEST(DeterminismTest, SameTransactionsSameChain) {
     call.set_input(StoreInput("nested", "1"));
     std::vector<ledger::SignedTransaction> txs;
     for (int i = 0; i < 5; ++i) {
-      txs.push_back(chain.CallTx(a, p1, "store",
-                                 StoreInput("k" + std::to_string(i), "v"),
-                                 5'000'000));
+      txs.push_back(chain.CallTx(
+          a, p1, "store", StoreInput("k" + std::to_string(i), "v"), 5'000'000));
       txs.push_back(
           chain.CallTx(b, p1, "call", call.SerializeAsString(), 5'000'000));
       txs.push_back(chain.CallTx(b, p2, "spin", "", 1'000'000));

@@ -10,6 +10,9 @@
 #include "tests/testing/files.h"
 
 namespace ballast::test {
+
+const char* BallastdBinary() { return BALLASTD_BINARY; }
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

@@ -24,6 +24,9 @@ struct HttpResult {
   std::string text;
 };
 
+// The ballastd binary the tests run.
+const char* BallastdBinary();
+
 class BallastdProcess {
  public:
   // Runs `ballastd --data-dir DATA_DIR --listen 127.0.0.1:0 ARGS...`; its

@@ -107,11 +107,35 @@ def encode_signed_transaction(tx: bytes, signature: bytes) -> bytes:
 
 
 def encode_block_header(chain_id, height, parent_hash, time_ms, tx_root,
-                        state_root, producer_pubkey) -> bytes:
+                        state_root, producer_pubkey, receipts_root) -> bytes:
     return (f_string(1, chain_id) + f_uint64(2, height) +
             f_bytes(3, parent_hash) + f_int64(4, time_ms) +
             f_bytes(5, tx_root) + f_bytes(6, state_root) +
-            f_bytes(7, producer_pubkey))
+            f_bytes(7, producer_pubkey) + f_bytes(8, receipts_root))
+
+
+def encode_block_signature(pubkey: bytes, signature: bytes) -> bytes:
+    return f_bytes(1, pubkey) + f_bytes(2, signature)
+
+
+def encode_event(contract, name, data, block_height, tx_index,
+                 event_index) -> bytes:
+    return (f_bytes(1, contract) + f_string(2, name) + f_bytes(3, data) +
+            f_uint64(4, block_height) + f_uint64(5, tx_index) +
+            f_uint64(6, event_index))
+
+
+# ReceiptStatus values (ledger/ballast.proto).
+RECEIPT_STATUS = {"success": 1, "aborted": 2, "trapped": 3}
+
+
+def encode_receipt(tx_hash, block_height, tx_index, status, error, gas_used,
+                   output, events, contract_address) -> bytes:
+    return (f_bytes(1, tx_hash) + f_uint64(2, block_height) +
+            f_uint64(3, tx_index) + f_uint64(4, RECEIPT_STATUS[status]) +
+            f_string(5, error) + f_uint64(6, gas_used) + f_bytes(7, output) +
+            b"".join(f_message(8, e) for e in events) +
+            f_bytes(9, contract_address))
 
 
 class DecodeError(Exception):
@@ -591,6 +615,23 @@ def build():
 
     out.update(state_tree_vectors())
 
+    # Receipts (docs/formats.md 7.3): one per transaction, by name.
+    token_events = {
+        "deploy": [("MintEvent", b"\x08\xc0\x84\x3d")],
+        "call": [("TransferEvent", b"\x18\xfa\x01")],
+    }
+    receipt_specs = {
+        "deploy": dict(status="success", error="", gas_used=1_146_721,
+                       output=b"", contract_address=token),
+        "call": dict(status="success", error="", gas_used=139_409,
+                     output=b"", contract_address=b""),
+        "deploy_code_only": dict(status="aborted",
+                                 error="init: aborted: not today",
+                                 gas_used=98_765, output=b"\x01\x02",
+                                 contract_address=b""),
+    }
+    out["receipts"] = []
+
     out["headers"] = []
     header_specs = [
         dict(name="block1", chain_id=CHAIN_ID, height=1, parent=None,
@@ -599,7 +640,7 @@ def build():
         dict(name="block2", chain_id=CHAIN_ID, height=2, parent="block1",
              time_ms=1_700_000_001_000,
              transactions=["call", "deploy_code_only"],
-             state_root=bytes([0x22] * 32)),
+             state_root=bytes([0x22] * 32), signers=["producer", "alice"]),
         # Encoding edge, not a valid block: empty chain id and height 0
         # (omitted), a negative time (ten bytes), an empty tx list.
         dict(name="encoding_edge", chain_id="", height=0, parent=None,
@@ -611,12 +652,55 @@ def build():
                        if spec["parent"] else bytes(32))
         tx_root = merkle_tree_hash(
             [sha256(stx_of[n]) for n in spec["transactions"]])
+        receipt_hashes = []
+        for index, name in enumerate(spec["transactions"]):
+            r = receipt_specs[name]
+            events = [
+                encode_event(token, ev_name, data, spec["height"], index, j)
+                for j, (ev_name, data) in enumerate(
+                    token_events.get(name, []) if r["status"] == "success"
+                    else [])
+            ]
+            receipt = encode_receipt(sha256(stx_of[name]), spec["height"],
+                                     index, r["status"], r["error"],
+                                     r["gas_used"], r["output"], events,
+                                     r["contract_address"])
+            receipt_hashes.append(sha256(receipt))
+            out["receipts"].append({
+                "block": spec["name"],
+                "transaction": name,
+                "tx_index": index,
+                "status": r["status"],
+                "error": r["error"],
+                "gas_used": str(r["gas_used"]),
+                "output": r["output"].hex(),
+                "contract_address": r["contract_address"].hex(),
+                "events": [
+                    {"contract": token.hex(), "name": ev_name,
+                     "data": data.hex(), "event_index": j}
+                    for j, (ev_name, data) in enumerate(
+                        token_events.get(name, [])
+                        if r["status"] == "success" else [])
+                ],
+                "receipt": receipt.hex(),
+                "receipt_hash": sha256(receipt).hex(),
+            })
+        receipts_root = merkle_tree_hash(receipt_hashes)
         header = encode_block_header(spec["chain_id"], spec["height"],
                                      parent_hash, spec["time_ms"], tx_root,
-                                     spec["state_root"], pub["producer"])
+                                     spec["state_root"], pub["producer"],
+                                     receipts_root)
         block_hash[spec["name"]] = sha256(header)
-        signature = sign(SEEDS["producer"], block_hash[spec["name"]])
-        assert verify(pub["producer"], block_hash[spec["name"]], signature)
+        signatures = []
+        for who in spec.get("signers", ["producer"]):
+            sig = sign(SEEDS[who], block_hash[spec["name"]])
+            assert verify(pub[who], block_hash[spec["name"]], sig)
+            signatures.append({
+                "key": who,
+                "pubkey": pub[who].hex(),
+                "signature": sig.hex(),
+                "encoding": encode_block_signature(pub[who], sig).hex(),
+            })
         out["headers"].append({
             "name": spec["name"],
             "chain_id": spec["chain_id"],
@@ -629,9 +713,10 @@ def build():
             "state_root": spec["state_root"].hex(),
             "producer": "producer",
             "producer_pubkey": pub["producer"].hex(),
+            "receipts_root": receipts_root.hex(),
             "header": header.hex(),
             "block_hash": block_hash[spec["name"]].hex(),
-            "signature": signature.hex(),
+            "signatures": signatures,
         })
     return out
 
