@@ -332,5 +332,59 @@ TEST_F(ProofE2ETest, OldHeightsStayProvableAndPastTheHeadIsA4xx) {
       << r.Describe();
 }
 
+// A chain whose blocks carry three signatures (ballastd --signing-keys 3):
+// k of the trusted keys must have signed.
+TEST_F(CliTest, ProofVerifyCountsKOfNTrustedSigners) {
+  BallastdProcess node(
+      dir_ + "/multi",
+      {"--chain-id", "multi", "--signing-keys", "3", "--log-level", "warn"});
+  ASSERT_TRUE(node.Start()) << node.log();
+  node_url_ = node.url();
+  const std::string alice =
+      CliJson({"keys", "new", "alice"})["address"].get<std::string>();
+  // Alice's first transaction makes a block; prove her account in it.
+  json deployed =
+      CliJson({"deploy", BALLAST_TOKEN_WASM, "--interface", BALLAST_TOKEN_PROTO,
+               "--from", "alice", "--init",
+               R"({"name": "T", "symbol": "T", "initial_holder": ")" + alice +
+                   R"(", "initial_supply": "1"})"});
+  ASSERT_TRUE(deployed.is_object());
+  RunResult proof = Cli({"--json", "proof", "account", alice});
+  ASSERT_EQ(proof.exit_code, 0) << proof.Describe();
+  const json doc = json::parse(proof.out);
+  ASSERT_EQ(doc["signatures"].size(), 3u) << proof.out;
+  std::vector<std::string> keys;
+  for (const json& sig : doc["signatures"]) {
+    keys.push_back(sig["pubkey"].get<std::string>());
+  }
+  node.Terminate();
+  const std::string path = dir_ + "/multi.json";
+  std::ofstream(path) << proof.out;
+  auto verify = [&](std::vector<std::string> trusted, std::string k) {
+    std::vector<std::string> args = {"proof", "verify", path, "--threshold", k};
+    for (const std::string& t : trusted) {
+      args.push_back("--producer");
+      args.push_back(t);
+    }
+    return Cli(args);
+  };
+  RunResult r = verify(keys, "3");
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_TRUE(Contains(r.out, "signed by 3 trusted keys (threshold 3)"))
+      << r.out;
+  r = verify({keys[1], keys[2]}, "2");  // the co-signers alone
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  const std::string stranger = "0x" + std::string(64, '5');
+  r = verify({keys[0], keys[1], stranger}, "3");
+  EXPECT_EQ(r.exit_code, 3) << r.Describe();
+  EXPECT_TRUE(Contains(r.err,
+                       "by 2 of the 3 trusted producer keys; the "
+                       "threshold is 3"))
+      << r.Describe();
+  r = verify({keys[0], keys[1]}, "3");
+  EXPECT_EQ(r.exit_code, 3) << r.Describe();
+  EXPECT_TRUE(Contains(r.err, "threshold 3 must be 1..2")) << r.Describe();
+}
+
 }  // namespace
 }  // namespace ballast::test
