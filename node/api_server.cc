@@ -27,6 +27,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
 #include "node/api/errors.h"
+#include "node/api/proof.h"
 #include "node/api/proto_json.h"
 #include "spdlog/spdlog.h"
 
@@ -240,6 +241,44 @@ absl::StatusOr<api::EventsRequest> EventsRequestOf(const Request& req) {
   return out;
 }
 
+// GET /v1/proof?account=0x..[&height=N] or
+// ?contract=0x..&key=0x..[&key=0x..]...[&height=N]. Keys are raw storage
+// keys in hex ("0x" for the empty key).
+absl::StatusOr<api::ProofRequest> ProofRequestOf(const Request& req) {
+  RETURN_IF_ERROR(CheckParams(req, {"account", "contract", "key", "height"}));
+  api::ProofRequest out;
+  size_t keys = 0;
+  for (const auto& [k, v] : req.params) {
+    if (k == "key" && ++keys > api::kMaxProofKeys) {
+      return absl::InvalidArgumentError(
+          StrCat("too many 'key' parameters: at most ", api::kMaxProofKeys,
+                 " keys may be proved in one request"));
+    }
+  }
+  if (req.has_param("account")) {
+    ASSIGN_OR_RETURN(
+        *out.mutable_account(),
+        ParseId(req.get_param_value("account"), kAddressSize, "account"));
+  }
+  if (req.has_param("contract")) {
+    ASSIGN_OR_RETURN(
+        *out.mutable_contract(),
+        ParseId(req.get_param_value("contract"), kAddressSize, "contract"));
+  }
+  for (const auto& [k, v] : req.params) {
+    if (k != "key") continue;
+    ASSIGN_OR_RETURN(std::string key,
+                     api::ParseHexBytes(v, StrCat("key ", out.keys_size())));
+    out.add_keys(std::move(key));
+  }
+  if (req.has_param("height")) {
+    ASSIGN_OR_RETURN(uint64_t height,
+                     ParseUint(req.get_param_value("height"), "height"));
+    out.set_height(height);
+  }
+  return out;
+}
+
 bool WantsWait(const Request& req) {
   std::string wait = req.get_param_value("wait");
   return !(wait.empty() || wait == "false" || wait == "0");
@@ -315,6 +354,15 @@ void Route(NodeService* service, const Request& req, Response& res) {
       auto address = ParseId(*id, kAddressSize, "address");
       if (!address.ok()) return ReplyError(res, address.status());
       return Reply(res, service->Account(*address));
+    }
+    if (path == "/v1/proof") {
+      auto request = ProofRequestOf(req);
+      if (!request.ok()) return ReplyError(res, request.status());
+      auto proof = service->Proof(*request);
+      if (!proof.ok()) return ReplyError(res, proof.status());
+      auto doc = api::ProofDocumentJson(*proof);
+      if (!doc.ok()) return ReplyError(res, doc.status());
+      return ReplyJson(res, 200, *doc);
     }
     if (path == "/v1/events") {
       auto request = EventsRequestOf(req);

@@ -9,8 +9,12 @@
 #include "ledger/base/version.h"
 #include "ledger/crypto.h"
 #include "ledger/hashing.h"
+#include "ledger/keys.h"
+#include "ledger/state_tree.h"
 #include "node/api/errors.h"
+#include "node/api/proof.h"
 #include "node/api/views.h"
+#include "wasm/limits.h"
 
 namespace ballast::node {
 namespace {
@@ -339,6 +343,107 @@ absl::StatusOr<api::EventsResponse> NodeService::Events(
     ASSIGN_OR_RETURN(std::optional<api::ContractInterface> iface,
                      Interface(e.contract()));
     *out.add_events() = api::EventViewOf(e, iface ? &*iface : nullptr);
+  }
+  return out;
+}
+
+absl::StatusOr<api::ProofResponse> NodeService::Proof(
+    const api::ProofRequest& request) {
+  // What to prove: tree keys and the entries they belong to.
+  std::vector<std::string> tree_keys;
+  api::ProofResponse out;
+  if (!request.account().empty()) {
+    if (!request.contract().empty() || !request.keys().empty()) {
+      return absl::InvalidArgumentError(
+          "give either 'account', or 'contract' with 'key's, not both");
+    }
+    RETURN_IF_ERROR(CheckSize(request.account(), kAddressSize, "account"));
+    tree_keys.push_back(
+        ledger::StateTreeKey(ledger::keys::Table::kAccount, request.account()));
+    out.add_entries()->set_account(request.account());
+  } else if (!request.contract().empty()) {
+    RETURN_IF_ERROR(CheckSize(request.contract(), kAddressSize, "contract"));
+    if (request.keys().empty()) {
+      return absl::InvalidArgumentError(
+          "give at least one 'key' (a raw storage key in hex) with 'contract'");
+    }
+    if (static_cast<size_t>(request.keys_size()) > api::kMaxProofKeys) {
+      return absl::InvalidArgumentError(
+          StrCat(request.keys_size(), " keys given; at most ",
+                 api::kMaxProofKeys, " may be proved in one request"));
+    }
+    const size_t max_key = wasm::Limits{}.max_storage_key_bytes;
+    for (int i = 0; i < request.keys_size(); ++i) {
+      const std::string& key = request.keys(i);
+      if (key.size() > max_key) {
+        return absl::InvalidArgumentError(
+            StrCat("key ", i, " is ", key.size(),
+                   " bytes; storage keys are at most ", max_key, " bytes"));
+      }
+      tree_keys.push_back(ledger::StateTreeKey(
+          ledger::keys::Table::kStorage, StrCat(request.contract(), key)));
+      api::ProofEntry* e = out.add_entries();
+      e->set_contract(request.contract());
+      e->set_key(key);
+    }
+  } else {
+    return absl::InvalidArgumentError(
+        "give 'account', or 'contract' with one or more 'key's");
+  }
+
+  // Which height: retained and committed.
+  ledger::Store& store = node_->store();
+  ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head, store.GetHead());
+  if (!head.has_value()) return absl::NotFoundError("no blocks yet");
+  const uint64_t height =
+      request.has_height() ? request.height() : head->height;
+  const ledger::StateTree& tree = store.state_tree();
+  auto out_of_range = [&]() -> absl::Status {
+    absl::StatusOr<uint64_t> oldest = tree.OldestVersion();
+    if (!oldest.ok()) return oldest.status();
+    return absl::OutOfRangeError(
+        StrCat("height ", height,
+               " cannot be proved: the node keeps the state of "
+               "heights ",
+               std::max<uint64_t>(*oldest, 1), "..", head->height,
+               height > head->height ? " (the head is the newest)"
+                                     : " (older heights are pruned)"));
+  };
+  ASSIGN_OR_RETURN(uint64_t oldest, tree.OldestVersion());
+  if (height == 0 || height < oldest || height > head->height) {
+    return out_of_range();
+  }
+  ASSIGN_OR_RETURN(std::optional<ledger::Block> block,
+                   store.GetBlockByHeight(height));
+  if (!block.has_value()) {
+    return absl::InternalError(StrCat("block ", height, " is missing"));
+  }
+  absl::StatusOr<std::vector<ledger::StateTreeRead>> reads =
+      tree.GetMany(height, tree_keys);
+  if (absl::IsFailedPrecondition(reads.status())) {
+    return out_of_range();  // pruned since we looked
+  }
+  if (!reads.ok()) return reads.status();
+
+  out.set_chain_id(block->header().chain_id());
+  out.set_height(height);
+  out.set_block_hash(ledger::BlockHash(block->header()));
+  *out.mutable_header() = block->header();
+  *out.mutable_signatures() = block->signatures();
+  for (size_t i = 0; i < reads->size(); ++i) {
+    const ledger::StateTreeRead& read = (*reads)[i];
+    api::ProofEntry* e = out.mutable_entries(static_cast<int>(i));
+    e->set_tree_key(tree_keys[i]);
+    if (read.value.has_value()) e->set_value(*read.value);
+    if (!e->account().empty()) {
+      ledger::Account account;
+      if (read.value.has_value() && !account.ParseFromString(*read.value)) {
+        return absl::DataLossError(
+            StrCat("account 0x", ToHex(e->account()), " record is corrupt"));
+      }
+      e->set_nonce(account.nonce());
+    }
+    e->set_proof(ledger::SerializeStateProof(read.proof));
   }
   return out;
 }

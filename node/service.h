@@ -83,6 +83,11 @@ class NodeService {
   absl::StatusOr<api::ContractView> Contract(std::string_view address);
   absl::StatusOr<api::AccountView> Account(std::string_view address);
   absl::StatusOr<api::EventsResponse> Events(const api::EventsRequest& request);
+  // A proof document (node/api/proof.h) of an account, or of up to
+  // api::kMaxProofKeys storage keys of one contract, at `request.height`
+  // (default: the head). A height outside the retained range of the state
+  // tree is OutOfRange naming the range.
+  absl::StatusOr<api::ProofResponse> Proof(const api::ProofRequest& request);
 
   // The interface the deploy of the contract at `address` carried; nullopt
   // if there is no contract there or it has none (or an invalid one).

@@ -269,6 +269,24 @@ absl::StatusOr<EventsResponse> Client::Events(const EventsRequest& request) {
   return out;
 }
 
+absl::StatusOr<ProofResponse> Client::Proof(const ProofRequest& request) {
+  std::string path = "/v1/proof?";
+  if (!request.account().empty()) {
+    path += StrCat("account=0x", ToHex(request.account()), "&");
+  }
+  if (!request.contract().empty()) {
+    path += StrCat("contract=0x", ToHex(request.contract()), "&");
+  }
+  for (const std::string& key : request.keys()) {
+    path += StrCat("key=0x", ToHex(key), "&");
+  }
+  if (request.has_height()) path += StrCat("height=", request.height(), "&");
+  path.pop_back();  // the last '&' or '?'
+  ProofResponse out;
+  RETURN_IF_ERROR(Call(path, nullptr, &out));
+  return out;
+}
+
 absl::StatusOr<uint64_t> Client::NextNonce(std::string_view address) {
   ASSIGN_OR_RETURN(AccountView account, Account(address));
   return account.pending_nonce();

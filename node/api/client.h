@@ -81,6 +81,8 @@ class Client {
   absl::StatusOr<ContractView> Contract(std::string_view address);
   absl::StatusOr<AccountView> Account(std::string_view address);
   absl::StatusOr<EventsResponse> Events(const EventsRequest& request);
+  // GET /v1/proof: a proof document (node/api/proof.h), unverified.
+  absl::StatusOr<ProofResponse> Proof(const ProofRequest& request);
 
   // The nonce a new transaction from `address` must carry (pending_nonce).
   absl::StatusOr<uint64_t> NextNonce(std::string_view address);

@@ -359,6 +359,61 @@ TEST_F(BallastdTest, BadInputGetsA4xxWithAMessageAndWritesNothing) {
 // JSON nested 200k levels deep once overflowed the stack of the thread
 // that printed it back in an error message: now every body is refused at
 // parse time, deeper than 64 levels, and the node stays up.
+// GET /v1/proof over HTTP: the document's JSON shape (null for absence, each
+// entry only its own fields), and each bad parameter a 400 naming it.
+TEST_F(BallastdTest, ProofDocumentsAndTheirBadParameters) {
+  auto node = StartNode();
+  std::string token = DeployToken(*node);
+  const std::string supply = "0x737570706c79";
+  HttpResult r =
+      node->Get("/v1/proof?contract=" + Hex(token) + "&key=" + supply +
+                "&key=0x62" + ToHex(bob_.address()));
+  ASSERT_EQ(r.status, 200) << r.text;
+  EXPECT_EQ(r.body["chain_id"], kChain);
+  EXPECT_EQ(r.body["height"], "1");
+  EXPECT_EQ(r.body["header"]["height"], "1");
+  ASSERT_EQ(r.body["entries"].size(), 2u);
+  EXPECT_EQ(r.body["entries"][0]["key"], supply);
+  EXPECT_TRUE(r.body["entries"][0]["value"].is_string());
+  EXPECT_TRUE(r.body["entries"][1]["value"].is_null()) << r.text;
+  EXPECT_FALSE(r.body["entries"][1].contains("account")) << r.text;
+  EXPECT_EQ(r.body["signatures"][0]["pubkey"],
+            node->Get("/v1/info").body["producer_pubkey"]);
+
+  r = node->Get("/v1/proof?account=" + Hex(alice_.address()) + "&height=1");
+  ASSERT_EQ(r.status, 200) << r.text;
+  EXPECT_EQ(r.body["entries"][0]["nonce"], "1");
+  EXPECT_FALSE(r.body["entries"][0].contains("contract")) << r.text;
+
+  std::string many = "/v1/proof?contract=" + Hex(token);
+  for (int i = 0; i < 65; ++i) many += "&key=0x01";
+  struct Case {
+    std::string path;
+    int status;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {many, 400, "too many 'key' parameters: at most 64"},
+      {"/v1/proof?contract=" + Hex(token) + "&key=0xzz", 400,
+       "key 0: bytes must be 0x-prefixed hex"},
+      {"/v1/proof?contract=" + Hex(token) + "&key=0x01&height=x", 400,
+       "height must be a non-negative integer"},
+      {"/v1/proof?contract=" + Hex(token) + "&key=0x01&height=2", 400,
+       "the node keeps the state of heights 1..1"},
+      {"/v1/proof?contract=" + Hex(token), 400, "at least one 'key'"},
+      {"/v1/proof?account=0x01", 400, "account must be 20 bytes of hex"},
+      {"/v1/proof?owner=0x01", 400, "unknown parameter 'owner'"},
+      {"/v1/proof", 400, "give 'account', or 'contract'"},
+  };
+  for (const Case& c : cases) {
+    HttpResult bad = node->Get(c.path);
+    EXPECT_EQ(bad.status, c.status)
+        << c.path.substr(0, 100) << ": " << bad.text;
+    EXPECT_NE(bad.text.find(c.message), std::string::npos)
+        << c.path.substr(0, 100) << ": " << bad.text;
+  }
+}
+
 TEST_F(BallastdTest, DeeplyNestedJsonGetsA400AndTheNodeStaysUp) {
   auto node = StartNode();
   std::string token = DeployToken(*node);

@@ -9,7 +9,10 @@
 #include "ledger/base/bytes.h"
 #include "ledger/base/strings.h"
 #include "ledger/hashing.h"
+#include "ledger/keys.h"
+#include "ledger/state_tree.h"
 #include "node/api/errors.h"
+#include "node/api/proof.h"
 #include "node/api/proto_json.h"
 #include "node/api/views.h"
 #include "tests/node/chain_fixture.h"
@@ -253,6 +256,222 @@ TEST_F(ServiceTest, APendingTransactionIsShownAsPending) {
   EXPECT_FALSE(view->has_block_height());
   EXPECT_FALSE(view->has_receipt());
   EXPECT_EQ(service_->Account(AddressOf(alice_))->pending_nonce(), 0u);
+}
+
+// Proofs: a document the service makes verifies offline against the
+// producer's key alone, for present and absent entries, at the head and at
+// an older height after new blocks.
+class ProofServiceTest : public ServiceTest {
+ protected:
+  std::string Transfer(const std::string& token, const std::string& to,
+                       int amount) {
+    auto iface =
+        api::ContractInterface::FromDescriptorSet(ContractDescriptor("token"));
+    ledger::Transaction tx;
+    tx.mutable_call()->set_contract(token);
+    tx.mutable_call()->set_method("transfer");
+    tx.mutable_call()->set_input(*iface->EncodeRequest(
+        "transfer", StrCat(R"({"to":")", api::HexBytes(to), R"(","amount":")",
+                           amount, R"("})")));
+    auto view = service_->SubmitAndWait(Tx(tx), absl::Seconds(30));
+    EXPECT_TRUE(view.ok()) << view.status();
+    EXPECT_EQ(view->receipt().status(), ledger::RECEIPT_STATUS_SUCCESS);
+    return view->hash();
+  }
+
+  api::ProofTrust Trust() {
+    api::ProofTrust trust;
+    trust.producers = {node_->producer().public_key};
+    trust.chain_id = "svc";
+    return trust;
+  }
+
+  static std::string U64Le(uint64_t v) {
+    std::string out(8, '\0');
+    for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(v >> (8 * i));
+    return out;
+  }
+
+  const std::string bob_ = AddressOf(DevKey('b'));
+  const std::string carol_ = AddressOf(DevKey('c'));
+};
+
+TEST_F(ProofServiceTest, TreeKeysAreTheLedgersTreeKeys) {
+  const std::string addr = AddressOf(alice_);
+  EXPECT_EQ(api::AccountTreeKey(addr),
+            ledger::StateTreeKey(ledger::keys::Table::kAccount, addr));
+  EXPECT_EQ(api::AccountTreeKey(addr), Sha256(ledger::keys::AccountKey(addr)));
+  EXPECT_EQ(api::StorageTreeKey(addr, "supply"),
+            ledger::StateTreeKey(ledger::keys::Table::kStorage,
+                                 StrCat(addr, "supply")));
+  EXPECT_EQ(api::StorageTreeKey(addr, "supply"),
+            Sha256(ledger::keys::StorageKey(addr, "supply")));
+}
+
+TEST_F(ProofServiceTest, AccountAndStorageKeysProveAndVerifyOffline) {
+  const std::string token = DeployToken();
+  Transfer(token, bob_, 250);  // height 2
+
+  api::ProofRequest account;
+  account.set_account(AddressOf(alice_));
+  auto doc = service_->Proof(account);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_EQ(doc->chain_id(), "svc");
+  EXPECT_EQ(doc->height(), 2u);
+  EXPECT_EQ(doc->header().height(), 2u);
+  EXPECT_EQ(doc->block_hash(), ledger::BlockHash(doc->header()));
+  ASSERT_EQ(doc->signatures_size(), 1);
+  ASSERT_EQ(doc->entries_size(), 1);
+  EXPECT_EQ(doc->entries(0).nonce(), 2u);
+  auto proved = api::VerifyProofDocument(*doc, Trust());
+  ASSERT_TRUE(proved.ok()) << proved.status();
+  ledger::Account record;
+  ASSERT_TRUE(record.ParseFromString(proved->entries[0].value.value()));
+  EXPECT_EQ(record.nonce(), 2u);
+
+  // An account that never sent anything is absent, and proved so.
+  account.set_account(carol_);
+  doc = service_->Proof(account);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_FALSE(doc->entries(0).has_value());
+  EXPECT_EQ(doc->entries(0).nonce(), 0u);
+  proved = api::VerifyProofDocument(*doc, Trust());
+  ASSERT_TRUE(proved.ok()) << proved.status();
+  EXPECT_FALSE(proved->entries[0].value.has_value());
+
+  // Several storage keys against one header: the supply and balances
+  // (present), a balance never written and an odd key (absent).
+  api::ProofRequest storage;
+  storage.set_contract(token);
+  for (const std::string& k :
+       {std::string("supply"), StrCat("b", AddressOf(alice_)),
+        StrCat("b", bob_), StrCat("b", carol_), std::string("zz")}) {
+    storage.add_keys(k);
+  }
+  doc = service_->Proof(storage);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  ASSERT_EQ(doc->entries_size(), 5);
+  proved = api::VerifyProofDocument(*doc, Trust());
+  ASSERT_TRUE(proved.ok()) << proved.status();
+  EXPECT_EQ(proved->entries[0].value, U64Le(1000));
+  EXPECT_EQ(proved->entries[1].value, U64Le(750));
+  EXPECT_EQ(proved->entries[2].value, U64Le(250));
+  EXPECT_EQ(proved->entries[3].value, std::nullopt);
+  EXPECT_EQ(proved->entries[4].value, std::nullopt);
+  EXPECT_EQ(proved->entries[1].key, StrCat("b", AddressOf(alice_)));
+
+  // The JSON document round-trips through the parser (null values too).
+  auto j = api::ProofDocumentJson(*doc);
+  ASSERT_TRUE(j.ok());
+  EXPECT_TRUE((*j)["entries"][3]["value"].is_null());
+  EXPECT_FALSE((*j)["entries"][3].contains("account"));
+  auto parsed = api::ParseProofDocument(api::DumpJson(*j));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_TRUE(api::VerifyProofDocument(*parsed, Trust()).ok());
+  EXPECT_FALSE(parsed->entries(3).has_value());
+}
+
+TEST_F(ProofServiceTest, OldHeightsStayProvableAfterNewBlocks) {
+  const std::string token = DeployToken();  // height 1
+  api::ProofRequest storage;
+  storage.set_contract(token);
+  storage.add_keys(StrCat("b", bob_));
+  Transfer(token, bob_, 250);  // 2
+  Transfer(token, bob_, 5);    // 3
+  storage.set_height(1);
+  auto old = service_->Proof(storage);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->height(), 1u);
+  auto proved = api::VerifyProofDocument(*old, Trust());
+  ASSERT_TRUE(proved.ok()) << proved.status();
+  EXPECT_EQ(proved->entries[0].value, std::nullopt);
+  storage.set_height(2);
+  proved = api::VerifyProofDocument(*service_->Proof(storage), Trust());
+  ASSERT_TRUE(proved.ok()) << proved.status();
+  EXPECT_EQ(proved->entries[0].value, U64Le(250));
+  storage.clear_height();
+  proved = api::VerifyProofDocument(*service_->Proof(storage), Trust());
+  ASSERT_TRUE(proved.ok()) << proved.status();
+  EXPECT_EQ(proved->height, 3u);
+  EXPECT_EQ(proved->entries[0].value, U64Le(255));
+}
+
+// Past retention a height gets a clear error naming what is kept; what is
+// kept still proves.
+TEST_F(ProofServiceTest, APrunedHeightNamesTheRetainedRange) {
+  service_.reset();
+  node_.reset();
+  test::TempDir tmp;
+  NodeOptions options;
+  options.data_dir = tmp.path();
+  options.chain_id = "svc";
+  options.sync = false;
+  options.state_retain_heights = 2;
+  options.state_retain_ms = 0;
+  auto node = Node::Open(options);
+  ASSERT_TRUE(node.ok()) << node.status();
+  node_ = *std::move(node);
+  node_->Start();
+  service_ = std::make_unique<NodeService>(node_.get());
+  const std::string token = DeployToken();               // 1
+  for (int i = 0; i < 4; ++i) Transfer(token, bob_, 1);  // 2..5
+  auto oldest = node_->store().state_tree().OldestVersion();
+  ASSERT_TRUE(oldest.ok());
+  ASSERT_EQ(*oldest, 4u);
+  api::ProofRequest r;
+  r.set_account(AddressOf(alice_));
+  r.set_height(3);
+  absl::Status s = service_->Proof(r).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kOutOfRange) << s;
+  EXPECT_EQ(api::HttpStatusOf(s), 400);
+  EXPECT_THAT(s.message(),
+              HasSubstr("height 3 cannot be proved: the node keeps the state "
+                        "of heights 4..5 (older heights are pruned)"));
+  r.set_height(4);
+  auto doc = service_->Proof(r);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  auto proved = api::VerifyProofDocument(*doc, Trust());
+  ASSERT_TRUE(proved.ok()) << proved.status();
+  EXPECT_EQ(doc->entries(0).nonce(), 4u);
+}
+
+TEST_F(ProofServiceTest, BadProofRequestsNameWhatIsWrong) {
+  api::ProofRequest r;
+  r.set_account(AddressOf(alice_));
+  // No blocks yet.
+  EXPECT_EQ(api::KindOf(service_->Proof(r).status()),
+            api::ErrorKind::kNotFound);
+  const std::string token = DeployToken();
+
+  r.set_height(2);
+  absl::Status s = service_->Proof(r).status();
+  EXPECT_EQ(api::HttpStatusOf(s), 400) << s;
+  EXPECT_THAT(s.message(), HasSubstr("keeps the state of heights 1..1"));
+  r.set_height(0);
+  EXPECT_THAT(service_->Proof(r).status().message(), HasSubstr("1..1"));
+
+  r.clear_height();
+  r.set_contract(token);
+  EXPECT_THAT(service_->Proof(r).status().message(), HasSubstr("not both"));
+  r.clear_account();
+  EXPECT_THAT(service_->Proof(r).status().message(),
+              HasSubstr("at least one 'key'"));
+  for (size_t i = 0; i <= api::kMaxProofKeys; ++i) r.add_keys("k");
+  s = service_->Proof(r).status();
+  EXPECT_EQ(api::KindOf(s), api::ErrorKind::kBadRequest);
+  EXPECT_THAT(s.message(), HasSubstr("at most 64"));
+  r.clear_keys();
+  r.add_keys(std::string(257, 'k'));
+  EXPECT_THAT(service_->Proof(r).status().message(),
+              HasSubstr("storage keys are at most 256 bytes"));
+  r.clear_keys();
+  r.add_keys(std::string(256, 'k'));
+  EXPECT_TRUE(service_->Proof(r).ok());
+  r.set_contract("short");
+  EXPECT_THAT(service_->Proof(r).status().message(),
+              HasSubstr("contract must be 20 bytes"));
+  EXPECT_THAT(service_->Proof({}).status().message(),
+              HasSubstr("give 'account', or 'contract'"));
 }
 
 }  // namespace

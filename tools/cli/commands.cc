@@ -13,6 +13,7 @@
 #include "ledger/hashing.h"
 #include "node/api/contract_interface.h"
 #include "node/api/errors.h"
+#include "node/api/proof.h"
 #include "node/api/proto_json.h"
 #include "node/api/views.h"
 #include "tools/cli/output.h"
@@ -630,6 +631,158 @@ absl::Status Contract(Session& s, const std::string& address_text) {
              .Add("methods", join(contract.methods()))
              .Add("events", join(contract.events()))
              .Render());
+  return absl::OkStatus();
+}
+
+// ---- proofs ----
+
+namespace {
+
+// "account 0x.." or "contract 0x.. key 0x..".
+std::string EntryName(std::string_view account, std::string_view contract,
+                      std::string_view key) {
+  if (!account.empty()) return StrCat("account ", Hex0x(account));
+  return StrCat("contract ", Hex0x(contract), " key ", Hex0x(key));
+}
+
+// A value for people: an account's nonce, else the bytes; or "absent".
+std::string ValueText(std::string_view account,
+                      const std::optional<std::string>& value) {
+  if (!value.has_value()) return "absent";
+  if (!account.empty()) {
+    ledger::Account record;
+    if (record.ParseFromString(*value)) {
+      return StrCat("nonce ", record.nonce(), " (value ", Hex0x(*value), ")");
+    }
+  }
+  return Hex0x(*value);
+}
+
+absl::Status EmitProof(Session& s, const api::ProofRequest& request) {
+  ASSIGN_OR_RETURN(api::Client * node, s.Node());
+  ASSIGN_OR_RETURN(api::ProofResponse doc, node->Proof(request));
+  ASSIGN_OR_RETURN(json j, api::ProofDocumentJson(doc));
+  Fields f;
+  f.Add("chain", doc.chain_id())
+      .Add("height", StrCat(doc.height()))
+      .Add("block hash", Hex0x(doc.block_hash()))
+      .Add("state root", Hex0x(doc.header().state_root()))
+      .Add("signatures", StrCat(doc.signatures_size()));
+  std::string text = f.Render();
+  for (const api::ProofEntry& e : doc.entries()) {
+    std::optional<std::string> value;
+    if (e.has_value()) value = e.value();
+    text += StrCat(EntryName(e.account(), e.contract(), e.key()), ": ",
+                   ValueText(e.account(), value), " (proof ", e.proof().size(),
+                   " bytes)\n");
+  }
+  text +=
+      "Not verified here: save it with --json and check it offline with "
+      "'ballast proof verify FILE --producer PUBKEY'.\n";
+  s.Emit(j, text);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ProveAccount(Session& s, const std::string& who,
+                          std::optional<uint64_t> height) {
+  api::ProofRequest request;
+  if (auto raw = ParseAddress(who); raw.ok()) {
+    request.set_account(*raw);
+  } else if (ValidateKeyName(who).ok()) {
+    ASSIGN_OR_RETURN(StoredKey key, s.Keys().Load(who));
+    request.set_account(key.address);
+  } else {
+    return raw.status();
+  }
+  if (height.has_value()) request.set_height(*height);
+  return EmitProof(s, request);
+}
+
+absl::Status ProveStorage(Session& s, const std::string& contract,
+                          const std::vector<std::string>& keys,
+                          std::optional<uint64_t> height) {
+  api::ProofRequest request;
+  ASSIGN_OR_RETURN(*request.mutable_contract(), ParseAddress(contract));
+  for (const std::string& k : keys) {
+    auto raw = FromHex(k);
+    if (!raw.ok()) {
+      return absl::InvalidArgumentError(
+          StrCat("key '", std::string_view(k).substr(0, 80),
+                 "' is not hex (a raw storage key, 0x optional)"));
+    }
+    request.add_keys(*std::move(raw));
+  }
+  if (height.has_value()) request.set_height(*height);
+  return EmitProof(s, request);
+}
+
+absl::Status VerifyProof(Session& s, const VerifyProofArgs& args) {
+  api::ProofTrust trust;
+  for (const std::string& p : args.producers) {
+    auto raw = FromHex(p);
+    if (!raw.ok() || raw->size() != kPublicKeySize) {
+      return absl::InvalidArgumentError(
+          StrCat("--producer '", std::string_view(p).substr(0, 80),
+                 "' is not an ed25519 public key (64 hex digits)"));
+    }
+    trust.producers.push_back(*std::move(raw));
+  }
+  trust.threshold = args.threshold;
+  trust.chain_id = args.chain_id;
+  // Refuse before reading anything: without a trusted key nothing is proved.
+  if (trust.producers.empty()) {
+    return absl::InvalidArgumentError(
+        "give at least one trusted --producer key: a header is signed by "
+        "keys it names itself, so without a trusted key it proves nothing");
+  }
+  ReadFileOptions read;
+  read.max_bytes = api::kMaxProofDocumentBytes;
+  absl::StatusOr<std::string> text = ReadFile(args.file, read);
+  if (absl::IsResourceExhausted(text.status())) {
+    return api::TooLarge(StrCat(args.file, " is larger than ",
+                                api::kMaxProofDocumentBytes,
+                                " bytes, the limit of a proof document"));
+  }
+  if (!text.ok()) return text.status();
+  ASSIGN_OR_RETURN(api::ProofResponse doc, api::ParseProofDocument(*text));
+  absl::StatusOr<api::ProvedDocument> proved =
+      api::VerifyProofDocument(doc, trust);
+  if (!proved.ok()) {
+    return absl::InvalidArgumentError(
+        StrCat("NOT VERIFIED: ", proved.status().message()));
+  }
+  json entries = json::array();
+  std::string lines;
+  for (const api::ProvedEntry& e : proved->entries) {
+    json entry;
+    if (!e.account.empty()) {
+      entry["account"] = Hex0x(e.account);
+    } else {
+      entry["contract"] = Hex0x(e.contract);
+      entry["key"] = Hex0x(e.key);
+    }
+    entry["value"] = e.value.has_value() ? json(Hex0x(*e.value)) : json();
+    entries.push_back(std::move(entry));
+    lines += StrCat("  ", EntryName(e.account, e.contract, e.key), ": ",
+                    ValueText(e.account, e.value), "\n");
+  }
+  json signed_by = json::array();
+  for (const std::string& k : proved->signed_by) signed_by.push_back(Hex0x(k));
+  json doc_out = {{"verified", true},
+                  {"chain_id", proved->chain_id},
+                  {"height", StrCat(proved->height)},
+                  {"block_hash", Hex0x(proved->block_hash)},
+                  {"state_root", Hex0x(proved->state_root)},
+                  {"signed_by", signed_by},
+                  {"entries", entries}};
+  s.Emit(doc_out,
+         StrCat("verified: chain ", proved->chain_id, ", height ",
+                proved->height, ", block ", Hex0x(proved->block_hash),
+                ", signed by ", proved->signed_by.size(), " trusted key",
+                proved->signed_by.size() == 1 ? "" : "s", " (threshold ",
+                args.threshold, ")\n", lines));
   return absl::OkStatus();
 }
 

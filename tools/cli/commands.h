@@ -112,6 +112,26 @@ absl::Status Status(Session& s);
 absl::Status Account(Session& s, const std::string& who);
 absl::Status Contract(Session& s, const std::string& address);
 
+// proof account / proof storage: fetch a proof document of an account (an
+// address or a key name), or of storage keys (hex, 0x optional) of one
+// contract, at `height` (default: the head). With --json the document is
+// printed as is, to save and verify offline.
+absl::Status ProveAccount(Session& s, const std::string& who,
+                          std::optional<uint64_t> height);
+absl::Status ProveStorage(Session& s, const std::string& contract,
+                          const std::vector<std::string>& keys,
+                          std::optional<uint64_t> height);
+
+// proof verify: checks a saved proof document offline (node/api/proof.h),
+// with no node: OK only if everything it claims holds.
+struct VerifyProofArgs {
+  std::string file;
+  std::vector<std::string> producers;  // hex ed25519 public keys
+  size_t threshold = 1;
+  std::optional<std::string> chain_id;
+};
+absl::Status VerifyProof(Session& s, const VerifyProofArgs& args);
+
 // Raw bytes of an address given as 40 hex digits, with or without "0x".
 absl::StatusOr<std::string> ParseAddress(std::string_view text);
 

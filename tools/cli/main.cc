@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
@@ -191,6 +193,55 @@ int Main(int argc, char** argv) {
       ->required();
   on(contract_cmd, "contract",
      [&](Session& s) { return Contract(s, contract_address); });
+
+  // proof
+  CLI::App* proof = app.add_subcommand(
+      "proof", "Prove accounts and storage against a signed header; verify");
+  proof->require_subcommand(1);
+  std::optional<uint64_t> proof_height;
+  std::string proof_account;
+  CLI::App* proof_account_cmd = proof->add_subcommand(
+      "account", "Fetch a proof of an account's record (its nonce)");
+  proof_account_cmd->add_option("ACCOUNT", proof_account, "Address or key name")
+      ->required();
+  proof_account_cmd->add_option("--height", proof_height,
+                                "Block height (default: the head)");
+  on(proof_account_cmd, "proof account",
+     [&](Session& s) { return ProveAccount(s, proof_account, proof_height); });
+  std::string proof_contract;
+  std::vector<std::string> proof_keys;
+  CLI::App* proof_storage_cmd = proof->add_subcommand(
+      "storage",
+      "Fetch one proof document of storage keys (present or absent) of a "
+      "contract");
+  proof_storage_cmd->add_option("CONTRACT", proof_contract, "Contract address")
+      ->required();
+  proof_storage_cmd
+      ->add_option("KEY", proof_keys, "Raw storage keys in hex (0x optional)")
+      ->required();
+  proof_storage_cmd->add_option("--height", proof_height,
+                                "Block height (default: the head)");
+  on(proof_storage_cmd, "proof storage", [&](Session& s) {
+    return ProveStorage(s, proof_contract, proof_keys, proof_height);
+  });
+  VerifyProofArgs verify;
+  CLI::App* proof_verify_cmd = proof->add_subcommand(
+      "verify",
+      "Check a saved proof document offline (no node): the header's hash, "
+      "signatures by trusted producer keys, the chain id, each proof");
+  proof_verify_cmd->add_option("FILE", verify.file, "The proof document")
+      ->required();
+  proof_verify_cmd->add_option(
+      "--producer", verify.producers,
+      "A trusted producer public key (hex); repeat for several. Required");
+  proof_verify_cmd
+      ->add_option("--threshold", verify.threshold,
+                   "How many distinct trusted keys must have signed")
+      ->capture_default_str();
+  proof_verify_cmd->add_option("--chain-id", verify.chain_id,
+                               "The chain the header must belong to");
+  on(proof_verify_cmd, "proof verify",
+     [&](Session& s) { return VerifyProof(s, verify); });
 
   if (argc <= 1) {
     std::cerr << app.help();
