@@ -59,6 +59,10 @@ absl::StatusOr<api::InfoResponse> NodeService::Info() {
   }
   out.set_producer_pubkey(node_->producer().public_key);
   out.set_producer_address(AddressFromPublicKey(node_->producer().public_key));
+  out.add_signing_pubkeys(node_->producer().public_key);
+  for (const KeyPair& key : node_->data_dir().co_signers()) {
+    out.add_signing_pubkeys(key.public_key);
+  }
   out.set_block_time_ms(Saturate32(static_cast<uint64_t>(o.block_time_ms)));
   out.set_mempool_size(Saturate32(node_->mempool().size()));
   out.set_mempool_bytes(Saturate32(node_->mempool().bytes()));

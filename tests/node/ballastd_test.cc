@@ -1264,6 +1264,10 @@ TEST_F(BallastdTest, EveryBlockIsSignedByEachSigningKey) {
   EXPECT_EQ(signers.size(), 3u);
   EXPECT_EQ(Hex(*FromHex(sigs[0]["pubkey"].get<std::string>())),
             block.body["header"]["producer_pubkey"]);
+  // /v1/info names the same keys, the producer's first.
+  const json info_keys = node->Get("/v1/info").body["signing_pubkeys"];
+  ASSERT_EQ(info_keys.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(info_keys[i], sigs[i]["pubkey"]);
   EXPECT_EQ(node->Terminate(), 0);
 
   // The number is the data dir's: kept without the flag, refused if other.
