@@ -795,21 +795,34 @@ absl::StatusOr<std::unique_ptr<StateTreeDatabase>> StateTreeDatabase::Open(
       new StateTreeDatabase(db, sync, cache_bytes));
 }
 
-absl::StatusOr<StateTreeUpdate> StateTreeDatabase::Update(
+absl::StatusOr<StateTreeUpdate> StateTreeDatabase::StageUpdate(
     uint64_t version, const StateTreeChanges& changes,
-    std::optional<uint64_t> oldest_retained) {
-  leveldb::WriteBatch batch;
-  ASSIGN_OR_RETURN(StateTreeUpdate u, tree_.Update(version, changes, &batch));
+    std::optional<uint64_t> oldest_retained, leveldb::WriteBatch* batch) {
+  ASSIGN_OR_RETURN(StateTreeUpdate u, tree_.Update(version, changes, batch));
   if (oldest_retained.has_value()) {
-    RETURN_IF_ERROR(tree_.Prune(*oldest_retained, &batch).status());
+    RETURN_IF_ERROR(tree_.Prune(*oldest_retained, batch).status());
   }
+  return u;
+}
+
+absl::Status StateTreeDatabase::Write(leveldb::WriteBatch* batch) {
   leveldb::WriteOptions options;
   options.sync = sync_;
-  leveldb::Status s = db_->Write(options, &batch);
+  leveldb::Status s = db_->Write(options, batch);
   if (!s.ok()) {
     return absl::UnavailableError("state tree database: write: " +
                                   s.ToString());
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StateTreeUpdate> StateTreeDatabase::Update(
+    uint64_t version, const StateTreeChanges& changes,
+    std::optional<uint64_t> oldest_retained) {
+  leveldb::WriteBatch batch;
+  ASSIGN_OR_RETURN(StateTreeUpdate u,
+                   StageUpdate(version, changes, oldest_retained, &batch));
+  RETURN_IF_ERROR(Write(&batch));
   return u;
 }
 
@@ -820,8 +833,7 @@ absl::StatusOr<StateTreeUpdate> StateTreeDatabase::WriteState(
   for (const auto& [key, value] : changes) {
     if (key.size() != 32) {
       return absl::InvalidArgumentError(
-          "state tree database: a key is not "
-          "32 bytes");
+          "state tree database: a key is not 32 bytes");
     }
     const std::string record =
         keys::StorageKey(key.substr(0, 20), key.substr(20));
@@ -833,31 +845,16 @@ absl::StatusOr<StateTreeUpdate> StateTreeDatabase::WriteState(
   }
   StateTreeUpdate u;
   if (with_tree) {
-    ASSIGN_OR_RETURN(u, tree_.Update(version, changes, &batch));
-    if (oldest_retained.has_value()) {
-      RETURN_IF_ERROR(tree_.Prune(*oldest_retained, &batch).status());
-    }
+    ASSIGN_OR_RETURN(u, StageUpdate(version, changes, oldest_retained, &batch));
   }
-  leveldb::WriteOptions options;
-  options.sync = sync_;
-  leveldb::Status s = db_->Write(options, &batch);
-  if (!s.ok()) {
-    return absl::UnavailableError("state tree database: write: " +
-                                  s.ToString());
-  }
+  RETURN_IF_ERROR(Write(&batch));
   return u;
 }
 
 absl::StatusOr<uint64_t> StateTreeDatabase::Prune(uint64_t oldest_retained) {
   leveldb::WriteBatch batch;
   ASSIGN_OR_RETURN(uint64_t deleted, tree_.Prune(oldest_retained, &batch));
-  leveldb::WriteOptions options;
-  options.sync = sync_;
-  leveldb::Status s = db_->Write(options, &batch);
-  if (!s.ok()) {
-    return absl::UnavailableError("state tree database: write: " +
-                                  s.ToString());
-  }
+  RETURN_IF_ERROR(Write(&batch));
   return deleted;
 }
 

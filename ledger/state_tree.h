@@ -174,6 +174,11 @@ class StateTreeDatabase {
 
  private:
   StateTreeDatabase(leveldb::DB* db, bool sync, size_t cache_bytes);
+  // The tree's Update (and Prune) staged in `batch`; Write commits a batch.
+  absl::StatusOr<StateTreeUpdate> StageUpdate(
+      uint64_t version, const StateTreeChanges& changes,
+      std::optional<uint64_t> oldest_retained, leveldb::WriteBatch* batch);
+  absl::Status Write(leveldb::WriteBatch* batch);
 
   std::unique_ptr<leveldb::DB> db_;
   std::unique_ptr<TreeNodeSource> db_source_;

@@ -1,5 +1,6 @@
 #include "tests/node/chain_fixture.h"
 
+#include "contracts/testing/probe/probe.pb.h"
 #include "gtest/gtest.h"
 #include "ledger/hashing.h"
 #include "wasm/wabt_engine.h"
@@ -14,6 +15,20 @@ std::string ContractWasm(const std::string& name) {
 std::string ContractDescriptor(const std::string& name) {
   return ReadFileOrDie(std::string(BALLAST_CONTRACTS_DIR) + "/" + name +
                        ".desc");
+}
+
+std::string InitProbe(const std::string& data, bool fail) {
+  probe::InitRequest init;
+  init.set_data(data);
+  init.set_fail(fail);
+  return init.SerializeAsString();
+}
+
+std::string StoreInput(const std::string& key, const std::string& value) {
+  probe::StoreRequest s;
+  s.set_key(key);
+  s.set_value(value);
+  return s.SerializeAsString();
 }
 
 KeyPair DevKey(char c) { return *KeyPairFromSeed(std::string(32, c)); }

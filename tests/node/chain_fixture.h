@@ -22,6 +22,11 @@ using ::ballast::test::ReadFileOrDie;
 std::string ContractWasm(const std::string& name);
 std::string ContractDescriptor(const std::string& name);
 
+// The probe contract's inputs: init (fails on purpose with `fail`), and
+// store key=value.
+std::string InitProbe(const std::string& data, bool fail = false);
+std::string StoreInput(const std::string& key, const std::string& value);
+
 // A deterministic key: seed = 32 copies of `c`.
 KeyPair DevKey(char c);
 std::string AddressOf(const KeyPair& key);

@@ -5,7 +5,6 @@
 
 #include "node/chain_verify.h"
 
-#include "contracts/testing/probe/probe.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
@@ -18,19 +17,6 @@ namespace ballast::node {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string InitProbe(const std::string& data) {
-  probe::InitRequest init;
-  init.set_data(data);
-  return init.SerializeAsString();
-}
-
-std::string StoreInput(const std::string& key, const std::string& value) {
-  probe::StoreRequest s;
-  s.set_key(key);
-  s.set_value(value);
-  return s.SerializeAsString();
-}
 
 class ChainVerifyTest : public ::testing::Test {
  protected:

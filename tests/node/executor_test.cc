@@ -19,20 +19,6 @@ namespace {
 using ::testing::HasSubstr;
 namespace probe = ::ballast::probe;
 
-std::string InitProbe(const std::string& data, bool fail = false) {
-  probe::InitRequest init;
-  init.set_data(data);
-  init.set_fail(fail);
-  return init.SerializeAsString();
-}
-
-std::string StoreInput(const std::string& key, const std::string& value) {
-  probe::StoreRequest s;
-  s.set_key(key);
-  s.set_value(value);
-  return s.SerializeAsString();
-}
-
 class ExecutorTest : public ::testing::Test {
  protected:
   // Deploys a probe and returns its address.
