@@ -232,20 +232,8 @@ uint64_t TreeNodeVersion(std::string_view node_key) {
   return DecodeBigEndian64(node_key.substr(1, 8));
 }
 
-std::string TreeStaleKey(uint64_t stale_since, std::string_view node_key) {
-  assert(!node_key.empty() &&
-         node_key[0] == static_cast<char>(Table::kTreeNode));
-  return Key(Table::kTreeStale, EncodeBigEndian64(stale_since),
-             node_key.substr(1));
-}
-
-std::string TreeStaleStart(uint64_t stale_since) {
+std::string TreeStaleKey(uint64_t stale_since) {
   return Key(Table::kTreeStale, EncodeBigEndian64(stale_since));
-}
-
-std::string TreeNodeKeyOfStale(std::string_view stale_key) {
-  if (stale_key.size() < 1 + 8 + 8 + 2) return std::string();
-  return Key(Table::kTreeNode, stale_key.substr(9));
 }
 
 std::string TreeOldestKey() { return Key(Table::kMeta, "tree-oldest"); }

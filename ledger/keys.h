@@ -105,14 +105,10 @@ inline constexpr size_t kEventPositionSize = 16;
 std::string TreeNodeKey(uint64_t version, std::string_view path, size_t depth);
 // The version that wrote a node key. REQUIRES: a TreeNodeKey.
 uint64_t TreeNodeVersion(std::string_view node_key);
-// The stale index: node `node_key` (a TreeNodeKey) is not part of version
-// `stale_since` or any later one. Ordered by stale_since.
-std::string TreeStaleKey(uint64_t stale_since, std::string_view node_key);
-// The first stale-index key of versions >= stale_since.
-std::string TreeStaleStart(uint64_t stale_since);
-// The node key a stale-index entry names; an empty string if the entry is
-// malformed (shorter than its fixed part).
-std::string TreeNodeKeyOfStale(std::string_view stale_key);
+// The stale index: one record per version, listing the nodes (TreeNodeKeys)
+// that version `stale_since` replaced, which no version >= stale_since
+// uses (the list's encoding: ledger/state_tree.cc). Ordered by stale_since.
+std::string TreeStaleKey(uint64_t stale_since);
 // Meta: the oldest version the state tree still holds (8 BE).
 std::string TreeOldestKey();
 

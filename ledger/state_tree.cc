@@ -13,9 +13,12 @@
 // Every version writes its root node at depth 0, even when nothing changed
 // (then it copies the previous root), so "version v exists" is "a root at
 // (v, empty path) exists". A node replaced by version v is recorded in the
-// stale index under v: it belongs to versions < v only, so Prune(r) deletes
-// the nodes whose stale_since <= r. Node hashes are not stored in the node
-// itself but in its parent (the root's is recomputed from its content).
+// stale index under v (one record per version, listing them): it belongs
+// to versions < v only, so Prune(r) deletes the nodes whose stale_since <=
+// r. Node hashes are not stored in the node itself but in its parent (the
+// root's is recomputed from its content); every node read is hashed and
+// checked against its parent's record, so a corrupt node is DataLoss, never
+// a wrong root or a proof of a wrong value.
 //
 // Update walks the changed keys' paths depth first with an explicit stack of
 // at most 257 tasks (one per level; keys are 256 bits), not by recursion.
@@ -31,6 +34,7 @@
 #include "ledger/base/status_macros.h"
 #include "leveldb/cache.h"
 #include "leveldb/db.h"
+#include "leveldb/filter_policy.h"
 #include "leveldb/write_batch.h"
 
 namespace ballast::ledger {
@@ -159,6 +163,34 @@ std::string ChildPath(std::string path, size_t depth, int bit) {
   return path;
 }
 
+// A stale-index record: each node key as length(1) || key. Node keys are
+// 11 to 43 bytes (TreeNodeKey).
+constexpr size_t kMinNodeKey = 1 + 8 + 2, kMaxNodeKey = kMinNodeKey + 32;
+
+std::string EncodeStaleList(const std::vector<std::string>& nodes) {
+  std::string out;
+  for (const std::string& node : nodes) {
+    out.push_back(static_cast<char>(node.size()));
+    out += node;
+  }
+  return out;
+}
+
+// Calls fn(node key) for each key of a stale list; DataLoss if malformed.
+template <typename Fn>
+absl::Status ForEachStale(std::string_view list, Fn fn) {
+  while (!list.empty()) {
+    const size_t n = static_cast<uint8_t>(list[0]);
+    if (n < kMinNodeKey || n > kMaxNodeKey || list.size() < 1 + n ||
+        list[1] != static_cast<char>(keys::Table::kTreeNode)) {
+      return absl::DataLossError("malformed stale list");
+    }
+    fn(list.substr(1, n));
+    list.remove_prefix(1 + n);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckKey(std::string_view key) {
   if (key.size() != kHashSize) {
     return absl::InvalidArgumentError(
@@ -231,8 +263,23 @@ class Reader {
     ASSIGN_OR_RETURN(std::optional<std::string> bytes, source_.Get(key));
     if (!bytes.has_value()) return Corrupt(key, "missing");
     ASSIGN_OR_RETURN(Node node, DecodeNode(key, *bytes, path, depth));
-    const char want = child.kind == Kind::kLeaf ? kLeafTag : kInternalTag;
-    if (node.tag != want) return Corrupt(key, "not the kind its parent says");
+    std::string hash;
+    if (child.kind == Kind::kLeaf) {
+      if (node.tag != kLeafTag)
+        return Corrupt(key, "not the leaf its parent says");
+      if (Sha256(node.value) != node.value_hash) {
+        return Corrupt(key, "the leaf's value does not match its value hash");
+      }
+      hash = StateLeafHash(node.key, node.value_hash);
+    } else {
+      if (node.tag != kInternalTag) {
+        return Corrupt(key, "not the internal node its parent says");
+      }
+      hash = StateInternalHash(node.left.hash, node.right.hash);
+    }
+    if (hash != child.hash) {
+      return Corrupt(key, "its hash is not the one its parent records");
+    }
     return node;
   }
 
@@ -563,10 +610,15 @@ class LevelDbSource : public TreeNodeSource {
   leveldb::DB* db_;
 };
 
-class CachingSource : public TreeNodeSource {
+class LruTreeNodeCache : public TreeNodeCache {
  public:
-  CachingSource(const TreeNodeSource* base, size_t capacity)
+  LruTreeNodeCache(const TreeNodeSource* base, size_t capacity)
       : base_(base), cache_(leveldb::NewLRUCache(capacity)) {}
+
+  void Admit(
+      const std::vector<std::pair<std::string, std::string>>& nodes) override {
+    for (const auto& [key, value] : nodes) Insert(key, value);
+  }
 
   absl::StatusOr<std::optional<std::string>> Get(
       std::string_view key) const override {
@@ -580,13 +632,7 @@ class CachingSource : public TreeNodeSource {
       return value;
     }
     ASSIGN_OR_RETURN(std::optional<std::string> value, base_->Get(key));
-    if (value.has_value()) {  // absent keys may be written later
-      auto* copy = new std::string(*value);
-      cache_->Release(cache_->Insert(k, copy, key.size() + copy->size(),
-                                     [](const leveldb::Slice&, void* v) {
-                                       delete static_cast<std::string*>(v);
-                                     }));
-    }
+    if (value.has_value()) Insert(key, *value);  // absent: may come later
     return value;
   }
 
@@ -598,15 +644,24 @@ class CachingSource : public TreeNodeSource {
   }
 
  private:
+  void Insert(std::string_view key, const std::string& value) const {
+    auto* copy = new std::string(value);
+    cache_->Release(cache_->Insert(leveldb::Slice(key.data(), key.size()), copy,
+                                   key.size() + copy->size(),
+                                   [](const leveldb::Slice&, void* v) {
+                                     delete static_cast<std::string*>(v);
+                                   }));
+  }
+
   const TreeNodeSource* base_;
   std::unique_ptr<leveldb::Cache> cache_;
 };
 
 }  // namespace
 
-std::unique_ptr<TreeNodeSource> NewCachingTreeNodeSource(
-    const TreeNodeSource* base, size_t capacity_bytes) {
-  return std::make_unique<CachingSource>(base, capacity_bytes);
+std::unique_ptr<TreeNodeCache> NewTreeNodeCache(const TreeNodeSource* base,
+                                                size_t capacity_bytes) {
+  return std::make_unique<LruTreeNodeCache>(base, capacity_bytes);
 }
 
 std::string StateTreeKey(keys::Table ns, std::string_view raw_key) {
@@ -672,13 +727,14 @@ absl::StatusOr<StateTreeUpdate> StateTree::Update(
   }
 
   for (const auto& [key, value] : up.writes) batch->Put(key, value);
-  for (const std::string& key : up.stale) {
-    batch->Put(keys::TreeStaleKey(version, key), "");
+  if (!up.stale.empty()) {
+    batch->Put(keys::TreeStaleKey(version), EncodeStaleList(up.stale));
   }
   StateTreeUpdate out;
   out.root = result.child.hash;
   out.nodes_written = up.writes.size();
   out.nodes_stale = up.stale.size();
+  out.nodes = std::move(up.writes);
   return out;
 }
 
@@ -750,18 +806,18 @@ absl::StatusOr<uint64_t> StateTree::Prune(uint64_t oldest_retained,
   uint64_t deleted = 0;
   absl::Status bad;
   RETURN_IF_ERROR(source_->Scan(
-      keys::TreeStaleStart(oldest + 1),
-      keys::TreeStaleStart(oldest_retained + 1),
-      [&](std::string_view key, std::string_view) {
-        std::string node = keys::TreeNodeKeyOfStale(key);
-        if (node.empty()) {
-          bad = absl::DataLossError(absl::StrCat(
-              "state tree: malformed stale-index key ", ToHex(key)));
+      keys::TreeStaleKey(oldest + 1), keys::TreeStaleKey(oldest_retained + 1),
+      [&](std::string_view key, std::string_view list) {
+        bad = ForEachStale(list, [&](std::string_view node) {
+          batch->Delete(leveldb::Slice(node.data(), node.size()));
+          ++deleted;
+        });
+        if (!bad.ok()) {
+          bad = Annotate(
+              bad, absl::StrCat("state tree: stale-index record ", ToHex(key)));
           return false;
         }
-        batch->Delete(node);
         batch->Delete(leveldb::Slice(key.data(), key.size()));
-        ++deleted;
         return true;
       }));
   RETURN_IF_ERROR(bad);
@@ -769,30 +825,41 @@ absl::StatusOr<uint64_t> StateTree::Prune(uint64_t oldest_retained,
   return deleted;
 }
 
-StateTreeDatabase::StateTreeDatabase(leveldb::DB* db, bool sync,
-                                     size_t cache_bytes)
-    : db_(db),
+StateTreeDatabase::StateTreeDatabase(
+    std::unique_ptr<const leveldb::FilterPolicy> filter,
+    std::unique_ptr<leveldb::Cache> block_cache, leveldb::DB* db, bool sync,
+    size_t cache_bytes)
+    : filter_(std::move(filter)),
+      block_cache_(std::move(block_cache)),
+      db_(db),
       db_source_(NewLevelDbTreeNodeSource(db)),
-      source_(cache_bytes > 0
-                  ? NewCachingTreeNodeSource(db_source_.get(), cache_bytes)
-                  : nullptr),
-      tree_(source_ ? source_.get() : db_source_.get()),
+      cache_(cache_bytes > 0 ? NewTreeNodeCache(db_source_.get(), cache_bytes)
+                             : nullptr),
+      tree_(cache_ ? static_cast<const TreeNodeSource*>(cache_.get())
+                   : db_source_.get()),
       sync_(sync) {}
 
 StateTreeDatabase::~StateTreeDatabase() = default;
 
 absl::StatusOr<std::unique_ptr<StateTreeDatabase>> StateTreeDatabase::Open(
-    const std::string& dir, bool sync, size_t cache_bytes) {
+    const std::string& dir, bool sync, size_t cache_bytes,
+    size_t block_cache_bytes) {
+  std::unique_ptr<const leveldb::FilterPolicy> filter(
+      leveldb::NewBloomFilterPolicy(10));
+  std::unique_ptr<leveldb::Cache> block_cache(
+      leveldb::NewLRUCache(block_cache_bytes));
   leveldb::Options options;
   options.create_if_missing = true;
+  options.filter_policy = filter.get();
+  options.block_cache = block_cache.get();
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(options, dir, &db);
   if (!s.ok()) {
     return absl::UnavailableError("state tree database: open " + dir + ": " +
                                   s.ToString());
   }
-  return std::unique_ptr<StateTreeDatabase>(
-      new StateTreeDatabase(db, sync, cache_bytes));
+  return std::unique_ptr<StateTreeDatabase>(new StateTreeDatabase(
+      std::move(filter), std::move(block_cache), db, sync, cache_bytes));
 }
 
 absl::StatusOr<StateTreeUpdate> StateTreeDatabase::StageUpdate(
@@ -805,7 +872,9 @@ absl::StatusOr<StateTreeUpdate> StateTreeDatabase::StageUpdate(
   return u;
 }
 
-absl::Status StateTreeDatabase::Write(leveldb::WriteBatch* batch) {
+absl::Status StateTreeDatabase::Write(
+    leveldb::WriteBatch* batch,
+    const std::vector<std::pair<std::string, std::string>>& nodes) {
   leveldb::WriteOptions options;
   options.sync = sync_;
   leveldb::Status s = db_->Write(options, batch);
@@ -813,6 +882,7 @@ absl::Status StateTreeDatabase::Write(leveldb::WriteBatch* batch) {
     return absl::UnavailableError("state tree database: write: " +
                                   s.ToString());
   }
+  if (cache_ != nullptr) cache_->Admit(nodes);
   return absl::OkStatus();
 }
 
@@ -822,7 +892,7 @@ absl::StatusOr<StateTreeUpdate> StateTreeDatabase::Update(
   leveldb::WriteBatch batch;
   ASSIGN_OR_RETURN(StateTreeUpdate u,
                    StageUpdate(version, changes, oldest_retained, &batch));
-  RETURN_IF_ERROR(Write(&batch));
+  RETURN_IF_ERROR(Write(&batch, u.nodes));
   return u;
 }
 
@@ -847,7 +917,7 @@ absl::StatusOr<StateTreeUpdate> StateTreeDatabase::WriteState(
   if (with_tree) {
     ASSIGN_OR_RETURN(u, StageUpdate(version, changes, oldest_retained, &batch));
   }
-  RETURN_IF_ERROR(Write(&batch));
+  RETURN_IF_ERROR(Write(&batch, u.nodes));
   return u;
 }
 
@@ -857,5 +927,7 @@ absl::StatusOr<uint64_t> StateTreeDatabase::Prune(uint64_t oldest_retained) {
   RETURN_IF_ERROR(Write(&batch));
   return deleted;
 }
+
+void StateTreeDatabase::CompactAll() { db_->CompactRange(nullptr, nullptr); }
 
 }  // namespace ballast::ledger

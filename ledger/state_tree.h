@@ -34,6 +34,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -42,7 +43,9 @@
 #include "ledger/state_proof.h"
 
 namespace leveldb {
+class Cache;
 class DB;
+class FilterPolicy;
 class WriteBatch;
 }  // namespace leveldb
 
@@ -85,19 +88,32 @@ class TreeNodeSource {
 // Reads `db` (not owned; must outlive the source) at its latest state.
 std::unique_ptr<TreeNodeSource> NewLevelDbTreeNodeSource(leveldb::DB* db);
 
-// Keeps up to `capacity_bytes` of the tree's node records read from `base`
-// (not owned; must outlive the cache) in memory, in LRU order; everything
-// else reads through. Sound because a committed node never changes: it is
-// only ever deleted by Prune, and the tree reads no node of a pruned version
-// (it checks the oldest version first). Thread-safe if `base` is.
-std::unique_ptr<TreeNodeSource> NewCachingTreeNodeSource(
-    const TreeNodeSource* base, size_t capacity_bytes);
+// Keeps up to `capacity_bytes` of the tree's node records in memory, in LRU
+// order: those read from `base` (not owned; must outlive the cache) and
+// those Admit()ted once their batch is committed; everything else reads
+// through. Sound because a committed node never changes: it is only ever
+// deleted by Prune, and the tree reads no node of a pruned version (it
+// checks the oldest version first). Thread-safe if `base` is.
+class TreeNodeCache : public TreeNodeSource {
+ public:
+  // Records nodes whose batch has been written (StateTreeUpdate::nodes), so
+  // that the next versions, which read mostly the nodes the last ones
+  // wrote, find them in memory. REQUIRES: the batch is committed; admitting
+  // nodes of a batch that was not breaks the cache's soundness.
+  virtual void Admit(
+      const std::vector<std::pair<std::string, std::string>>& nodes) = 0;
+};
+std::unique_ptr<TreeNodeCache> NewTreeNodeCache(const TreeNodeSource* base,
+                                                size_t capacity_bytes);
 
 // What Update did.
 struct StateTreeUpdate {
   std::string root;          // the root hash of the new version
   size_t nodes_written = 0;  // nodes put in the batch
   size_t nodes_stale = 0;    // nodes the new version no longer uses
+  // The node records put in the batch (key, value), for TreeNodeCache::Admit
+  // once the batch is committed.
+  std::vector<std::pair<std::string, std::string>> nodes;
 };
 
 // A key's value (nullopt if absent) and the proof of it.
@@ -150,11 +166,14 @@ class StateTree {
 // tree without a Store. Thread-compatible.
 class StateTreeDatabase {
  public:
-  // Opens (creating if missing) the database at `dir`. With `sync`, each
-  // commit is synced, as the store's are. With `cache_bytes` > 0, nodes are
-  // read through a cache of that size (NewCachingTreeNodeSource).
+  // Opens (creating if missing) the database at `dir` with the store's
+  // LevelDB settings (a Bloom filter of 10 bits a key, a block cache of
+  // `block_cache_bytes`). With `sync`, each commit is synced, as the store's
+  // are. With `cache_bytes` > 0, nodes are read through a TreeNodeCache of
+  // that size, to which each commit admits the nodes it wrote.
   static absl::StatusOr<std::unique_ptr<StateTreeDatabase>> Open(
-      const std::string& dir, bool sync, size_t cache_bytes = 0);
+      const std::string& dir, bool sync, size_t cache_bytes = 0,
+      size_t block_cache_bytes = 8 << 20);
   ~StateTreeDatabase();
 
   // Update, and with `oldest_retained` also Prune, in one batch.
@@ -162,6 +181,9 @@ class StateTreeDatabase {
       uint64_t version, const StateTreeChanges& changes,
       std::optional<uint64_t> oldest_retained = std::nullopt);
   absl::StatusOr<uint64_t> Prune(uint64_t oldest_retained);
+  // Compacts the whole database, so that a benchmark's timed part does not
+  // pay for the compactions its set-up left behind.
+  void CompactAll();
   // For measuring the tree's cost against plain writes (BENCHMARKS.md): in
   // one batch, `changes` as plain state records (keys::StorageKey of each
   // key's first 20 bytes and the rest), and with `with_tree` also the tree's
@@ -173,16 +195,24 @@ class StateTreeDatabase {
   const StateTree& tree() const { return tree_; }
 
  private:
-  StateTreeDatabase(leveldb::DB* db, bool sync, size_t cache_bytes);
+  StateTreeDatabase(std::unique_ptr<const leveldb::FilterPolicy> filter,
+                    std::unique_ptr<leveldb::Cache> block_cache,
+                    leveldb::DB* db, bool sync, size_t cache_bytes);
   // The tree's Update (and Prune) staged in `batch`; Write commits a batch.
   absl::StatusOr<StateTreeUpdate> StageUpdate(
       uint64_t version, const StateTreeChanges& changes,
       std::optional<uint64_t> oldest_retained, leveldb::WriteBatch* batch);
-  absl::Status Write(leveldb::WriteBatch* batch);
+  // Commits `batch`, then admits `nodes` to the cache, if any.
+  absl::Status Write(
+      leveldb::WriteBatch* batch,
+      const std::vector<std::pair<std::string, std::string>>& nodes = {});
 
+  // Declared first, destroyed last: db_ uses them.
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;
+  std::unique_ptr<leveldb::Cache> block_cache_;
   std::unique_ptr<leveldb::DB> db_;
   std::unique_ptr<TreeNodeSource> db_source_;
-  std::unique_ptr<TreeNodeSource> source_;  // db_source_, maybe cached
+  std::unique_ptr<TreeNodeCache> cache_;  // over db_source_, or null
   StateTree tree_;
   bool sync_;
 };

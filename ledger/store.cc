@@ -221,9 +221,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   store->state_retain_heights_ = options.state_retain_heights;
   store->state_retain_ms_ = options.state_retain_ms;
   store->tree_db_source_ = NewLevelDbTreeNodeSource(store->db_.get());
-  store->tree_source_ = NewCachingTreeNodeSource(
-      store->tree_db_source_.get(), options.state_tree_cache_bytes);
-  store->tree_ = std::make_unique<StateTree>(store->tree_source_.get());
+  store->tree_cache_ = NewTreeNodeCache(store->tree_db_source_.get(),
+                                        options.state_tree_cache_bytes);
+  store->tree_ = std::make_unique<StateTree>(store->tree_cache_.get());
 
   // The head, if any, must name a stored block.
   ASSIGN_OR_RETURN(std::optional<ChainHead> head, store->GetHead());
@@ -736,8 +736,12 @@ absl::Status Store::CommitBlock(const BlockCommit& commit) {
   wo.sync = sync_;
   absl::Status written = FromLevelDb(db_->Write(wo, &batch),
                                      absl::StrCat(context, ": write batch"));
-  if (!written.ok()) write_error_ = written;
-  return written;
+  if (!written.ok()) {
+    write_error_ = written;
+    return written;
+  }
+  tree_cache_->Admit(update->nodes);
+  return absl::OkStatus();
 }
 
 }  // namespace ballast::ledger

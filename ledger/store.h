@@ -100,8 +100,8 @@ struct StoreOptions {
   // does not depend on the clock of the node). At least 1 height.
   uint64_t state_retain_heights = 10'000;
   int64_t state_retain_ms = int64_t{24} * 3600 * 1000;
-  // Memory for state tree nodes read from LevelDB (on top of the block
-  // cache).
+  // Memory for state tree nodes (on top of the block cache): those read
+  // from LevelDB and those the last blocks wrote.
   size_t state_tree_cache_bytes = 32 << 20;
 };
 
@@ -244,7 +244,7 @@ class Store {
   std::unique_ptr<leveldb::Cache> block_cache_;
   std::unique_ptr<leveldb::DB> db_;
   std::unique_ptr<TreeNodeSource> tree_db_source_;  // reads db_
-  std::unique_ptr<TreeNodeSource> tree_source_;     // cached over it
+  std::unique_ptr<TreeNodeCache> tree_cache_;       // over it
   std::unique_ptr<StateTree> tree_;
 };
 

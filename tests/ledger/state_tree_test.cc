@@ -5,8 +5,10 @@
 
 #include "ledger/state_tree.h"
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -90,7 +92,7 @@ class TreeDb {
     db_.reset(db);
     source_ = NewLevelDbTreeNodeSource(db);
     if (cache_bytes_ > 0) {
-      cache_ = NewCachingTreeNodeSource(source_.get(), cache_bytes_);
+      cache_ = NewTreeNodeCache(source_.get(), cache_bytes_);
     }
     tree_ = std::make_unique<StateTree>(cache_ ? cache_.get() : source_.get());
   }
@@ -111,6 +113,7 @@ class TreeDb {
     if (u.ok() && !db_->Write(leveldb::WriteOptions(), &batch).ok()) {
       return absl::UnavailableError("write");
     }
+    if (u.ok() && cache_ != nullptr) cache_->Admit(u->nodes);
     return u;
   }
 
@@ -141,7 +144,7 @@ class TreeDb {
   size_t cache_bytes_;
   std::unique_ptr<leveldb::DB> db_;
   std::unique_ptr<TreeNodeSource> source_;
-  std::unique_ptr<TreeNodeSource> cache_;
+  std::unique_ptr<TreeNodeCache> cache_;
   std::unique_ptr<StateTree> tree_;
 };
 
@@ -261,13 +264,9 @@ TEST_F(StateTreeTest, NodesAreKeyedByVersionAndPath) {
             "0100" +
                 std::string(64, 'f'));
   const std::string node = keys::TreeNodeKey(7, std::string(32, '\xff'), 3);
-  EXPECT_EQ(ToHex(keys::TreeStaleKey(9, node)),
+  EXPECT_EQ(ToHex(keys::TreeStaleKey(9)),
             "6b"
-            "0000000000000009"
-            "0000000000000007"
-            "0003"
-            "e0");
-  EXPECT_EQ(keys::TreeNodeKeyOfStale(keys::TreeStaleKey(9, node)), node);
+            "0000000000000009");
   EXPECT_EQ(keys::TreeNodeVersion(node), 7u);
 }
 
@@ -545,6 +544,26 @@ TEST_F(StateTreeTest, CorruptNodesAreDataLoss) {
                   .ok());
   EXPECT_THAT(db_.tree().Get(1, a).status().message(),
               HasSubstr("leaf key off the node's path"));
+  // Well formed, but not what the parent hashed: another value (with its
+  // own hash), or a value that is not its recorded hash's.
+  ASSERT_TRUE(db_.db()
+                  ->Put(leveldb::WriteOptions(), leaf_key,
+                        "\x02" + a + Sha256("9") + "9")
+                  .ok());
+  s = db_.tree().Get(1, a).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(s.message(),
+              HasSubstr("its hash is not the one its parent records"));
+  EXPECT_EQ(db_.Commit(2, {{a, "3"}}).status().code(),
+            absl::StatusCode::kDataLoss);
+  ASSERT_TRUE(db_.db()
+                  ->Put(leveldb::WriteOptions(), leaf_key,
+                        "\x02" + a + Sha256("1") + "9")
+                  .ok());
+  EXPECT_THAT(db_.tree().Get(1, a).status().message(),
+              HasSubstr("the leaf's value does not match its value hash"));
+  ASSERT_TRUE(db_.db()->Put(leveldb::WriteOptions(), leaf_key, bytes).ok());
+  EXPECT_EQ(*db_.tree().Get(1, a)->value, "1");
   ASSERT_TRUE(db_.db()->Delete(leveldb::WriteOptions(), leaf_key).ok());
   EXPECT_THAT(db_.tree().Get(1, a).status().message(), HasSubstr("missing"));
   ASSERT_TRUE(
@@ -553,6 +572,28 @@ TEST_F(StateTreeTest, CorruptNodesAreDataLoss) {
           .ok());
   EXPECT_EQ(db_.tree().RootHash(1).status().code(),
             absl::StatusCode::kDataLoss);
+}
+
+TEST_F(StateTreeTest, AMalformedStaleIndexIsDataLossNotAPartialPrune) {
+  const std::string a(32, 'a'), b(32, 'b');
+  ASSERT_TRUE(db_.Commit(1, {{a, "1"}, {b, "2"}}).ok());
+  ASSERT_TRUE(db_.Commit(2, {{a, "3"}}).ok());
+  ASSERT_TRUE(db_.Commit(3, {{b, "4"}}).ok());
+  std::string list;
+  ASSERT_TRUE(
+      db_.db()->Get(leveldb::ReadOptions(), keys::TreeStaleKey(2), &list).ok());
+  ASSERT_TRUE(db_.db()
+                  ->Put(leveldb::WriteOptions(), keys::TreeStaleKey(2),
+                        list + "\x05jjjjj")
+                  .ok());
+  absl::StatusOr<uint64_t> n = db_.Prune(3);
+  EXPECT_EQ(n.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(n.status().message(),
+              HasSubstr("stale-index record 6b0000000000000002"));
+  ExpectProves(db_.tree(), 1, {{a, "1"}, {b, "2"}});  // nothing was pruned
+  ASSERT_TRUE(
+      db_.db()->Put(leveldb::WriteOptions(), keys::TreeStaleKey(2), list).ok());
+  EXPECT_GT(*db_.Prune(3), 0u);
 }
 
 // Paths are at most 256 levels: keys that differ only in their last bit put
@@ -577,6 +618,67 @@ TEST_F(StateTreeTest, DeepestPathsFitASmallStack) {
     // The root, the internal node at depth 1 and two leaves.
     EXPECT_EQ(db_.Count(keys::Table::kTreeNode), 4u);
   });
+}
+
+// Counts the node records read from a source (not the lookups that find
+// none, as Update's check that its version is new).
+class CountingSource : public TreeNodeSource {
+ public:
+  explicit CountingSource(const TreeNodeSource* base) : base_(base) {}
+  absl::StatusOr<std::optional<std::string>> Get(
+      std::string_view key) const override {
+    absl::StatusOr<std::optional<std::string>> v = base_->Get(key);
+    if (!key.empty() && key[0] == static_cast<char>(keys::Table::kTreeNode) &&
+        v.ok() && v->has_value()) {
+      ++node_reads;
+    }
+    return v;
+  }
+  absl::Status Scan(
+      std::string_view start, std::string_view limit,
+      const std::function<bool(std::string_view, std::string_view)>& fn)
+      const override {
+    return base_->Scan(start, limit, fn);
+  }
+  mutable size_t node_reads = 0;
+
+ private:
+  const TreeNodeSource* base_;
+};
+
+// The nodes a committed batch wrote are admitted to the cache, so the next
+// version, which reads mostly what the last one wrote, reads none of them
+// from LevelDB.
+TEST(StateTreeCacheTest, AdmittedNodesAreNotReadFromLevelDb) {
+  test::TempDir dir("state-tree-admit");
+  leveldb::Options options;
+  options.create_if_missing = true;
+  leveldb::DB* raw = nullptr;
+  ASSERT_TRUE(leveldb::DB::Open(options, dir.path(), &raw).ok());
+  std::unique_ptr<leveldb::DB> db(raw);
+  std::unique_ptr<TreeNodeSource> base = NewLevelDbTreeNodeSource(db.get());
+  CountingSource counting(base.get());
+  std::unique_ptr<TreeNodeCache> cache = NewTreeNodeCache(&counting, 1 << 20);
+  StateTree tree(cache.get());
+
+  std::mt19937_64 rng(11);
+  Model m;
+  StateTreeChanges changes;
+  for (int i = 0; i < 200; ++i) changes[RandomKey(rng)] = "1";
+  Apply(m, changes);
+  leveldb::WriteBatch batch;
+  absl::StatusOr<StateTreeUpdate> u = tree.Update(1, changes, &batch);
+  ASSERT_TRUE(u.ok()) << u.status();
+  ASSERT_TRUE(db->Write(leveldb::WriteOptions(), &batch).ok());
+  EXPECT_EQ(u->nodes.size(), u->nodes_written);
+  cache->Admit(u->nodes);
+
+  counting.node_reads = 0;
+  ExpectProves(tree, 1, m);
+  for (auto& [k, v] : changes) v = "2";
+  leveldb::WriteBatch batch2;
+  ASSERT_TRUE(tree.Update(2, changes, &batch2).ok());
+  EXPECT_EQ(counting.node_reads, 0u);
 }
 
 // Nodes are cached once read; a pruned version must still be refused, not
