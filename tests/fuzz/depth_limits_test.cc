@@ -13,6 +13,7 @@
 #include "contracts/sdk/ballast/codec.h"
 #include "ledger/ballast.pb.h"
 #include "node/api/contract_interface.h"
+#include "node/api/proof.h"
 #include "node/api/proto_json.h"
 #include "tests/fuzz/small_stack.h"
 
@@ -238,6 +239,25 @@ TEST(DepthLimitsTest, JsonAtTheLimitParsesPrintsAndConverts) {
     EXPECT_EQ(past.status().code(), absl::StatusCode::kInvalidArgument);
     auto far = api::ParseJson(NestedJson(1'000'000));
     EXPECT_EQ(far.status().code(), absl::StatusCode::kInvalidArgument);
+  });
+}
+
+// A proof document (`ballast proof verify FILE`, issue 8) nested as deep as
+// its size limit allows is refused by the JSON depth limit; one byte past
+// the size limit is refused before parsing.
+TEST(DepthLimitsTest, ProofDocumentsNestedUpToTheSizeLimitAreRefused) {
+  RunOnSmallStack([] {
+    const size_t depth = (api::kMaxProofDocumentBytes - 12) / 2;
+    const std::string doc = "{\"header\":" + std::string(depth, '[') +
+                            std::string(depth, ']') + "}";
+    ASSERT_LE(doc.size(), api::kMaxProofDocumentBytes);
+    auto parsed = api::ParseProofDocument(doc);
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(parsed.status().message().find("nested"), std::string::npos)
+        << parsed.status();
+    auto oversized = api::ParseProofDocument(
+        std::string(api::kMaxProofDocumentBytes + 1, '['));
+    EXPECT_EQ(oversized.status().code(), absl::StatusCode::kResourceExhausted);
   });
 }
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Writes the committed seed corpora, tests/fuzz/seeds/<target>/ (small
 # inputs that reach past each target's first checks; the replay tests run
-# them too). Needs protoc, wat2wasm, wasm-opt (binaryen) and python3.
+# them too). Needs protoc, wat2wasm, wasm-opt (binaryen), python3 and the
+# default preset's make_proof_document_seeds (built here if missing).
 # Re-run only to refresh the seeds; the output is committed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 S=tests/fuzz/seeds
-rm -rf "$S"; mkdir -p "$S"/{codec,json,interface,tx,prepare,block_commit,state_proof}
+rm -rf "$S"; mkdir -p "$S"/{codec,json,interface,tx,prepare,block_commit,state_proof,proof_document}
 
 enc() {  # enc PROTO TYPE TEXT > bytes
   printf '%s' "$3" | protoc -I. -I/usr/include --encode="$2" "$1"
@@ -92,6 +93,21 @@ seeds = {
 }
 for name, data in seeds.items():
     open(out + "/" + name, "wb").write(data)
+PY
+
+# proof_document: flags byte, then a proof document's JSON (see
+# fuzz_proof_document.cc): documents of a real state tree signed by fixed
+# keys, valid and broken (make_proof_document_seeds.cc), and the document
+# docs/api.md recorded from a real node, trusted by its producer key
+# (flags 0x30: that key alone, threshold 1, chain id "devnet").
+cmake --build --preset default --target make_proof_document_seeds >/dev/null
+build/default/tests/fuzz/make_proof_document_seeds $S/proof_document
+python3 - "$S/proof_document/devnet_recorded" <<'PY'
+import sys
+lines = open("docs/api.md").read().split("\n")
+start = lines.index("$ cat proof.json") + 1
+end = lines.index("}", start) + 1
+open(sys.argv[1], "wb").write(b"\x30" + "\n".join(lines[start:end]).encode())
 PY
 
 # prepare: the runtime's corpus, generated modules, a few -ttf modules.
