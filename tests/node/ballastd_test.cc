@@ -180,10 +180,11 @@ class BallastdTest : public ::testing::Test {
         ++count;
       }
     };
-    // Enough to keep blocks full, not so many that the senders starve (the
-    // sanitizer build runs contracts several times slower).
+    // Enough to fill blocks while it lasts, not so many that the senders
+    // starve (the sanitizer build runs contracts several times slower) or
+    // that the checks (a request per committed transaction) grow slow.
     auto flood = [&] {
-      for (int i = 0; i < 400 && !stop; ++i) {
+      for (int i = 0; i < 150 && !stop; ++i) {
         if (node.Submit(flooder.Transfer(token, alice_.address(), 1)).status !=
             200) {
           break;
