@@ -89,8 +89,8 @@ int RunVerify(const std::string& dir) {
     return 4;
   }
   std::cout << "verified " << report->blocks_verified
-            << " blocks: every tx, receipts and state root matches a "
-               "re-execution from genesis\n";
+            << " blocks: every tx, receipts and state root, and the state "
+               "after the head, match a re-execution from genesis\n";
   return 0;
 }
 

@@ -190,6 +190,19 @@ absl::StatusOr<VerifyReport> VerifyChain(ledger::Store& source,
     ++report.blocks_verified;
     if (options.on_block) options.on_block(height);
   }
+  // The headers say what each block wrote; the source must also hold it. A
+  // store that kept its last block but lost some of its state writes (or
+  // gained others) would pass every check above.
+  ASSIGN_OR_RETURN(std::string theirs, source.StateDigest());
+  ASSIGN_OR_RETURN(std::string mine, replica->StateDigest());
+  if (theirs != mine) {
+    report.divergence = Divergence{
+        head->height, "state",
+        StrCat("the source's state (accounts, contracts, code and storage) "
+               "after block ",
+               head->height, " is not the replica's: state digest ",
+               ToHex(theirs), " in the source, ", ToHex(mine), " re-executed")};
+  }
   return report;
 }
 

@@ -8,6 +8,8 @@
 // the stored one field for field (tx_root, receipts_root, state_root). The
 // stored signatures are then attached unchanged (same header, same hash) and
 // the block is committed to the replica, which checks them like any block.
+// After the head block, the source's state (accounts, contracts, code and
+// storage) must be byte for byte the replica's (Store::StateDigest).
 //
 // The replica runs on this binary's runtime: a source store recorded under
 // another instrumenter version is refused when it is opened, before any
@@ -32,8 +34,10 @@ namespace ballast::node {
 // The first place the replica differs from the source.
 struct Divergence {
   uint64_t height = 0;
-  // "tx_root", "receipts_root", "state_root", or "transaction" (a
-  // transaction the source committed is invalid on re-execution).
+  // "tx_root", "receipts_root", "state_root", "transaction" (a
+  // transaction the source committed is invalid on re-execution), or
+  // "state" (every header matched, but the source's state after its head
+  // block is not the replica's).
   std::string what;
   // Human-readable: the two roots, and the first differing receipt field
   // or state key (with both values) where it can be named.

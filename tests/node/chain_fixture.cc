@@ -57,9 +57,10 @@ TestChain::~TestChain() {
   store_.reset();  // before tmp_ removes the directory
 }
 
-void TestChain::Reopen() {
+void TestChain::Reopen(const std::function<void()>& while_closed) {
   executor_.reset();
   store_.reset();
+  if (while_closed) while_closed();
   auto store = ledger::Store::Open(dir_);
   ASSERT_TRUE(store.ok()) << store.status();
   store_ = *std::move(store);

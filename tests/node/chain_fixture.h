@@ -4,6 +4,7 @@
 #ifndef BALLAST_TESTS_NODE_CHAIN_FIXTURE_H_
 #define BALLAST_TESTS_NODE_CHAIN_FIXTURE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,7 +56,9 @@ class TestChain {
   // Commits one transaction and returns its receipt.
   ledger::Receipt Submit(const ledger::SignedTransaction& stx);
 
-  void Reopen();  // closes and reopens the store on the same directory
+  // Closes the store, runs `while_closed` (if any), and reopens the store
+  // on the same directory.
+  void Reopen(const std::function<void()>& while_closed = nullptr);
 
   ledger::Store& store() { return *store_; }
   Executor& executor() { return *executor_; }

@@ -1,7 +1,8 @@
 // Chain verification (node/chain_verify.h): a chain built by the executor
 // re-executes to the same roots; a block whose committed state, receipts or
 // transactions differ from what its transactions do is found, at its height,
-// with the first differing receipt field or state key named.
+// with the first differing receipt field or state key named; a store whose
+// state is not what its blocks wrote is found though every header matches.
 
 #include "node/chain_verify.h"
 
@@ -10,6 +11,7 @@
 #include "ledger/base/bytes.h"
 #include "ledger/hashing.h"
 #include "ledger/keys.h"
+#include "leveldb/db.h"
 #include "tests/node/chain_fixture.h"
 #include "tests/testing/temp_dir.h"
 
@@ -121,6 +123,30 @@ TEST_F(ChainVerifyTest, AReceiptTheTransactionsDidNotGiveIsFound) {
               HasSubstr("gas_used " + std::to_string(honest_gas - 1) +
                         " in the source, " + std::to_string(honest_gas) +
                         " re-executed"));
+}
+
+// A store that kept its last block but lost that block's state write, as a
+// torn batch would leave it: every header re-executes to its roots, but the
+// state is not the replica's.
+TEST_F(ChainVerifyTest, StateTheLastBlockWroteButTheStoreLostIsFound) {
+  // SetUp's last block (4) stored "2" under "k" over "1"; put "1" back.
+  chain_.Reopen([&] {
+    leveldb::DB* raw = nullptr;
+    ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), chain_.dir(), &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    ASSERT_TRUE(db->Put(leveldb::WriteOptions(),
+                        ledger::keys::StorageKey(probe_, "k"), "1")
+                    .ok());
+  });
+  auto report = Verify();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->blocks_verified, 4u);
+  ASSERT_TRUE(report->divergence.has_value());
+  EXPECT_EQ(report->divergence->height, 4u);
+  EXPECT_EQ(report->divergence->what, "state");
+  EXPECT_THAT(report->divergence->detail,
+              HasSubstr("state (accounts, contracts, code and storage) after "
+                        "block 4 is not the replica's"));
 }
 
 }  // namespace
