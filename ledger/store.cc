@@ -496,6 +496,22 @@ absl::StatusOr<std::string> Store::StateDigest() {
   return hasher.Finish();
 }
 
+absl::StatusOr<std::optional<std::pair<std::string, std::string>>>
+Store::NextStateRecord(std::string_view after) {
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ReadOpts()));
+  for (it->Seek(leveldb::Slice(after.data(), after.size())); it->Valid();
+       it->Next()) {
+    const std::string_view key = AsView(it->key());
+    if (key == after || key.empty() ||
+        !keys::IsStateTable(static_cast<keys::Table>(key[0]))) {
+      continue;
+    }
+    return std::make_pair(std::string(key), it->value().ToString());
+  }
+  RETURN_IF_ERROR(FromLevelDb(it->status(), "state scan"));
+  return std::nullopt;
+}
+
 absl::Status Store::ValidateCommit(const BlockCommit& commit,
                                    const std::vector<std::string>& tx_hashes) {
   const Block& block = commit.block;

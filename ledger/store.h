@@ -182,6 +182,11 @@ class Store {
   // (format in state_changes.cc). Two stores agree on it iff their state is
   // byte-identical.
   absl::StatusOr<std::string> StateDigest();
+  // The first world-state record (as StateDigest covers) whose key sorts
+  // after `after` ("" for the first), nullopt past the last: for naming the
+  // first key where two stores' states differ.
+  absl::StatusOr<std::optional<std::pair<std::string, std::string>>>
+  NextStateRecord(std::string_view after);
 
   // The state root a block at the head's height + 1 applying `changes`
   // would have: the producer puts it in the header before it signs. (The

@@ -40,6 +40,32 @@ std::string ShowKey(const std::string& store_key) {
                 ToHex(store_key.substr(1)));
 }
 
+// The first state key where `source` and `replica` differ, with both values,
+// walking both stores' state records in key order.
+absl::StatusOr<std::string> FirstStateDifference(ledger::Store& source,
+                                                 ledger::Store& replica) {
+  std::string after;
+  for (;;) {
+    ASSIGN_OR_RETURN(auto a, source.NextStateRecord(after));
+    ASSIGN_OR_RETURN(auto b, replica.NextStateRecord(after));
+    if (!a.has_value() && !b.has_value()) {
+      return std::string("no state record differs (the digests disagree)");
+    }
+    if (a.has_value() && b.has_value() && *a == *b) {
+      after = a->first;
+      continue;
+    }
+    const std::string key =
+        !b.has_value() || (a.has_value() && a->first < b->first) ? a->first
+                                                                 : b->first;
+    std::optional<std::string> in_source, in_replica;
+    if (a.has_value() && a->first == key) in_source = a->second;
+    if (b.has_value() && b->first == key) in_replica = b->second;
+    return StrCat("first differing key: ", ShowKey(key), ": ", Show(in_source),
+                  " in the source, ", Show(in_replica), " re-executed");
+  }
+}
+
 // The first receipt of the replica's block that differs from the source's.
 absl::StatusOr<std::string> FirstReceiptDifference(
     ledger::Store& source, const ledger::BlockCommit& replica) {
@@ -196,12 +222,14 @@ absl::StatusOr<VerifyReport> VerifyChain(ledger::Store& source,
   ASSIGN_OR_RETURN(std::string theirs, source.StateDigest());
   ASSIGN_OR_RETURN(std::string mine, replica->StateDigest());
   if (theirs != mine) {
+    ASSIGN_OR_RETURN(std::string first, FirstStateDifference(source, *replica));
     report.divergence = Divergence{
         head->height, "state",
         StrCat("the source's state (accounts, contracts, code and storage) "
                "after block ",
                head->height, " is not the replica's: state digest ",
-               ToHex(theirs), " in the source, ", ToHex(mine), " re-executed")};
+               ToHex(theirs), " in the source, ", ToHex(mine), " re-executed; ",
+               first)};
   }
   return report;
 }

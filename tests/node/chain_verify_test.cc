@@ -147,6 +147,11 @@ TEST_F(ChainVerifyTest, StateTheLastBlockWroteButTheStoreLostIsFound) {
   EXPECT_THAT(report->divergence->detail,
               HasSubstr("state (accounts, contracts, code and storage) after "
                         "block 4 is not the replica's"));
+  EXPECT_THAT(
+      report->divergence->detail,
+      HasSubstr("first differing key: table 's' key 0x" +
+                ToHex(ledger::keys::StorageKey(probe_, "k").substr(1)) + ": " +
+                ToHex("1") + " in the source, " + ToHex("2") + " re-executed"));
 }
 
 }  // namespace
