@@ -639,12 +639,37 @@ absl::StatusOr<std::string> Store::ComputeStateRoot(
   absl::MutexLock lock(&commit_mu_);
   RETURN_IF_ERROR(ValidateChangeShapes(changes));
   ASSIGN_OR_RETURN(std::optional<ChainHead> head, GetHead());
-  leveldb::WriteBatch scratch;  // never written
-  ASSIGN_OR_RETURN(
-      StateTreeUpdate update,
-      tree_->Update(head.has_value() ? head->height + 1 : 1,
-                    StateTreeChangesOf(StateWrites(changes)), &scratch));
-  return update.root;
+  staged_tree_.reset();
+  auto staged = std::make_unique<StagedTreeUpdate>();
+  staged->head = head;
+  staged->changes = StateTreeChangesOf(StateWrites(changes));
+  ASSIGN_OR_RETURN(staged->update,
+                   tree_->Update(head.has_value() ? head->height + 1 : 1,
+                                 staged->changes, &staged->batch));
+  std::string root = staged->update.root;
+  staged_tree_ = std::move(staged);
+  return root;
+}
+
+absl::StatusOr<StateTreeUpdate> Store::UpdateTree(
+    uint64_t height,
+    const std::map<std::string, std::optional<std::string>>& writes,
+    leveldb::WriteBatch* batch) {
+  std::unique_ptr<StagedTreeUpdate> staged = std::move(staged_tree_);
+  StateTreeChanges changes = StateTreeChangesOf(writes);
+  if (staged != nullptr) {
+    ASSIGN_OR_RETURN(std::optional<ChainHead> head, GetHead());
+    const bool same_head =
+        staged->head.has_value() == head.has_value() &&
+        (!head.has_value() || (staged->head->height == head->height &&
+                               staged->head->hash == head->hash));
+    const uint64_t next = head.has_value() ? head->height + 1 : 1;
+    if (same_head && next == height && staged->changes == changes) {
+      batch->Append(staged->batch);
+      return std::move(staged->update);
+    }
+  }
+  return tree_->Update(height, changes, batch);
 }
 
 // Bounds the heights one commit prunes, so that a store opened with a
@@ -698,8 +723,7 @@ absl::Status Store::CommitBlock(const BlockCommit& commit) {
   leveldb::WriteBatch batch;
   const std::map<std::string, std::optional<std::string>> writes =
       StateWrites(commit.changes);
-  absl::StatusOr<StateTreeUpdate> update =
-      tree_->Update(height, StateTreeChangesOf(writes), &batch);
+  absl::StatusOr<StateTreeUpdate> update = UpdateTree(height, writes, &batch);
   RETURN_IF_ERROR(Annotate(update.status(), context));
   if (update->root != block.header().state_root()) {
     return absl::InvalidArgumentError(absl::StrCat(

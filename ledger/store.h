@@ -50,6 +50,7 @@
 #include "ledger/ballast.pb.h"
 #include "ledger/state_changes.h"
 #include "ledger/state_tree.h"
+#include "leveldb/write_batch.h"
 
 namespace leveldb {
 class Cache;
@@ -189,9 +190,11 @@ class Store {
   NextStateRecord(std::string_view after);
 
   // The state root a block at the head's height + 1 applying `changes`
-  // would have: the producer puts it in the header before it signs. (The
-  // tree update runs again in CommitBlock, which checks the header against
-  // it: twice the tree work per produced block, BENCHMARKS.md.)
+  // would have: the producer puts it in the header before it signs. The
+  // tree update it stages is kept, and the next CommitBlock uses it instead
+  // of updating the tree again if its block is at that height on the same
+  // head with the same changes (the producer's case); otherwise it is
+  // dropped.
   absl::StatusOr<std::string> ComputeStateRoot(const StateChanges& changes);
 
   // The state tree, for roots and proofs at retained heights (version =
@@ -224,6 +227,14 @@ class Store {
                               const std::vector<std::string>& tx_hashes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_);
 
+  // The tree update of the block at `height` writing `writes`, staged in
+  // `batch`: ComputeStateRoot's, if it was staged for this height on the
+  // current head with the same changes, else a new one.
+  absl::StatusOr<StateTreeUpdate> UpdateTree(
+      uint64_t height,
+      const std::map<std::string, std::optional<std::string>>& writes,
+      leveldb::WriteBatch* batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_);
+
   // Checks the version record against ours, writing it into an empty
   // database (see Open).
   absl::Status CheckVersions(const std::string& dir,
@@ -244,6 +255,14 @@ class Store {
   absl::Mutex commit_mu_;  // serializes CommitBlock
   // The first failed write; once set, commits are refused.
   absl::Status write_error_ ABSL_GUARDED_BY(commit_mu_);
+  // The tree update ComputeStateRoot staged last, until a CommitBlock.
+  struct StagedTreeUpdate {
+    std::optional<ChainHead> head;  // the head it was staged on
+    StateTreeChanges changes;
+    StateTreeUpdate update;
+    leveldb::WriteBatch batch;
+  };
+  std::unique_ptr<StagedTreeUpdate> staged_tree_ ABSL_GUARDED_BY(commit_mu_);
   // Destroyed in reverse order: db_ before the objects it uses.
   std::unique_ptr<const leveldb::FilterPolicy> filter_policy_;
   std::unique_ptr<leveldb::Cache> block_cache_;

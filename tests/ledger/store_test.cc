@@ -236,6 +236,36 @@ TEST_F(StoreTest, ChainOfBlocksExtendsTheHead) {
   EXPECT_EQ(store_->GetAccount(Addr('u'))->nonce(), 5u);
 }
 
+// ComputeStateRoot keeps the tree update it staged for the producer's
+// commit of the same changes; a commit of other changes must not use it
+// (its root check would then refuse the block), nor any later commit.
+TEST_F(StoreTest, AStagedTreeUpdateServesOnlyTheSameChangesOnTheSameHead) {
+  Commit(DeployChanges(Addr('c'), 'x'));
+  const std::string tree_key =
+      StateTreeKey(keys::Table::kStorage, Addr('c') + "k");
+  StateChanges a, b;
+  a.storage[{Addr('c'), "k"}] = "a";
+  b.storage[{Addr('c'), "k"}] = "b";
+
+  BlockCommit cb = chain_.Build(b);
+  absl::StatusOr<std::string> root_a = store_->ComputeStateRoot(a);
+  ASSERT_TRUE(root_a.ok()) << root_a.status();
+  EXPECT_NE(*root_a, cb.block.header().state_root());
+  absl::Status s = store_->CommitBlock(cb);
+  ASSERT_TRUE(s.ok()) << s;
+  chain_.Accept(cb);
+  EXPECT_EQ(store_->state_tree().Get(2, tree_key)->value, "b");
+
+  // The producer's order: the root first, then the commit of those changes.
+  BlockCommit ca = chain_.Build(a);
+  EXPECT_EQ(*store_->ComputeStateRoot(a), ca.block.header().state_root());
+  s = store_->CommitBlock(ca);
+  ASSERT_TRUE(s.ok()) << s;
+  chain_.Accept(ca);
+  EXPECT_EQ(store_->state_tree().Get(3, tree_key)->value, "a");
+  EXPECT_EQ(*store_->state_tree().RootHash(3), ca.block.header().state_root());
+}
+
 // Each case breaks one rule; the store must refuse the commit with the given
 // code and message, and stay byte-for-byte unchanged.
 struct Defect {
