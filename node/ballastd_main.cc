@@ -179,6 +179,10 @@ int Main(int argc, char** argv) {
                  "and of every height whose block is younger than this, in "
                  "block time (default 24)")
       ->check(CLI::Range(0.0, 1e6));
+  size_t state_cache_mb = options.state_cache_bytes >> 20;
+  app.add_option("--state-cache-mb", state_cache_mb,
+                 "memory for state tree nodes, in MiB (default 32)")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
   app.add_flag("--no-sync", no_sync,
                "Do not fsync commits (throwaway chains only: a crash may "
                "lose committed blocks)");
@@ -208,6 +212,7 @@ int Main(int argc, char** argv) {
   }
   options.sync = !no_sync;
   options.state_retain_ms = static_cast<int64_t>(retain_hours * 3.6e6);
+  options.state_cache_bytes = state_cache_mb << 20;
   api_options.read_timeout = absl::Milliseconds(read_timeout_ms);
   api_options.write_timeout = absl::Milliseconds(write_timeout_ms);
 

@@ -41,6 +41,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   store_options.env = options.env;
   store_options.state_retain_heights = options.state_retain_heights;
   store_options.state_retain_ms = options.state_retain_ms;
+  store_options.state_tree_cache_bytes = options.state_cache_bytes;
   ASSIGN_OR_RETURN(std::unique_ptr<ledger::Store> store,
                    data_dir->OpenStore(store_options));
   NodeOptions opts = options;

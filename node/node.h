@@ -56,6 +56,8 @@ struct NodeOptions {
   int signing_keys = 0;
   uint64_t state_retain_heights = 10'000;
   int64_t state_retain_ms = int64_t{24} * 3600 * 1000;
+  // Memory for state tree nodes (ledger::StoreOptions).
+  size_t state_cache_bytes = 32 << 20;
   // The store's file environment; null means LevelDB's default. Not owned.
   // Tests pass fault-injecting environments.
   leveldb::Env* env = nullptr;

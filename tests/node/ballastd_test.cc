@@ -826,6 +826,39 @@ TEST_F(BallastdTest, MempoolByteBudgetAndWaitingCapAreEnforced) {
 }
 
 // A wrong --log-level once silently turned logging off; it is a usage error.
+// The state tree flags reach the store: a retention of 2 heights prunes
+// (a proof of height 1 is refused once the chain is past it), and a cache
+// of 1 MiB still serves proofs. Out-of-range values are usage errors.
+TEST_F(BallastdTest, StateTreeFlagsReachTheStore) {
+  for (std::vector<std::string> bad :
+       {std::vector<std::string>{"--state-cache-mb", "0"},
+        std::vector<std::string>{"--state-retain-heights", "0"}}) {
+    std::vector<std::string> args = {"--chain-id", kChain};
+    args.insert(args.end(), bad.begin(), bad.end());
+    BallastdProcess p(dir_.path() + "/bad", args);
+    EXPECT_FALSE(p.Start());
+    EXPECT_NE(p.exit_code(), 0);
+    EXPECT_THAT(p.log(), HasSubstr(bad[0]));
+  }
+
+  auto node = StartNode({"--state-cache-mb", "1", "--state-retain-heights", "2",
+                         "--state-retain-hours", "0"});
+  std::string token = DeployToken(*node);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(node->SubmitAndWait(alice_.Transfer(token, bob_.address(), 1))
+                  .body["status"],
+              "committed");
+  }
+  HttpResult old =
+      node->Get("/v1/proof?account=" + Hex(alice_.address()) + "&height=1");
+  EXPECT_EQ(old.status, 400) << old.text;
+  EXPECT_THAT(old.text, HasSubstr("(older heights are pruned)"));
+  HttpResult now = node->Get("/v1/proof?account=" + Hex(alice_.address()));
+  EXPECT_EQ(now.status, 200) << now.text;
+  EXPECT_EQ(now.body["entries"][0]["nonce"], "4");  // deploy + 3
+  EXPECT_EQ(node->Terminate(), 0) << node->log();
+}
+
 TEST_F(BallastdTest, AWrongLogLevelIsAUsageError) {
   BallastdProcess bad(dir_.path() + "/chain",
                       {"--chain-id", kChain, "--log-level", "verbose"});
