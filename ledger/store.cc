@@ -581,6 +581,11 @@ absl::Status Store::ValidateCommit(const BlockCommit& commit,
           "chain_id \"", header.chain_id(), "\" differs from the parent's \"",
           parent->header().chain_id(), "\""));
     }
+    if (header.time_ms() < parent->header().time_ms()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "time_ms ", header.time_ms(), " is before the parent's ",
+          parent->header().time_ms(), " (block times never go backwards)"));
+    }
   }
 
   // Header commitments.

@@ -44,10 +44,21 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   store_options.state_tree_cache_bytes = options.state_cache_bytes;
   ASSIGN_OR_RETURN(std::unique_ptr<ledger::Store> store,
                    data_dir->OpenStore(store_options));
+  // Block times never go backwards (the store refuses a block older than
+  // its parent), whatever the clock did while the node was down.
+  int64_t head_time_ms = 0;
+  ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head, store->GetHead());
+  if (head.has_value()) {
+    ASSIGN_OR_RETURN(std::optional<ledger::Block> block,
+                     store->GetBlockByHeight(head->height));
+    if (block.has_value()) head_time_ms = block->header().time_ms();
+  }
   NodeOptions opts = options;
   opts.chain_id = data_dir->chain_id();
-  return std::unique_ptr<Node>(
+  std::unique_ptr<Node> node(
       new Node(std::move(opts), std::move(data_dir), std::move(store)));
+  node->last_time_ms_ = head_time_ms;
+  return node;
 }
 
 Node::Node(NodeOptions options, std::unique_ptr<DataDir> data_dir,

@@ -138,7 +138,9 @@ class Node {
   std::unique_ptr<Executor> executor_;
   std::unique_ptr<Mempool> mempool_;
   std::atomic<bool> healthy_{true};
-  int64_t last_time_ms_ = 0;  // producer thread only
+  // The last block's time: the next is max(this, the clock). Set by Open
+  // from the head block, then by the producer thread only.
+  int64_t last_time_ms_ = 0;
 
   absl::Mutex mu_;
   absl::CondVar work_cv_;    // a transaction arrived, or stopping

@@ -347,6 +347,12 @@ std::vector<Defect> Defects() {
        [](BlockCommit& c, const ChainBuilder&) {
          c.block.mutable_header()->set_chain_id("other");
        }},
+      {"TimeBeforeTheParents", StatusCode::kFailedPrecondition,
+       "time_ms 999 is before the parent's 1000 (block times never go "
+       "backwards)",
+       [](BlockCommit& c, const ChainBuilder&) {
+         c.block.mutable_header()->set_time_ms(999);  // block 1's is 1000
+       }},
       {"MissingReceipt", StatusCode::kInvalidArgument,
        "1 receipts for 2 transactions",
        [](BlockCommit& c, const ChainBuilder&) { c.receipts.pop_back(); }},

@@ -67,6 +67,33 @@ TEST_F(NodeTest, SubmittedTransactionsAreCommittedAndWaitersWake) {
             absl::StatusCode::kUnavailable);
 }
 
+// Block times never go backwards, even when the clock does: a node whose
+// head block is later than its clock (as after a clock set back while it
+// was down; here the head was stamped an hour ahead) stamps its next block
+// no earlier, and the store would refuse an earlier one.
+TEST_F(NodeTest, BlockTimesNeverGoBackwardsAcrossARestart) {
+  const int64_t ahead = absl::ToUnixMillis(absl::Now()) + 3'600'000;
+  {
+    auto node = Open();
+    ASSERT_NE(node, nullptr);
+    auto commit =
+        node->executor().BuildBlock({Call(alice_, 0)}, ahead, node->producer());
+    ASSERT_TRUE(commit.ok()) << commit.status();
+    absl::Status s = node->store().CommitBlock(*commit);
+    ASSERT_TRUE(s.ok()) << s;
+  }
+  auto node = Open();
+  ASSERT_NE(node, nullptr);
+  node->Start();
+  auto h = node->Submit(Call(alice_, 1));
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_TRUE(node->WaitCommitted(*h, absl::Seconds(30)));
+  EXPECT_TRUE(node->healthy());
+  auto block = node->store().GetBlockByHeight(2);
+  ASSERT_TRUE(block.ok() && block->has_value());
+  EXPECT_GE((*block)->header().time_ms(), ahead);
+}
+
 TEST_F(NodeTest, TheProducerKeyAndChainIdStayWithTheDataDir) {
   std::string key;
   {
