@@ -414,8 +414,18 @@ absl::StatusOr<wasm::CallOutcome> Executor::Query(const std::string& contract,
   req.sender = std::string(kAddressSize, '\0');
   req.gas_limit = gas_limit;
   req.deadline = deadline;
+  // The head block's height and time: a contract that checks how old a
+  // price is sees the chain's time, as the next block would at the earliest.
   ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head, store_->GetHead());
-  if (head.has_value()) req.block.height = head->height;
+  if (head.has_value()) {
+    ASSIGN_OR_RETURN(std::optional<ledger::Block> block,
+                     store_->GetBlockByHeight(head->height));
+    if (!block.has_value()) {
+      return absl::DataLossError(
+          StrCat("query: head block ", head->height, " is missing"));
+    }
+    req.block = {head->height, block->header().time_ms()};
+  }
   wasm::CallOutcome out = runtime_->Call(req, state);
   out.writes.clear();  // a query never writes
   out.events.clear();

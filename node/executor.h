@@ -115,8 +115,9 @@ class Executor {
       const std::vector<CheckedTx>* checked = nullptr,
       std::vector<RejectedTx>* rejected = nullptr);
 
-  // Runs a method on the head state with nothing written, ever. The call's
-  // own failure is in the outcome; an error only if the head cannot be read.
+  // Runs a method on the head state, at the head block's height and time,
+  // with nothing written, ever. The call's own failure is in the outcome;
+  // an error only if the head cannot be read.
   // Past `deadline` (wall time) the call fails as wasm::FailureKind::
   // kDeadline. Only queries have one: BuildBlock never sets a deadline, so
   // that a block's outcome does not depend on the machine (wasm/gas.h).

@@ -305,6 +305,24 @@ TEST_F(ExecutorTest, EventsAreIndexedByContractAndBlock) {
   EXPECT_EQ((*events)[1].block_height(), r.block_height());
 }
 
+// A query runs at the head block's height and time (it ran at time 0), so
+// a contract that checks how old a price is sees the chain's time.
+TEST_F(ExecutorTest, QueriesSeeTheHeadBlocksHeightAndTime) {
+  std::string p = DeployProbe();
+  auto head = chain_.store().GetHead();
+  ASSERT_TRUE(head.ok() && head->has_value());
+  auto block = chain_.store().GetBlockByHeight((*head)->height);
+  ASSERT_TRUE(block.ok() && block->has_value());
+  ASSERT_GT((*block)->header().time_ms(), 0);
+  wasm::CallOutcome out = *chain_.executor().Query(
+      p, "info", probe::InfoRequest().SerializeAsString(), 100'000'000);
+  ASSERT_TRUE(out.status.ok()) << out.status;
+  probe::InfoResponse info;
+  ASSERT_TRUE(info.ParseFromString(out.output));
+  EXPECT_EQ(info.block_height(), static_cast<int64_t>((*head)->height));
+  EXPECT_EQ(info.block_time(), (*block)->header().time_ms());
+}
+
 TEST_F(ExecutorTest, QueryNeverWrites) {
   constexpr uint64_t kGas = 100'000'000;
   std::string p = DeployProbe();
