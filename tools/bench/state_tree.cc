@@ -52,24 +52,31 @@ struct Tree {
   }
 };
 
-// The tree of `n` keys for `sync` and a node cache of `cache_mb` MiB, built
-// on first use. Null on failure.
-Tree* GetTree(int64_t n, bool sync, int64_t cache_mb) {
-  static auto* trees =
-      new std::map<std::tuple<int64_t, bool, int64_t>, std::unique_ptr<Tree>>();
+// A database of `n` random keys with 40-byte values, written in versions of
+// at most 100,000 keys, in a temporary directory removed at exit; built once
+// per set of arguments. With `records`, the keys are written as state records
+// (StateTreeDatabase::WriteState, with the tree if `tree`), then the tree is
+// pruned to its last version and everything compacted, so that timed blocks
+// pay for no set-up; without, the tree alone (Update). Null on failure.
+Tree* Populated(int64_t n, bool sync, int64_t cache_mb,
+                size_t block_cache_bytes, bool records, bool tree) {
+  using Args = std::tuple<int64_t, bool, int64_t, size_t, bool, bool>;
+  static auto* trees = new std::map<Args, std::unique_ptr<Tree>>();
   static const bool cleanup = [] {
     std::atexit([] { trees->clear(); });
     return true;
   }();
   (void)cleanup;
-  auto& slot = (*trees)[{n, sync, cache_mb}];
+  auto& slot =
+      (*trees)[Args{n, sync, cache_mb, block_cache_bytes, records, tree}];
   if (slot) return slot.get();
   auto t = std::make_unique<Tree>();
   t->dir = std::filesystem::temp_directory_path() /
            absl::StrCat("ballast-bench-tree-", ::getpid(), "-", n, "-", sync,
-                        "-", cache_mb);
+                        "-", cache_mb, "-", records, "-", tree);
   std::filesystem::remove_all(t->dir);
-  auto db = ledger::StateTreeDatabase::Open(t->dir, sync, cache_mb << 20);
+  auto db = ledger::StateTreeDatabase::Open(
+      t->dir, sync, size_t(cache_mb) << 20, block_cache_bytes);
   if (!db.ok()) return nullptr;
   t->db = *std::move(db);
   for (int64_t done = 0; done < n;) {
@@ -79,10 +86,23 @@ Tree* GetTree(int64_t n, bool sync, int64_t cache_mb) {
       changes[k] = std::string(40, 'v');
       t->keys.push_back(std::move(k));
     }
-    if (!t->db->Update(++t->version, changes).ok()) return nullptr;
+    ++t->version;
+    const bool ok = records ? t->db->WriteState(t->version, changes, tree).ok()
+                            : t->db->Update(t->version, changes).ok();
+    if (!ok) return nullptr;
+  }
+  if (records) {
+    if (tree && !t->db->Prune(t->version).ok()) return nullptr;
+    t->db->CompactAll();
   }
   slot = std::move(t);
   return slot.get();
+}
+
+// The tree alone, for Update, Prove and Verify.
+Tree* GetTree(int64_t n, bool sync, int64_t cache_mb) {
+  return Populated(n, sync, cache_mb, 8 << 20, /*records=*/false,
+                   /*tree=*/true);
 }
 
 void BM_StateTreeUpdate(benchmark::State& state) {
@@ -146,47 +166,12 @@ void BM_StateWrites(benchmark::State& state) {
   const int64_t n = state.range(0);
   const bool with_tree = state.range(1) != 0;
   const int64_t cache_mb = state.range(2);
-  static auto* dbs =
-      new std::map<std::tuple<int64_t, bool, int64_t>, std::unique_ptr<Tree>>();
-  static const bool cleanup = [] {
-    std::atexit([] { dbs->clear(); });
-    return true;
-  }();
-  (void)cleanup;
-  auto& slot = (*dbs)[{n, with_tree, cache_mb}];
-  if (!slot) {
-    auto t = std::make_unique<Tree>();
-    t->dir = std::filesystem::temp_directory_path() /
-             absl::StrCat("ballast-bench-writes-", ::getpid(), "-", n, "-",
-                          with_tree, "-", cache_mb);
-    std::filesystem::remove_all(t->dir);
-    auto db = ledger::StateTreeDatabase::Open(t->dir, /*sync=*/true,
-                                              size_t(cache_mb) << 20, 32 << 20);
-    if (!db.ok()) {
-      state.SkipWithError("open");
-      return;
-    }
-    t->db = *std::move(db);
-    for (int64_t done = 0; done < n;) {
-      ledger::StateTreeChanges changes;
-      for (; done < n && changes.size() < 100'000; ++done) {
-        std::string k = RandomKey(t->rng);
-        changes[k] = std::string(40, 'v');
-        t->keys.push_back(std::move(k));
-      }
-      if (!t->db->WriteState(++t->version, changes, with_tree).ok()) {
-        state.SkipWithError("populate");
-        return;
-      }
-    }
-    if (with_tree && !t->db->Prune(t->version).ok()) {
-      state.SkipWithError("prune");
-      return;
-    }
-    t->db->CompactAll();
-    slot = std::move(t);
+  Tree* t = Populated(n, /*sync=*/true, cache_mb, 32 << 20, /*records=*/true,
+                      with_tree);
+  if (t == nullptr) {
+    state.SkipWithError("populate");
+    return;
   }
-  Tree* t = slot.get();
   for (auto _ : state) {
     state.PauseTiming();
     ledger::StateTreeChanges changes;
