@@ -2,36 +2,27 @@
 // token.wasm built by em++, in the runtime on wabt's interpreter. Every
 // failure aborts with a message and changes nothing.
 
-#include <fstream>
-#include <sstream>
+#include <functional>
 
 #include "contracts/token/token.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
 #include "rapidcheck/gtest.h"
-#include "tests/testing/files.h"
-#include "wasm/memory_chain_state.h"
-#include "wasm/wabt_engine.h"
+#include "tests/contracts/contract_fixture.h"
 
 namespace ballast::token {
 namespace {
 
+using test::Addr;
 using wasm::CallOutcome;
 using wasm::FailureKind;
-
-std::string Addr(char c) { return std::string(kAddressSize, c); }
 
 const std::string kToken = Addr('T');
 const std::string kAlice = Addr('a');
 const std::string kBob = Addr('b');
 const std::string kCarol = Addr('c');
 const std::string kMinter = Addr('m');
-
-std::string TokenWasm() {
-  return test::ReadFileOrDie(std::string(BALLAST_CONTRACTS_DIR) +
-                             "/token.wasm");
-}
 
 InitRequest StandardInit() {
   InitRequest init;
@@ -44,46 +35,32 @@ InitRequest StandardInit() {
   return init;
 }
 
-class TokenTest : public ::testing::Test {
+// The fixture's calls, all to the one token at kToken.
+class TokenTest : public test::ContractTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(chain_.Install(runtime_, kToken, wasm_).ok());
-  }
+  void SetUp() override { Install(kToken, "token"); }
 
   CallOutcome Run(const std::string& sender, const std::string& method,
                   const google::protobuf::Message& request,
                   bool deploy = false) {
-    wasm::CallRequest req;
-    req.contract = kToken;
-    req.method = method;
-    req.input = request.SerializeAsString();
-    req.sender = sender;
-    req.gas_limit = 10'000'000;
-    req.is_deploy = deploy;
-    return runtime_.Call(req, chain_);
+    return ContractTest::Run(sender, kToken, method, request, deploy);
   }
 
   // Expects success, applies the writes, returns the outcome.
   CallOutcome Ok(const std::string& sender, const std::string& method,
                  const google::protobuf::Message& request,
                  bool deploy = false) {
-    CallOutcome out = Run(sender, method, request, deploy);
-    EXPECT_TRUE(out.status.ok()) << method << ": " << out.status;
-    if (out.status.ok()) chain_.Apply(out);
-    return out;
+    return ContractTest::Ok(sender, kToken, method, request, deploy);
   }
 
   // Expects an abort with exactly `message` and no change to state.
   void Refused(const std::string& sender, const std::string& method,
                const google::protobuf::Message& request,
                const std::string& message, bool deploy = false) {
-    std::string before = chain_.Dump();
-    CallOutcome out = Run(sender, method, request, deploy);
-    EXPECT_EQ(out.failure, FailureKind::kAbort) << out.status;
+    CallOutcome out =
+        ContractTest::Refused(sender, kToken, method, request, message, deploy);
     EXPECT_EQ(out.status.message(), "contract " + ToHex(kToken) + " method " +
                                         method + ": aborted: " + message);
-    EXPECT_TRUE(out.writes.empty());
-    EXPECT_EQ(chain_.Dump(), before);
   }
 
   void Init(const InitRequest& init = StandardInit()) {
@@ -128,10 +105,6 @@ class TokenTest : public ::testing::Test {
     req.set_amount(amount);
     return req;
   }
-
-  wasm::Runtime runtime_{wasm::NewWabtInterpreterEngine()};
-  wasm::MemoryChainState chain_;
-  std::string wasm_ = TokenWasm();
 };
 
 TEST_F(TokenTest, InitFixesMetadataAndMintsTheInitialSupply) {
@@ -345,8 +318,7 @@ TEST_F(TokenTest, InitCannotRunAgain) {
 // Conservation: whatever sequence of operations runs, and whichever of
 // them fail, the total supply equals the sum of all balances.
 RC_GTEST_FIXTURE_PROP(TokenTest, SupplyEqualsSumOfBalances, ()) {
-  chain_ = wasm::MemoryChainState();
-  RC_ASSERT(chain_.Install(runtime_, kToken, wasm_).ok());
+  ResetChain();
   Init();
   const std::string holders[] = {kAlice, kBob, kCarol, kMinter};
   auto holder = [&] { return holders[*rc::gen::inRange(0, 4)]; };
