@@ -64,6 +64,10 @@ TypeConfig StandardConfig() {
   c.set_line(10'000'000 * kUsd);
   c.set_dust(100 * kUsd);
   c.set_fee(Ray("1"));
+  c.set_hole(5'000'000 * kUsd);
+  c.set_tip(10 * kUsd);
+  c.set_chip(Ray("0.01"));
+  c.set_redemption_fee(Ray("0.005"));
   return c;
 }
 
