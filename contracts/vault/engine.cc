@@ -60,6 +60,10 @@ void RequireLive(const GlobalRecord& g, std::string_view method) {
   if (g.shut) Abort({method, ": system is shut down"});
 }
 
+void RequireShut(const GlobalRecord& g, std::string_view method) {
+  if (!g.shut) Abort({method, ": the system is not shut down"});
+}
+
 Type LoadType(uint32_t id, std::string_view method) {
   Type t;
   t.id = id;
@@ -145,6 +149,7 @@ int64_t NowSeconds() { return BlockTime() / 1000; }
 
 // The type's rate accrued to now, rounded up (never understates debt).
 u128 AccruedRate(const Type& t) {
+  if (!t.rec.end_price.empty()) return t.rate;  // shut down
   int64_t now = NowSeconds();
   if (now <= t.rec.rho_s || t.fee == kRay) return t.rate;
   uint64_t dt = static_cast<uint64_t>(now - t.rec.rho_s);
@@ -193,8 +198,8 @@ std::optional<Price> TryReadPrice(const GlobalRecord& g, const Type& t,
   p.current = ParsePrice(result.value.price, t.rec.feed);
   p.worst = p.current;
   if (!result.value.next_price.empty()) {
-    u128 next = ParsePrice(result.value.next_price, t.rec.feed);
-    if (next < p.worst) p.worst = next;
+    p.next = ParsePrice(result.value.next_price, t.rec.feed);
+    if (p.next < p.worst) p.worst = p.next;
   }
   return p;
 }

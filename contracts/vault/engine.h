@@ -16,7 +16,9 @@
 //   "auct"                   rad: debt under auction
 //   "bad"                    rad: recorded bad debt
 //   "surp"                   rad: surplus
-// The four rad figures are fixed-width big-endian so that a proof document
+//   "end"                    rad: debt settled into the collateral pools
+//                            after shutdown, the holders' claim on them
+// The five rad figures are fixed-width big-endian so that a proof document
 // shows them as numbers.
 //
 // Conventions: a method loads what it needs, checks every rule, then writes
@@ -51,6 +53,7 @@ inline constexpr std::string_view kDebtKey = "debt";
 inline constexpr std::string_view kAuctionDebtKey = "auct";
 inline constexpr std::string_view kBadDebtKey = "bad";
 inline constexpr std::string_view kSurplusKey = "surp";
+inline constexpr std::string_view kSettledKey = "end";
 std::string BigEndian(uint64_t v, int bytes);
 std::string TypeKey(uint32_t type);
 std::string NameKey(std::string_view name);
@@ -82,6 +85,8 @@ GlobalRecord LoadGlobal();
 void RequireAdmin(const GlobalRecord& g, std::string_view method);
 // Aborts "<method>: system is shut down" after shutdown.
 void RequireLive(const GlobalRecord& g, std::string_view method);
+// Aborts "<method>: the system is not shut down" before shutdown.
+void RequireShut(const GlobalRecord& g, std::string_view method);
 
 // A type with its RAY fields decoded.
 struct Type {
@@ -120,6 +125,7 @@ U256 AmountRad(uint64_t amount);
 
 int64_t NowSeconds();
 // The type's rate accrued to now, rounded up (never understates debt).
+// Frozen once the system is shut down.
 u128 AccruedRate(const Type& t);
 // Accrues the type's fee to now: the debt grows by art * (rate' - rate) and
 // so does the surplus (Maker's fold). DripEvent if the rate moved.
@@ -132,6 +138,8 @@ struct Price {
   // The lower of the current and the newest pending (delayed) price:
   // withdrawing and minting must be safe at both.
   u128 worst = 0;
+  // The newest pending price, 0 if none.
+  u128 next = 0;
 };
 
 // The type's price, or the oracle's message (which names the feed and why

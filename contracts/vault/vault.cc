@@ -30,6 +30,7 @@ InitResponse Vault::init(const InitRequest& request) {
   StoreU256(kAuctionDebtKey, U256{});
   StoreU256(kBadDebtKey, U256{});
   StoreU256(kSurplusKey, U256{});
+  StoreU256(kSettledKey, U256{});
   Emit(AdminEvent{.admin = g.admin});
   Emit(GlobalChangedEvent{.line = g.line, .hole = g.hole});
   return {};
@@ -60,6 +61,7 @@ SetStableResponse Vault::set_stable(const SetStableRequest& request) {
 AddTypeResponse Vault::add_type(const AddTypeRequest& request) {
   GlobalRecord g = LoadGlobal();
   RequireAdmin(g, "add_type");
+  RequireLive(g, "add_type");
   if (g.types >= kMaxTypes) Abort("add_type: at most 16 collateral types");
   if (!ValidName(request.name, kMaxNameBytes)) {
     Abort("add_type: name must be 1 to 32 bytes of [A-Za-z0-9/_-]");
@@ -401,6 +403,10 @@ TypeView Vault::type_info(const TypeInfoRequest& request) {
   u128 rate = AccruedRate(t);
   IndexStorage storage(t.id);
   OrderedIndex<IndexStorage> index(&storage);
+  U256 fix;
+  if (!t.rec.fix.empty() && !DecodeU256(t.rec.fix, &fix)) {
+    Abort("vault: storage: corrupt fix");
+  }
   return TypeView{.type = t.id,
                   .name = t.rec.name,
                   .token = t.rec.token,
@@ -412,7 +418,12 @@ TypeView Vault::type_info(const TypeInfoRequest& request) {
                   .debt = DebtAmount(t.rec.art, rate),
                   .collateral = t.rec.collateral,
                   .positions = t.rec.positions,
-                  .indebted = index.Size()};
+                  .indebted = index.Size(),
+                  .end_price = t.rec.end_price.empty()
+                                   ? ""
+                                   : ToDecimal(RayField(t.rec.end_price)),
+                  .pool = t.rec.pool,
+                  .fix = t.rec.fix.empty() ? "" : ToDecimal(fix)};
 }
 
 GlobalView Vault::global(const GlobalRequest&) {
@@ -425,7 +436,8 @@ GlobalView Vault::global(const GlobalRequest&) {
                     .positions = g.next_position,
                     .hole = g.hole,
                     .dirt = g.dirt,
-                    .shut = g.shut};
+                    .shut = g.shut,
+                    .thawed = g.thawed};
 }
 
 AccountingView Vault::accounting(const AccountingRequest&) {
@@ -441,7 +453,8 @@ AccountingView Vault::accounting(const AccountingRequest&) {
                         .debt = ToDecimal(LoadU256(kDebtKey)),
                         .auction_debt = ToDecimal(LoadU256(kAuctionDebtKey)),
                         .bad_debt = ToDecimal(LoadU256(kBadDebtKey)),
-                        .surplus = ToDecimal(LoadU256(kSurplusKey))};
+                        .surplus = ToDecimal(LoadU256(kSurplusKey)),
+                        .settled = ToDecimal(LoadU256(kSettledKey))};
 }
 
 HealthView Vault::health(const HealthRequest& request) {
