@@ -4,6 +4,7 @@
 // collateral is conserved: the engine holds what its positions hold, the
 // auction what its running sales hold.
 
+#include <cstdio>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -251,6 +252,42 @@ TEST_F(LiquidationTest, ATakeNeverLeavesATabTooSmallToSell) {
   ExpectConserved();
   EXPECT_EQ(take.paid(), 14'690 * kUsd - 113 * kUsd);
   EXPECT_EQ(Sale(liq.sale()).tab(), 113 * kUsd);
+}
+
+// Gas of the main operations, printed for BENCHMARKS.md and bounded by the
+// CLI's default transaction gas (10,000,000). Most of it is instantiating
+// the modules a call touches (2 gas per byte of code, docs/gas.md).
+TEST_F(LiquidationTest, GasOfTheMainOperations) {
+  Open(kAlice, 10 * kEth, 1'000 * kUsd);
+  uint64_t open = 0;
+  {
+    OpenAndMintRequest req;
+    req.set_type(type_);
+    req.set_collateral(10 * kEth);
+    req.set_amount(13'000 * kUsd);
+    Ok(kAlice, kVault, "open_and_mint", req);
+    open = last_gas();
+  }
+  Post("1900");
+  LiquidateRequest liq;
+  liq.set_id(3);
+  liq.set_keeper(kKeeper);
+  Ok(kKeeper, kVault, "liquidate", liq);
+  uint64_t liquidate = last_gas();
+  Ok(kBob, kAuction, "take", TakeRequestOf(1, 5 * kEth, PriceOf("2000")));
+  uint64_t take = last_gas();
+  Ok(kBob, kAuction, "take", TakeRequestOf(1, 5 * kEth, PriceOf("2000")));
+  uint64_t take_last = last_gas();
+  std::printf(
+      "gas: open_and_mint %llu, liquidate %llu, take %llu, closing take "
+      "%llu\n",
+      static_cast<unsigned long long>(open),
+      static_cast<unsigned long long>(liquidate),
+      static_cast<unsigned long long>(take),
+      static_cast<unsigned long long>(take_last));
+  for (uint64_t gas : {open, liquidate, take, take_last}) {
+    EXPECT_LT(gas, 10'000'000u);
+  }
 }
 
 }  // namespace
