@@ -147,8 +147,8 @@ class OrderedIndex {
   static void Recompute(IndexNode* n);
   static void SetChild(IndexNode* parent, bool right, uint64_t id,
                        uint32_t height, uint64_t size);
-  IndexNode RotateLeft(IndexNode x);
-  IndexNode RotateRight(IndexNode x);
+  IndexNode RotateLeft(IndexNode x, IndexNode y);
+  IndexNode RotateRight(IndexNode x, IndexNode y);
   IndexNode Rebalance(IndexNode x);
   // Walks up path[0..depth) (path[i] went to side dir[i]) with `child` the
   // new subtree (id 0 = empty) below path[depth - 1], rebalancing, and
@@ -302,8 +302,7 @@ void OrderedIndex<Storage>::SetChild(IndexNode* parent, bool right, uint64_t id,
 // x's right child y becomes the subtree root; y's left subtree moves under
 // x. Returns y; both are put into pending.
 template <class Storage>
-IndexNode OrderedIndex<Storage>::RotateLeft(IndexNode x) {
-  IndexNode y = Get(x.right);
+IndexNode OrderedIndex<Storage>::RotateLeft(IndexNode x, IndexNode y) {
   SetChild(&x, true, y.left, y.left_height, y.left_size);
   SetChild(&y, false, x.key.id, x.height, x.size);
   Put(x);
@@ -312,8 +311,7 @@ IndexNode OrderedIndex<Storage>::RotateLeft(IndexNode x) {
 }
 
 template <class Storage>
-IndexNode OrderedIndex<Storage>::RotateRight(IndexNode x) {
-  IndexNode y = Get(x.left);
+IndexNode OrderedIndex<Storage>::RotateRight(IndexNode x, IndexNode y) {
   SetChild(&x, false, y.right, y.right_height, y.right_size);
   SetChild(&y, true, x.key.id, x.height, x.size);
   Put(x);
@@ -330,18 +328,18 @@ IndexNode OrderedIndex<Storage>::Rebalance(IndexNode x) {
   if (balance > 1) {
     IndexNode y = Get(x.left);
     if (y.left_height < y.right_height) {  // left-right
-      y = RotateLeft(y);
+      y = RotateLeft(y, Get(y.right));
       SetChild(&x, false, y.key.id, y.height, y.size);
     }
-    return RotateRight(x);
+    return RotateRight(x, y);
   }
   if (balance < -1) {
     IndexNode y = Get(x.right);
     if (y.right_height < y.left_height) {  // right-left
-      y = RotateRight(y);
+      y = RotateRight(y, Get(y.left));
       SetChild(&x, true, y.key.id, y.height, y.size);
     }
-    return RotateLeft(x);
+    return RotateLeft(x, y);
   }
   Put(x);
   return x;

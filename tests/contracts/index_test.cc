@@ -377,6 +377,34 @@ TEST(IndexTest, EraseRebalancesOnTheWayUp) {
   EXPECT_EQ(fib.storage.Height(), 4u);
 }
 
+// Gas: an update reads each node once and writes each changed node once,
+// also when a rotation changes nodes the level below already changed.
+TEST(IndexTest, AnUpdateReadsAndWritesEachNodeOnce) {
+  Fixture ins({50, 20, 70, 10, 30});
+  ins.storage.ResetCounts();
+  ins.index.Insert(Fixture::K(25));  // left-right rotation at the root
+  // Reads: the id probe, the root id, the path 50 20 30.
+  EXPECT_EQ(ins.storage.loads, 4u);
+  EXPECT_EQ(ins.storage.root_loads, 1u);
+  // Writes: 25 (new), 30, 20, 50; the root id changes.
+  EXPECT_EQ(ins.storage.stores, 4u);
+  EXPECT_EQ(ins.storage.root_stores, 1u);
+  EXPECT_EQ(ins.Shape(), "((10 20 25) 30 (. 50 70))");
+
+  Fixture fib({8, 5, 11, 3, 7, 10, 12, 2, 4, 6, 9, 1});
+  fib.storage.ResetCounts();
+  fib.index.Erase(Fixture::K(12));  // rotations at 11 and at the root 8
+  // Reads: the root id, the path 8 11 12, the siblings 10 and 5 that the
+  // rotations move.
+  EXPECT_EQ(fib.storage.loads, 5u);
+  EXPECT_EQ(fib.storage.root_loads, 1u);
+  // Writes: 11, 10, 8, 5; 12 removed; the root id changes.
+  EXPECT_EQ(fib.storage.stores, 4u);
+  EXPECT_EQ(fib.storage.removes, 1u);
+  EXPECT_EQ(fib.storage.root_stores, 1u);
+  EXPECT_EQ(fib.Shape(), "(((1 2 .) 3 4) 5 ((6 7 .) 8 (9 10 11)))");
+}
+
 TEST(IndexTest, CheckReportsWhatIsWrong) {
   Fixture f({2, 1, 3});
   IndexNode n;
