@@ -17,15 +17,22 @@
 // an AVL tree of n < 2^64 nodes is at most 1.44 * log2(n + 2) < 93 high, so
 // a deeper walk means corrupt storage and calls Storage::Corrupt.
 //
-// Cost: each node caches the heights and sizes of its two children, so
-// updates and queries read only the nodes on one root-to-leaf path (plus
-// the nodes a rotation moves) and never a sibling; an update rewrites every
-// node on its path, because their sizes change. tests/contracts/
-// index_test.cc (IndexTest.StorageOperationsPerCall) prints the measured
-// reads and writes per call.
+// Cost: each node caches the heights and sizes of its two children, so a
+// call reads the root id and one root-to-leaf path (an erase also the path
+// to the successor and the siblings a rotation moves; an insert first
+// reads the new id to refuse a present one) and never a sibling per level.
+// An update writes each changed node once: every node on its path, since
+// their sizes change, plus the new node. Measured (IndexTest.
+// StorageOperationsPerCall, random keys), reads / writes per call:
+//   n = 1000:   Insert 12.8 / 11.8, Erase 12.1 / 10.1 + 1 remove,
+//               CountPrefix 11.1 / 0   (height 12)
+//   n = 100000: Insert 19.0 / 18.0, Erase 18.4 / 16.4 + 1 remove,
+//               CountPrefix 18.0 / 0   (height 20)
+// Insert and Erase keep the path on the stack: kMaxIndexHeight nodes of
+// 112 bytes in wasm32, about 11 KiB of the contract's 64 KiB stack.
 //
-// Not thread-safe; an OrderedIndex holds no state of its own beyond the
-// storage pointer, which it does not own.
+// Not thread-safe. An OrderedIndex holds the storage pointer (not owned)
+// and, during an update only, the few changed nodes not yet written.
 
 #ifndef BALLAST_CONTRACTS_VAULT_INDEX_H_
 #define BALLAST_CONTRACTS_VAULT_INDEX_H_
