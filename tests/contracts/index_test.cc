@@ -137,6 +137,28 @@ std::string Compare(OrderedIndex<MapStorage>& index, const Reference& ref,
   if (index.FirstNotIn(ratio_below) != Opt(first, ref)) {
     return "FirstNotIn by ratio";
   }
+  // Walk from a rank derived from the probe, some keys or past the end.
+  uint64_t from = probe.id % (ref.size() + 2);
+  uint64_t limit = probe.coll % 5 == 0 ? ~uint64_t{0} : probe.coll % 7;
+  std::vector<IndexKey> walked;
+  uint64_t given = index.Walk(from, limit, [&](const IndexKey& k) {
+    walked.push_back(k);
+    return true;
+  });
+  std::vector<IndexKey> expect;
+  for (auto it = ref.begin(); it != ref.end(); ++it) {
+    uint64_t rank = std::distance(ref.begin(), it);
+    if (rank >= from && rank - from < limit) expect.push_back(*it);
+  }
+  if (walked != expect || given != expect.size()) return "Walk";
+  if (expect.size() >= 2) {
+    walked.clear();
+    given = index.Walk(from, limit, [&](const IndexKey& k) {
+      walked.push_back(k);
+      return walked.size() < 2;  // stop after the second
+    });
+    if (given != 2 || walked[1] != expect[1]) return "Walk stopping early";
+  }
   // Next from every present key walks the whole order.
   for (auto it = ref.begin(); it != ref.end(); ++it) {
     if (index.Next(*it) != Opt(std::next(it), ref)) {
@@ -613,6 +635,11 @@ TEST(IndexTest, StorageOperationsPerCall) {
     report("CountPrefix", height + 1, 0);
     for (int i = 0; i < calls; ++i) index.At(rng() % index.Size());
     report("At", height + 3, 0);  // includes Size()'s two reads
+    for (int i = 0; i < calls; ++i) {
+      index.Walk(rng() % index.Size(), 100,
+                 [](const IndexKey&) { return true; });
+    }
+    report("Walk 100", height + 1 + 100, 0);
     EXPECT_EQ(index.Check(), "");
   }
 }
