@@ -96,6 +96,9 @@ absl::StatusOr<api::InfoResponse> NodeService::Info() {
     out.add_signing_pubkeys(key.public_key);
   }
   out.set_block_time_ms(Saturate32(static_cast<uint64_t>(o.block_time_ms)));
+  out.set_dev(o.dev);
+  out.set_manual_mining(o.manual_mining);
+  out.set_dev_clock_offset_ms(node_->dev_clock_offset_ms());
   out.set_mempool_size(Saturate32(node_->mempool().size()));
   out.set_mempool_bytes(Saturate32(node_->mempool().bytes()));
   out.set_healthy(node_->healthy());
@@ -493,6 +496,25 @@ absl::StatusOr<api::ProofResponse> NodeService::Proof(
     }
     e->set_proof(ledger::SerializeStateProof(read.proof));
   }
+  return out;
+}
+
+absl::StatusOr<api::DevMineResponse> NodeService::DevMine(
+    const api::DevMineRequest& request) {
+  DevMineOptions options;
+  if (request.has_blocks()) options.blocks = request.blocks();
+  options.advance_ms = request.advance_ms();
+  if (request.has_time_ms()) options.time_ms = request.time_ms();
+  ASSIGN_OR_RETURN(std::vector<MinedBlock> mined, node_->DevMine(options));
+  api::DevMineResponse out;
+  for (const MinedBlock& b : mined) {
+    api::MinedBlock* m = out.add_blocks();
+    m->set_height(b.height);
+    m->set_time_ms(b.time_ms);
+    m->set_txs(Saturate32(b.txs));
+  }
+  out.set_pending(Saturate32(node_->mempool().size()));
+  out.set_dev_clock_offset_ms(node_->dev_clock_offset_ms());
   return out;
 }
 

@@ -55,6 +55,8 @@ class NodeService {
   explicit NodeService(Node* node, ServiceOptions options = {});
 
   absl::Duration max_wait() const { return options_.max_wait; }
+  // Whether the node serves the dev routes (ballastd --dev).
+  bool dev() const { return node_->options().dev; }
 
   NodeService(const NodeService&) = delete;
   NodeService& operator=(const NodeService&) = delete;
@@ -92,6 +94,12 @@ class NodeService {
   // (default: the head). A height outside the retained range of the state
   // tree is OutOfRange naming the range.
   absl::StatusOr<api::ProofResponse> Proof(const api::ProofRequest& request);
+
+  // POST /v1/dev/mine: Node::DevMine, then the blocks and the transactions
+  // still pending. FailedPrecondition "dev routes need ballastd --dev" on a
+  // node that is not dev.
+  absl::StatusOr<api::DevMineResponse> DevMine(
+      const api::DevMineRequest& request);
 
   // The interface the deploy of the contract at `address` carried; nullopt
   // if there is no contract there or it has none (or an invalid one).

@@ -234,6 +234,17 @@ absl::StatusOr<QueryResponse> Client::Query(const QueryRequest& request) {
   return out;
 }
 
+absl::StatusOr<DevMineResponse> Client::DevMine(const DevMineRequest& request) {
+  ASSIGN_OR_RETURN(nlohmann::json body, ProtoToJson(request));
+  if (!request.has_blocks()) body.erase("blocks");
+  if (request.advance_ms() == 0) body.erase("advance_ms");
+  if (!request.has_time_ms()) body.erase("time_ms");
+  const std::string text = DumpJson(body);
+  DevMineResponse out;
+  RETURN_IF_ERROR(Call("/v1/dev/mine", &text, &out));
+  return out;
+}
+
 absl::StatusOr<ContractView> Client::Contract(std::string_view address) {
   ContractView out;
   RETURN_IF_ERROR(

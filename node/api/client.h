@@ -86,6 +86,10 @@ class Client {
   // GET /v1/proof: a proof document (node/api/proof.h), unverified.
   absl::StatusOr<ProofResponse> Proof(const ProofRequest& request);
 
+  // POST /v1/dev/mine (a node started with --dev; others refuse it with
+  // FailedPrecondition).
+  absl::StatusOr<DevMineResponse> DevMine(const DevMineRequest& request);
+
   // The nonce a new transaction from `address` must carry (pending_nonce).
   absl::StatusOr<uint64_t> NextNonce(std::string_view address);
 

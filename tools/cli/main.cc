@@ -19,6 +19,7 @@
 #include "node/api/errors.h"
 #include "node/api/proto_json.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/dev_commands.h"
 
 namespace ballast::cli {
 namespace {
@@ -248,6 +249,9 @@ int Main(int argc, char** argv) {
                                "The chain the header must belong to");
   on(proof_verify_cmd, "proof verify",
      [&](Session& s) { return VerifyProof(s, verify); });
+
+  // Command groups that live in their own files.
+  RegisterDevCommands(app, on);
 
   if (argc <= 1) {
     std::cerr << app.help();
