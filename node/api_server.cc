@@ -317,8 +317,28 @@ bool IsWaitingSubmit(const Request& req) {
 
 // -- The routes: each parses, calls one NodeService function and renders.
 
+// /v1/dev/*: only on a dev node (ballastd --dev); refused on any other,
+// whatever the method or the rest of the path.
+void RouteDev(NodeService* service, const Request& req, Response& res) {
+  if (!service->dev()) {
+    return ReplyError(res, absl::FailedPreconditionError(
+                               "dev routes need ballastd --dev (a development "
+                               "chain whose clock and mining can be driven)"));
+  }
+  if (req.method == "POST" && req.path == "/v1/dev/mine") {
+    auto request = ParseBody<api::DevMineRequest>(
+        req.body.empty() ? std::string("{}") : req.body);
+    if (!request.ok()) return ReplyError(res, request.status());
+    return Reply(res, service->DevMine(*request));
+  }
+  ReplyError(res, absl::NotFoundError(
+                      StrCat("no route ", req.method.substr(0, 20), " ",
+                             req.path.substr(0, 200), " (see docs/api.md)")));
+}
+
 void Route(NodeService* service, const Request& req, Response& res) {
   const std::string& path = req.path;
+  if (path.rfind("/v1/dev/", 0) == 0) return RouteDev(service, req, res);
   if (req.method == "GET") {
     if (path == "/v1/health") {
       auto health = service->Health();

@@ -1,16 +1,18 @@
 // ballastd: a local Ballast chain node.
 //
 //   ballastd --data-dir DIR --chain-id ID [--listen 127.0.0.1:8545]
-//            [--block-time MS] [--http-* limits, --max-waiters N]
+//            [--block-time MS|manual] [--dev] [--http-* limits, ...]
 //
 // Serves the HTTP JSON API of docs/api.md, produces blocks (automine with
-// --block-time 0, else one every MS milliseconds) and shuts down cleanly on
+// --block-time 0, else one every MS milliseconds; with --dev --block-time
+// manual only on POST /v1/dev/mine) and shuts down cleanly on
 // SIGINT/SIGTERM. Logs go to stderr; the start banner to stdout. The bound
 // address is also written to DIR/api.addr (useful with port 0).
 
 #include <signal.h>
 #include <stdlib.h>
 
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -121,11 +123,25 @@ int Main(int argc, char** argv) {
                  "Chain id; required on first start, must match after");
   app.add_option("--listen", listen, "HOST:PORT of the HTTP API (port 0: any)")
       ->capture_default_str();
-  app.add_option("--block-time", options.block_time_ms,
+  std::string block_time = "0";
+  app.add_option("--block-time", block_time,
                  "Milliseconds between blocks; 0 = a block as soon as "
-                 "transactions wait (automine)")
+                 "transactions wait (automine); manual = only on POST "
+                 "/v1/dev/mine (needs --dev)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check([](const std::string& v) -> std::string {
+        if (v == "manual") return "";
+        int64_t ms = 0;
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
+        if (v.empty() || ec != std::errc() || end != v.data() + v.size() ||
+            ms < 0) {
+          return "must be a number of milliseconds >= 0, or manual";
+        }
+        return "";
+      });
+  app.add_flag("--dev", options.dev,
+               "A development chain: POST /v1/dev/mine mines blocks now and "
+               "moves the block clock forward (docs/api.md)");
   app.add_option("--max-block-txs", options.max_block_txs,
                  "Most transactions in one block")
       ->capture_default_str()
@@ -211,6 +227,17 @@ int Main(int argc, char** argv) {
     return static_cast<int>(CLI::ExitCodes::RequiredError);
   }
   options.sync = !no_sync;
+  if (block_time == "manual") {
+    if (!options.dev) {
+      std::cerr << "ballastd: --block-time manual needs --dev (blocks are "
+                   "then mined only by POST /v1/dev/mine)\n";
+      return static_cast<int>(CLI::ExitCodes::ValidationError);
+    }
+    options.manual_mining = true;
+  } else {
+    std::from_chars(block_time.data(), block_time.data() + block_time.size(),
+                    options.block_time_ms);
+  }
   options.state_retain_ms = static_cast<int64_t>(retain_hours * 3.6e6);
   options.state_cache_bytes = state_cache_mb << 20;
   api_options.read_timeout = absl::Milliseconds(read_timeout_ms);
@@ -266,11 +293,17 @@ int Main(int argc, char** argv) {
     std::cout << "  co-signer key 0x" << ToHex(key.public_key) << "\n";
   }
   std::cout << "  blocks        "
-            << (options.block_time_ms == 0
+            << (options.manual_mining
+                    ? std::string("manual (only on POST /v1/dev/mine)")
+                : options.block_time_ms == 0
                     ? std::string("automine (a block as soon as txs wait)")
                     : StrCat("every ", options.block_time_ms, " ms"))
-            << "\n"
-            << std::flush;
+            << "\n";
+  if (options.dev) {
+    std::cout << "  dev           yes (POST /v1/dev/mine; clock offset "
+              << n.dev_clock_offset_ms() << " ms)\n";
+  }
+  std::cout << std::flush;
 
   n.Start();
   std::thread server([&api] { api.Run(); });

@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 
@@ -23,6 +24,7 @@ constexpr char kChainIdFile[] = "chain_id";
 constexpr char kKeyFile[] = "producer.key";
 constexpr char kLedgerDir[] = "ledger";
 constexpr char kApiAddrFile[] = "api.addr";
+constexpr char kDevClockFile[] = "dev-clock";
 constexpr size_t kMaxSmallFile = 4096;
 
 std::string WithoutTrailingNewlines(std::string text) {
@@ -175,6 +177,29 @@ std::string DataDir::ledger_dir() const {
 
 std::string DataDir::api_addr_file() const {
   return StrCat(path_, "/", kApiAddrFile);
+}
+
+absl::StatusOr<int64_t> DataDir::ReadDevClockOffset() const {
+  const std::string path = StrCat(path_, "/", kDevClockFile);
+  ASSIGN_OR_RETURN(std::optional<std::string> text,
+                   ReadFileIfExists(path, {.max_bytes = kMaxSmallFile}));
+  if (!text.has_value()) return 0;
+  std::string_view v = *text;
+  if (!v.empty() && v.back() == '\n') v.remove_suffix(1);
+  int64_t offset = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), offset);
+  if (v.empty() || ec != std::errc() || end != v.data() + v.size()) {
+    return absl::DataLossError(
+        StrCat(path,
+               " does not hold a clock offset in ms (one integer); "
+               "remove it to start the dev clock at the wall clock"));
+  }
+  return offset;
+}
+
+absl::Status DataDir::WriteDevClockOffset(int64_t offset_ms) const {
+  return WriteFileDurably(StrCat(path_, "/", kDevClockFile),
+                          StrCat(offset_ms, "\n"));
 }
 
 absl::StatusOr<std::unique_ptr<ledger::Store>> DataDir::OpenStore(

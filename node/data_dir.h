@@ -15,6 +15,11 @@
 //                      instrumenter version (ledger/store.h), and a binary of
 //                      other versions refuses it
 //   DIR/api.addr       written by ballastd: "HOST:PORT" it listens on
+//   DIR/dev-clock      ballastd --dev's clock offset (node.h): how many ms
+//                      ahead of the wall clock blocks are stamped, one
+//                      decimal line; absent means 0. Not consensus state:
+//                      only this node's clock, kept so that a restarted dev
+//                      node neither stalls nor rewinds
 //
 // Thread-safety: a DataDir is immutable after Open; its methods are
 // thread-safe. It owns the lock: destroy it after the store it opened.
@@ -22,6 +27,7 @@
 #ifndef BALLAST_NODE_DATA_DIR_H_
 #define BALLAST_NODE_DATA_DIR_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,6 +71,12 @@ class DataDir {
   const std::vector<KeyPair>& co_signers() const { return co_signers_; }
   std::string ledger_dir() const;
   std::string api_addr_file() const;
+
+  // DIR/dev-clock: 0 if absent; DataLoss naming the file if it does not
+  // hold one integer.
+  absl::StatusOr<int64_t> ReadDevClockOffset() const;
+  // Replaces DIR/dev-clock durably (WriteFileDurably).
+  absl::Status WriteDevClockOffset(int64_t offset_ms) const;
 
  private:
   DataDir(std::string path, int lock_fd);

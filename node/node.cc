@@ -33,6 +33,11 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   if (options.max_block_txs == 0) {
     return absl::InvalidArgumentError("max block txs must be > 0");
   }
+  if (options.manual_mining && !options.dev) {
+    return absl::InvalidArgumentError(
+        "manual mining (--block-time manual) needs --dev: blocks are then "
+        "produced only by POST /v1/dev/mine");
+  }
   ASSIGN_OR_RETURN(
       std::unique_ptr<DataDir> data_dir,
       DataDir::Open(options.data_dir, options.chain_id, options.signing_keys));
@@ -53,11 +58,17 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
                      store->GetBlockByHeight(head->height));
     if (block.has_value()) head_time_ms = block->header().time_ms();
   }
+  int64_t dev_offset_ms = 0;
+  if (options.dev) {
+    ASSIGN_OR_RETURN(dev_offset_ms, data_dir->ReadDevClockOffset());
+  }
   NodeOptions opts = options;
   opts.chain_id = data_dir->chain_id();
   std::unique_ptr<Node> node(
       new Node(std::move(opts), std::move(data_dir), std::move(store)));
+  absl::MutexLock lock(&node->produce_mu_);
   node->last_time_ms_ = head_time_ms;
+  node->dev_offset_ms_ = dev_offset_ms;
   return node;
 }
 
@@ -160,10 +171,20 @@ NodeStats Node::stats() {
 }
 
 void Node::ProducerLoop() {
+  if (options_.manual_mining) {  // blocks come from DevMine only
+    absl::MutexLock lock(&mu_);
+    while (!stopping_) work_cv_.Wait(&mu_);
+    return;
+  }
   const bool automine = options_.block_time_ms == 0;
   uint64_t seen_arrivals = 0;
   absl::Time next_tick =
       absl::Now() + absl::Milliseconds(options_.block_time_ms);
+  auto produce = [this](bool allow_empty) -> size_t {
+    absl::MutexLock lock(&produce_mu_);
+    absl::StatusOr<Produced> produced = ProduceBlock(allow_empty);
+    return produced.ok() ? produced->taken : 0;
+  };
   while (true) {
     {
       absl::MutexLock lock(&mu_);
@@ -185,12 +206,12 @@ void Node::ProducerLoop() {
     if (automine) {
       // Keep building while transactions are ready: a block may have been
       // cut short by its count or gas limit.
-      while (ProduceBlock(false) > 0) {
+      while (produce(false) > 0) {
         absl::MutexLock lock(&mu_);
         if (stopping_) return;
       }
     } else {
-      ProduceBlock(true);
+      produce(true);
       next_tick += absl::Milliseconds(options_.block_time_ms);
       if (next_tick < absl::Now()) {  // fell behind: do not burst
         next_tick = absl::Now() + absl::Milliseconds(options_.block_time_ms);
@@ -199,15 +220,116 @@ void Node::ProducerLoop() {
   }
 }
 
-size_t Node::ProduceBlock(bool allow_empty) {
+absl::StatusOr<std::vector<MinedBlock>> Node::DevMine(
+    const DevMineOptions& options) {
+  if (!options_.dev) {
+    return absl::FailedPreconditionError(
+        "dev routes need ballastd --dev (a development chain whose clock "
+        "and mining can be driven)");
+  }
+  if (options.blocks < 1 || options.blocks > kMaxDevMineBlocks) {
+    return absl::InvalidArgumentError(StrCat("field 'blocks': ", options.blocks,
+                                             " is not in 1..",
+                                             kMaxDevMineBlocks));
+  }
+  if (options.advance_ms < 0) {
+    return absl::InvalidArgumentError(
+        StrCat("field 'advance_ms': ", options.advance_ms,
+               " is negative; the dev clock only moves forward"));
+  }
+  if (options.advance_ms > 0 && options.time_ms.has_value()) {
+    return absl::InvalidArgumentError(
+        "give either 'advance_ms' or 'time_ms', not both");
+  }
+  absl::MutexLock produce_lock(&produce_mu_);
+  ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head, store_->GetHead());
+  int64_t head_time_ms = 0;
+  if (head.has_value()) {
+    ASSIGN_OR_RETURN(std::optional<ledger::Block> block,
+                     store_->GetBlockByHeight(head->height));
+    if (!block.has_value()) {
+      return absl::DataLossError(
+          StrCat("head block ", head->height, " is missing"));
+    }
+    head_time_ms = block->header().time_ms();
+  }
+  const int64_t wall_ms = WallMs();
+  int64_t offset = dev_offset_ms_;
+  if (options.time_ms.has_value()) {
+    const int64_t t = *options.time_ms;
+    if (t < head_time_ms) {
+      return absl::InvalidArgumentError(
+          StrCat("field 'time_ms': ", t, " is before the head block's time ",
+                 head_time_ms, " (block ", head.has_value() ? head->height : 0,
+                 "); block times never go back"));
+    }
+    if (t > wall_ms + kMaxDevClockOffsetMs) {
+      return absl::InvalidArgumentError(
+          StrCat("field 'time_ms': ", t,
+                 " is more than 100 years ahead of the wall clock"));
+    }
+    offset = t - wall_ms;
+  } else if (options.advance_ms > kMaxDevClockOffsetMs - offset) {
+    return absl::InvalidArgumentError(
+        StrCat("field 'advance_ms': ", options.advance_ms,
+               " would put the dev clock more than 100 years ahead of the wall "
+               "clock (it is ",
+               offset, " ms ahead now)"));
+  } else {
+    offset += options.advance_ms;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return absl::UnavailableError("the node is shutting down");
+  }
+  if (!healthy_) {
+    return absl::UnavailableError(
+        "the node's store failed a write; restart the node");
+  }
+  if (offset != dev_offset_ms_) {
+    // Kept before any block is stamped with it: a crash after the blocks
+    // must not lose the clock they were stamped with.
+    RETURN_IF_ERROR(data_dir_->WriteDevClockOffset(offset));
+    dev_offset_ms_ = offset;
+  }
+  std::vector<MinedBlock> mined;
+  for (int64_t i = 0; i < options.blocks; ++i) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return absl::UnavailableError("the node is shutting down");
+    }
+    std::optional<int64_t> at;
+    if (i == 0 && options.time_ms.has_value()) at = options.time_ms;
+    absl::StatusOr<Produced> produced = ProduceBlock(true, at);
+    if (!produced.ok()) {
+      return Annotate(produced.status(),
+                      StrCat("mining block ", i + 1, " of ", options.blocks));
+    }
+    if (!produced->block.has_value()) {
+      return absl::InternalError(
+          StrCat("mining block ", i + 1, " of ", options.blocks,
+                 ": no block was produced (see the node's log)"));
+    }
+    mined.push_back(*produced->block);
+  }
+  return mined;
+}
+
+int64_t Node::dev_clock_offset_ms() {
+  absl::MutexLock lock(&produce_mu_);
+  return dev_offset_ms_;
+}
+
+absl::StatusOr<Node::Produced> Node::ProduceBlock(
+    bool allow_empty, std::optional<int64_t> time_ms) {
   auto start = std::chrono::steady_clock::now();
   auto selected =
       mempool_->Select(options_.max_block_txs, options_.block_gas_limit);
   if (!selected.ok()) {
     spdlog::error("select transactions: {}", selected.status().ToString());
-    return 0;
+    return selected.status();
   }
-  if (selected->empty() && !allow_empty) return 0;
+  if (selected->empty() && !allow_empty) return Produced{};
   const double select_ms = MsSince(start);
 
   std::vector<ledger::SignedTransaction> txs;
@@ -220,7 +342,9 @@ size_t Node::ProduceBlock(bool allow_empty) {
     hashes.push_back(p.checked.hash);
     checked.push_back(std::move(p.checked));
   }
-  last_time_ms_ = std::max(last_time_ms_, WallMs());
+  last_time_ms_ = time_ms.has_value()
+                      ? *time_ms
+                      : std::max(last_time_ms_, WallMs() + dev_offset_ms_);
   BuildStats build;
   std::vector<RejectedTx> rejected;
   auto commit = executor_->BuildBlock(txs, last_time_ms_, producer_, &build,
@@ -238,9 +362,11 @@ size_t Node::ProduceBlock(bool allow_empty) {
   }
   if (!commit.ok()) {
     spdlog::error("build block: {}", commit.status().ToString());
-    return 0;
+    return commit.status();
   }
-  if (commit->block.txs_size() == 0 && !allow_empty) return rejected.size();
+  if (commit->block.txs_size() == 0 && !allow_empty) {
+    return Produced{.taken = rejected.size()};
+  }
   // The co-signers sign the same header after the producer.
   const std::string block_hash = ledger::BlockHash(commit->block.header());
   for (const KeyPair& key : data_dir_->co_signers()) {
@@ -255,7 +381,7 @@ size_t Node::ProduceBlock(bool allow_empty) {
     healthy_ = false;
     spdlog::critical("commit block {}: {}; no further blocks until restarted",
                      commit->block.header().height(), status.ToString());
-    return 0;
+    return status;
   }
   hashes.clear();
   for (const ledger::SignedTransaction& stx : commit->block.txs()) {
@@ -281,7 +407,12 @@ size_t Node::ProduceBlock(bool allow_empty) {
   stats_.commit_ms += commit_ms;
   ++commits_;
   commit_cv_.SignalAll();
-  return txs.size();  // including any dropped: the producer looks again
+  // The count includes any dropped: the producer looks again.
+  return Produced{
+      .taken = txs.size(),
+      .block = MinedBlock{commit->block.header().height(),
+                          commit->block.header().time_ms(),
+                          static_cast<size_t>(commit->block.txs_size())}};
 }
 
 }  // namespace ballast::node

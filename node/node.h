@@ -8,10 +8,17 @@
 //
 // Blocks: with block_time_ms == 0 (automine) a block is built as soon as
 // transactions are ready; with block_time_ms > 0 one block (possibly empty)
-// every block_time_ms. A transaction counts as committed only once
-// Store::CommitBlock returned OK (a synced WriteBatch): everything the API
-// reports as committed survives kill -9. Pending transactions live only in
-// memory and are lost on any restart.
+// every block_time_ms; with manual_mining (dev only) only on DevMine.
+//
+// Block time: max(the last block's time, the wall clock + the dev clock
+// offset), so block times never go backwards, also across restarts (Open
+// starts from the head block's time). The offset is 0 except on a dev node
+// (options.dev, ballastd --dev), where DevMine moves it forward (advance_ms)
+// or sets the next block's exact time; it is kept in the data dir
+// (DIR/dev-clock), so a restarted dev node neither rewinds nor stalls. A
+// transaction counts as committed only once Store::CommitBlock returned OK (a
+// synced WriteBatch): everything the API reports as committed survives kill -9.
+// Pending transactions live only in memory and are lost on any restart.
 //
 // Thread-safety: all public methods are thread-safe. Start/Stop are called by
 // the owner; the destructor stops the producer and closes the store.
@@ -25,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -58,6 +66,13 @@ struct NodeOptions {
   int64_t state_retain_ms = int64_t{24} * 3600 * 1000;
   // Memory for state tree nodes (ledger::StoreOptions).
   size_t state_cache_bytes = 32 << 20;
+  // A development chain (ballastd --dev): DevMine is allowed, and the block
+  // clock may be moved forward.
+  bool dev = false;
+  // Dev only: no block is produced except by DevMine (block_time_ms is
+  // ignored), so that each block holds exactly what a simulator submitted
+  // for one step, at the time it asks for.
+  bool manual_mining = false;
   // The store's file environment; null means LevelDB's default. Not owned.
   // Tests pass fault-injecting environments.
   leveldb::Env* env = nullptr;
@@ -80,6 +95,28 @@ struct NodeStats {
   double run_ms = 0;     // BuildBlock: contract execution
   double finish_ms = 0;  // BuildBlock: roots and block signature
   double commit_ms = 0;  // Store::CommitBlock: one synced WriteBatch
+};
+
+// DevMine's bounds: blocks per call, and how far the dev clock may run ahead
+// of (or behind) the wall clock.
+inline constexpr int64_t kMaxDevMineBlocks = 1000;
+inline constexpr int64_t kMaxDevClockOffsetMs =
+    int64_t{100} * 366 * 24 * 3600 * 1000;  // 100 years
+
+struct DevMineOptions {
+  int64_t blocks = 1;      // 1..kMaxDevMineBlocks
+  int64_t advance_ms = 0;  // >= 0: added to the dev clock offset first
+  // The exact time of the first block (not before the head block's); the
+  // offset becomes time_ms - the wall clock, so later blocks continue
+  // from it. Not together with advance_ms.
+  std::optional<int64_t> time_ms;
+};
+
+// A block DevMine produced.
+struct MinedBlock {
+  uint64_t height = 0;
+  int64_t time_ms = 0;
+  size_t txs = 0;
 };
 
 class Node {
@@ -108,6 +145,19 @@ class Node {
   // the node stops; true if it is committed.
   bool WaitCommitted(const std::string& hash, absl::Duration timeout);
 
+  // Dev only (else FailedPrecondition "dev routes need ballastd --dev"):
+  // moves the dev clock as `options` says (persisted before any block), then
+  // produces options.blocks blocks now, one after another, each taking the
+  // ready transactions up to the block limits (empty blocks too).
+  // InvalidArgument naming the field for options out of bounds, a time_ms
+  // before the head block's, or an offset beyond kMaxDevClockOffsetMs;
+  // Unavailable while stopping or after a failed store write; the blocks'
+  // own errors (logged) as they are.
+  absl::StatusOr<std::vector<MinedBlock>> DevMine(
+      const DevMineOptions& options);
+  // The dev clock offset (0 on a node that is not dev).
+  int64_t dev_clock_offset_ms();
+
   // False once a store write failed: the node then produces no more blocks.
   bool healthy() const { return healthy_.load(); }
   NodeStats stats();
@@ -125,9 +175,19 @@ class Node {
        std::unique_ptr<ledger::Store> store);
 
   void ProducerLoop();
+  // What ProduceBlock did: the transactions it took from the mempool (also
+  // those it dropped as invalid: the producer looks again), and the block,
+  // if it made one.
+  struct Produced {
+    size_t taken = 0;
+    std::optional<MinedBlock> block;
+  };
   // Builds and commits one block of ready transactions (an empty one only if
-  // `allow_empty`). Returns the number of transactions committed.
-  size_t ProduceBlock(bool allow_empty);
+  // `allow_empty`), at `time_ms` if given (REQUIRES: not before the head
+  // block's), else at the block clock's time. Errors are logged.
+  absl::StatusOr<Produced> ProduceBlock(
+      bool allow_empty, std::optional<int64_t> time_ms = std::nullopt)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(produce_mu_);
 
   const NodeOptions options_;
   // Declared before the store: the data dir's lock outlives the store.
@@ -138,9 +198,12 @@ class Node {
   std::unique_ptr<Executor> executor_;
   std::unique_ptr<Mempool> mempool_;
   std::atomic<bool> healthy_{true};
-  // The last block's time: the next is max(this, the clock). Set by Open
-  // from the head block, then by the producer thread only.
-  int64_t last_time_ms_ = 0;
+  // Serializes block production (the producer thread and DevMine).
+  absl::Mutex produce_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  // The last block's time: the next is max(this, the clock + the dev
+  // offset). Set by Open from the head block, then by ProduceBlock.
+  int64_t last_time_ms_ ABSL_GUARDED_BY(produce_mu_) = 0;
+  int64_t dev_offset_ms_ ABSL_GUARDED_BY(produce_mu_) = 0;
 
   absl::Mutex mu_;
   absl::CondVar work_cv_;    // a transaction arrived, or stopping

@@ -55,6 +55,8 @@ class NodeService {
   explicit NodeService(Node* node, ServiceOptions options = {});
 
   absl::Duration max_wait() const { return options_.max_wait; }
+  // Whether the node serves the dev routes (ballastd --dev).
+  bool dev() const { return node_->options().dev; }
 
   NodeService(const NodeService&) = delete;
   NodeService& operator=(const NodeService&) = delete;
@@ -77,8 +79,12 @@ class NodeService {
   absl::StatusOr<api::BlockView> LatestBlock();
   absl::StatusOr<api::BlockView> BlockAt(uint64_t height);
   absl::StatusOr<api::BlockView> BlockByHash(std::string_view hash);
-  // Runs a method on the head state; never writes. Bounded by the gas limit
-  // and by options.query_timeout.
+  // Runs a method on the state after block `request.height` (default: the
+  // head, read once), at that block's height and time, looking the
+  // contract up there too; never writes. Bounded by the gas limit and by
+  // options.query_timeout. A height outside the retained range of the
+  // state tree (also one pruned while the query ran) is OutOfRange naming
+  // the range, as Proof's.
   absl::StatusOr<api::QueryResponse> Query(const api::QueryRequest& request);
   absl::StatusOr<api::ContractView> Contract(std::string_view address);
   absl::StatusOr<api::AccountView> Account(std::string_view address);
@@ -88,6 +94,12 @@ class NodeService {
   // (default: the head). A height outside the retained range of the state
   // tree is OutOfRange naming the range.
   absl::StatusOr<api::ProofResponse> Proof(const api::ProofRequest& request);
+
+  // POST /v1/dev/mine: Node::DevMine, then the blocks and the transactions
+  // still pending. FailedPrecondition "dev routes need ballastd --dev" on a
+  // node that is not dev.
+  absl::StatusOr<api::DevMineResponse> DevMine(
+      const api::DevMineRequest& request);
 
   // The interface the deploy of the contract at `address` carried; nullopt
   // if there is no contract there or it has none (or an invalid one).

@@ -2,9 +2,10 @@
 //
 //   "A"                      admin address (20 bytes)
 //   "F"                      FeedList: the feeds' names, in order added
-//   "f" + feed               FeedConfig of the feed
+//   "f" + feed               FeedParams: the feed's checked configuration
 //   "s" + feed               FeedState: current, pending and tripped medians
 //   "r" + feed + reporter    Report: the reporter's latest report
+// (messages in oracle.proto; u128 values in them are 16 bytes big-endian).
 //
 // A feed name is 1..32 bytes of [A-Za-z0-9/_-] and a reporter 20 raw bytes.
 // Keys of different kinds differ in their first byte; two "r" keys are equal

@@ -64,10 +64,12 @@ std::string Percent(u128 ray_fraction) {
 
 // ---- Configuration ----------------------------------------------------------
 
-// A FeedConfig, checked and parsed.
+// A feed's configuration, checked and parsed.
 struct Rules {
   std::vector<Address> reporters;
   uint32_t quorum = 0;
+  uint64_t max_age_s = 0;
+  uint64_t delay_s = 0;
   int64_t max_age_ms = 0;
   int64_t delay_ms = 0;
   int64_t window_ms = 0;  // max_age - delay: how long a report is fresh
@@ -76,63 +78,131 @@ struct Rules {
   u128 max_price = 0;
 };
 
-// Checks a configuration from a request; aborts "<method>: config: ...".
-Rules CheckConfig(const std::optional<FeedConfig>& given,
-                  std::string_view method) {
-  if (!given) Abort({method, ": config: missing"});
-  const FeedConfig& config = *given;
-  std::string what = std::string(method) + ": config: ";
-  Rules rules;
-  size_t n = config.reporters.size();
+// The checks every configuration passes before it is stored (`what` starts
+// the messages).
+void CheckRules(const Rules& rules, std::string_view what) {
+  size_t n = rules.reporters.size();
   if (n < 1 || n > kMaxReporters) {
     Abort({what, "1 to 16 reporters required, got ", ToDecimal(uint64_t(n))});
   }
-  for (const std::string& bytes : config.reporters) {
-    Address reporter = ParseAddress(bytes, what + "reporters");
-    for (const Address& seen : rules.reporters) {
-      if (seen == reporter) Abort({what, "duplicate reporter"});
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (rules.reporters[i] == rules.reporters[j]) {
+        Abort({what, "duplicate reporter"});
+      }
     }
-    rules.reporters.push_back(reporter);
   }
-  if (config.quorum < 1 || config.quorum > n) {
+  if (rules.quorum < 1 || rules.quorum > n) {
     Abort({what, "quorum must be 1 to ", ToDecimal(uint64_t(n)),
            " (the number of reporters), got ",
-           ToDecimal(uint64_t(config.quorum))});
+           ToDecimal(uint64_t(rules.quorum))});
   }
-  rules.quorum = config.quorum;
-  if (config.max_age_s < 1 || config.max_age_s > kMaxAgeS) {
+  if (rules.max_age_s < 1 || rules.max_age_s > kMaxAgeS) {
     Abort({what, "max_age_s must be 1 to 31536000, got ",
-           ToDecimal(config.max_age_s)});
+           ToDecimal(rules.max_age_s)});
   }
-  if (config.delay_s >= config.max_age_s) {
+  if (rules.delay_s >= rules.max_age_s) {
     Abort({what, "delay_s must be below max_age_s (",
-           ToDecimal(config.max_age_s), "), got ", ToDecimal(config.delay_s)});
+           ToDecimal(rules.max_age_s), "), got ", ToDecimal(rules.delay_s)});
   }
-  rules.max_age_ms = int64_t(config.max_age_s) * 1000;
-  rules.delay_ms = int64_t(config.delay_s) * 1000;
-  rules.window_ms = rules.max_age_ms - rules.delay_ms;
-  rules.max_step = ParseU128(config.max_step, what + "max_step");
-  rules.min_price = ParseU128(config.min_price, what + "min_price");
-  rules.max_price = ParseU128(config.max_price, what + "max_price");
   if (rules.max_price == 0) Abort({what, "max_price must be positive"});
   if (rules.min_price > rules.max_price) {
     Abort({what, "min_price must not exceed max_price"});
   }
+}
+
+void SetTimes(Rules& rules) {
+  rules.max_age_ms = int64_t(rules.max_age_s) * 1000;
+  rules.delay_ms = int64_t(rules.delay_s) * 1000;
+  rules.window_ms = rules.max_age_ms - rules.delay_ms;
+}
+
+// A configuration from a request; aborts "<method>: config: ...".
+Rules CheckConfig(const std::optional<FeedConfig>& given,
+                  std::string_view method) {
+  std::string what = std::string(method) + ": config: ";
+  if (!given) Abort({what, "missing"});
+  const FeedConfig& config = *given;
+  Rules rules;
+  if (config.reporters.size() > kMaxReporters) {
+    Abort({what, "1 to 16 reporters required, got ",
+           ToDecimal(uint64_t(config.reporters.size()))});
+  }
+  for (const std::string& bytes : config.reporters) {
+    rules.reporters.push_back(ParseAddress(bytes, what + "reporters"));
+  }
+  rules.quorum = config.quorum;
+  rules.max_age_s = config.max_age_s;
+  rules.delay_s = config.delay_s;
+  rules.max_step = ParseU128(config.max_step, what + "max_step");
+  rules.min_price = ParseU128(config.min_price, what + "min_price");
+  rules.max_price = ParseU128(config.max_price, what + "max_price");
+  CheckRules(rules, what);
+  SetTimes(rules);
   return rules;
 }
 
-// A stored configuration (checked when it was stored).
-Rules RulesOf(const FeedConfig& config) {
-  return CheckConfig(config, "storage");
+FeedConfig ConfigOf(const Rules& rules) {
+  FeedConfig config{.quorum = rules.quorum,
+                    .max_age_s = rules.max_age_s,
+                    .max_step = ToDecimal(rules.max_step),
+                    .delay_s = rules.delay_s,
+                    .min_price = ToDecimal(rules.min_price),
+                    .max_price = ToDecimal(rules.max_price)};
+  for (const Address& r : rules.reporters) config.reporters.push_back(r.str());
+  return config;
 }
 
-// The feed's configuration; aborts "<prefix>feed X: unknown feed".
-FeedConfig LoadConfig(std::string_view feed, std::string_view prefix) {
-  FeedConfig config;
-  if (!LoadMessage(keys::Config(feed), &config)) {
+u128 StoredU128(std::string_view bytes) {
+  u128 v = 0;
+  if (!DecodeU128(bytes, &v)) Abort("storage: corrupt u128");
+  return v;
+}
+
+// Loads the rules of `feed`; aborts "<prefix>feed X: unknown feed".
+__attribute__((noinline)) Rules LoadRules(std::string_view feed,
+                                          std::string_view prefix) {
+  FeedParams params;
+  if (!LoadMessage(keys::Config(feed), &params)) {
     Abort({prefix, "feed ", feed, ": unknown feed"});
   }
-  return config;
+  Rules rules;
+  std::string_view all = params.reporters;
+  if (all.size() % Address::kSize != 0 ||
+      all.size() > kMaxReporters * Address::kSize) {
+    Abort("storage: corrupt reporters");
+  }
+  for (size_t i = 0; i < all.size(); i += Address::kSize) {
+    rules.reporters.push_back(
+        *Address::FromBytes(all.substr(i, Address::kSize)));
+  }
+  rules.quorum = params.quorum;
+  rules.max_age_s = params.max_age_s;
+  rules.delay_s = params.delay_s;
+  rules.max_step = StoredU128(params.max_step);
+  rules.min_price = StoredU128(params.min_price);
+  rules.max_price = StoredU128(params.max_price);
+  SetTimes(rules);
+  return rules;
+}
+
+__attribute__((noinline)) void StoreRules(std::string_view feed,
+                                          const Rules& rules) {
+  FeedParams params{.quorum = rules.quorum,
+                    .max_age_s = rules.max_age_s,
+                    .delay_s = rules.delay_s,
+                    .max_step = EncodeU128(rules.max_step),
+                    .min_price = EncodeU128(rules.min_price),
+                    .max_price = EncodeU128(rules.max_price)};
+  for (const Address& r : rules.reporters) params.reporters.append(r.bytes());
+  StoreMessage(keys::Config(feed), params);
+}
+
+bool IsReporter(const Rules& rules, const Address& who) {
+  for (const Address& r : rules.reporters) {
+    if (r == who) return true;
+  }
+  return false;
 }
 
 Address Admin() {
@@ -141,7 +211,7 @@ Address Admin() {
   return ParseAddress(*bytes, "storage: admin");
 }
 
-void RequireAdmin(std::string_view method) {
+__attribute__((noinline)) void RequireAdmin(std::string_view method) {
   if (Caller() != Admin()) Abort({method, ": not the admin"});
 }
 
@@ -149,12 +219,6 @@ void RequireAdmin(std::string_view method) {
 
 bool LoadReport(std::string_view feed, const Address& reporter, Report* out) {
   return LoadMessage(keys::Report(feed, reporter), out);
-}
-
-u128 StoredPrice(std::string_view text) {
-  u128 v = 0;
-  if (!ParseU128(text, &v)) Abort("storage: corrupt price");
-  return v;
 }
 
 bool Fresh(const Report& report, const Rules& rules, int64_t now) {
@@ -192,7 +256,7 @@ std::optional<Median> ComputeMedian(std::string_view feed, const Rules& rules,
     }
     if (n == 0 || report.time_ms < oldest) oldest = report.time_ms;
     // Insertion sort: at most 16 values.
-    u128 price = StoredPrice(report.price);
+    u128 price = StoredU128(report.price);
     size_t i = n++;
     while (i > 0 && prices[i - 1] > price) {
       prices[i] = prices[i - 1];
@@ -203,6 +267,12 @@ std::optional<Median> ComputeMedian(std::string_view feed, const Rules& rules,
   if (n == 0 || n < rules.quorum) return std::nullopt;
   return Median{
       .price = prices[(n - 1) / 2], .as_of_ms = oldest, .reports = uint32_t(n)};
+}
+
+Snapshot ShowMedian(const StoredMedian& m) {
+  return Snapshot{.price = ToDecimal(StoredU128(m.price)),
+                  .as_of_ms = m.as_of_ms,
+                  .computed_ms = m.computed_ms};
 }
 
 // ---- Medians over time: the delay queue and the breaker --------------------
@@ -219,7 +289,7 @@ void Advance(FeedState& state, const Rules& rules, int64_t now) {
 }
 
 // The newest median so far, pending or current.
-const Snapshot* Latest(const FeedState& state) {
+const StoredMedian* Latest(const FeedState& state) {
   if (!state.pending.empty()) return &state.pending.back();
   if (state.current) return &*state.current;
   return nullptr;
@@ -231,9 +301,9 @@ int64_t SlotOf(int64_t ms, int64_t width) {
   return (ms % width != 0 && ms < 0) ? q - 1 : q;
 }
 
-void Enqueue(FeedState& state, const Rules& rules, const Snapshot& snap) {
+void Enqueue(FeedState& state, const Rules& rules, const StoredMedian& m) {
   if (rules.delay_ms == 0) {
-    state.current = snap;
+    state.current = m;
     state.pending.clear();
     return;
   }
@@ -241,12 +311,12 @@ void Enqueue(FeedState& state, const Rules& rules, const Snapshot& snap) {
   if (!state.pending.empty() &&
       (state.pending.size() >= kMaxPending ||
        SlotOf(state.pending.back().computed_ms, width) ==
-           SlotOf(snap.computed_ms, width))) {
+           SlotOf(m.computed_ms, width))) {
     // Coalesce: the new median replaces the newest pending one, with its own
     // (later) computed_ms, so no delay is shortened.
-    state.pending.back() = snap;
+    state.pending.back() = m;
   } else {
-    state.pending.push_back(snap);
+    state.pending.push_back(m);
   }
 }
 
@@ -256,60 +326,64 @@ struct Outcome {
 };
 
 // Recomputes the feed's median at `now` and queues it or trips the breaker.
-Outcome Recompute(std::string_view feed, FeedState& state, const Rules& rules,
-                  int64_t now) {
+__attribute__((noinline)) Outcome Recompute(std::string_view feed,
+                                            FeedState& state,
+                                            const Rules& rules, int64_t now) {
   Advance(state, rules, now);
   Outcome outcome{.tripped = state.tripped.has_value()};
   if (state.tripped) return outcome;  // frozen until reset_breaker
   std::optional<Median> median = ComputeMedian(feed, rules, now);
   if (!median) return outcome;
-  Snapshot snap{.price = ToDecimal(median->price),
-                .as_of_ms = median->as_of_ms,
-                .computed_ms = now};
-  const Snapshot* latest = Latest(state);
-  if (latest != nullptr && latest->price == snap.price &&
-      latest->as_of_ms == snap.as_of_ms) {
+  StoredMedian m{.price = EncodeU128(median->price),
+                 .as_of_ms = median->as_of_ms,
+                 .computed_ms = now};
+  const StoredMedian* latest = Latest(state);
+  if (latest != nullptr && latest->price == m.price &&
+      latest->as_of_ms == m.as_of_ms) {
     return outcome;  // nothing new
   }
+  std::string price = ToDecimal(median->price);
   if (latest != nullptr && rules.max_step != 0) {
-    u128 last = StoredPrice(latest->price);
+    u128 last = StoredU128(latest->price);
     u128 diff =
         median->price > last ? median->price - last : last - median->price;
     // diff / last > max_step, exactly: diff * RAY > max_step * last.
     if (Mul(diff, kRay) > Mul(rules.max_step, last)) {
       std::optional<u128> moved = MulDiv(diff, kRay, last, Round::kDown);
-      std::string reason = "median " + snap.price + " moved " +
+      std::string last_price = ToDecimal(last);
+      std::string reason = "median " + price + " moved " +
                            (moved ? Percent(*moved) : "over 10^13%") +
-                           " from " + latest->price + " (limit " +
+                           " from " + last_price + " (limit " +
                            Percent(rules.max_step) + ")";
       Emit(BreakerTrippedEvent{.feed = std::string(feed),
-                               .price = snap.price,
-                               .as_of_ms = snap.as_of_ms,
-                               .last_price = latest->price,
+                               .price = price,
+                               .as_of_ms = m.as_of_ms,
+                               .last_price = last_price,
                                .reason = reason});
-      state.tripped = snap;
+      state.tripped = m;
       state.reason = reason;
       return Outcome{.tripped = true};
     }
   }
-  Enqueue(state, rules, snap);
+  Enqueue(state, rules, m);
   Emit(MedianEvent{.feed = std::string(feed),
-                   .price = snap.price,
-                   .as_of_ms = snap.as_of_ms,
-                   .computed_ms = snap.computed_ms,
-                   .current_ms = snap.computed_ms + rules.delay_ms,
+                   .price = price,
+                   .as_of_ms = m.as_of_ms,
+                   .computed_ms = m.computed_ms,
+                   .current_ms = m.computed_ms + rules.delay_ms,
                    .reports = median->reports});
   return Outcome{.new_median = true};
 }
 
-FeedState LoadState(std::string_view feed) {
+__attribute__((noinline)) FeedState LoadState(std::string_view feed) {
   FeedState state;
   LoadMessage(keys::State(feed), &state);
   return state;
 }
 
 // Writes the state only if it changed (a write costs gas per byte).
-void StoreState(std::string_view feed, const FeedState& state) {
+__attribute__((noinline)) void StoreState(std::string_view feed,
+                                          const FeedState& state) {
   std::string key = keys::State(feed);
   std::string bytes = state.Encode();
   std::optional<std::string> old = Load(key);
@@ -357,14 +431,14 @@ AddFeedResponse Oracle::add_feed(const AddFeedRequest& request) {
   if (Load(keys::Config(request.feed))) {
     Abort({"add_feed: feed ", request.feed, " already exists"});
   }
-  CheckConfig(request.config, "add_feed");
+  Rules rules = CheckConfig(request.config, "add_feed");
   FeedList list;
   LoadMessage(keys::kFeeds, &list);
   Require(list.feeds.size() < kMaxFeeds, "add_feed: at most 64 feeds");
   list.feeds.push_back(request.feed);
   StoreMessage(keys::kFeeds, list);
-  StoreMessage(keys::Config(request.feed), *request.config);
-  Emit(FeedAddedEvent{.feed = request.feed, .config = request.config});
+  StoreRules(request.feed, rules);
+  Emit(FeedAddedEvent{.feed = request.feed, .config = ConfigOf(rules)});
   return {};
 }
 
@@ -372,19 +446,17 @@ SetConfigResponse Oracle::set_config(const SetConfigRequest& request) {
   RequireAdmin("set_config");
   RequireFeedName(request.feed, "set_config");
   std::string_view feed = request.feed;
-  Rules old_rules = RulesOf(LoadConfig(feed, "set_config: "));
+  Rules old_rules = LoadRules(feed, "set_config: ");
   Rules rules = CheckConfig(request.config, "set_config");
   int64_t now = BlockTime();
   FeedState state = LoadState(feed);
   // Medians whose delay passed under the old rules are current already.
   Advance(state, old_rules, now);
   for (const Address& reporter : old_rules.reporters) {
-    bool kept = false;
-    for (const Address& r : rules.reporters) kept = kept || r == reporter;
-    if (!kept) DropReport(feed, reporter);
+    if (!IsReporter(rules, reporter)) DropReport(feed, reporter);
   }
-  StoreMessage(keys::Config(feed), *request.config);
-  Emit(FeedConfigEvent{.feed = request.feed, .config = request.config});
+  StoreRules(feed, rules);
+  Emit(FeedConfigEvent{.feed = request.feed, .config = ConfigOf(rules)});
   Recompute(feed, state, rules, now);
   StoreState(feed, state);
   return {};
@@ -393,18 +465,16 @@ SetConfigResponse Oracle::set_config(const SetConfigRequest& request) {
 ReporterResponse Oracle::add_reporter(const ReporterRequest& request) {
   RequireAdmin("add_reporter");
   RequireFeedName(request.feed, "add_reporter");
-  FeedConfig config = LoadConfig(request.feed, "add_reporter: ");
+  Rules rules = LoadRules(request.feed, "add_reporter: ");
   Address reporter = ParseAddress(request.reporter, "add_reporter: reporter");
-  for (const std::string& r : config.reporters) {
-    if (r == reporter.bytes()) {
-      Abort({"add_reporter: already a reporter of feed ", request.feed});
-    }
+  if (IsReporter(rules, reporter)) {
+    Abort({"add_reporter: already a reporter of feed ", request.feed});
   }
-  if (config.reporters.size() >= kMaxReporters) {
+  if (rules.reporters.size() >= kMaxReporters) {
     Abort({"add_reporter: feed ", request.feed, " has 16 reporters already"});
   }
-  config.reporters.push_back(reporter.str());
-  StoreMessage(keys::Config(request.feed), config);
+  rules.reporters.push_back(reporter);
+  StoreRules(request.feed, rules);
   Emit(ReporterAddedEvent{.feed = request.feed, .reporter = reporter.str()});
   return {};
 }
@@ -413,26 +483,26 @@ ReporterResponse Oracle::remove_reporter(const ReporterRequest& request) {
   RequireAdmin("remove_reporter");
   RequireFeedName(request.feed, "remove_reporter");
   std::string_view feed = request.feed;
-  FeedConfig config = LoadConfig(feed, "remove_reporter: ");
+  Rules rules = LoadRules(feed, "remove_reporter: ");
   Address reporter =
       ParseAddress(request.reporter, "remove_reporter: reporter");
-  std::vector<std::string> kept;
-  for (const std::string& r : config.reporters) {
-    if (r != reporter.bytes()) kept.push_back(r);
-  }
-  if (kept.size() == config.reporters.size()) {
+  if (!IsReporter(rules, reporter)) {
     Abort({"remove_reporter: not a reporter of feed ", feed});
   }
-  if (kept.size() < config.quorum) {
+  if (rules.reporters.size() - 1 < rules.quorum) {
     Abort({"remove_reporter: feed ", feed, " would have ",
-           ToDecimal(uint64_t(kept.size())), " reporters, below its quorum of ",
-           ToDecimal(uint64_t(config.quorum)),
+           ToDecimal(uint64_t(rules.reporters.size() - 1)),
+           " reporters, below its quorum of ",
+           ToDecimal(uint64_t(rules.quorum)),
            " (change both with set_config)"});
   }
-  config.reporters = std::move(kept);
-  Rules rules = RulesOf(config);
+  std::vector<Address> kept;
+  for (const Address& r : rules.reporters) {
+    if (r != reporter) kept.push_back(r);
+  }
+  rules.reporters = std::move(kept);
   DropReport(feed, reporter);
-  StoreMessage(keys::Config(feed), config);
+  StoreRules(feed, rules);
   Emit(ReporterRemovedEvent{.feed = request.feed, .reporter = reporter.str()});
   FeedState state = LoadState(feed);
   Recompute(feed, state, rules, BlockTime());
@@ -444,13 +514,13 @@ ResetBreakerResponse Oracle::reset_breaker(const ResetBreakerRequest& request) {
   RequireAdmin("reset_breaker");
   RequireFeedName(request.feed, "reset_breaker");
   std::string_view feed = request.feed;
-  Rules rules = RulesOf(LoadConfig(feed, "reset_breaker: "));
+  Rules rules = LoadRules(feed, "reset_breaker: ");
   FeedState state = LoadState(feed);
   if (!state.tripped) {
     Abort({"reset_breaker: feed ", feed, ": circuit breaker not tripped"});
   }
   Advance(state, rules, BlockTime());
-  Snapshot tripped = *state.tripped;
+  StoredMedian tripped = *state.tripped;
   if (request.accept) {
     // Newer than every pending median: it replaces them all, now.
     state.current = tripped;
@@ -461,7 +531,7 @@ ResetBreakerResponse Oracle::reset_breaker(const ResetBreakerRequest& request) {
   StoreState(feed, state);
   Emit(BreakerResetEvent{.feed = request.feed,
                          .accepted = request.accept,
-                         .price = tripped.price});
+                         .price = ToDecimal(StoredU128(tripped.price))});
   return {};
 }
 
@@ -477,11 +547,11 @@ SetAdminResponse Oracle::set_admin(const SetAdminRequest& request) {
 PostResponse Oracle::post(const PostRequest& request) {
   RequireFeedName(request.feed, "post");
   std::string_view feed = request.feed;
-  Rules rules = RulesOf(LoadConfig(feed, "post: "));
+  Rules rules = LoadRules(feed, "post: ");
   Address reporter = Caller();
-  bool listed = false;
-  for (const Address& r : rules.reporters) listed = listed || r == reporter;
-  if (!listed) Abort({"post: not a reporter of feed ", feed});
+  if (!IsReporter(rules, reporter)) {
+    Abort({"post: not a reporter of feed ", feed});
+  }
 
   u128 price = ParseU128(request.price, "post: price");
   if (price == 0) Abort("post: price must be positive");
@@ -511,11 +581,11 @@ PostResponse Oracle::post(const PostRequest& request) {
            " (stale on arrival)"});
   }
 
-  Report report{.price = ToDecimal(price), .time_ms = time};
-  StoreMessage(keys::Report(feed, reporter), report);
+  StoreMessage(keys::Report(feed, reporter),
+               Report{.price = EncodeU128(price), .time_ms = time});
   Emit(ReportEvent{.feed = request.feed,
                    .reporter = reporter.str(),
-                   .price = report.price,
+                   .price = request.price,
                    .time_ms = time});
   FeedState state = LoadState(feed);
   Outcome outcome = Recompute(feed, state, rules, now);
@@ -526,7 +596,7 @@ PostResponse Oracle::post(const PostRequest& request) {
 PokeResponse Oracle::poke(const PokeRequest& request) {
   RequireFeedName(request.feed, "poke");
   std::string_view feed = request.feed;
-  Rules rules = RulesOf(LoadConfig(feed, "poke: "));
+  Rules rules = LoadRules(feed, "poke: ");
   FeedState state = LoadState(feed);
   Outcome outcome = Recompute(feed, state, rules, BlockTime());
   StoreState(feed, state);
@@ -536,17 +606,17 @@ PokeResponse Oracle::poke(const PokeRequest& request) {
 PriceResponse Oracle::price(const PriceRequest& request) {
   if (!ValidFeedName(request.feed)) Abort({"price: ", kBadFeedName});
   std::string_view feed = request.feed;
-  Rules rules = RulesOf(LoadConfig(feed, ""));
+  Rules rules = LoadRules(feed, "");
   int64_t now = BlockTime();
   FeedState state = LoadState(feed);
   Advance(state, rules, now);
   std::string why = Unusable(feed, state, rules, now);
   if (!why.empty()) Abort(why);
-  PriceResponse response{.price = state.current->price,
+  PriceResponse response{.price = ToDecimal(StoredU128(state.current->price)),
                          .as_of_ms = state.current->as_of_ms};
   if (!state.pending.empty()) {
-    const Snapshot& next = state.pending.back();
-    response.next_price = next.price;
+    const StoredMedian& next = state.pending.back();
+    response.next_price = ToDecimal(StoredU128(next.price));
     response.next_as_of_ms = next.as_of_ms;
     response.next_current_ms = next.computed_ms + rules.delay_ms;
   }
@@ -561,32 +631,33 @@ StatusResponse Oracle::status(const StatusRequest& request) {
     return response;
   }
   std::string_view feed = request.feed;
-  FeedConfig config;
-  if (!LoadMessage(keys::Config(feed), &config)) {
+  if (!Load(keys::Config(feed))) {
     response.reason = "feed " + request.feed + ": unknown feed";
     return response;
   }
-  Rules rules = RulesOf(config);
+  Rules rules = LoadRules(feed, "");
   FeedState state = LoadState(feed);
   Advance(state, rules, now);
   response.known = true;
   response.reason = Unusable(feed, state, rules, now);
   response.usable = response.reason.empty();
-  response.current = state.current;
-  response.pending = state.pending;
-  response.tripped = state.tripped;
+  if (state.current) response.current = ShowMedian(*state.current);
+  for (const StoredMedian& m : state.pending) {
+    response.pending.push_back(ShowMedian(m));
+  }
+  if (state.tripped) response.tripped = ShowMedian(*state.tripped);
   for (const Address& reporter : rules.reporters) {
     ReportView view{.reporter = reporter.str()};
     Report report;
     if (LoadReport(feed, reporter, &report)) {
-      view.price = report.price;
+      view.price = ToDecimal(StoredU128(report.price));
       view.time_ms = report.time_ms;
       view.fresh = Fresh(report, rules, now);
       if (view.fresh) ++response.fresh_count;
     }
     response.reports.push_back(view);
   }
-  response.config = config;
+  response.config = ConfigOf(rules);
   return response;
 }
 

@@ -457,6 +457,90 @@ AccountingView Vault::accounting(const AccountingRequest&) {
                         .settled = ToDecimal(LoadU256(kSettledKey))};
 }
 
+namespace {
+
+uint64_t ClampU64(u128 v) {
+  return v > ~uint64_t{0} ? ~uint64_t{0} : static_cast<uint64_t>(v);
+}
+
+uint64_t BalanceOf(const std::string& token, const std::string& owner,
+                   std::string_view what) {
+  if (owner.empty()) return 0;
+  return Must(token::TokenClient(ParseAddress(token, what))
+                  .balance_of({.owner = owner}),
+              what)
+      .balance;
+}
+
+}  // namespace
+
+ReservesView Vault::reserves(const ReservesRequest&) {
+  GlobalRecord g = LoadGlobal();
+  ReservesView out;
+  u128 total_value = 0;
+  U256 total_debt;
+  bool all_priced = true;
+  for (uint32_t id = 1; id <= g.types; ++id) {
+    Type t = LoadType(id, "reserves");
+    u128 rate = AccruedRate(t);
+    TypeReserves r{
+        .type = id,
+        .name = t.rec.name,
+        .token = t.rec.token,
+        .collateral = BalanceOf(t.rec.token, Self().str(), "reserves: token"),
+        .in_auction = BalanceOf(t.rec.token, t.rec.auction, "reserves: token"),
+        .debt = DebtAmount(t.rec.art, rate)};
+    U256 auction_rad;
+    if (!t.rec.auction_debt.empty() &&
+        !DecodeU256(t.rec.auction_debt, &auction_rad)) {
+      Abort("vault: storage: corrupt auction debt");
+    }
+    r.auction_debt = ClampU64(Div(auction_rad, kRay, Round::kUp, "reserves"));
+    U256 debt = Add(DebtRad(t.rec.art, rate), auction_rad, "reserves: debt");
+    total_debt = Add(total_debt, debt, "reserves: debt");
+    std::string error;
+    std::optional<Price> price = TryReadPrice(g, t, &error);
+    if (price) {
+      r.price = ToDecimal(price->current);
+      u128 held = u128{r.collateral} + r.in_auction;
+      u128 value =
+          Div(Mul(held, price->current), kRay, Round::kDown, "reserves: value");
+      r.value = ToDecimal(value);
+      total_value = Add(total_value, value, "reserves: value");
+      u128 debt_amount = Div(debt, kRay, Round::kUp, "reserves: debt");
+      if (debt_amount != 0) {
+        std::optional<u128> ratio =
+            MulDiv(value, kRay, debt_amount, Round::kDown);
+        if (ratio) r.ratio = ToDecimal(*ratio);
+      }
+    } else {
+      r.price_error = error;
+      all_priced = false;
+    }
+    out.types.push_back(std::move(r));
+  }
+  if (!g.stable.empty()) {
+    out.stable_supply =
+        Must(token::TokenClient(StableOf(g, "reserves")).total_supply({}),
+             "reserves: stable supply")
+            .total_supply;
+  }
+  u128 debt_amount = Div(total_debt, kRay, Round::kUp, "reserves: debt");
+  out.total_debt = ClampU64(debt_amount);
+  if (all_priced && debt_amount != 0) {
+    std::optional<u128> ratio =
+        MulDiv(total_value, kRay, debt_amount, Round::kDown);
+    if (ratio) out.system_ratio = ToDecimal(*ratio);
+  }
+  out.surplus = ClampU64(
+      Div(LoadU256(kSurplusKey), kRay, Round::kDown, "reserves: surplus"));
+  out.bad_debt = ClampU64(
+      Div(LoadU256(kBadDebtKey), kRay, Round::kUp, "reserves: bad debt"));
+  out.auction_debt = ClampU64(Div(LoadU256(kAuctionDebtKey), kRay, Round::kUp,
+                                  "reserves: auction debt"));
+  return out;
+}
+
 HealthView Vault::health(const HealthRequest& request) {
   PositionRecord p = LoadPosition(request.id, "health");
   Type t = LoadType(p.type, "health");

@@ -227,9 +227,21 @@ absl::StatusOr<QueryResponse> Client::Query(const QueryRequest& request) {
   if (!request.has_args()) body.erase("args");
   if (request.input().empty()) body.erase("input");
   if (request.gas_limit() == 0) body.erase("gas_limit");
+  if (!request.has_height()) body.erase("height");
   const std::string text = DumpJson(body);
   QueryResponse out;
   RETURN_IF_ERROR(Call("/v1/query", &text, &out));
+  return out;
+}
+
+absl::StatusOr<DevMineResponse> Client::DevMine(const DevMineRequest& request) {
+  ASSIGN_OR_RETURN(nlohmann::json body, ProtoToJson(request));
+  if (!request.has_blocks()) body.erase("blocks");
+  if (request.advance_ms() == 0) body.erase("advance_ms");
+  if (!request.has_time_ms()) body.erase("time_ms");
+  const std::string text = DumpJson(body);
+  DevMineResponse out;
+  RETURN_IF_ERROR(Call("/v1/dev/mine", &text, &out));
   return out;
 }
 

@@ -77,12 +77,18 @@ class Client {
   absl::StatusOr<BlockView> LatestBlock();
   absl::StatusOr<BlockView> BlockAt(uint64_t height);
   absl::StatusOr<BlockView> BlockByHash(std::string_view hash);
+  // POST /v1/query, at request.height if set (else the node's head); the
+  // answer names the height and block time the query ran at.
   absl::StatusOr<QueryResponse> Query(const QueryRequest& request);
   absl::StatusOr<ContractView> Contract(std::string_view address);
   absl::StatusOr<AccountView> Account(std::string_view address);
   absl::StatusOr<EventsResponse> Events(const EventsRequest& request);
   // GET /v1/proof: a proof document (node/api/proof.h), unverified.
   absl::StatusOr<ProofResponse> Proof(const ProofRequest& request);
+
+  // POST /v1/dev/mine (a node started with --dev; others refuse it with
+  // FailedPrecondition).
+  absl::StatusOr<DevMineResponse> DevMine(const DevMineRequest& request);
 
   // The nonce a new transaction from `address` must carry (pending_nonce).
   absl::StatusOr<uint64_t> NextNonce(std::string_view address);

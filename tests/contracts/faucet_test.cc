@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iostream>
 #include <string>
 
 #include "contracts/faucet/faucet.pb.h"
@@ -127,6 +128,9 @@ TEST_F(FaucetTest, DripMintsToTheCallerOncePerPeriod) {
 TEST_F(FaucetTest, DripEmitsTheTokensMintAndItsOwnEvent) {
   Init();
   Ok(kAlice, kFaucet, "drip", DripOf(kGold));
+  std::cout << "[ gas      ] faucet drip (faucet and token frames) "
+            << last_gas() << "\n";
+  EXPECT_LT(last_gas(), 1'000'000u);
   EXPECT_THAT(EventNames(), ElementsAre("MintEvent", "DripEvent"));
   auto mints = EventsOf<token::MintEvent>(kGold);
   ASSERT_EQ(mints.size(), 1u);

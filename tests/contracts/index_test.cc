@@ -137,6 +137,28 @@ std::string Compare(OrderedIndex<MapStorage>& index, const Reference& ref,
   if (index.FirstNotIn(ratio_below) != Opt(first, ref)) {
     return "FirstNotIn by ratio";
   }
+  // Walk from a rank derived from the probe, some keys or past the end.
+  uint64_t from = probe.id % (ref.size() + 2);
+  uint64_t limit = probe.coll % 5 == 0 ? ~uint64_t{0} : probe.coll % 7;
+  std::vector<IndexKey> walked;
+  uint64_t given = index.Walk(from, limit, [&](const IndexKey& k) {
+    walked.push_back(k);
+    return true;
+  });
+  std::vector<IndexKey> expect;
+  for (auto it = ref.begin(); it != ref.end(); ++it) {
+    uint64_t rank = std::distance(ref.begin(), it);
+    if (rank >= from && rank - from < limit) expect.push_back(*it);
+  }
+  if (walked != expect || given != expect.size()) return "Walk";
+  if (expect.size() >= 2) {
+    walked.clear();
+    given = index.Walk(from, limit, [&](const IndexKey& k) {
+      walked.push_back(k);
+      return walked.size() < 2;  // stop after the second
+    });
+    if (given != 2 || walked[1] != expect[1]) return "Walk stopping early";
+  }
   // Next from every present key walks the whole order.
   for (auto it = ref.begin(); it != ref.end(); ++it) {
     if (index.Next(*it) != Opt(std::next(it), ref)) {
@@ -377,6 +399,34 @@ TEST(IndexTest, EraseRebalancesOnTheWayUp) {
   EXPECT_EQ(fib.storage.Height(), 4u);
 }
 
+// Gas: an update reads each node once and writes each changed node once,
+// also when a rotation changes nodes the level below already changed.
+TEST(IndexTest, AnUpdateReadsAndWritesEachNodeOnce) {
+  Fixture ins({50, 20, 70, 10, 30});
+  ins.storage.ResetCounts();
+  ins.index.Insert(Fixture::K(25));  // left-right rotation at the root
+  // Reads: the id probe, the root id, the path 50 20 30.
+  EXPECT_EQ(ins.storage.loads, 4u);
+  EXPECT_EQ(ins.storage.root_loads, 1u);
+  // Writes: 25 (new), 30, 20, 50; the root id changes.
+  EXPECT_EQ(ins.storage.stores, 4u);
+  EXPECT_EQ(ins.storage.root_stores, 1u);
+  EXPECT_EQ(ins.Shape(), "((10 20 25) 30 (. 50 70))");
+
+  Fixture fib({8, 5, 11, 3, 7, 10, 12, 2, 4, 6, 9, 1});
+  fib.storage.ResetCounts();
+  fib.index.Erase(Fixture::K(12));  // rotations at 11 and at the root 8
+  // Reads: the root id, the path 8 11 12, the siblings 10 and 5 that the
+  // rotations move.
+  EXPECT_EQ(fib.storage.loads, 5u);
+  EXPECT_EQ(fib.storage.root_loads, 1u);
+  // Writes: 11, 10, 8, 5; 12 removed; the root id changes.
+  EXPECT_EQ(fib.storage.stores, 4u);
+  EXPECT_EQ(fib.storage.removes, 1u);
+  EXPECT_EQ(fib.storage.root_stores, 1u);
+  EXPECT_EQ(fib.Shape(), "(((1 2 .) 3 4) 5 ((6 7 .) 8 (9 10 11)))");
+}
+
 TEST(IndexTest, CheckReportsWhatIsWrong) {
   Fixture f({2, 1, 3});
   IndexNode n;
@@ -585,6 +635,11 @@ TEST(IndexTest, StorageOperationsPerCall) {
     report("CountPrefix", height + 1, 0);
     for (int i = 0; i < calls; ++i) index.At(rng() % index.Size());
     report("At", height + 3, 0);  // includes Size()'s two reads
+    for (int i = 0; i < calls; ++i) {
+      index.Walk(rng() % index.Size(), 100,
+                 [](const IndexKey&) { return true; });
+    }
+    report("Walk 100", height + 1 + 100, 0);
     EXPECT_EQ(index.Check(), "");
   }
 }

@@ -2,6 +2,7 @@
 // them: the real oracle.wasm in the runtime, with block times set per call.
 // Every refusal is checked for its message and for changing nothing.
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
+#include "rapidcheck/gtest.h"
 #include "tests/contracts/contract_fixture.h"
 
 namespace ballast::oracle {
@@ -513,6 +515,40 @@ TEST_F(OracleTest, OneReporterCannotMoveTheMedianOutOfTheHonestRange) {
   EXPECT_EQ(Price().price(), "1001");
 }
 
+// The same for any honest prices, any attacker prices and any number of
+// attackers below half the quorum: the median stays within the honest
+// reports' range.
+RC_GTEST_FIXTURE_PROP(OracleTest, FewerThanHalfAQuorumCannotMoveTheMedian, ()) {
+  ResetChain();
+  SetBlock(1, kT0);
+  InitRequest init;
+  init.set_admin(kAdmin);
+  Deploy(kAdmin, kOracle, init);
+  const uint32_t quorum = *rc::gen::inRange<uint32_t>(1, 9);
+  const size_t honest = *rc::gen::inRange<size_t>(quorum, 10);
+  const size_t attackers = *rc::gen::inRange<size_t>(0, (quorum + 1) / 2);
+  RC_PRE(2 * attackers < quorum);
+  std::vector<std::string> reporters;
+  for (size_t i = 0; i < honest + attackers; ++i) {
+    reporters.push_back(Addr(char('a' + i)));
+  }
+  AddFeed("ETH", Config(reporters, quorum));
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (size_t i = 0; i < honest; ++i) {
+    uint64_t p = *rc::gen::inRange<uint64_t>(900, 1100);
+    lo = std::min(lo, p);
+    hi = std::max(hi, p);
+    Post(reporters[i], std::to_string(p));
+  }
+  for (size_t i = honest; i < honest + attackers; ++i) {
+    Post(reporters[i], std::to_string(*rc::gen::inRange<uint64_t>(1, 1000000)));
+  }
+  u128 median = 0;
+  RC_ASSERT(ParseU128(Price().price(), &median));
+  RC_ASSERT(median >= u128{lo});
+  RC_ASSERT(median <= u128{hi});
+}
+
 TEST_F(OracleTest, ARemovedReporterStopsCountingAtOnce) {
   AddFeed("ETH", Config({kR1, kR2, kR3}, 2));
   Post(kR1, "100");
@@ -821,9 +857,29 @@ TEST_F(OracleTest, GasOfPostAndPriceAtSixteenReporters) {
   uint64_t post_with_advance = last_gas();
   Status();
   uint64_t status_gas = last_gas();
+  Ok(kBob, kOracle, "info", InfoRequest());
+  uint64_t info_gas = last_gas();
+  AddFeed("ONE", Config({kR1}, 1));
+  Post(kR1, "100", "ONE");
+  uint64_t post_one = last_gas();
+  Price("ONE");
+  uint64_t price_one = last_gas();
+  // A RAY-scaled price (2000 stable per unit, 6 vs 8 decimals: 2e28) costs
+  // its parsing in post (ballast::ParseU128) and formatting in price.
+  FeedConfig wide = Config({kR1}, 1);
+  wide.set_max_price(kU128Max);
+  AddFeed("RAY", wide);
+  Post(kR1, "20000000000000000000000000000", "RAY");
+  uint64_t post_ray = last_gas();
+  Price("RAY");
+  uint64_t price_ray = last_gas();
   std::cout << "[ gas      ] oracle at 16 reporters: post (max) " << post_gas
             << ", post queueing after a delay " << post_with_advance
-            << ", price " << price_gas << ", status " << status_gas << "\n";
+            << ", price " << price_gas << ", status " << status_gas
+            << "; at 1 reporter: post " << post_one << ", price " << price_one
+            << "; at 1 reporter with a 29-digit price: post " << post_ray
+            << ", price " << price_ray << "; info (mostly instantiation) "
+            << info_gas << "\n";
   RecordProperty("post_gas", std::to_string(post_gas));
   RecordProperty("price_gas", std::to_string(price_gas));
   // Well within the CLI's default transaction gas (10^7).

@@ -1,19 +1,25 @@
-// VaultTest: the vault engine on its real modules (vault.wasm, oracle.wasm
-// and two instances of token.wasm: the stable token, minted only by the
-// engine, and a collateral token) in one ContractTest chain, with one
-// collateral type ETH-A on the feed ETH at $2,000, and helpers that check
-// the books after a step. Shared by vault_test.cc and
-// vault_settlement_test.cc.
+// VaultTest: the vault engine's test fixture. The real vault.wasm with the
+// real oracle.wasm, the auction.wasm of its one collateral type and two
+// instances of token.wasm (the stable token, minted only by the engine,
+// and a collateral token, "tETH" with 8 decimals) in the runtime, set up as
+// a deployment would: the oracle's ETH feed at $2,000, the engine with the
+// stable token set and type ETH-A (liquidation ratio 1.5, penalty 1.13,
+// dust 100) bound to its auction, alice holding 900 tETH and bob 100, both
+// having approved the engine for both tokens.
 //
-// Thread-safety: none (one test, one thread).
+// ExpectBooksBalance() checks the books' identity exactly:
+//   stable supply * RAY + surplus = debt + debt under auction + bad debt
+//                                   + settled (0 until shutdown).
 
 #ifndef BALLAST_TESTS_CONTRACTS_VAULT_FIXTURE_H_
 #define BALLAST_TESTS_CONTRACTS_VAULT_FIXTURE_H_
 
 #include <boost/multiprecision/cpp_int.hpp>
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
+#include "contracts/auction/auction.pb.h"
 #include "contracts/oracle/oracle.pb.h"
 #include "contracts/token/token.pb.h"
 #include "contracts/vault/vault.pb.h"
@@ -23,15 +29,18 @@
 namespace ballast::vault {
 
 using Big = boost::multiprecision::cpp_int;
+using test::Addr;
 
-inline const std::string kVault = test::Addr('V');
-inline const std::string kOracle = test::Addr('O');
-inline const std::string kStable = test::Addr('S');
-inline const std::string kColl = test::Addr('C');
-inline const std::string kAdmin = test::Addr('A');
-inline const std::string kReporter = test::Addr('R');
-inline const std::string kAlice = test::Addr('a');
-inline const std::string kBob = test::Addr('b');
+inline const std::string kVault = Addr('V');
+inline const std::string kOracle = Addr('O');
+inline const std::string kStable = Addr('S');
+inline const std::string kColl = Addr('C');
+inline const std::string kAdmin = Addr('A');
+inline const std::string kReporter = Addr('R');
+inline const std::string kAlice = Addr('a');
+inline const std::string kBob = Addr('b');
+inline const std::string kAuction = Addr('U');
+inline const std::string kKeeper = Addr('k');
 
 inline const Big kRayBig = Big("1000000000000000000000000000");
 
@@ -42,9 +51,9 @@ inline std::string Ray(const std::string& whole_and_frac) {
   std::string frac =
       dot == std::string::npos ? "" : whole_and_frac.substr(dot + 1);
   frac.resize(27, '0');
-  // Digit by digit: Big("005...") would read a leading 0 as octal.
-  Big v = 0;
-  for (char c : whole + frac) v = v * 10 + (c - '0');
+  // (A leading 0 would make boost read the digits as octal.)
+  frac.erase(0, std::min(frac.find_first_not_of('0'), frac.size() - 1));
+  Big v = Big(whole) * kRayBig + Big(frac);
   return v.str();
 }
 
@@ -55,8 +64,8 @@ inline std::string PriceOf(const std::string& usd_per_eth) {
   return v.str();
 }
 
-constexpr uint64_t kEth = 100'000'000;  // one ETH in base units
-constexpr uint64_t kUsd = 1'000'000;    // one stable in base units
+inline constexpr uint64_t kEth = 100'000'000;  // one ETH in base units
+inline constexpr uint64_t kUsd = 1'000'000;    // one stable in base units
 
 inline TypeConfig StandardConfig() {
   TypeConfig c;
@@ -72,6 +81,18 @@ inline TypeConfig StandardConfig() {
   return c;
 }
 
+// Start at 1.05 times the oracle price, 1% off a minute, reset after an
+// hour or below 60% of the start.
+inline auction::AuctionConfig StandardAuctionConfig() {
+  auction::AuctionConfig c;
+  c.set_buf(Ray("1.05"));
+  c.set_tail(3600);
+  c.set_cusp(Ray("0.6"));
+  c.set_step(60);
+  c.set_cut(Ray("0.99"));
+  return c;
+}
+
 class VaultTest : public test::ContractTest {
  protected:
   void SetUp() override {
@@ -79,6 +100,7 @@ class VaultTest : public test::ContractTest {
     Install(kVault, "vault");
     Install(kStable, "token");
     Install(kColl, "token");
+    Install(kAuction, "auction");
     SetBlock(1, 1'700'000'000'000);
     SetUpOracle();
 
@@ -86,6 +108,7 @@ class VaultTest : public test::ContractTest {
     init.set_admin(kAdmin);
     init.set_oracle(kOracle);
     init.set_line(50'000'000 * kUsd);
+    init.set_hole(20'000'000 * kUsd);
     Deploy(kAdmin, kVault, init);
 
     token::InitRequest stable;
@@ -108,10 +131,21 @@ class VaultTest : public test::ContractTest {
     set_stable.set_token(kStable);
     Ok(kAdmin, kVault, "set_stable", set_stable);
 
+    auction::InitRequest sales;
+    sales.set_engine(kVault);
+    sales.set_type(1);
+    sales.set_token(kColl);
+    sales.set_oracle(kOracle);
+    sales.set_feed("ETH");
+    sales.set_admin(kAdmin);
+    *sales.mutable_config() = StandardAuctionConfig();
+    Deploy(kAdmin, kAuction, sales);
+
     AddTypeRequest add;
     add.set_name("ETH-A");
     add.set_token(kColl);
     add.set_feed("ETH");
+    add.set_auction(kAuction);
     *add.mutable_config() = StandardConfig();
     type_ = Ok<AddTypeResponse>(kAdmin, kVault, "add_type", add).type();
     Approve(kColl, kAlice, kVault, ~uint64_t{0});

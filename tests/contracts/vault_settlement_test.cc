@@ -398,6 +398,10 @@ TEST_F(VaultSettlementTest, ShutdownIsTheAdminsAndStopsEveryChange) {
           "open_and_mint: system is shut down");
   Refused(kBob, kVault, "redeem", RedeemOf(type_, 100 * kUsd, 4),
           "redeem: system is shut down");
+  LiquidateRequest liquidate;
+  liquidate.set_id(id);
+  Refused(kBob, kVault, "liquidate", liquidate,
+          "liquidate: system is shut down");
   Refused(kAdmin, kVault, "shutdown", ShutdownRequest(),
           "shutdown: system is shut down");
   AddTypeRequest add;

@@ -16,7 +16,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
-#include "tests/contracts/contract_fixture.h"
 #include "tests/contracts/vault_fixture.h"
 
 namespace ballast::vault {
@@ -301,6 +300,31 @@ TEST_F(VaultTest, HealthNamesTheThresholdPrices) {
   EXPECT_TRUE(at_3000.safe());
   EXPECT_EQ(at_3000.max_mint(), 10'000 * kUsd);
   EXPECT_EQ(at_3000.max_withdraw(), 5 * kEth);
+}
+
+TEST_F(VaultTest, ReservesShowWhatBacksTheStableToken) {
+  Open(kAlice, 10 * kEth, 10'000 * kUsd);
+  Open(kBob, 5 * kEth, 2'000 * kUsd);
+  ReservesView r =
+      Ok<ReservesView>(kBob, kVault, "reserves", ReservesRequest());
+  ASSERT_EQ(r.types_size(), 1);
+  EXPECT_EQ(r.types(0).name(), "ETH-A");
+  EXPECT_EQ(r.types(0).collateral(), 15 * kEth);
+  EXPECT_EQ(r.types(0).value(), std::to_string(30'000 * kUsd));
+  EXPECT_EQ(r.types(0).debt(), 12'000 * kUsd);
+  EXPECT_EQ(r.types(0).ratio(), Ray("2.5"));
+  EXPECT_EQ(r.stable_supply(), 12'000 * kUsd);
+  EXPECT_EQ(r.total_debt(), 12'000 * kUsd);
+  EXPECT_EQ(r.system_ratio(), Ray("2.5"));
+  EXPECT_EQ(r.surplus(), 0u);
+  EXPECT_EQ(r.bad_debt(), 0u);
+  // A stale feed shows why instead of failing the query.
+  Advance(3601);
+  r = Ok<ReservesView>(kBob, kVault, "reserves", ReservesRequest());
+  EXPECT_EQ(r.types(0).value(), "");
+  EXPECT_THAT(r.types(0).price_error(), HasSubstr("feed ETH: no quorum"));
+  EXPECT_EQ(r.system_ratio(), "");
+  EXPECT_EQ(r.total_debt(), 12'000 * kUsd);
 }
 
 TEST_F(VaultTest, NothingPartialWhenATokenCallFails) {

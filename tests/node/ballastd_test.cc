@@ -859,6 +859,90 @@ TEST_F(BallastdTest, StateTreeFlagsReachTheStore) {
   EXPECT_EQ(node->Terminate(), 0) << node->log();
 }
 
+// Dev routes on real processes: refused without --dev (any method, any
+// path under /v1/dev/), served with it; bad bodies get clear 400s.
+TEST_F(BallastdTest, DevRoutesAreRefusedWithoutDev) {
+  auto node = StartNode({"--log-level", "warn"});
+  for (const auto& r :
+       {node->Post("/v1/dev/mine", json{{"blocks", 1}}),
+        node->Post("/v1/dev/mine", std::string("")), node->Get("/v1/dev/mine"),
+        node->Get("/v1/dev/anything")}) {
+    EXPECT_EQ(r.status, 409) << r.text;
+    EXPECT_EQ(r.body["error"]["code"], "FAILED_PRECONDITION") << r.text;
+    EXPECT_THAT(r.body["error"]["message"].get<std::string>(),
+                HasSubstr("dev routes need ballastd --dev"));
+  }
+  HttpResult info = node->Get("/v1/info");
+  EXPECT_EQ(info.body["dev"], false) << info.text;
+  EXPECT_EQ(Height(*node), 0u);
+
+  BallastdProcess bad(dir_.path() + "/manual",
+                      {"--chain-id", kChain, "--block-time", "manual"});
+  EXPECT_FALSE(bad.Start());
+  EXPECT_NE(bad.exit_code(), 0);
+  EXPECT_THAT(bad.log(), HasSubstr("--block-time manual needs --dev"));
+  BallastdProcess worse(dir_.path() + "/worse",
+                        {"--chain-id", kChain, "--block-time", "soon"});
+  EXPECT_FALSE(worse.Start());
+  EXPECT_THAT(worse.log(), HasSubstr("or manual"));
+}
+
+TEST_F(BallastdTest, DevMineWithManualMiningAndTheClock) {
+  auto node = StartNode({"--dev", "--block-time", "manual"});
+  HttpResult info = node->Get("/v1/info");
+  EXPECT_EQ(info.body["dev"], true) << info.text;
+  EXPECT_EQ(info.body["manual_mining"], true) << info.text;
+
+  // A transaction waits for a mine.
+  HttpResult sent = node->Submit(alice_.DeployToken());
+  ASSERT_EQ(sent.status, 200) << sent.text;
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(Height(*node), 0u);
+  HttpResult mined = node->Post("/v1/dev/mine", std::string(""));  // {}
+  ASSERT_EQ(mined.status, 200) << mined.text;
+  ASSERT_EQ(mined.body["blocks"].size(), 1u) << mined.text;
+  EXPECT_EQ(mined.body["blocks"][0]["height"], "1");
+  EXPECT_EQ(mined.body["blocks"][0]["txs"], 1);
+  EXPECT_EQ(mined.body["pending"], 0);
+  const int64_t t1 =
+      std::stoll(mined.body["blocks"][0]["time_ms"].get<std::string>());
+
+  // An hour later, twice.
+  mined = node->Post("/v1/dev/mine",
+                     json{{"blocks", 2}, {"advance_ms", 3'600'000}});
+  ASSERT_EQ(mined.status, 200) << mined.text;
+  ASSERT_EQ(mined.body["blocks"].size(), 2u) << mined.text;
+  EXPECT_GE(std::stoll(mined.body["blocks"][0]["time_ms"].get<std::string>()),
+            t1 + 3'600'000);
+  EXPECT_EQ(mined.body["dev_clock_offset_ms"], "3600000");
+  EXPECT_EQ(node->Get("/v1/info").body["dev_clock_offset_ms"], "3600000");
+
+  struct Case {
+    std::string body;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {R"({"blocks":)", "malformed JSON"},
+           {R"({"blocks": 0})", "field 'blocks': 0 is not in 1..1000"},
+           {R"({"blocks": 5000})", "field 'blocks': 5000 is not in 1..1000"},
+           {R"({"advance_ms": -1})", "is negative"},
+           {R"({"advance_ms": "1h"})", "advance_ms"},
+           {R"({"advance_ms": 1e300})", "advance_ms"},
+           {R"({"advance_ms": 4000000000000})", "more than 100 years"},
+           {R"({"time_ms": 5})", "is before the head block's time"},
+           {R"({"advance_ms": 1, "time_ms": 5})", "not both"},
+           {R"({"blok": 1})", "blok"},
+       }) {
+    HttpResult r = node->Post("/v1/dev/mine", c.body);
+    EXPECT_EQ(r.status, 400) << c.body << ": " << r.text;
+    EXPECT_THAT(r.body["error"]["message"].get<std::string>(),
+                HasSubstr(c.message))
+        << c.body;
+  }
+  EXPECT_EQ(Height(*node), 3u);  // nothing more was mined
+  EXPECT_EQ(node->Get("/v1/dev/nothing").status, 404);
+}
+
 TEST_F(BallastdTest, AWrongLogLevelIsAUsageError) {
   BallastdProcess bad(dir_.path() + "/chain",
                       {"--chain-id", kChain, "--log-level", "verbose"});

@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/base/strings.h"
 #include "ledger/hashing.h"
 #include "leveldb/env.h"
 #include "tests/ledger/test_util.h"
@@ -92,6 +93,172 @@ TEST_F(NodeTest, BlockTimesNeverGoBackwardsAcrossARestart) {
   auto block = node->store().GetBlockByHeight(2);
   ASSERT_TRUE(block.ok() && block->has_value());
   EXPECT_GE((*block)->header().time_ms(), ahead);
+}
+
+// Dev nodes (ballastd --dev): mining on demand and a block clock that
+// moves forward and never back.
+class DevNodeTest : public NodeTest {
+ protected:
+  std::unique_ptr<Node> OpenDev(bool manual = true) {
+    NodeOptions options;
+    options.data_dir = dir_;
+    options.chain_id = "node-test";
+    options.sync = false;
+    options.dev = true;
+    options.manual_mining = manual;
+    auto node = Node::Open(options);
+    EXPECT_TRUE(node.ok()) << node.status();
+    return node.ok() ? *std::move(node) : nullptr;
+  }
+
+  static int64_t WallMs() { return absl::ToUnixMillis(absl::Now()); }
+
+  // DevMine that must succeed; its blocks.
+  static std::vector<MinedBlock> Mine(Node& node, DevMineOptions options) {
+    auto mined = node.DevMine(options);
+    EXPECT_TRUE(mined.ok()) << mined.status();
+    return mined.ok() ? *mined : std::vector<MinedBlock>{};
+  }
+};
+
+TEST_F(DevNodeTest, AdvancingTheClockStampsTheNextBlocksLater) {
+  auto node = OpenDev();
+  ASSERT_NE(node, nullptr);
+  node->Start();
+  std::vector<MinedBlock> first = Mine(*node, {});
+  ASSERT_EQ(first.size(), 1u);
+  const int64_t before = WallMs();
+  std::vector<MinedBlock> mined =
+      Mine(*node, {.blocks = 3, .advance_ms = 3'600'000});
+  ASSERT_EQ(mined.size(), 3u);
+  EXPECT_GE(mined[0].time_ms, first[0].time_ms + 3'600'000);
+  EXPECT_GE(mined[0].time_ms, before + 3'600'000);
+  for (size_t i = 0; i < mined.size(); ++i) {
+    EXPECT_EQ(mined[i].height, 2 + i);
+    if (i > 0) EXPECT_GE(mined[i].time_ms, mined[i - 1].time_ms);
+    auto block = node->store().GetBlockByHeight(mined[i].height);
+    ASSERT_TRUE(block.ok() && block->has_value());
+    EXPECT_EQ((*block)->header().time_ms(), mined[i].time_ms);
+  }
+  EXPECT_EQ(node->dev_clock_offset_ms(), 3'600'000);
+}
+
+TEST_F(DevNodeTest, AnExactTimeIsHonouredAndAnEarlierOneRefused) {
+  auto node = OpenDev();
+  ASSERT_NE(node, nullptr);
+  node->Start();
+  const int64_t t = WallMs() + 86'400'000;  // a day ahead
+  std::vector<MinedBlock> mined = Mine(*node, {.blocks = 2, .time_ms = t});
+  ASSERT_EQ(mined.size(), 2u);
+  EXPECT_EQ(mined[0].time_ms, t);
+  EXPECT_GE(mined[1].time_ms, t);  // later blocks continue from it
+  EXPECT_LT(mined[1].time_ms, t + 60'000);
+  // The head's own time again is allowed (not earlier); one ms before is
+  // not, and nothing is mined.
+  const int64_t head = mined[1].time_ms;
+  mined = Mine(*node, {.time_ms = head});
+  ASSERT_EQ(mined.size(), 1u);
+  EXPECT_EQ(mined[0].time_ms, head);
+  auto refused = node->DevMine({.time_ms = head - 1});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr(StrCat("field 'time_ms': ", head - 1,
+                               " is before the head block's time ", head)));
+  EXPECT_EQ((*node->store().GetHead())->height, 3u);
+}
+
+// The offset is kept in the data dir: after a restart the clock neither
+// rewinds nor stalls at the head's time (without it, the next block would
+// be stamped with the head's time until the wall clock caught up an hour
+// later).
+TEST_F(DevNodeTest, TheClockNeitherRewindsNorStallsAcrossARestart) {
+  int64_t last = 0;
+  {
+    auto node = OpenDev();
+    ASSERT_NE(node, nullptr);
+    node->Start();
+    std::vector<MinedBlock> mined = Mine(*node, {.advance_ms = 3'600'000});
+    ASSERT_EQ(mined.size(), 1u);
+    last = mined[0].time_ms;
+  }
+  auto node = OpenDev();
+  ASSERT_NE(node, nullptr);
+  EXPECT_EQ(node->dev_clock_offset_ms(), 3'600'000);
+  node->Start();
+  absl::SleepFor(absl::Milliseconds(20));
+  std::vector<MinedBlock> mined = Mine(*node, {});
+  ASSERT_EQ(mined.size(), 1u);
+  EXPECT_GT(mined[0].time_ms, last);
+  EXPECT_GE(mined[0].time_ms, WallMs() - 1000 + 3'600'000);
+}
+
+// Manual mining: transactions wait in the mempool until a mine, then all
+// go into the block it makes.
+TEST_F(DevNodeTest, ManualMiningMakesNoBlockUntilAsked) {
+  auto node = OpenDev(/*manual=*/true);
+  ASSERT_NE(node, nullptr);
+  node->Start();
+  auto h0 = node->Submit(Call(alice_, 0));
+  auto h1 = node->Submit(Call(alice_, 1));
+  ASSERT_TRUE(h0.ok() && h1.ok());
+  EXPECT_FALSE(node->WaitCommitted(*h1, absl::Milliseconds(300)));
+  EXPECT_FALSE((*node->store().GetHead()).has_value());
+  EXPECT_EQ(node->mempool().size(), 2u);
+  std::vector<MinedBlock> mined = Mine(*node, {});
+  ASSERT_EQ(mined.size(), 1u);
+  EXPECT_EQ(mined[0].height, 1u);
+  EXPECT_EQ(mined[0].txs, 2u);
+  EXPECT_TRUE(node->WaitCommitted(*h1, absl::Seconds(1)));
+  EXPECT_EQ(node->mempool().size(), 0u);
+}
+
+TEST_F(DevNodeTest, BadRequestsAndNonDevNodesAreRefused) {
+  {
+    NodeOptions options;
+    options.data_dir = dir_;
+    options.chain_id = "node-test";
+    options.manual_mining = true;  // without dev
+    auto refused = Node::Open(options);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(refused.status().message(), HasSubstr("needs --dev"));
+  }
+  {
+    auto plain = Open();
+    ASSERT_NE(plain, nullptr);
+    auto refused = plain->DevMine({});
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(refused.status().message(),
+                HasSubstr("dev routes need ballastd --dev"));
+  }
+  auto node = OpenDev();
+  ASSERT_NE(node, nullptr);
+  node->Start();
+  struct Case {
+    DevMineOptions options;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{.blocks = 0}, "field 'blocks': 0 is not in 1..1000"},
+           {{.blocks = 1001}, "field 'blocks': 1001 is not in 1..1000"},
+           {{.blocks = -1}, "field 'blocks': -1 is not in 1..1000"},
+           {{.advance_ms = -1}, "field 'advance_ms': -1 is negative"},
+           {{.advance_ms = kMaxDevClockOffsetMs + 1},
+            "more than 100 years ahead"},
+           {{.advance_ms = 1, .time_ms = 1}, "not both"},
+           {{.time_ms = WallMs() + kMaxDevClockOffsetMs + 60'000},
+            "more than 100 years ahead"},
+       }) {
+    auto refused = node->DevMine(c.options);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument)
+        << c.message;
+    EXPECT_THAT(refused.status().message(), HasSubstr(c.message));
+  }
+  EXPECT_FALSE((*node->store().GetHead()).has_value());  // nothing mined
+  EXPECT_EQ(node->dev_clock_offset_ms(), 0);             // nor moved
+  // Advances add up, within the bound.
+  Mine(*node, {.advance_ms = kMaxDevClockOffsetMs - 1000});
+  auto refused = node->DevMine({.advance_ms = 1001});
+  EXPECT_THAT(refused.status().message(), HasSubstr("more than 100 years"));
 }
 
 TEST_F(NodeTest, TheProducerKeyAndChainIdStayWithTheDataDir) {

@@ -31,7 +31,9 @@ TEST_F(CliWithoutNodeTest, EveryCommandHasHelp) {
                                                           {"events"},
                                                           {"status"},
                                                           {"account"},
-                                                          {"contract"}};
+                                                          {"contract"},
+                                                          {"dev"},
+                                                          {"dev", "mine"}};
   for (std::vector<std::string> args : commands) {
     args.push_back("--help");
     RunResult r = Cli(args);

@@ -19,6 +19,7 @@
 #include "node/api/errors.h"
 #include "node/api/proto_json.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/dev_commands.h"
 
 namespace ballast::cli {
 namespace {
@@ -135,15 +136,21 @@ int Main(int argc, char** argv) {
 
   // query
   std::string query_contract, query_method, query_args;
+  std::optional<uint64_t> query_height;
   CLI::App* query_cmd = app.add_subcommand(
-      "query", "Run a contract method read-only on the head state");
+      "query",
+      "Run a contract method read-only on the state after a block (default: "
+      "the head), at that block's height and time");
   query_cmd->add_option("ADDRESS", query_contract, "Contract address")
       ->required();
   query_cmd->add_option("METHOD", query_method, "Method name")->required();
   query_cmd->add_option("ARGS", query_args,
                         "Method arguments as JSON (default {})");
+  query_cmd
+      ->add_option("--height", query_height, "Block height (default: the head)")
+      ->check(CLI::NonNegativeNumber);
   on(query_cmd, "query", [&](Session& s) {
-    return Query(s, query_contract, query_method, query_args);
+    return Query(s, query_contract, query_method, query_args, query_height);
   });
 
   // tx, block, events, status, account, contract
@@ -242,6 +249,9 @@ int Main(int argc, char** argv) {
                                "The chain the header must belong to");
   on(proof_verify_cmd, "proof verify",
      [&](Session& s) { return VerifyProof(s, verify); });
+
+  // Command groups that live in their own files.
+  RegisterDevCommands(app, on);
 
   if (argc <= 1) {
     std::cerr << app.help();
