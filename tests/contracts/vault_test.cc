@@ -327,6 +327,48 @@ TEST_F(VaultTest, ReservesShowWhatBacksTheStableToken) {
   EXPECT_EQ(r.total_debt(), 12'000 * kUsd);
 }
 
+// A collateral token is any contract the admin names, so the engine must
+// stay whole when one calls back into it mid-operation: the runtime refuses
+// the re-entry, and whether the token then fails or carries on, the books
+// and the position come out exactly as without the attack.
+TEST_F(VaultTest, AHostileTokenCannotReenterTheEngine) {
+  const std::string fails = Addr('F');
+  const std::string ignores = Addr('I');
+  uint32_t types[2];
+  for (int i = 0; i < 2; ++i) {
+    const std::string& addr = i == 0 ? fails : ignores;
+    Install(addr, "reentrant");
+    token::InitRequest init;
+    init.set_name(i == 0 ? "fail" : "ignore");
+    init.set_decimals(i + 1);  // the position it attacks: 1, then 2
+    init.set_initial_holder(kAlice);
+    init.set_initial_supply(100 * kEth);
+    Deploy(kAdmin, addr, init);
+    AddTypeRequest add;
+    add.set_name(i == 0 ? "RE-FAIL" : "RE-IGNORE");
+    add.set_token(addr);
+    add.set_feed("ETH");
+    *add.mutable_config() = StandardConfig();
+    types[i] = Ok<AddTypeResponse>(kAdmin, kVault, "add_type", add).type();
+  }
+  OpenRequest open;
+  open.set_type(types[0]);
+  uint64_t first = Ok<OpenResponse>(kAlice, kVault, "open", open).id();
+  Refused(kAlice, kVault, "deposit", Amount(first, 10 * kEth),
+          "re-entrancy refused");
+
+  open.set_type(types[1]);
+  uint64_t second = Ok<OpenResponse>(kAlice, kVault, "open", open).id();
+  ASSERT_EQ(second, 2u);
+  Ok(kAlice, kVault, "deposit", Amount(second, 10 * kEth));
+  PositionView view = Position(second);
+  EXPECT_EQ(view.collateral(), 10 * kEth);
+  EXPECT_EQ(view.debt(), 0u);
+  EXPECT_EQ(Balance(ignores, kVault), 10 * kEth);
+  EXPECT_EQ(Books().stable_supply(), 0u);
+  ExpectBooksBalance();
+}
+
 TEST_F(VaultTest, NothingPartialWhenATokenCallFails) {
   Approve(kColl, kAlice, kVault, 0);
   OpenAndMintRequest req;
