@@ -48,9 +48,7 @@ constexpr uint32_t kMaxPage = 100;
 // ---- Records ----------------------------------------------------------------
 
 u128 RayField(const std::string& bytes) {
-  u128 v = 0;
-  if (!DecodeU128(bytes, &v)) Abort("auction: storage: corrupt RAY field");
-  return v;
+  return DecodeU128(bytes, "auction: storage: RAY field");
 }
 
 State LoadState() {
@@ -63,12 +61,6 @@ std::optional<SaleRecord> FindSale(uint64_t id) {
   SaleRecord sale;
   if (!LoadMessage(SaleKey(id), &sale)) return std::nullopt;
   return sale;
-}
-
-template <class Resp>
-Resp Must(CallResult<Resp> result, std::string_view what) {
-  if (!result.ok) Abort({what, ": ", result.error});
-  return std::move(result.value);
 }
 
 // ---- Configuration ----------------------------------------------------------

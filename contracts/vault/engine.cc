@@ -40,12 +40,6 @@ std::string SaleKey(uint32_t type, uint64_t sale) {
 
 // ---- Records ----------------------------------------------------------------
 
-u128 RayField(const std::string& bytes) {
-  u128 v = 0;
-  if (!DecodeU128(bytes, &v)) Abort("vault: storage: corrupt RAY field");
-  return v;
-}
-
 GlobalRecord LoadGlobal() {
   GlobalRecord g;
   if (!LoadMessage(kGlobalKey, &g)) Abort("vault: not initialized");

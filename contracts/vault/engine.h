@@ -79,7 +79,9 @@ inline constexpr u128 kMaxRedemptionFee = kRay / 10;
 // ---- Records ----------------------------------------------------------------
 
 // A 16-byte big-endian RAY field of a stored record.
-u128 RayField(const std::string& bytes);
+inline u128 RayField(const std::string& bytes) {
+  return DecodeU128(bytes, "vault: storage: RAY field");
+}
 
 GlobalRecord LoadGlobal();
 void RequireAdmin(const GlobalRecord& g, std::string_view method);
@@ -215,13 +217,6 @@ TypeConfig ConfigView(const Type& t);
 bool ValidName(std::string_view name, size_t max);
 
 // ---- Calls ------------------------------------------------------------------
-
-// The call's response, or an abort with "<what>: <the callee's message>".
-template <class Resp>
-Resp Must(CallResult<Resp> result, std::string_view what) {
-  if (!result.ok) Abort({what, ": ", result.error});
-  return std::move(result.value);
-}
 
 Address StableOf(const GlobalRecord& g, std::string_view method);
 // Collateral in and out of the engine (token transfer_from / transfer).

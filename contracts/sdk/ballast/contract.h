@@ -31,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "ballast/abi.h"
 
@@ -194,6 +195,15 @@ CallResult<Resp> Call(const Address& contract, std::string_view method,
     Abort({"call ", method, ": malformed response"});
   }
   return result;
+}
+
+// The response of a call that must succeed, or an abort with "<what>: " and
+// the callee's message, so that nothing partial is ever written:
+//   Must(TokenClient(token).transfer({...}), "withdraw: collateral");
+template <class Resp>
+Resp Must(CallResult<Resp> result, std::string_view what) {
+  if (!result.ok) Abort({what, ": ", result.error});
+  return std::move(result.value);
 }
 
 // ---- Hashing --------------------------------------------------------------

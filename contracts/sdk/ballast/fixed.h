@@ -83,6 +83,14 @@ inline U256 ParseU256(std::string_view text, std::string_view what) {
   return v;
 }
 
+// A stored 16-byte big-endian field (e.g. of a record message); aborts with
+// "<what>: corrupt u128" if it is not 16 bytes.
+inline u128 DecodeU128(std::string_view bytes, std::string_view what) {
+  u128 v = 0;
+  if (!DecodeU128(bytes, &v)) Abort({what, ": corrupt u128"});
+  return v;
+}
+
 // Storage: absent reads as 0; a value of the wrong width aborts.
 inline u128 LoadU128(std::string_view key) {
   std::optional<std::string> bytes = Load(key);
