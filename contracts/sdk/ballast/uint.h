@@ -234,11 +234,21 @@ inline std::string ToFixed(u128 v, int scale, int digits) {
 inline bool ParseU256(std::string_view text, U256* out) {
   if (text.empty() || text.size() > 78) return false;
   if (text.size() > 1 && text[0] == '0') return false;
+  // Up to 19 digits at a time in a uint64_t, then one wide multiply-add
+  // per chunk (a wide multiply per digit costs ~800 gas in a contract).
   U256 v;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    if (!Mul(v, 10, &v)) return false;
-    if (!Add(v, Widen(static_cast<u128>(c - '0')), &v)) return false;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t n = text.size() - i < 19 ? text.size() - i : 19;
+    uint64_t chunk = 0;
+    for (size_t j = i; j < i + n; ++j) {
+      char c = text[j];
+      if (c < '0' || c > '9') return false;
+      chunk = chunk * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (!Mul(v, Pow10(static_cast<int>(n)), &v)) return false;
+    if (!Add(v, Widen(chunk), &v)) return false;
+    i += n;
   }
   *out = v;
   return true;
