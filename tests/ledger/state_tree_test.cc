@@ -18,6 +18,7 @@
 #include "ledger/base/bytes.h"
 #include "ledger/hashing.h"
 #include "ledger/keys.h"
+#include "ledger/state_at.h"
 #include "ledger/state_changes.h"
 #include "leveldb/db.h"
 #include "leveldb/write_batch.h"
@@ -782,6 +783,83 @@ RC_GTEST_PROP(StateTreeProperty, IncrementalRootEqualsFromScratch, ()) {
   RC_ASSERT(db.Prune(batches).ok());
   RC_ASSERT(db.Count(keys::Table::kTreeNode) ==
             std::max<size_t>(RefNodes(m), 1));
+}
+
+// StateAt (ledger/state_at.h): records as they were at a version, through
+// the tree; a version pruned while a read walks it (a node it needs is
+// deleted under it) is reported as pruned, not as a corrupt tree.
+class PruneOnNthGet : public TreeNodeSource {
+ public:
+  PruneOnNthGet(const TreeNodeSource* base, int n, std::function<void()> prune)
+      : base_(base), n_(n), prune_(std::move(prune)) {}
+  absl::StatusOr<std::optional<std::string>> Get(
+      std::string_view key) const override {
+    if (++gets_ == n_) prune_();
+    return base_->Get(key);
+  }
+  absl::Status Scan(
+      std::string_view start, std::string_view limit,
+      const std::function<bool(std::string_view, std::string_view)>& fn)
+      const override {
+    return base_->Scan(start, limit, fn);
+  }
+
+ private:
+  const TreeNodeSource* base_;
+  const int n_;
+  std::function<void()> prune_;
+  mutable int gets_ = 0;
+};
+
+TEST(StateAtTest, ReadsEachVersionAndAVersionPrunedMidReadIsPruned) {
+  test::TempDir dir("state-at");
+  TreeDb db(dir.path());
+  const std::string c(kAddressSize, 'c');
+  const std::string k = StateTreeKey(keys::Table::kStorage, c + "k");
+  ContractInfo info;
+  info.set_creator(std::string(kAddressSize, 'a'));
+  StateTreeChanges v1 = {
+      {k, "old"},
+      {StateTreeKey(keys::Table::kContract, c), info.SerializeAsString()},
+      {StateTreeKey(keys::Table::kContract, std::string(kAddressSize, 'x')),
+       "not a ContractInfo \xff\xff"}};
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 64; ++i) v1[RandomKey(rng)] = "filler";
+  ASSERT_TRUE(db.Commit(1, v1).ok());
+  ASSERT_TRUE(db.Commit(2, {{k, "new"}}).ok());
+
+  StateAt at1(&db.tree(), 1), at2(&db.tree(), 2);
+  EXPECT_EQ(*at1.GetStorage(c, "k"), "old");
+  EXPECT_EQ(*at2.GetStorage(c, "k"), "new");
+  EXPECT_EQ(*at2.GetStorage(c, "absent"), std::nullopt);
+  auto got = at1.GetContract(c);
+  ASSERT_TRUE(got.ok() && got->has_value()) << got.status();
+  EXPECT_EQ((*got)->creator(), info.creator());
+  EXPECT_EQ(*at1.GetContract(std::string(kAddressSize, 'z')), std::nullopt);
+  EXPECT_EQ(at1.GetAccount(c)->nonce(), 0u);  // never written
+  EXPECT_EQ(at1.GetContract(std::string(kAddressSize, 'x')).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(at1.GetStorage("short", "k").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(StateAt(&db.tree(), 3).GetStorage(c, "k").status().code(),
+            absl::StatusCode::kNotFound);
+
+  // Get 1 reads the oldest version, 2 the root; before 3 (the first node
+  // below the root) version 1 is pruned: that node is gone.
+  std::unique_ptr<TreeNodeSource> base = NewLevelDbTreeNodeSource(db.db());
+  PruneOnNthGet source(base.get(), 3, [&] { ASSERT_TRUE(db.Prune(2).ok()); });
+  StateTree tree(&source);
+  absl::StatusOr<std::optional<std::string>> mid =
+      StateAt(&tree, 1).GetStorage(c, "k");
+  EXPECT_EQ(mid.status().code(), absl::StatusCode::kFailedPrecondition)
+      << mid.status();
+  EXPECT_THAT(mid.status().message(),
+              HasSubstr("state tree version 1 was pruned (the oldest "
+                        "retained version is 2)"));
+  // Read again, the pruned version is refused before any node is read.
+  EXPECT_EQ(at1.GetStorage(c, "k").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*at2.GetStorage(c, "k"), "new");
 }
 
 }  // namespace
