@@ -9,6 +9,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
 #include "ledger/hashing.h"
+#include "ledger/state_at.h"
 #include "ledger/state_changes.h"
 
 namespace ballast::node {
@@ -19,6 +20,44 @@ using ledger::Receipt;
 using ledger::SignedTransaction;
 using ledger::StateChanges;
 using ledger::Store;
+
+// The state a query sees: world state after one block, read through the
+// state tree, so that a query reads one height throughout, however many
+// blocks commit while it runs. The contract records and storage come from
+// the tree; the code from the store's record under the executable hash the
+// contract record at that height names: code records are keyed by their
+// content's hash (Store::CommitBlock checks it) and never deleted, so it is
+// the record the tree holds at that height, without re-hashing the module
+// (tens of KiB) on every query.
+class TreeState final : public wasm::ChainState {
+ public:
+  TreeState(Store* store, uint64_t height)
+      : store_(store), state_(&store->state_tree(), height) {}
+
+  absl::StatusOr<std::optional<std::string>> GetStorage(
+      std::string_view contract, std::string_view key) override {
+    return state_.GetStorage(contract, key);
+  }
+
+  absl::StatusOr<std::optional<wasm::ContractCode>> GetCode(
+      std::string_view contract) override {
+    ASSIGN_OR_RETURN(std::optional<ledger::ContractInfo> info,
+                     state_.GetContract(contract));
+    if (!info.has_value()) return std::nullopt;
+    const std::string& hash = info->executable_hash();
+    ASSIGN_OR_RETURN(std::optional<ledger::CodeRecord> code,
+                     store_->GetCode(hash));
+    if (!code.has_value()) {
+      return absl::DataLossError(
+          StrCat("contract ", ToHex(contract), " has no code record"));
+    }
+    return wasm::ContractCode{hash, code->wasm()};
+  }
+
+ private:
+  Store* store_;
+  ledger::StateAt state_;
+};
 
 // The state a transaction sees: the block's changes so far over the store,
 // plus (during a deploy's init) the contract being deployed.
@@ -401,12 +440,13 @@ absl::StatusOr<BlockCommit> Executor::ExecuteBlock(
   return commit;
 }
 
-absl::StatusOr<wasm::CallOutcome> Executor::Query(const std::string& contract,
+absl::StatusOr<wasm::CallOutcome> Executor::Query(const wasm::BlockInfo& at,
+                                                  const std::string& contract,
                                                   const std::string& method,
                                                   const std::string& input,
                                                   uint64_t gas_limit,
                                                   absl::Time deadline) {
-  BlockState state(store_, nullptr);
+  TreeState state(store_, at.height);
   wasm::CallRequest req;
   req.contract = contract;
   req.method = method;
@@ -414,8 +454,21 @@ absl::StatusOr<wasm::CallOutcome> Executor::Query(const std::string& contract,
   req.sender = std::string(kAddressSize, '\0');
   req.gas_limit = gas_limit;
   req.deadline = deadline;
+  req.block = at;
+  wasm::CallOutcome out = runtime_->Call(req, state);
+  out.writes.clear();  // a query never writes
+  out.events.clear();
+  return out;
+}
+
+absl::StatusOr<wasm::CallOutcome> Executor::Query(const std::string& contract,
+                                                  const std::string& method,
+                                                  const std::string& input,
+                                                  uint64_t gas_limit,
+                                                  absl::Time deadline) {
   // The head block's height and time: a contract that checks how old a
   // price is sees the chain's time, as the next block would at the earliest.
+  wasm::BlockInfo at;
   ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head, store_->GetHead());
   if (head.has_value()) {
     ASSIGN_OR_RETURN(std::optional<ledger::Block> block,
@@ -424,12 +477,9 @@ absl::StatusOr<wasm::CallOutcome> Executor::Query(const std::string& contract,
       return absl::DataLossError(
           StrCat("query: head block ", head->height, " is missing"));
     }
-    req.block = {head->height, block->header().time_ms()};
+    at = {head->height, block->header().time_ms()};
   }
-  wasm::CallOutcome out = runtime_->Call(req, state);
-  out.writes.clear();  // a query never writes
-  out.events.clear();
-  return out;
+  return Query(at, contract, method, input, gas_limit, deadline);
 }
 
 }  // namespace ballast::node

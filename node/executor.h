@@ -115,12 +115,25 @@ class Executor {
       const std::vector<CheckedTx>* checked = nullptr,
       std::vector<RejectedTx>* rejected = nullptr);
 
-  // Runs a method on the head state, at the head block's height and time,
-  // with nothing written, ever. The call's own failure is in the outcome;
-  // an error only if the head cannot be read.
+  // Runs a method on the state after block `at.height` (0: the empty state
+  // before the first block), read through the state tree (ledger/state_at.h),
+  // with nothing written, ever. The contract sees BlockHeight() ==
+  // at.height and BlockTime() == at.time_ms (the caller passes that block's
+  // time); a transaction in the next block would see a later height and
+  // time. The call's own failure is in the outcome; a tree read that fails
+  // (e.g. the height was pruned while the query ran: FailedPrecondition)
+  // fails the call as wasm::FailureKind::kInternal with that message.
   // Past `deadline` (wall time) the call fails as wasm::FailureKind::
   // kDeadline. Only queries have one: BuildBlock never sets a deadline, so
   // that a block's outcome does not depend on the machine (wasm/gas.h).
+  absl::StatusOr<wasm::CallOutcome> Query(
+      const wasm::BlockInfo& at, const std::string& contract,
+      const std::string& method, const std::string& input, uint64_t gas_limit,
+      absl::Time deadline = absl::InfiniteFuture());
+
+  // The same at the head (read once, so the query never straddles a
+  // commit), at the head block's height and time. An error only if the head
+  // cannot be read.
   absl::StatusOr<wasm::CallOutcome> Query(
       const std::string& contract, const std::string& method,
       const std::string& input, uint64_t gas_limit,

@@ -10,6 +10,7 @@
 #include "ledger/crypto.h"
 #include "ledger/hashing.h"
 #include "ledger/keys.h"
+#include "ledger/state_at.h"
 #include "ledger/state_tree.h"
 #include "node/api/errors.h"
 #include "node/api/proof.h"
@@ -26,6 +27,37 @@ absl::Status CheckSize(std::string_view bytes, size_t size,
   if (bytes.size() == size) return absl::OkStatus();
   return absl::InvalidArgumentError(
       StrCat(what, " must be ", size, " bytes, got ", bytes.size()));
+}
+
+// Why `height` cannot be read: outside the heights whose state the tree
+// keeps (`verb`: "proved", "queried").
+absl::Status NotRetained(const ledger::StateTree& tree, uint64_t height,
+                         uint64_t head, std::string_view verb) {
+  ASSIGN_OR_RETURN(uint64_t oldest, tree.OldestVersion());
+  return absl::OutOfRangeError(StrCat("height ", height, " cannot be ", verb,
+                                      ": the node keeps the state of heights ",
+                                      std::max<uint64_t>(oldest, 1), "..", head,
+                                      height > head
+                                          ? " (the head is the newest)"
+                                          : " (older heights are pruned)"));
+}
+
+// Block `height` of a chain whose head is `head`, if the state tree keeps
+// its state; NotRetained otherwise.
+absl::StatusOr<ledger::Block> RetainedBlock(ledger::Store& store,
+                                            uint64_t height, uint64_t head,
+                                            std::string_view verb) {
+  const ledger::StateTree& tree = store.state_tree();
+  ASSIGN_OR_RETURN(uint64_t oldest, tree.OldestVersion());
+  if (height == 0 || height < oldest || height > head) {
+    return NotRetained(tree, height, head, verb);
+  }
+  ASSIGN_OR_RETURN(std::optional<ledger::Block> block,
+                   store.GetBlockByHeight(height));
+  if (!block.has_value()) {
+    return absl::InternalError(StrCat("block ", height, " is missing"));
+  }
+  return *std::move(block);
 }
 
 uint32_t Saturate32(uint64_t v) {
@@ -224,11 +256,37 @@ absl::StatusOr<api::QueryResponse> NodeService::Query(
     return absl::InvalidArgumentError(
         "give either 'args' (JSON) or 'input' (hex), not both");
   }
-  ASSIGN_OR_RETURN(std::optional<ledger::ContractInfo> info,
-                   node_->store().GetContract(contract));
-  if (!info.has_value()) {
-    return absl::NotFoundError(StrCat("no contract at 0x", ToHex(contract)));
+  // Which block: the head, read once, or a retained height; the whole
+  // query, the contract's lookup included, reads the state after it.
+  ledger::Store& store = node_->store();
+  ASSIGN_OR_RETURN(std::optional<ledger::ChainHead> head, store.GetHead());
+  wasm::BlockInfo at;  // the empty state before the first block
+  if (head.has_value()) {
+    at.height = request.has_height() ? request.height() : head->height;
+    ASSIGN_OR_RETURN(ledger::Block block,
+                     RetainedBlock(store, at.height, head->height, "queried"));
+    at.time_ms = block.header().time_ms();
+  } else if (request.has_height()) {
+    return absl::NotFoundError("no blocks yet");
   }
+  // A read failing because the height was pruned since it was checked is
+  // the same refusal as a height pruned before.
+  auto pruned = [&](const absl::Status& status) -> absl::Status {
+    absl::StatusOr<uint64_t> oldest = store.state_tree().OldestVersion();
+    if (!oldest.ok() || at.height >= *oldest) return status;
+    return NotRetained(store.state_tree(), at.height,
+                       head.has_value() ? head->height : 0, "queried");
+  };
+  absl::StatusOr<std::optional<ledger::ContractInfo>> info =
+      ledger::StateAt(&store.state_tree(), at.height).GetContract(contract);
+  if (!info.ok()) return pruned(info.status());
+  if (!info->has_value()) {
+    return absl::NotFoundError(
+        request.has_height() ? StrCat("no contract at 0x", ToHex(contract),
+                                      " at height ", at.height)
+                             : StrCat("no contract at 0x", ToHex(contract)));
+  }
+  // A contract's interface is the same at every height it exists.
   ASSIGN_OR_RETURN(std::optional<api::ContractInterface> iface,
                    Interface(contract));
   std::string input = request.input();
@@ -248,17 +306,21 @@ absl::StatusOr<api::QueryResponse> NodeService::Query(
   }
   ASSIGN_OR_RETURN(
       wasm::CallOutcome out,
-      node_->executor().Query(contract, request.method(), input, gas,
+      node_->executor().Query(at, contract, request.method(), input, gas,
                               absl::Now() + options_.query_timeout));
   if (!out.status.ok()) {
     if (out.failure == wasm::FailureKind::kInvalid) {
       return absl::InvalidArgumentError(out.status.message());
     }
-    if (out.failure == wasm::FailureKind::kInternal) return out.status;
+    if (out.failure == wasm::FailureKind::kInternal) {
+      return pruned(out.status);
+    }
     return api::FailedCall(out.status.code(), std::string(out.status.message()),
                            wasm::FailureKindName(out.failure), out.gas_used);
   }
   api::QueryResponse response;
+  response.set_height(at.height);
+  response.set_time_ms(at.time_ms);
   response.set_gas_used(out.gas_used);
   response.set_output(out.output);
   if (iface.has_value()) {
@@ -402,38 +464,20 @@ absl::StatusOr<api::ProofResponse> NodeService::Proof(
   const uint64_t height =
       request.has_height() ? request.height() : head->height;
   const ledger::StateTree& tree = store.state_tree();
-  auto out_of_range = [&]() -> absl::Status {
-    absl::StatusOr<uint64_t> oldest = tree.OldestVersion();
-    if (!oldest.ok()) return oldest.status();
-    return absl::OutOfRangeError(
-        StrCat("height ", height,
-               " cannot be proved: the node keeps the state of "
-               "heights ",
-               std::max<uint64_t>(*oldest, 1), "..", head->height,
-               height > head->height ? " (the head is the newest)"
-                                     : " (older heights are pruned)"));
-  };
-  ASSIGN_OR_RETURN(uint64_t oldest, tree.OldestVersion());
-  if (height == 0 || height < oldest || height > head->height) {
-    return out_of_range();
-  }
-  ASSIGN_OR_RETURN(std::optional<ledger::Block> block,
-                   store.GetBlockByHeight(height));
-  if (!block.has_value()) {
-    return absl::InternalError(StrCat("block ", height, " is missing"));
-  }
+  ASSIGN_OR_RETURN(ledger::Block block,
+                   RetainedBlock(store, height, head->height, "proved"));
   absl::StatusOr<std::vector<ledger::StateTreeRead>> reads =
       tree.GetMany(height, tree_keys);
   if (absl::IsFailedPrecondition(reads.status())) {
-    return out_of_range();  // pruned since we looked
+    return NotRetained(tree, height, head->height, "proved");  // pruned since
   }
   if (!reads.ok()) return reads.status();
 
-  out.set_chain_id(block->header().chain_id());
+  out.set_chain_id(block.header().chain_id());
   out.set_height(height);
-  out.set_block_hash(ledger::BlockHash(block->header()));
-  *out.mutable_header() = block->header();
-  *out.mutable_signatures() = block->signatures();
+  out.set_block_hash(ledger::BlockHash(block.header()));
+  *out.mutable_header() = block.header();
+  *out.mutable_signatures() = block.signatures();
   for (size_t i = 0; i < reads->size(); ++i) {
     const ledger::StateTreeRead& read = (*reads)[i];
     api::ProofEntry* e = out.mutable_entries(static_cast<int>(i));

@@ -77,8 +77,12 @@ class NodeService {
   absl::StatusOr<api::BlockView> LatestBlock();
   absl::StatusOr<api::BlockView> BlockAt(uint64_t height);
   absl::StatusOr<api::BlockView> BlockByHash(std::string_view hash);
-  // Runs a method on the head state; never writes. Bounded by the gas limit
-  // and by options.query_timeout.
+  // Runs a method on the state after block `request.height` (default: the
+  // head, read once), at that block's height and time, looking the
+  // contract up there too; never writes. Bounded by the gas limit and by
+  // options.query_timeout. A height outside the retained range of the
+  // state tree (also one pruned while the query ran) is OutOfRange naming
+  // the range, as Proof's.
   absl::StatusOr<api::QueryResponse> Query(const api::QueryRequest& request);
   absl::StatusOr<api::ContractView> Contract(std::string_view address);
   absl::StatusOr<api::AccountView> Account(std::string_view address);

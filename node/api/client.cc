@@ -227,6 +227,7 @@ absl::StatusOr<QueryResponse> Client::Query(const QueryRequest& request) {
   if (!request.has_args()) body.erase("args");
   if (request.input().empty()) body.erase("input");
   if (request.gas_limit() == 0) body.erase("gas_limit");
+  if (!request.has_height()) body.erase("height");
   const std::string text = DumpJson(body);
   QueryResponse out;
   RETURN_IF_ERROR(Call("/v1/query", &text, &out));

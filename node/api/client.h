@@ -77,6 +77,8 @@ class Client {
   absl::StatusOr<BlockView> LatestBlock();
   absl::StatusOr<BlockView> BlockAt(uint64_t height);
   absl::StatusOr<BlockView> BlockByHash(std::string_view hash);
+  // POST /v1/query, at request.height if set (else the node's head); the
+  // answer names the height and block time the query ran at.
   absl::StatusOr<QueryResponse> Query(const QueryRequest& request);
   absl::StatusOr<ContractView> Contract(std::string_view address);
   absl::StatusOr<AccountView> Account(std::string_view address);

@@ -323,6 +323,61 @@ TEST_F(ExecutorTest, QueriesSeeTheHeadBlocksHeightAndTime) {
   EXPECT_EQ(info.block_time(), (*block)->header().time_ms());
 }
 
+// A query pinned to a height reads the state after that block (storage,
+// and which contracts exist) and sees that block's height and time.
+TEST_F(ExecutorTest, AQueryAtAHeightSeesThatBlocksStateHeightAndTime) {
+  constexpr uint64_t kGas = 100'000'000;
+  const std::string p = DeployProbe();                              // 1
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(chain_.Commit({}).ok());  // 2..4
+  chain_.Submit(chain_.CallTx(bob_, p, "store", StoreInput("k", "v5")));  // 5
+  ASSERT_TRUE(chain_.Commit({}).ok());                                    // 6
+  ledger::Receipt r = chain_.Submit(chain_.Deploy(alice_, "probe", ""));
+  ASSERT_EQ(r.block_height(), 7u);
+  const std::string later = r.contract_address();
+  chain_.Submit(chain_.CallTx(bob_, p, "store", StoreInput("k", "v8")));  // 8
+  auto at = [&](uint64_t height) {
+    auto block = chain_.store().GetBlockByHeight(height);
+    EXPECT_TRUE(block.ok() && block->has_value());
+    return wasm::BlockInfo{height, (*block)->header().time_ms()};
+  };
+  auto load = [&](uint64_t height) -> std::string {
+    probe::LoadRequest req;
+    req.set_key("k");
+    auto out = chain_.executor().Query(at(height), p, "load",
+                                       req.SerializeAsString(), kGas);
+    EXPECT_TRUE(out.ok() && out->status.ok());
+    probe::LoadResponse resp;
+    EXPECT_TRUE(resp.ParseFromString(out->output));
+    return resp.found() ? resp.value() : "<absent>";
+  };
+  EXPECT_EQ(load(4), "<absent>");
+  EXPECT_EQ(load(5), "v5");
+  EXPECT_EQ(load(7), "v5");  // the old value until the block that changed it
+  EXPECT_EQ(load(8), "v8");
+
+  // Each block's height and time, distinct here (1 s apart).
+  for (uint64_t h : {5u, 6u, 8u}) {
+    auto out = chain_.executor().Query(
+        at(h), p, "info", probe::InfoRequest().SerializeAsString(), kGas);
+    ASSERT_TRUE(out.ok() && out->status.ok());
+    probe::InfoResponse info;
+    ASSERT_TRUE(info.ParseFromString(out->output));
+    EXPECT_EQ(info.block_height(), static_cast<int64_t>(h));
+    EXPECT_EQ(info.block_time(), at(h).time_ms);
+  }
+  EXPECT_EQ(at(6).time_ms + 1000, at(7).time_ms);
+
+  // The contract deployed at 7 does not exist at 6.
+  auto out = chain_.executor().Query(
+      at(6), later, "info", probe::InfoRequest().SerializeAsString(), kGas);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->failure, wasm::FailureKind::kInvalid);
+  EXPECT_THAT(out->status.message(), HasSubstr("no contract at this address"));
+  out = chain_.executor().Query(at(7), later, "info",
+                                probe::InfoRequest().SerializeAsString(), kGas);
+  ASSERT_TRUE(out.ok() && out->status.ok()) << out->status;
+}
+
 TEST_F(ExecutorTest, QueryNeverWrites) {
   constexpr uint64_t kGas = 100'000'000;
   std::string p = DeployProbe();

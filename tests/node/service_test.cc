@@ -435,6 +435,97 @@ TEST_F(ProofServiceTest, APrunedHeightNamesTheRetainedRange) {
   EXPECT_EQ(doc->entries(0).nonce(), 4u);
 }
 
+// Queries pinned to a height: the state, the contracts and the block time
+// of that height, echoed in the answer; heights outside what the tree keeps
+// are refused as proofs at them are.
+TEST_F(ProofServiceTest, QueriesRunAtAPinnedHeight) {
+  const std::string token = DeployToken();                 // 1
+  for (int i = 0; i < 3; ++i) Transfer(token, carol_, 1);  // 2..4
+  Transfer(token, bob_, 250);                              // 5
+  const std::string other = DeployToken();                 // 6
+  Transfer(token, bob_, 5);                                // 7
+  auto balance = [&](std::optional<uint64_t> height) {
+    api::QueryRequest q;
+    q.set_contract(token);
+    q.set_method("balance_of");
+    *q.mutable_args() =
+        *api::JsonValue(StrCat(R"({"owner":")", api::HexBytes(bob_), "\"}"));
+    if (height.has_value()) q.set_height(*height);
+    return service_->Query(q);
+  };
+  auto time_of = [&](uint64_t height) {
+    return node_->store().GetBlockByHeight(height)->value().header().time_ms();
+  };
+  for (auto [height, want] : std::vector<std::pair<uint64_t, std::string>>{
+           {4, "0"}, {5, "250"}, {6, "250"}, {7, "255"}}) {
+    auto r = balance(height);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(api::JsonText(r->result()),
+              StrCat(R"({"balance":")", want, "\"}"))
+        << "height " << height;
+    EXPECT_EQ(r->height(), height);
+    EXPECT_EQ(r->time_ms(), time_of(height));
+  }
+  auto head = balance(std::nullopt);  // the head
+  ASSERT_TRUE(head.ok()) << head.status();
+  EXPECT_EQ(head->height(), 7u);
+  EXPECT_EQ(head->time_ms(), time_of(7));
+
+  // The contract is looked up at the height too.
+  api::QueryRequest q;
+  q.set_contract(other);
+  q.set_method("total_supply");
+  q.set_height(5);
+  absl::Status s = service_->Query(q).status();
+  EXPECT_EQ(api::KindOf(s), api::ErrorKind::kNotFound) << s;
+  EXPECT_THAT(s.message(), HasSubstr("no contract at 0x"));
+  EXPECT_THAT(s.message(), HasSubstr("at height 5"));
+  q.set_height(6);
+  EXPECT_TRUE(service_->Query(q).ok());
+
+  // Past the head and height 0: the wording of proofs.
+  for (uint64_t h : {8u, 0u}) {
+    s = balance(h).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kOutOfRange) << s;
+    EXPECT_EQ(api::HttpStatusOf(s), 400);
+  }
+  EXPECT_THAT(balance(8).status().message(),
+              HasSubstr("height 8 cannot be queried: the node keeps the state "
+                        "of heights 1..7 (the head is the newest)"));
+}
+
+TEST_F(ProofServiceTest, AQueryAtAPrunedHeightNamesTheRetainedRange) {
+  service_.reset();
+  node_.reset();
+  test::TempDir tmp;
+  NodeOptions options;
+  options.data_dir = tmp.path();
+  options.chain_id = "svc";
+  options.sync = false;
+  options.state_retain_heights = 2;
+  options.state_retain_ms = 0;
+  auto node = Node::Open(options);
+  ASSERT_TRUE(node.ok()) << node.status();
+  node_ = *std::move(node);
+  node_->Start();
+  service_ = std::make_unique<NodeService>(node_.get());
+  const std::string token = DeployToken();               // 1
+  for (int i = 0; i < 4; ++i) Transfer(token, bob_, 1);  // 2..5
+  api::QueryRequest q;
+  q.set_contract(token);
+  q.set_method("total_supply");
+  q.set_height(3);
+  absl::Status s = service_->Query(q).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kOutOfRange) << s;
+  EXPECT_THAT(s.message(),
+              HasSubstr("height 3 cannot be queried: the node keeps the state "
+                        "of heights 4..5 (older heights are pruned)"));
+  q.set_height(4);
+  auto r = service_->Query(q);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->height(), 4u);
+}
+
 TEST_F(ProofServiceTest, BadProofRequestsNameWhatIsWrong) {
   api::ProofRequest r;
   r.set_account(AddressOf(alice_));

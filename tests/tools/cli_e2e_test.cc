@@ -200,6 +200,47 @@ TEST_F(CliE2ETest, TokenLifeInJsonOutput) {
   EXPECT_EQ(contract["creator"], alice);
 }
 
+// query --height: the state and block time of that height; outside what
+// the node keeps, a clear 4xx.
+TEST_F(CliE2ETest, QueriesAtAPinnedHeight) {
+  const std::string alice = NewKey("alice");
+  const std::string bob = NewKey("bob");
+  const std::string token = DeployToken("alice", alice);  // height 1
+  const std::string to_bob = R"({"to": ")" + bob + R"(", "amount": 250})";
+  ASSERT_EQ(
+      Cli({"call", token, "transfer", to_bob, "--from", "alice"}).exit_code,
+      0);  // 2
+  ASSERT_EQ(
+      Cli({"call", token, "transfer", to_bob, "--from", "alice"}).exit_code,
+      0);  // 3
+  const std::string owner = R"({"owner": ")" + bob + R"("})";
+  nlohmann::json at2 =
+      CliJson({"query", token, "balance_of", owner, "--height", "2"});
+  EXPECT_EQ(at2["result"]["balance"], "250") << at2;
+  EXPECT_EQ(at2["height"], "2") << at2;
+  nlohmann::json block2 = CliJson({"block", "2"});
+  EXPECT_EQ(at2["time_ms"], block2["header"]["time_ms"]) << block2;
+  nlohmann::json head = CliJson({"query", token, "balance_of", owner});
+  EXPECT_EQ(head["result"]["balance"], "500") << head;
+  EXPECT_EQ(head["height"], "3") << head;
+
+  RunResult r = Cli({"query", token, "balance_of", owner, "--height", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(FieldValue(r.out, "result"), R"({"balance":"0"})") << r.out;
+  EXPECT_TRUE(Contains(FieldValue(r.out, "at"), "block 1, time ")) << r.out;
+
+  r = Cli({"query", token, "balance_of", owner, "--height", "4"});
+  EXPECT_EQ(r.exit_code, 3) << r.Describe();
+  EXPECT_TRUE(Contains(r.err,
+                       "height 4 cannot be queried: the node keeps the state "
+                       "of heights 1..3 (the head is the newest)"))
+      << r.Describe();
+  r = Cli({"query", token, "balance_of", owner, "--height", "-1"});
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  r = Cli({"query", token, "balance_of", owner, "--height", "x"});
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+}
+
 TEST_F(CliE2ETest, UnknownMethodNamesTheKnownOnes) {
   const std::string alice = NewKey("alice");
   const std::string token = DeployToken("alice", alice);

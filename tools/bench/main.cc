@@ -22,6 +22,9 @@
 //                              (gas_fairness.cc); --gas_table prints them
 //                              as a markdown table
 //   StateTree/{Update,Prove,Verify}  the state tree (state_tree.cc)
+//   TokenQuery/...             query latency through the state tree at the
+//                              head and an older height, against reading
+//                              the store's records (query.cc)
 
 #include <benchmark/benchmark.h>
 

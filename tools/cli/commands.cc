@@ -408,7 +408,8 @@ absl::Status Call(Session& s, const CallArgs& a) {
 }
 
 absl::Status Query(Session& s, const std::string& contract_text,
-                   const std::string& method, const std::string& args_json) {
+                   const std::string& method, const std::string& args_json,
+                   std::optional<uint64_t> height) {
   ASSIGN_OR_RETURN(std::string contract, ParseAddress(contract_text));
   if (auto parsed = api::ParseJson(args_json.empty() ? "{}" : args_json);
       !parsed.ok()) {
@@ -417,6 +418,7 @@ absl::Status Query(Session& s, const std::string& contract_text,
   api::QueryRequest request;
   request.set_contract(contract);
   request.set_method(method);
+  if (height.has_value()) request.set_height(*height);
   auto args = api::JsonValue(args_json.empty() ? "{}" : args_json);
   if (!args.ok()) return Annotate(args.status(), "args");
   *request.mutable_args() = *std::move(args);
@@ -428,6 +430,8 @@ absl::Status Query(Session& s, const std::string& contract_text,
                                                   : Hex0x(response.output()))
              .AddIfSet("decode error", response.decode_error())
              .Add("gas used", StrCat(response.gas_used()))
+             .Add("at", StrCat("block ", response.height(), ", time ",
+                               response.time_ms(), " ms"))
              .Render());
   return absl::OkStatus();
 }

@@ -91,8 +91,11 @@ struct CallArgs {
   TxOptions tx;
 };
 absl::Status Call(Session& s, const CallArgs& args);
+// query: runs a method read-only on the state after block `height`
+// (default: the head), at that block's height and time.
 absl::Status Query(Session& s, const std::string& contract,
-                   const std::string& method, const std::string& args_json);
+                   const std::string& method, const std::string& args_json,
+                   std::optional<uint64_t> height = std::nullopt);
 
 absl::Status ShowTx(Session& s, const std::string& hash);
 // `which`: "latest", a height, or a 0x block hash.

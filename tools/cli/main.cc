@@ -135,15 +135,21 @@ int Main(int argc, char** argv) {
 
   // query
   std::string query_contract, query_method, query_args;
+  std::optional<uint64_t> query_height;
   CLI::App* query_cmd = app.add_subcommand(
-      "query", "Run a contract method read-only on the head state");
+      "query",
+      "Run a contract method read-only on the state after a block (default: "
+      "the head), at that block's height and time");
   query_cmd->add_option("ADDRESS", query_contract, "Contract address")
       ->required();
   query_cmd->add_option("METHOD", query_method, "Method name")->required();
   query_cmd->add_option("ARGS", query_args,
                         "Method arguments as JSON (default {})");
+  query_cmd
+      ->add_option("--height", query_height, "Block height (default: the head)")
+      ->check(CLI::NonNegativeNumber);
   on(query_cmd, "query", [&](Session& s) {
-    return Query(s, query_contract, query_method, query_args);
+    return Query(s, query_contract, query_method, query_args, query_height);
   });
 
   // tx, block, events, status, account, contract
