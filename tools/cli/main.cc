@@ -19,6 +19,7 @@
 #include "node/api/errors.h"
 #include "node/api/proto_json.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/vault_cli.h"
 
 namespace ballast::cli {
 namespace {
@@ -248,6 +249,9 @@ int Main(int argc, char** argv) {
                                "The chain the header must belong to");
   on(proof_verify_cmd, "proof verify",
      [&](Session& s) { return VerifyProof(s, verify); });
+
+  // system, vault, oracle, faucet, reserves (tools/cli/vault_cli.h)
+  std::shared_ptr<void> vault_options = AddVaultCommands(app, on, AddTxOptions);
 
   if (argc <= 1) {
     std::cerr << app.help();
