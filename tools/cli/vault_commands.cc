@@ -54,6 +54,14 @@ std::string RatioText(const std::string& ray) {
   return r.ok() ? *r : ray;
 }
 
+// A ratio for people: at most 4 fraction digits, truncated (a ratio shown
+// is never higher than it is). JSON keeps the exact figure.
+std::string ShortRatio(const std::string& ratio) {
+  const size_t point = ratio.find('.');
+  if (point == std::string::npos || ratio.size() - point <= 5) return ratio;
+  return ratio.substr(0, point + 5);
+}
+
 // A RAY price as stable per collateral token; "" stays "".
 std::string PriceText(const std::string& ray, const SystemType& t,
                       const SystemFile& sys) {
@@ -607,7 +615,7 @@ absl::StatusOr<PositionOut> DescribePosition(const SystemFile& sys,
                  .Add("type", t->name)
                  .Add("collateral", Text(p, "collateral"))
                  .Add("debt", Text(p, "debt"))
-                 .Add("ratio", ratio.empty() ? "-" : ratio)
+                 .Add("ratio", ratio.empty() ? "-" : ShortRatio(ratio))
                  .Add("safe", p.value("safe", false) ? "yes" : "no")
                  .Add("liquidation price", liq.empty() ? "-" : liq)
                  .AddIfSet("price error", Text(p, "price_error"))
@@ -758,7 +766,8 @@ absl::Status VaultList(Session& s, const std::string& system,
           return v.empty() ? std::string("-") : v;
         };
         table.AddRow({str("id"), str("type"), str("collateral"), str("debt"),
-                      str("ratio"), out.doc["safe"].get<bool>() ? "yes" : "no",
+                      ShortRatio(str("ratio")),
+                      out.doc["safe"].get<bool>() ? "yes" : "no",
                       str("liquidation_price")});
         list.push_back(std::move(out.doc));
       }
@@ -803,19 +812,20 @@ absl::Status VaultHealth(Session& s, const std::string& system,
               {"max_mint", Text(h, "max_mint")},
               {"max_withdraw", Text(h, "max_withdraw")},
               {"height", StrCat(at)}};
-  s.Emit(doc, Fields()
-                  .Add("position", StrCat(id, " (", pos.type->name, ")"))
-                  .Add("at price", price)
-                  .Add("debt", Text(h, "debt"))
-                  .Add("collateral", Text(h, "collateral"))
-                  .Add("ratio", ratio.empty() ? "- (no debt)" : ratio)
-                  .Add("safe", safe ? "yes" : "no: it can be liquidated")
-                  .Add("liquidation price",
-                       liq.empty() ? "- (no debt)"
-                                   : StrCat(liq, " (unsafe below this price)"))
-                  .Add("could still mint", Text(h, "max_mint"))
-                  .Add("could withdraw", Text(h, "max_withdraw"))
-                  .Render());
+  s.Emit(doc,
+         Fields()
+             .Add("position", StrCat(id, " (", pos.type->name, ")"))
+             .Add("at price", price)
+             .Add("debt", Text(h, "debt"))
+             .Add("collateral", Text(h, "collateral"))
+             .Add("ratio", ratio.empty() ? "- (no debt)" : ShortRatio(ratio))
+             .Add("safe", safe ? "yes" : "no: it can be liquidated")
+             .Add("liquidation price",
+                  liq.empty() ? "- (no debt)"
+                              : StrCat(liq, " (unsafe below this price)"))
+             .Add("could still mint", Text(h, "max_mint"))
+             .Add("could withdraw", Text(h, "max_withdraw"))
+             .Render());
   return absl::OkStatus();
 }
 
@@ -949,6 +959,43 @@ absl::Status FaucetDrip(Session& s, const VaultTxArgs& a,
 
 // ---- reserves ----
 
+absl::StatusOr<api::ProofResponse> MergeProofDocuments(
+    std::vector<api::ProofResponse> docs) {
+  if (docs.empty()) {
+    return absl::InvalidArgumentError("no proof documents to merge");
+  }
+  auto same = [](const google::protobuf::MessageLite& a,
+                 const google::protobuf::MessageLite& b) {
+    return ledger::SerializeDeterministic(a) ==
+           ledger::SerializeDeterministic(b);
+  };
+  api::ProofResponse merged = std::move(docs[0]);
+  for (size_t d = 1; d < docs.size(); ++d) {
+    api::ProofResponse& doc = docs[d];
+    bool signatures_equal = doc.signatures_size() == merged.signatures_size();
+    for (int i = 0; signatures_equal && i < doc.signatures_size(); ++i) {
+      signatures_equal = same(doc.signatures(i), merged.signatures(i));
+    }
+    const char* differs = doc.chain_id() != merged.chain_id() ? "chain id"
+                          : doc.height() != merged.height()   ? "height"
+                          : doc.block_hash() != merged.block_hash()
+                              ? "block hash"
+                          : !same(doc.header(), merged.header()) ? "header"
+                          : !signatures_equal                    ? "signatures"
+                                                                 : nullptr;
+    if (differs != nullptr) {
+      return absl::AbortedError(
+          StrCat("proof documents to merge differ in their ", differs,
+                 " (document 1 and ", d + 1,
+                 "): they do not prove against one signed header"));
+    }
+    for (api::ProofEntry& e : *doc.mutable_entries()) {
+      *merged.add_entries() = std::move(e);
+    }
+  }
+  return merged;
+}
+
 namespace {
 
 // A big-endian unsigned integer as decimal digits (long division; at most
@@ -994,8 +1041,7 @@ struct ProofKey {
 };
 
 // Fetches the keys (grouped per contract, at `height`) and merges the
-// documents into one: they must share the header and signatures byte for
-// byte.
+// documents into one (MergeProofDocuments).
 absl::StatusOr<api::ProofResponse> ProveAll(Session& s,
                                             const std::vector<ProofKey>& keys,
                                             uint64_t height) {
@@ -1006,7 +1052,7 @@ absl::StatusOr<api::ProofResponse> ProveAll(Session& s,
     by_contract[k.contract].push_back(k.key);
   }
   ASSIGN_OR_RETURN(api::Client * node, s.Node());
-  std::optional<api::ProofResponse> merged;
+  std::vector<api::ProofResponse> docs;
   for (const std::string& contract : order) {
     api::ProofRequest request;
     request.set_contract(contract);
@@ -1016,32 +1062,9 @@ absl::StatusOr<api::ProofResponse> ProveAll(Session& s,
     if (!doc.ok()) {
       return Annotate(doc.status(), StrCat("proof of ", Hex0x(contract)));
     }
-    if (!merged.has_value()) {
-      merged = *std::move(doc);
-      continue;
-    }
-    auto same = [](const google::protobuf::Message& a,
-                   const google::protobuf::Message& b) {
-      return ledger::SerializeDeterministic(a) ==
-             ledger::SerializeDeterministic(b);
-    };
-    bool signatures_equal = doc->signatures_size() == merged->signatures_size();
-    for (int i = 0; signatures_equal && i < doc->signatures_size(); ++i) {
-      signatures_equal = same(doc->signatures(i), merged->signatures(i));
-    }
-    if (doc->chain_id() != merged->chain_id() ||
-        doc->height() != merged->height() ||
-        doc->block_hash() != merged->block_hash() ||
-        !same(doc->header(), merged->header()) || !signatures_equal) {
-      return absl::AbortedError(
-          StrCat("the node's proofs at height ", height,
-                 " name different headers or signatures; cannot merge them"));
-    }
-    for (api::ProofEntry& e : *doc->mutable_entries()) {
-      *merged->add_entries() = std::move(e);
-    }
+    docs.push_back(*std::move(doc));
   }
-  return *std::move(merged);
+  return MergeProofDocuments(std::move(docs));
 }
 
 }  // namespace
@@ -1093,7 +1116,8 @@ absl::Status Reserves(Session& s, const ReservesArgs& a) {
           {st->name, total_text,
            price.empty() ? "- (" + Text(t, "price_error") + ")" : price,
            Text(t, "value").empty() ? "-" : Text(t, "value"),
-           StrCat(debt + auction_debt), ratio.empty() ? "-" : ratio});
+           StrCat(debt + auction_debt),
+           ratio.empty() ? "-" : ShortRatio(ratio)});
     }
   }
   const std::string system_ratio = RatioText(Text(r, "system_ratio"));
@@ -1114,7 +1138,8 @@ absl::Status Reserves(Session& s, const ReservesArgs& a) {
       Fields()
           .Add("stable supply", doc["stable_supply"].get<std::string>())
           .Add("total debt", doc["total_debt"].get<std::string>())
-          .Add("system ratio", system_ratio.empty() ? "-" : system_ratio)
+          .Add("system ratio",
+               system_ratio.empty() ? "-" : ShortRatio(system_ratio))
           .Add("surplus", doc["surplus"].get<std::string>())
           .Add("bad debt", doc["bad_debt"].get<std::string>())
           .Add("at block", StrCat(at))

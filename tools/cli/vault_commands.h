@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "tools/cli/commands.h"
@@ -78,6 +79,12 @@ struct ReservesArgs {
   std::string out;  // --prove: where the proof document goes
 };
 absl::Status Reserves(Session& s, const ReservesArgs& args);
+
+// One proof document from several of the same header: refused (Aborted,
+// naming what differs) unless chain id, height, block hash, header and
+// signatures are byte-for-byte equal; entries concatenated in order.
+absl::StatusOr<api::ProofResponse> MergeProofDocuments(
+    std::vector<api::ProofResponse> docs);
 
 }  // namespace ballast::cli
 
