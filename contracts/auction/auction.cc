@@ -372,6 +372,26 @@ RedoResponse Auction::redo(const RedoRequest& request) {
   return {.top = ToDecimal(top)};
 }
 
+YankResponse Auction::yank(const YankRequest& request) {
+  State s = LoadState();
+  if (Caller().bytes() != s.engine) Abort("yank: only the engine");
+  std::optional<SaleRecord> found = FindSale(request.sale);
+  if (!found) {
+    Abort({"yank: auction not running: sale ", ToDecimal(request.sale)});
+  }
+  SaleRecord sale = *found;
+  Unlink(s, sale);
+  Remove(SaleKey(request.sale));
+  s.running -= 1;
+  s.lot -= sale.lot;
+  StoreMessage(kStateKey, s);
+  Must(token::TokenClient(ParseAddress(s.token, "auction: token"))
+           .transfer({.to = s.engine, .amount = sale.lot}),
+       "yank: collateral");
+  Emit(YankEvent{.sale = request.sale, .lot = sale.lot, .tab = sale.tab});
+  return {.lot = sale.lot, .tab = sale.tab};
+}
+
 SaleView Auction::sale(const SaleRequest& request) {
   State s = LoadState();
   std::optional<SaleRecord> found = FindSale(request.sale);

@@ -135,6 +135,18 @@ uint64_t DebtAmount(uint64_t art, u128 rate) {
   return static_cast<uint64_t>(debt);
 }
 
+U256 TypeAuctionDebt(const Type& t) {
+  U256 v;
+  if (!t.rec.auction_debt.empty() && !DecodeU256(t.rec.auction_debt, &v)) {
+    Abort("vault: storage: corrupt auction debt");
+  }
+  return v;
+}
+
+void SetTypeAuctionDebt(Type& t, const U256& v) {
+  t.rec.auction_debt = EncodeU256(v);
+}
+
 U256 AmountRad(uint64_t amount) { return Mul(u128{amount}, kRay); }
 
 // ---- Fees -------------------------------------------------------------------

@@ -122,6 +122,9 @@ U256 DebtRad(uint64_t art, u128 rate);
 // ceil(art * rate / RAY): a debt in stable base units, rounded up.
 uint64_t DebtAmount(uint64_t art, u128 rate);
 U256 AmountRad(uint64_t amount);
+// The type's position debt now under auction (rad), and setting it.
+U256 TypeAuctionDebt(const Type& t);
+void SetTypeAuctionDebt(Type& t, const U256& v);
 
 // ---- Fees -------------------------------------------------------------------
 

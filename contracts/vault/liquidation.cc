@@ -94,18 +94,6 @@ SaleContext LoadSaleFromAuction(uint32_t type, uint64_t sale,
   return c;
 }
 
-U256 TypeAuctionDebt(const Type& t) {
-  U256 v;
-  if (!t.rec.auction_debt.empty() && !DecodeU256(t.rec.auction_debt, &v)) {
-    Abort("vault: storage: corrupt auction debt");
-  }
-  return v;
-}
-
-void SetTypeAuctionDebt(Type& t, const U256& v) {
-  t.rec.auction_debt = EncodeU256(v);
-}
-
 }  // namespace
 
 LiquidateResponse Vault::liquidate(const LiquidateRequest& request) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "auction/auction.ballast.h"
 #include "ballast/contract.h"
 #include "ballast/fixed.h"
 #include "ballast/uint.h"
@@ -105,6 +106,54 @@ SkimResponse Vault::skim(const SkimRequest& request) {
   return {.collateral = take,
           .shortfall = static_cast<uint64_t>(
               Div(bad, kRay, Round::kUp, "skim: shortfall"))};
+}
+
+SnipResponse Vault::snip(const SnipRequest& request) {
+  GlobalRecord g = LoadGlobal();
+  RequireShut(g, "snip");
+  Type t = LoadType(request.type, "snip");
+  SaleRecord sale;
+  if (!LoadMessage(SaleKey(t.id, request.sale), &sale)) {
+    Abort({"snip: no sale ", ToDecimal(request.sale), " of type ", t.rec.name});
+  }
+  U256 debt;
+  if (!DecodeU256(sale.debt, &debt)) Abort("vault: storage: corrupt sale");
+  auction::YankResponse yanked =
+      Must(auction::AuctionClient(ParseAddress(t.rec.auction, "vault: auction"))
+               .yank({.sale = request.sale}),
+           "snip: auction");
+  // As skim does for a position: the collateral owed at the frozen price,
+  // rounded up, at most the lot.
+  u128 price = RayField(t.rec.end_price);
+  std::optional<u128> owe = Div(debt, price, Round::kUp);
+  uint64_t take = yanked.lot;
+  if (owe && *owe < take) take = static_cast<uint64_t>(*owe);
+  uint64_t returned = yanked.lot - take;
+  U256 covered = Mul(u128{take}, price);
+  U256 backed = covered < debt ? covered : debt;
+  U256 bad = Sub(debt, backed, "snip: bad debt");
+
+  SubRad(kAuctionDebtKey, debt);
+  SetTypeAuctionDebt(t, Sub(TypeAuctionDebt(t), debt, "snip: debt"));
+  AddRad(kSettledKey, backed);
+  if (bad != U256{}) RecordBadDebt(bad);
+  t.rec.dirt -= sale.tab < t.rec.dirt ? sale.tab : t.rec.dirt;
+  g.dirt -= sale.tab < g.dirt ? sale.tab : g.dirt;
+  t.rec.pool = CheckedAdd(t.rec.pool, take, "snip: pool");
+  Remove(SaleKey(t.id, request.sale));
+  StoreType(t);
+  StoreMessage(kGlobalKey, g);
+  if (returned != 0) {
+    PushCollateral(t, ParseAddress(sale.owner, "vault: sale owner"), returned,
+                   "snip");
+  }
+  Emit(SnipEvent{.type = t.id,
+                 .sale = request.sale,
+                 .collateral = take,
+                 .returned = returned,
+                 .debt = ToDecimal(debt),
+                 .bad_debt = ToDecimal(bad)});
+  return {.collateral = take, .returned = returned};
 }
 
 FreeResponse Vault::free(const FreeRequest& request) {

@@ -490,11 +490,7 @@ ReservesView Vault::reserves(const ReservesRequest&) {
         .collateral = BalanceOf(t.rec.token, Self().str(), "reserves: token"),
         .in_auction = BalanceOf(t.rec.token, t.rec.auction, "reserves: token"),
         .debt = DebtAmount(t.rec.art, rate)};
-    U256 auction_rad;
-    if (!t.rec.auction_debt.empty() &&
-        !DecodeU256(t.rec.auction_debt, &auction_rad)) {
-      Abort("vault: storage: corrupt auction debt");
-    }
+    U256 auction_rad = TypeAuctionDebt(t);
     r.auction_debt = ClampU64(Div(auction_rad, kRay, Round::kUp, "reserves"));
     U256 debt = Add(DebtRad(t.rec.art, rate), auction_rad, "reserves: debt");
     total_debt = Add(total_debt, debt, "reserves: debt");

@@ -254,6 +254,42 @@ TEST_F(LiquidationTest, ATakeNeverLeavesATabTooSmallToSell) {
   EXPECT_EQ(Sale(liq.sale()).tab(), 113 * kUsd);
 }
 
+// After an emergency shutdown a running sale is settled like a position
+// (snip): the collateral owed for its unpaid debt at the frozen price goes
+// to the pool, the rest back to the owner; then thaw can proceed.
+TEST_F(LiquidationTest, SnipSettlesARunningSaleAfterShutdown) {
+  uint64_t id = Open(kAlice, 10 * kEth, 13'000 * kUsd);
+  Post("1900");
+  LiquidateResponse liq = Liquidate(id);
+  SnipRequest snip;
+  snip.set_type(type_);
+  snip.set_sale(liq.sale());
+  Refused(kBob, kVault, "snip", snip, "snip: the system is not shut down");
+  Ok(kAdmin, kVault, "shutdown", ShutdownRequest());
+  Refused(kBob, kVault, "thaw", ThawRequest(),
+          "still under auction: snip the auctions first");
+  uint64_t alice_before = Balance(kColl, kAlice);
+  SnipResponse snipped = Ok<SnipResponse>(kBob, kVault, "snip", snip);
+  // 13,000 of debt at 1,900 is 6.84210527 tETH (rounded up).
+  EXPECT_EQ(snipped.collateral(), 684'210'527u);
+  EXPECT_EQ(snipped.returned(), 10 * kEth - 684'210'527u);
+  EXPECT_EQ(Balance(kColl, kAlice), alice_before + snipped.returned());
+  EXPECT_EQ(Balance(kColl, kAuction), 0u);
+  ExpectBooksBalance();
+  Refused(kBob, kVault, "snip", snip, "snip: no sale 1 of type ETH-A");
+  auction::TakeRequest take = TakeRequestOf(liq.sale(), kEth, PriceOf("5000"));
+  Refused(kBob, kAuction, "take", take, "take: auction not running: sale 1");
+  // Only the engine may end a sale.
+  auction::YankRequest yank;
+  yank.set_sale(1);
+  Refused(kBob, kAuction, "yank", yank, "yank: only the engine");
+  SkimRequest skim;
+  skim.set_id(buyer_position_);
+  Ok(kBob, kVault, "skim", skim);
+  Ok(kBob, kVault, "thaw", ThawRequest());
+  ExpectBooksBalance();
+}
+
 // Gas of the main operations, printed for BENCHMARKS.md and bounded by the
 // CLI's default transaction gas (10,000,000). Most of it is instantiating
 // the modules a call touches (2 gas per byte of code, docs/gas.md).
