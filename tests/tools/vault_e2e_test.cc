@@ -211,13 +211,15 @@ TEST_F(VaultE2ETest, ReservesAtAHeightAndProvedAgainstOneHeader) {
   const std::string proof_file = dir_ + "/reserves-proof.json";
   json proved = Ok({"reserves", "--prove", "--out", proof_file});
   EXPECT_EQ(proved["proof"]["height"], proved["height"]);
-  EXPECT_EQ(proved["proof"]["entries"].size(), 7u) << proved;  // 2+1+4
+  // Per type the engine's and the auction's balance, the supply, 4 books.
+  EXPECT_EQ(proved["proof"]["entries"].size(), 9u) << proved;  // 2*2+1+4
   std::ifstream in(proof_file);
   json doc = json::parse(in);
-  ASSERT_EQ(doc["entries"].size(), 7u);
+  ASSERT_EQ(doc["entries"].size(), 9u);
   EXPECT_EQ(doc["entries"][0]["contract"], sys["types"][0]["token"]);
-  EXPECT_EQ(doc["entries"][2]["contract"], sys["stable"]);
-  EXPECT_EQ(doc["entries"][3]["contract"], sys["engine"]);
+  EXPECT_EQ(doc["entries"][1]["contract"], sys["types"][0]["token"]);
+  EXPECT_EQ(doc["entries"][4]["contract"], sys["stable"]);
+  EXPECT_EQ(doc["entries"][5]["contract"], sys["engine"]);
   const std::string producer =
       CliJson({"status"})["producer_pubkey"].get<std::string>();
   RunResult ok = Cli({"proof", "verify", proof_file, "--producer", producer});
@@ -226,7 +228,7 @@ TEST_F(VaultE2ETest, ReservesAtAHeightAndProvedAgainstOneHeader) {
 
   // Tamper with the stable supply's value: refused.
   json forged = doc;
-  std::string& value = forged["entries"][2]["value"].get_ref<std::string&>();
+  std::string& value = forged["entries"][4]["value"].get_ref<std::string&>();
   value[2] = value[2] == '0' ? '1' : '0';
   RunResult bad = Cli({"proof", "verify", Save("forged.json", forged.dump(2)),
                        "--producer", producer});

@@ -8,7 +8,7 @@
 //   {"chain_id": "ballast-devnet", "engine": "0x..", "oracle": "0x..",
 //    "stable": "0x..", "faucet": "0x.." (or ""), "stable_decimals": 6,
 //    "types": [{"name": "tETH", "id": 0, "token": "0x..", "feed": "tETH",
-//               "auction": "" (none yet), "decimals": 8}]}
+//               "auction": "0x..", "decimals": 8}]}
 //
 // Parsing checks every field (type, form, range) and refuses unknown ones,
 // so a hand-edited file fails with the field's name rather than later.

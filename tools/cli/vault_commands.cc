@@ -124,6 +124,8 @@ const char* const kDefaultConfig = R"({
   "hole": "2000000000000",
   "oracle": {"quorum": 1, "max_age_s": 3600, "delay_s": 0, "max_step": "0"},
   "faucet": {"period_s": 60},
+  "auction": {"buf": "1.05", "tail_s": 3600, "cusp": "0.6", "step_s": 60,
+              "cut": "0.99"},
   "types": [
     {"name": "tETH", "token": {"name": "Test Ether", "symbol": "tETH",
                                "decimals": 8},
@@ -261,13 +263,15 @@ struct Plan {
   uint64_t line = 0, hole = 0;
   json feed_config;  // the oracle's FeedConfig, reporters filled in
   uint64_t faucet_period_s = 0;
+  json auction_config;  // the auction's AuctionConfig, for every type
   std::vector<TypePlan> types;
 };
 
 absl::StatusOr<Plan> MakePlan(Session& s, const json& cfg,
                               const StoredKey& deployer) {
   RETURN_IF_ERROR(CfgOnly(
-      cfg, {"stable", "line", "hole", "oracle", "faucet", "types"}, ""));
+      cfg, {"stable", "line", "hole", "oracle", "faucet", "auction", "types"},
+      ""));
   Plan p;
   ASSIGN_OR_RETURN(json stable, CfgObject(cfg, "stable", ""));
   RETURN_IF_ERROR(CfgOnly(stable, {"name", "symbol", "decimals"}, "stable."));
@@ -337,6 +341,32 @@ absl::StatusOr<Plan> MakePlan(Session& s, const json& cfg,
                    {"max_step", step},
                    {"min_price", StrCat(min_price)},
                    {"max_price", max_price}};
+
+  // The liquidation auctions' price curve (contracts/auction/auction.proto):
+  // start at the oracle price times buf, times cut every step_s seconds,
+  // reset after tail_s or below cusp times the start.
+  ASSIGN_OR_RETURN(json auction, CfgObject(cfg, "auction", ""));
+  RETURN_IF_ERROR(
+      CfgOnly(auction, {"buf", "tail_s", "cusp", "step_s", "cut"}, "auction."));
+  ASSIGN_OR_RETURN(std::string buf_text,
+                   CfgString(auction, "buf", "auction.", "1.05"));
+  ASSIGN_OR_RETURN(std::string buf, ParseRay(buf_text, "config: auction.buf"));
+  ASSIGN_OR_RETURN(std::string cusp_text,
+                   CfgString(auction, "cusp", "auction.", "0.6"));
+  ASSIGN_OR_RETURN(std::string cusp,
+                   ParseRay(cusp_text, "config: auction.cusp"));
+  ASSIGN_OR_RETURN(std::string cut_text,
+                   CfgString(auction, "cut", "auction.", "0.99"));
+  ASSIGN_OR_RETURN(std::string cut, ParseRay(cut_text, "config: auction.cut"));
+  ASSIGN_OR_RETURN(uint64_t tail,
+                   CfgAmount(auction, "tail_s", "auction.", 3600));
+  ASSIGN_OR_RETURN(uint64_t step_s,
+                   CfgAmount(auction, "step_s", "auction.", 60));
+  p.auction_config = {{"buf", buf},
+                      {"tail", StrCat(tail)},
+                      {"cusp", cusp},
+                      {"step", StrCat(step_s)},
+                      {"cut", cut}};
 
   ASSIGN_OR_RETURN(json faucet, CfgObject(cfg, "faucet", ""));
   RETURN_IF_ERROR(CfgOnly(faucet, {"period_s"}, "faucet."));
@@ -451,6 +481,7 @@ absl::Status SystemDeploy(Session& s, const SystemDeployArgs& a) {
   ASSIGN_OR_RETURN(Artifact vault_art, LoadArtifact(dir, "vault"));
   ASSIGN_OR_RETURN(Artifact token_art, LoadArtifact(dir, "token"));
   ASSIGN_OR_RETURN(Artifact faucet_art, LoadArtifact(dir, "faucet"));
+  ASSIGN_OR_RETURN(Artifact auction_art, LoadArtifact(dir, "auction"));
 
   ASSIGN_OR_RETURN(api::Client * node, s.Node());
   ASSIGN_OR_RETURN(api::InfoResponse info, node->Info());
@@ -529,15 +560,34 @@ absl::Status SystemDeploy(Session& s, const SystemDeployArgs& a) {
             {{"feed", t.feed}, {"price", price}, {"time_ms", StrCat(time_ms)}},
             a.tx, StrCat("oracle post ", t.feed))
             .status());
+    // The type's auction names the id add_type will give it: the next one.
+    ASSIGN_OR_RETURN(json global, Ask(s, sys.engine, "global", json::object(),
+                                      std::nullopt));
+    ASSIGN_OR_RETURN(uint64_t types, U64(global, "types"));
+    ASSIGN_OR_RETURN(st.auction,
+                     DeployCode(s, from, auction_art.code, auction_art.desc,
+                                {{"engine", Hex0x(sys.engine)},
+                                 {"type", types + 1},
+                                 {"token", Hex0x(st.token)},
+                                 {"oracle", Hex0x(sys.oracle)},
+                                 {"feed", t.feed},
+                                 {"admin", me},
+                                 {"config", plan.auction_config}},
+                                a.tx, StrCat("deploy auction ", t.name)));
     ASSIGN_OR_RETURN(json added, Transact(s, from, sys.engine, "add_type",
                                           {{"name", t.name},
                                            {"token", Hex0x(st.token)},
                                            {"feed", t.feed},
-                                           {"auction", ""},
+                                           {"auction", Hex0x(st.auction)},
                                            {"config", t.config}},
                                           a.tx, StrCat("add_type ", t.name)));
     ASSIGN_OR_RETURN(uint64_t id, U64(added, "type"));
     st.id = static_cast<uint32_t>(id);
+    if (st.id != types + 1) {
+      return absl::InternalError(StrCat("add_type ", t.name, " gave type ", id,
+                                        ", not the ", types + 1,
+                                        " its auction was made for"));
+    }
     sys.types.push_back(std::move(st));
   }
   RETURN_IF_ERROR(SaveSystem(path, sys));
