@@ -208,6 +208,99 @@ absl::StatusOr<std::string> ParseAddress(std::string_view text) {
   return *raw;
 }
 
+// ---- building blocks ----
+
+namespace {
+
+// Annotate, keeping the payloads (a failed call's kind and gas, which decide
+// the exit code).
+absl::Status WithContext(const absl::Status& status, std::string_view what) {
+  absl::Status out = Annotate(status, what);
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    out.SetPayload(url, payload);
+  });
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<json> Transact(Session& s, const StoredKey& from,
+                              std::string_view contract,
+                              std::string_view method, const json& args,
+                              const TxOptions& options, std::string_view what) {
+  ASSIGN_OR_RETURN(api::Client * node, s.Node());
+  ASSIGN_OR_RETURN(api::ContractInterface iface,
+                   FetchInterface(*node, contract));
+  auto input = iface.EncodeRequest(method, api::DumpJson(args));
+  if (!input.ok()) return Annotate(input.status(), what);
+  ledger::Transaction tx;
+  tx.mutable_call()->set_contract(std::string(contract));
+  tx.mutable_call()->set_method(std::string(method));
+  tx.mutable_call()->set_input(*std::move(input));
+  TxOptions wait = options;
+  wait.async = false;
+  auto sent = SendTx(s, from, std::move(tx), wait);
+  if (!sent.ok()) return WithContext(sent.status(), what);
+  const api::TransactionView& committed = *sent->committed;
+  const api::ReceiptView& receipt = committed.receipt();
+  if (!Succeeded(receipt)) return WithContext(FailedReceipt(committed), what);
+  auto decoded = iface.DecodeResponse(method, receipt.output());
+  if (!decoded.ok()) return Annotate(decoded.status(), what);
+  return json::parse(*decoded, nullptr, false);
+}
+
+absl::StatusOr<std::string> DeployCode(Session& s, const StoredKey& from,
+                                       std::string code, std::string desc,
+                                       const json& init_args,
+                                       const TxOptions& options,
+                                       std::string_view what) {
+  auto iface = api::ContractInterface::FromDescriptorSet(desc);
+  if (!iface.ok()) return Annotate(iface.status(), what);
+  std::string init_input;
+  if (iface->HasMethod("init")) {
+    auto encoded = iface->EncodeRequest("init", api::DumpJson(init_args));
+    if (!encoded.ok()) return Annotate(encoded.status(), what);
+    init_input = *std::move(encoded);
+  }
+  ledger::Transaction tx;
+  tx.mutable_deploy()->set_code(std::move(code));
+  tx.mutable_deploy()->set_interface(std::move(desc));
+  tx.mutable_deploy()->set_init_input(std::move(init_input));
+  TxOptions wait = options;
+  wait.async = false;
+  auto sent = SendTx(s, from, std::move(tx), wait);
+  if (!sent.ok()) return WithContext(sent.status(), what);
+  const api::TransactionView& committed = *sent->committed;
+  if (!Succeeded(committed.receipt())) {
+    return WithContext(FailedReceipt(committed), what);
+  }
+  return committed.receipt().contract_address();
+}
+
+absl::StatusOr<api::QueryResponse> QueryMethod(Session& s,
+                                               std::string_view contract,
+                                               std::string_view method,
+                                               const json& args,
+                                               std::optional<uint64_t> height) {
+  api::QueryRequest request;
+  request.set_contract(std::string(contract));
+  request.set_method(std::string(method));
+  if (height.has_value()) request.set_height(*height);
+  auto value = api::JsonValue(api::DumpJson(args));
+  if (!value.ok()) return value.status();
+  *request.mutable_args() = *std::move(value);
+  ASSIGN_OR_RETURN(api::Client * node, s.Node());
+  return node->Query(request);
+}
+
+absl::StatusOr<json> QueryResult(const api::QueryResponse& r) {
+  if (!r.has_result()) {
+    return absl::InternalError(StrCat(
+        "the node did not decode the query's result: ", r.decode_error()));
+  }
+  return json::parse(api::JsonText(r.result()), nullptr, false);
+}
+
 // ---- Session ----
 
 Session::Session(GlobalOptions options, std::ostream& out)

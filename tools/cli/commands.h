@@ -138,6 +138,35 @@ absl::Status VerifyProof(Session& s, const VerifyProofArgs& args);
 // Raw bytes of an address given as 40 hex digits, with or without "0x".
 absl::StatusOr<std::string> ParseAddress(std::string_view text);
 
+// ---- Building blocks of the commands in other files (system, vault) ----
+
+// Calls `method` of `contract` (raw address) with JSON `args`, encoded
+// through the interface the node holds for it, signed by `from`; waits for
+// the receipt. Returns the decoded result (null if none). A failed call is
+// the receipt's error (exit code 1), prefixed by `what`.
+absl::StatusOr<nlohmann::json> Transact(Session& s, const StoredKey& from,
+                                        std::string_view contract,
+                                        std::string_view method,
+                                        const nlohmann::json& args,
+                                        const TxOptions& tx,
+                                        std::string_view what);
+// Deploys `code` with its interface (a FileDescriptorSet) and init `args`;
+// waits; returns the new contract's raw address.
+absl::StatusOr<std::string> DeployCode(Session& s, const StoredKey& from,
+                                       std::string code, std::string desc,
+                                       const nlohmann::json& init_args,
+                                       const TxOptions& tx,
+                                       std::string_view what);
+// Runs a query with JSON `args` at `height` (default: the head).
+absl::StatusOr<api::QueryResponse> QueryMethod(Session& s,
+                                               std::string_view contract,
+                                               std::string_view method,
+                                               const nlohmann::json& args,
+                                               std::optional<uint64_t> height);
+// The decoded result of a query as JSON (Internal if the node could not
+// decode it).
+absl::StatusOr<nlohmann::json> QueryResult(const api::QueryResponse& r);
+
 }  // namespace ballast::cli
 
 #endif  // BALLAST_TOOLS_CLI_COMMANDS_H_
