@@ -34,10 +34,10 @@ class KeeperE2ETest : public SystemE2ETest {
     if (!lines.empty()) EXPECT_EQ(lines.back()["action"], "step") << r.out;
     return lines;
   }
-
 };
 
-TEST_F(KeeperE2ETest, LiquidatesExactlyTheUnsafeTakesAfterDecayAndSurvivesRestart) {
+TEST_F(KeeperE2ETest,
+       LiquidatesExactlyTheUnsafeTakesAfterDecayAndSurvivesRestart) {
   const std::string tEth = sys_["types"][0]["token"];
   const std::string auction = sys_["types"][0]["auction"];
   Ok({"faucet", "drip", "tETH", "--from", "bob"});
@@ -83,8 +83,15 @@ TEST_F(KeeperE2ETest, LiquidatesExactlyTheUnsafeTakesAfterDecayAndSurvivesRestar
 
   // Five minutes: 1.05 * 0.97^5 = 0.90 of the oracle price, under 0.97.
   Ok({"dev", "mine", "--advance", "5m"});
+  // The keeper's capital: what it drew plus its liquidation rewards
+  // (tip 10 BUSD + chip 1 % of the tab, each).
+  uint64_t rewards = 0;
+  for (const json& l : liquidated) {
+    EXPECT_EQ(U(l["reward"]), 10 * kUsd + U(l["tab"]) / 100) << l;
+    rewards += U(l["reward"]);
+  }
   const uint64_t stable_before = Balance(sys_["stable"], keeper_);
-  ASSERT_EQ(stable_before, 2500 * kUsd);
+  ASSERT_EQ(stable_before, 2500 * kUsd + rewards);
   std::vector<json> buy = KeeperOnce();
   std::vector<json> taken = Actions(buy, "taken");
   ASSERT_FALSE(taken.empty()) << json(buy).dump(1);
@@ -136,6 +143,7 @@ TEST_F(KeeperE2ETest, LiquidatesExactlyTheUnsafeTakesAfterDecayAndSurvivesRestar
     text << std::ifstream(log).rdbuf();
     return text.str();
   };
+  ASSERT_TRUE(wait_for("start", 1)) << log_text();
   node_->Terminate();
   ASSERT_TRUE(wait_for("step_error", 2)) << log_text();
   ASSERT_TRUE(keeper.Running()) << log_text();

@@ -36,7 +36,8 @@ TEST(KeeperMathTest, PriceWithinMargin) {
   // No overflow at the largest prices (products need 192 bits).
   EXPECT_TRUE(PriceWithinMargin(kMaxU128, kMaxU128, 0));
   EXPECT_FALSE(PriceWithinMargin(kMaxU128, kMaxU128, 1));
-  EXPECT_TRUE(PriceWithinMargin(kMaxU128 - kMaxU128 / 2, kMaxU128, kOne / 2));
+  EXPECT_TRUE(PriceWithinMargin(kMaxU128 / 2, kMaxU128, kOne / 2));
+  EXPECT_FALSE(PriceWithinMargin(kMaxU128 / 2 + 1, kMaxU128, kOne / 2));
 }
 
 TEST(KeeperMathTest, AffordableAmount) {
@@ -46,12 +47,10 @@ TEST(KeeperMathTest, AffordableAmount) {
   EXPECT_EQ(AffordableAmount(price, 1259'999'999, 200'000'000), 99'999'999u);
   EXPECT_EQ(AffordableAmount(price, 1260'000'000, 5), 5u);  // the lot bounds
   EXPECT_EQ(AffordableAmount(price, 0, 5), 0u);
-  // The largest price and capital: (2^64 - 1) * RAY / (2^128 - 1), between
-  // these two bounds (2^128 / RAY = 340282366.92...).
+  // The largest price and capital: floor((2^64 - 1) * 10^27 / (2^128 - 1))
+  // = floor(10^27 / 2^64) (10^27 / 2^64 = 54210108.62...).
   const uint64_t max = std::numeric_limits<uint64_t>::max();
-  const uint64_t most = AffordableAmount(kMaxU128, max, max);
-  EXPECT_GE(most, max / 340282367);
-  EXPECT_LE(most, max / 340282366);
+  EXPECT_EQ(AffordableAmount(kMaxU128, max, max), 54'210'108u);
 }
 
 RC_GTEST_PROP(KeeperMathProperty, AffordableIsTheLargestThatFits, ()) {

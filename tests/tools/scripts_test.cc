@@ -27,12 +27,12 @@ class ScriptsTest : public SystemE2ETest {
     std::string bin = BALLAST_CLI_BINARY;
     bin = bin.substr(0, bin.rfind('/'));
     const char* path = std::getenv("PATH");
-    return Run(argv,
-               {{"BALLAST_HOME", home_},
-                {"BALLAST_NODE", node_url_},
-                {"BALLAST_PASSPHRASE", std::nullopt},
-                {"PATH", bin + ":" + (path ? path : "/usr/bin:/bin")}},
-               "", std::chrono::seconds(60));
+    return test::Run(argv,
+                     {{"BALLAST_HOME", home_},
+                      {"BALLAST_NODE", node_url_},
+                      {"BALLAST_PASSPHRASE", std::nullopt},
+                      {"PATH", bin + ":" + (path ? path : "/usr/bin:/bin")}},
+                     "", std::chrono::seconds(60));
   }
 };
 
@@ -72,9 +72,8 @@ TEST_F(ScriptsTest, MintThenKeeperLiquidates) {
 // first assertion. Disabled until then: remove DISABLED_ when it lands
 // (run it with --gtest_also_run_disabled_tests).
 TEST_F(ScriptsTest, DISABLED_RedeemScript) {
-  ASSERT_EQ(Script("mint.sh", {"bob", "tETH", S(kEth), S(1000 * kUsd)})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Script("mint.sh", {"bob", "tETH", S(kEth), S(1000 * kUsd)}).exit_code, 0);
   RunResult r = Script("redeem.sh", {"bob", "tETH", S(100 * kUsd), "0.01"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   json doc = json::parse(r.out, nullptr, false);

@@ -46,7 +46,7 @@ inline std::vector<json> Lines(const std::string& text) {
   return out;
 }
 inline std::vector<json> Actions(const std::vector<json>& lines,
-                          const std::string& action) {
+                                 const std::string& action) {
   std::vector<json> out;
   for (const json& l : lines) {
     if (l.value("action", "") == action) out.push_back(l);
@@ -59,8 +59,8 @@ class SystemE2ETest : public CliTest {
   void SetUp() override {
     node_ = std::make_unique<BallastdProcess>(
         dir_ + "/data",
-        std::vector<std::string>{"--chain-id", chain_id_, "--block-time",
-                                 "0", "--log-level", "warn", "--dev"});
+        std::vector<std::string>{"--chain-id", chain_id_, "--block-time", "0",
+                                 "--log-level", "warn", "--dev"});
     node_->KeepPort();  // the long-running keeper keeps its URL
     ASSERT_TRUE(node_->Start()) << node_->log();
     node_url_ = node_->url();
@@ -83,32 +83,29 @@ class SystemE2ETest : public CliTest {
     for (size_t i = 0; i < saved["types"].size(); ++i) {
       json& t = saved["types"][i];
       if (!t["auction"].get<std::string>().empty()) continue;
-      json init = {
-          {"engine", saved["engine"]},
-          {"type", t["id"]},
-          {"token", t["token"]},
-          {"oracle", saved["oracle"]},
-          {"feed", t["feed"]},
-          {"admin", alice_},
-          {"config",
-           {{"buf", "105" + kRayZeros},
-            {"tail", "3600"},
-            {"cusp", "5" + kRayZeros + "0"},
-            {"step", "60"},
-            {"cut", "97" + kRayZeros}}}};
-      json deployed =
-          CliJson({"deploy", BALLAST_CONTRACTS_DIR "/auction.wasm",
-                   "--interface", BALLAST_CONTRACTS_DIR "/auction.desc",
-                   "--from", "alice", "--init", init.dump(), "--gas",
-                   "50000000"});
+      json init = {{"engine", saved["engine"]},
+                   {"type", t["id"]},
+                   {"token", t["token"]},
+                   {"oracle", saved["oracle"]},
+                   {"feed", t["feed"]},
+                   {"admin", alice_},
+                   {"config",
+                    {{"buf", "105" + kRayZeros},
+                     {"tail", "3600"},
+                     {"cusp", "5" + kRayZeros + "0"},
+                     {"step", "60"},
+                     {"cut", "97" + kRayZeros}}}};
+      json deployed = CliJson(
+          {"deploy", BALLAST_CONTRACTS_DIR "/auction.wasm", "--interface",
+           BALLAST_CONTRACTS_DIR "/auction.desc", "--from", "alice", "--init",
+           init.dump(), "--gas", "50000000"});
       ASSERT_TRUE(deployed.is_object());
       const std::string auction = deployed["contract"];
       json info =
           CliJson({"query", saved["engine"].get<std::string>(), "type_info",
                    json{{"type", t["id"]}}.dump()})["result"];
-      json set = {{"type", t["id"]},
-                  {"config", info["config"]},
-                  {"auction", auction}};
+      json set = {
+          {"type", t["id"]}, {"config", info["config"]}, {"auction", auction}};
       ASSERT_TRUE(CliJson({"call", saved["engine"].get<std::string>(),
                            "set_type", set.dump(), "--from", "alice"})
                       .is_object());
@@ -129,23 +126,23 @@ class SystemE2ETest : public CliTest {
   }
 
   uint64_t Balance(const std::string& token, const std::string& owner) {
-    json r = CliJson({"query", token, "balance_of",
-                      json{{"owner", owner}}.dump()});
+    json r =
+        CliJson({"query", token, "balance_of", json{{"owner", owner}}.dump()});
     return std::stoull(r["result"].value("balance", std::string("0")));
   }
 
   // The engine's books balance exactly: supply * RAY + surplus = debt +
   // auction debt + bad debt (rad).
   void ExpectBooksBalance() {
-    json a = CliJson({"query", sys_["engine"].get<std::string>(),
-                      "accounting"})["result"];
+    json a = CliJson(
+        {"query", sys_["engine"].get<std::string>(), "accounting"})["result"];
     u128 ray = 1;
     for (int i = 0; i < 27; ++i) ray *= 10;
     auto field = [&](const char* name) {
       return a.contains(name) ? Big(a[name]) : u128{0};
     };
-    const u128 supply = a.contains("stable_supply") ? Big(a["stable_supply"])
-                                                     : u128{0};
+    const u128 supply =
+        a.contains("stable_supply") ? Big(a["stable_supply"]) : u128{0};
     EXPECT_TRUE(supply * ray + field("surplus") ==
                 field("debt") + field("auction_debt") + field("bad_debt"))
         << a.dump();

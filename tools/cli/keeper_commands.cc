@@ -1,5 +1,6 @@
 #include "tools/cli/keeper_commands.h"
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <iostream>
@@ -42,9 +43,26 @@ absl::Status RunKeeper(Session& s, const KeeperArgs& a) {
   options.interval = absl::Milliseconds(a.interval_ms);
   options.max_backoff = absl::Milliseconds(a.max_backoff_ms);
   ASSIGN_OR_RETURN(StoredKey key, s.Keys().Load(a.tx.from));
-  ASSIGN_OR_RETURN(SystemFile sys, System(s, a.system));
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopSignal);
+  // The system file is found through the node's chain id: a long-running
+  // keeper started before its node waits for it as it would later.
+  absl::StatusOr<SystemFile> sys = System(s, a.system);
+  for (absl::Duration backoff = options.interval;
+       !a.once && !g_stop && absl::IsUnavailable(sys.status());
+       backoff = std::min(backoff * 2, options.max_backoff)) {
+    std::cout << nlohmann::json{{"action", "step_error"},
+                                {"error", std::string(sys.status().message())},
+                                {"backoff_ms",
+                                 absl::ToInt64Milliseconds(backoff)}}
+                     .dump()
+              << std::endl;
+    absl::SleepFor(backoff);
+    sys = System(s, a.system);
+  }
+  if (!sys.ok()) return sys.status();
   ASSIGN_OR_RETURN(keeper::Keeper k,
-                   keeper::Keeper::Create(&s, std::move(key), std::move(sys),
+                   keeper::Keeper::Create(&s, std::move(key), *std::move(sys),
                                           options, &std::cout));
   if (a.once) {
     ASSIGN_OR_RETURN(keeper::StepReport r, k.Step());
@@ -58,8 +76,6 @@ absl::Status RunKeeper(Session& s, const KeeperArgs& a) {
               << std::endl;
     return absl::OkStatus();
   }
-  std::signal(SIGINT, OnStopSignal);
-  std::signal(SIGTERM, OnStopSignal);
   k.Run([] { return g_stop.load(); });
   return absl::OkStatus();
 }

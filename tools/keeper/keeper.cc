@@ -42,12 +42,19 @@ absl::StatusOr<uint64_t> U64(const json& doc, std::string_view field) {
   if (it == doc.end()) return uint64_t{0};
   if (it->is_number_unsigned()) return it->get<uint64_t>();
   if (it->is_string()) return cli::ParseAmount(it->get<std::string>(), field);
-  return absl::InternalError(StrCat("answer field ", field, " is not a number"));
+  return absl::InternalError(
+      StrCat("answer field ", field, " is not a number"));
 }
 
 std::string Text(const json& doc, std::string_view field) {
   auto it = doc.find(field);
   return it != doc.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// A RAY ratio as a decimal ("1.25"); kept as is if it is not one.
+std::string RatioText(const std::string& ray) {
+  auto r = cli::FormatRay(ray);
+  return r.ok() ? *r : ray;
 }
 
 // The node could not be asked (down, restarting, too slow): the step ends
@@ -111,8 +118,7 @@ uint64_t AffordableAmount(u128 price, uint64_t capital, uint64_t lot) {
   return lo;
 }
 
-absl::StatusOr<Keeper> Keeper::Create(cli::Session* session,
-                                      cli::StoredKey key,
+absl::StatusOr<Keeper> Keeper::Create(cli::Session* session, cli::StoredKey key,
                                       cli::SystemFile system,
                                       KeeperOptions options,
                                       std::ostream* log) {
@@ -124,15 +130,16 @@ absl::StatusOr<Keeper> Keeper::Create(cli::Session* session,
         StrCat("margin: must be below 1, got ", options.margin));
   }
   if (options.max_liquidations == 0) {
-    return absl::InvalidArgumentError("max liquidations per step: must be >= 1");
+    return absl::InvalidArgumentError(
+        "max liquidations per step: must be >= 1");
   }
   return Keeper(session, std::move(key), std::move(system), std::move(options),
                 log, static_cast<uint64_t>(margin));
 }
 
 Keeper::Keeper(cli::Session* session, cli::StoredKey key,
-               cli::SystemFile system, KeeperOptions options,
-               std::ostream* log, uint64_t margin)
+               cli::SystemFile system, KeeperOptions options, std::ostream* log,
+               uint64_t margin)
     : session_(session),
       key_(std::move(key)),
       system_(std::move(system)),
@@ -175,10 +182,10 @@ absl::StatusOr<StepReport> Keeper::Step() {
     RETURN_IF_ERROR(Liquidate(t, report.height, &budget, report));
   }
   // Capital: the stable balance at H, at most max_capital.
-  ASSIGN_OR_RETURN(api::QueryResponse bal,
-                   cli::QueryMethod(*session_, system_.stable, "balance_of",
-                                    {{"owner", Hex0x(key_.address)}},
-                                    report.height));
+  ASSIGN_OR_RETURN(
+      api::QueryResponse bal,
+      cli::QueryMethod(*session_, system_.stable, "balance_of",
+                       {{"owner", Hex0x(key_.address)}}, report.height));
   ASSIGN_OR_RETURN(json balance, cli::QueryResult(bal));
   ASSIGN_OR_RETURN(uint64_t capital, U64(balance, "balance"));
   if (options_.max_capital) capital = std::min(capital, *options_.max_capital);
@@ -191,12 +198,13 @@ absl::StatusOr<StepReport> Keeper::Step() {
 
 absl::Status Keeper::Liquidate(const cli::SystemType& t, uint64_t height,
                                int* budget, StepReport& report) {
-  if (*budget <= 0) return absl::OkStatus();
+  // The engine refuses to liquidate a type with no auction to sell in.
+  if (*budget <= 0 || t.auction.empty()) return absl::OkStatus();
   auto ask = [&](std::string_view method,
                  const json& args) -> absl::StatusOr<json> {
-    ASSIGN_OR_RETURN(api::QueryResponse r,
-                     cli::QueryMethod(*session_, system_.engine, method, args,
-                                      height));
+    ASSIGN_OR_RETURN(
+        api::QueryResponse r,
+        cli::QueryMethod(*session_, system_.engine, method, args, height));
     return cli::QueryResult(r);
   };
   auto count = ask("unsafe_count", {{"type", t.id}});
@@ -212,9 +220,9 @@ absl::Status Keeper::Liquidate(const cli::SystemType& t, uint64_t height,
   if (unsafe == 0) return absl::OkStatus();
   const uint64_t limit =
       std::min<uint64_t>({unsafe, static_cast<uint64_t>(*budget), kPage});
-  ASSIGN_OR_RETURN(json page, ask("positions_by_ratio", {{"type", t.id},
-                                                         {"rank", "0"},
-                                                         {"limit", limit}}));
+  ASSIGN_OR_RETURN(json page,
+                   ask("positions_by_ratio",
+                       {{"type", t.id}, {"rank", "0"}, {"limit", limit}}));
   for (const json& p : page.value("positions", json::array())) {
     if (p.value("safe", true)) break;  // least collateralized first
     if (*budget <= 0) break;
@@ -223,7 +231,7 @@ absl::Status Keeper::Liquidate(const cli::SystemType& t, uint64_t height,
     json entry = {{"action", "liquidate"},
                   {"type", t.name},
                   {"position", id},
-                  {"ratio", Text(p, "ratio")}};
+                  {"ratio", RatioText(Text(p, "ratio"))}};
     json r;
     if (Submit(entry, system_.engine, "liquidate", {{"id", id}}, &r)) {
       ++report.liquidated;
@@ -243,6 +251,8 @@ absl::Status Keeper::Liquidate(const cli::SystemType& t, uint64_t height,
 }
 
 absl::Status Keeper::EnsureAllowance(uint64_t height, uint64_t amount) {
+  // Reads at `height` do not see an approval made in this step.
+  if (approved_) return absl::OkStatus();
   ASSIGN_OR_RETURN(api::QueryResponse r,
                    cli::QueryMethod(*session_, system_.stable, "allowance",
                                     {{"owner", Hex0x(key_.address)},
@@ -252,22 +262,23 @@ absl::Status Keeper::EnsureAllowance(uint64_t height, uint64_t amount) {
   ASSIGN_OR_RETURN(uint64_t allowance, U64(doc, "allowance"));
   if (allowance >= amount) return absl::OkStatus();
   // The engine burns a buyer's payment: approve it once for everything.
-  const bool ok = Submit({{"action", "approve"}, {"amount", StrCat(kMaxU64)}},
-                         system_.stable, "approve",
-                         {{"spender", Hex0x(system_.engine)},
-                          {"amount", StrCat(kMaxU64)}},
-                         nullptr);
-  return ok ? absl::OkStatus()
-            : absl::FailedPreconditionError("could not approve the engine");
+  const bool ok =
+      Submit({{"action", "approve"}, {"amount", StrCat(kMaxU64)}},
+             system_.stable, "approve",
+             {{"spender", Hex0x(system_.engine)}, {"amount", StrCat(kMaxU64)}},
+             nullptr);
+  if (!ok) return absl::FailedPreconditionError("could not approve the engine");
+  approved_ = true;
+  return absl::OkStatus();
 }
 
 absl::Status Keeper::Auctions(const cli::SystemType& t, uint64_t height,
                               uint64_t* capital, StepReport& report) {
   auto ask = [&](std::string_view contract, std::string_view method,
                  const json& args) -> absl::StatusOr<json> {
-    ASSIGN_OR_RETURN(api::QueryResponse r,
-                     cli::QueryMethod(*session_, contract, method, args,
-                                      height));
+    ASSIGN_OR_RETURN(
+        api::QueryResponse r,
+        cli::QueryMethod(*session_, contract, method, args, height));
     return cli::QueryResult(r);
   };
   // The oracle's price at H; without one no sale is bought (redo needs it
@@ -326,6 +337,7 @@ absl::Status Keeper::Auctions(const cli::SystemType& t, uint64_t height,
              {"price", Text(r, "price")}});
       } else {
         ++report.refused;
+        approved_ = false;  // read the allowance again before the next take
       }
     }
     after = Text(list, "next");
@@ -345,6 +357,10 @@ void Keeper::Run(const std::function<bool()>& stop,
       d -= slice;
     }
   };
+  Log({{"action", "start"},
+       {"keeper", Hex0x(key_.address)},
+       {"margin", options_.margin},
+       {"interval_ms", absl::ToInt64Milliseconds(options_.interval)}});
   absl::Duration backoff = options_.interval;
   while (!stop()) {
     auto step = Step();

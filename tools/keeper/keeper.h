@@ -28,8 +28,8 @@
 //   {"time": "2026-12-03T14:40:00.123Z", "height": 12, "action": "liquidate",
 //    "type": "tETH", "position": "3", "sale": "1", "collateral": "...",
 //    "debt": "...", "tab": "...", "tx": "0x..", "ok": true}
-// and a refusal has "ok": false and "error". Run adds "step_error" and
-// "backoff" lines while the node is unreachable.
+// and a refusal has "ok": false and "error". Run logs "start" first, and
+// "step_error" lines (with the backoff) while the node is unreachable.
 //
 // Not thread-safe: one thread drives a Keeper.
 
@@ -117,8 +117,11 @@ class Keeper {
   cli::SystemFile system_;
   KeeperOptions options_;
   std::ostream* log_;
-  uint64_t margin_;  // scaled by 10^18
+  uint64_t margin_;      // scaled by 10^18
   uint64_t height_ = 0;  // of the current step, for the log
+  // This keeper approved the engine for the stable token (cleared when a
+  // take is refused, so the allowance is read again).
+  bool approved_ = false;
 };
 
 // Exact arithmetic of the take decision, exposed for tests. Prices are RAY

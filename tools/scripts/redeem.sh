@@ -13,4 +13,4 @@ fi
 key=$1 type=$2 amount=$3 max_fee=${4:-0.01}
 
 "$ballast" --json redeem "$type" "$amount" --max-fee "$max_fee" --from "$key" |
-  jq -c '{type, redeemed, fee, collateral, positions}'
+  jq -c 'if .error then .error else {type, redeemed, fee, collateral, positions} end'
