@@ -234,6 +234,98 @@ TEST_F(VaultE2ETest, ReservesAtAHeightAndProvedAgainstOneHeader) {
   EXPECT_TRUE(Contains(bad.err, "NOT VERIFIED")) << bad.Describe();
 }
 
+TEST_F(VaultE2ETest, DeployFromAConfigWithAnExistingToken) {
+  // A token of 2 decimals, deployed by hand, as the only collateral.
+  json gold = CliJson(
+      {"deploy", BALLAST_TOKEN_WASM, "--interface", BALLAST_TOKEN_PROTO,
+       "--from", "alice", "--init",
+       R"({"name": "Gold", "symbol": "GLD", "decimals": 2, "minters": [],
+           "initial_holder": ")" +
+           bob_ + R"(", "initial_supply": "100000"})"});
+  ASSERT_TRUE(gold["contract"].is_string()) << gold;
+  const std::string token = gold["contract"];
+  const json config = {
+      {"stable",
+       {{"name", "Gold Dollar"}, {"symbol", "GUSD"}, {"decimals", 6}}},
+      {"line", "1000000000000"},
+      {"hole", "100000000000"},
+      {"oracle", {{"reporters", {"alice"}}, {"max_age_s", 600}}},
+      {"types",
+       {{{"name", "GOLD"},
+         {"feed", "XAU"},
+         {"token", token},
+         {"price", "1500.25"},
+         {"liquidation_ratio", "1.25"},
+         {"liquidation_penalty", "1.1"},
+         {"line", "1000000000000"},
+         {"dust", "10000000"},
+         {"fee", "1"},
+         {"hole", "100000000000"},
+         {"tip", "0"},
+         {"chip", "0"},
+         {"redemption_fee", "0.01"}}}}};
+  const std::string file = Save("gold.json", config.dump());
+  const std::string system_file = dir_ + "/gold-system.json";
+  json sys = CliJson({"system", "deploy", "--from", "alice", "--config", file,
+                      "--system", system_file});
+  ASSERT_EQ(sys["types"].size(), 1u) << sys;
+  EXPECT_EQ(sys["types"][0]["token"], token);
+  EXPECT_EQ(sys["types"][0]["decimals"], 2);
+  EXPECT_EQ(sys["types"][0]["feed"], "XAU");
+  EXPECT_EQ(sys["file"], system_file);
+  json feed = CliJson({"oracle", "show", "XAU", "--system", system_file});
+  EXPECT_EQ(feed["price"], "1500.25");
+  ASSERT_EQ(feed["reports"].size(), 1u);  // alice only
+  // bob locks 10 GOLD (1000 base units) and mints 10000 GUSD: ratio 1.5.
+  json opened = CliJson(
+      {"vault", "open", "GOLD", "--from", "bob", "--system", system_file});
+  CliJson({"vault", "deposit", opened["id"], "1000", "--from", "bob",
+           "--system", system_file});
+  CliJson({"vault", "mint", opened["id"], S(10000 * kUsd), "--from", "bob",
+           "--system", system_file});
+  json r = CliJson({"reserves", "--system", system_file});
+  EXPECT_EQ(r["types"][0]["value"], "15002500000");
+  EXPECT_EQ(r["types"][0]["ratio"], "1.50025");
+  // No file for this chain was written.
+  EXPECT_NE(Cli({"reserves"}).exit_code, 0);
+}
+
+TEST_F(VaultE2ETest, ABadConfigIsRefusedBeforeAnythingIsDeployed) {
+  struct Case {
+    json config;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{{"line", "-5"}, {"hole", "0"}, {"types", json::array()}},
+       "config: line: '-5' is not an amount"},
+      {{{"line", "1"}, {"hole", "0"}, {"types", json::array()}},
+       "config: types: must be an array of 1 to 16 types"},
+      {{{"line", "1"},
+        {"hole", "0"},
+        {"types",
+         {{{"name", "X"}, {"token", {{"decimals", 8}}}, {"price", "1e3"}}}}},
+       "config: types[0].liquidation_ratio: missing"},
+      {{{"line", "1"}, {"hole", "0"}, {"typo", 1}}, "config: typo: unknown"},
+  };
+  for (const Case& c : cases) {
+    RunResult r = Cli({"system", "deploy", "--from", "alice", "--config",
+                       Save("bad.json", c.config.dump())});
+    EXPECT_EQ(r.exit_code, 3) << r.Describe();
+    EXPECT_TRUE(Contains(r.err, c.message)) << r.Describe();
+  }
+  json ok_but_bad_price = json::parse(R"({"line": "1", "hole": "0",
+    "types": [{"name": "X", "token": {"decimals": 8}, "price": "-1",
+      "liquidation_ratio": "1.5", "liquidation_penalty": "1.1", "line": "1",
+      "dust": "0", "fee": "1", "hole": "0", "tip": "0", "chip": "0",
+      "redemption_fee": "0"}]})");
+  RunResult r = Cli({"system", "deploy", "--from", "alice", "--config",
+                     Save("bad.json", ok_but_bad_price.dump())});
+  EXPECT_EQ(r.exit_code, 3) << r.Describe();
+  EXPECT_TRUE(Contains(r.err, "config: X.price: '-1' is not a decimal"))
+      << r.Describe();
+  EXPECT_EQ(CliJson({"account", "alice"})["pending_nonce"], "0");
+}
+
 TEST_F(VaultE2ETest, BadAmountsAreRefusedBeforeAnythingIsSent) {
   struct Case {
     std::vector<std::string> args;
