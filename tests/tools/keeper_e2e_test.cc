@@ -26,8 +26,10 @@ namespace {
 class KeeperE2ETest : public SystemE2ETest {
  protected:
   // `ballast keeper --once`: its JSON lines (the last is the step).
-  std::vector<json> KeeperOnce() {
-    RunResult r = Cli({"keeper", "--from", "keeper", "--once"});
+  std::vector<json> KeeperOnce(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"keeper", "--from", "keeper", "--once"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    RunResult r = Cli(args);
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     std::vector<json> lines = Lines(r.out);
     EXPECT_FALSE(lines.empty()) << r.Describe();
@@ -92,7 +94,15 @@ TEST_F(KeeperE2ETest,
   }
   const uint64_t stable_before = Balance(sys_["stable"], keeper_);
   ASSERT_EQ(stable_before, 2500 * kUsd + rewards);
+  // With --max-capital 1000 BUSD it spends at most that in the step.
+  std::vector<json> capped = KeeperOnce({"--max-capital", S(1000 * kUsd)});
+  uint64_t capped_paid = 0;
+  for (const json& t : Actions(capped, "taken")) capped_paid += U(t["paid"]);
+  EXPECT_GT(capped_paid, 0u) << json(capped).dump(1);
+  EXPECT_LE(capped_paid, 1000 * kUsd) << json(capped).dump(1);
+  // Then with its whole balance.
   std::vector<json> buy = KeeperOnce();
+  buy.insert(buy.begin(), capped.begin(), capped.end());
   std::vector<json> taken = Actions(buy, "taken");
   ASSERT_FALSE(taken.empty()) << json(buy).dump(1);
   uint64_t bought = 0, paid = 0;
