@@ -52,8 +52,10 @@ bool BallastdProcess::Start() {
   const std::string addr_file = data_dir_ + "/api.addr";
   std::error_code ec;
   std::filesystem::remove(addr_file, ec);  // stale after a kill -9
+  const int listen_port = keep_port_ ? port_ : 0;
   std::vector<std::string> argv = {BALLASTD_BINARY, "--data-dir", data_dir_,
-                                   "--listen", "127.0.0.1:0"};
+                                   "--listen",
+                                   "127.0.0.1:" + std::to_string(listen_port)};
   argv.insert(argv.end(), args_.begin(), args_.end());
   child_ = std::make_unique<ChildProcess>(argv, log_path_);
   exit_code_ = -1;

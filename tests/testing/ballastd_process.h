@@ -45,6 +45,10 @@ class BallastdProcess {
   // SIGKILL and reap, as kill -9.
   void Kill();
   bool running();
+  // Later Starts listen on the port the last Start got (instead of any
+  // free one), so a client that keeps its URL finds the node again after
+  // a restart (the node sets SO_REUSEADDR).
+  void KeepPort() { keep_port_ = true; }
   int exit_code() const { return exit_code_; }
   std::string log() const;  // its stdout and stderr so far, every run
 
@@ -75,6 +79,7 @@ class BallastdProcess {
   int exit_code_ = -1;
   std::string host_;
   int port_ = 0;
+  bool keep_port_ = false;
 };
 
 }  // namespace ballast::test

@@ -227,7 +227,8 @@ absl::Status WithContext(const absl::Status& status, std::string_view what) {
 absl::StatusOr<json> Transact(Session& s, const StoredKey& from,
                               std::string_view contract,
                               std::string_view method, const json& args,
-                              const TxOptions& options, std::string_view what) {
+                              const TxOptions& options, std::string_view what,
+                              std::string* tx_hash) {
   ASSIGN_OR_RETURN(api::Client * node, s.Node());
   ASSIGN_OR_RETURN(api::ContractInterface iface,
                    FetchInterface(*node, contract));
@@ -242,6 +243,7 @@ absl::StatusOr<json> Transact(Session& s, const StoredKey& from,
   auto sent = SendTx(s, from, std::move(tx), wait);
   if (!sent.ok()) return WithContext(sent.status(), what);
   const api::TransactionView& committed = *sent->committed;
+  if (tx_hash != nullptr) *tx_hash = committed.hash();
   const api::ReceiptView& receipt = committed.receipt();
   if (!Succeeded(receipt)) return WithContext(FailedReceipt(committed), what);
   auto decoded = iface.DecodeResponse(method, receipt.output());

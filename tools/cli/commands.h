@@ -143,13 +143,12 @@ absl::StatusOr<std::string> ParseAddress(std::string_view text);
 // Calls `method` of `contract` (raw address) with JSON `args`, encoded
 // through the interface the node holds for it, signed by `from`; waits for
 // the receipt. Returns the decoded result (null if none). A failed call is
-// the receipt's error (exit code 1), prefixed by `what`.
-absl::StatusOr<nlohmann::json> Transact(Session& s, const StoredKey& from,
-                                        std::string_view contract,
-                                        std::string_view method,
-                                        const nlohmann::json& args,
-                                        const TxOptions& tx,
-                                        std::string_view what);
+// the receipt's error (exit code 1), prefixed by `what`. `tx_hash` (if
+// given) gets the raw hash of the committed transaction, failed or not.
+absl::StatusOr<nlohmann::json> Transact(
+    Session& s, const StoredKey& from, std::string_view contract,
+    std::string_view method, const nlohmann::json& args, const TxOptions& tx,
+    std::string_view what, std::string* tx_hash = nullptr);
 // Deploys `code` with its interface (a FileDescriptorSet) and init `args`;
 // waits; returns the new contract's raw address.
 absl::StatusOr<std::string> DeployCode(Session& s, const StoredKey& from,

@@ -20,6 +20,8 @@
 #include "node/api/proto_json.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/dev_commands.h"
+#include "tools/cli/keeper_commands.h"
+#include "tools/cli/redeem_commands.h"
 #include "tools/cli/vault_cli.h"
 
 namespace ballast::cli {
@@ -253,6 +255,8 @@ int Main(int argc, char** argv) {
 
   // Command groups that live in their own files.
   RegisterDevCommands(app, on);
+  RegisterKeeperCommands(app, on);
+  RegisterRedeemCommands(app, on);
   // system, vault, oracle, faucet, reserves (tools/cli/vault_cli.h)
   std::shared_ptr<void> vault_options = AddVaultCommands(app, on, AddTxOptions);
 

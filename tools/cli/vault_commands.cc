@@ -81,6 +81,8 @@ absl::StatusOr<std::string> Who(Session& s, const std::string& who) {
       StrCat("'", who.substr(0, 64), "' is neither an address nor a key name"));
 }
 
+}  // namespace
+
 // The system file of `explicit_path`, else of the node's chain.
 absl::StatusOr<SystemFile> System(Session& s, const std::string& path) {
   if (!path.empty()) return LoadSystem(path);
@@ -95,6 +97,8 @@ absl::StatusOr<SystemFile> System(Session& s, const std::string& path) {
   }
   return sys;
 }
+
+namespace {
 
 absl::StatusOr<json> Ask(Session& s, std::string_view contract,
                          std::string_view method, const json& args,

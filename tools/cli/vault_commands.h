@@ -22,8 +22,13 @@
 
 #include "absl/status/status.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/system_file.h"
 
 namespace ballast::cli {
+
+// The system file at `path`, or (empty `path`) the one of the node's chain,
+// checked to be for that chain. Shared with the keeper (tools/keeper/).
+absl::StatusOr<SystemFile> System(Session& s, const std::string& path);
 
 struct SystemDeployArgs {
   std::string config_file;    // empty: the default configuration
