@@ -3,7 +3,7 @@
 // with the CLI, a price drop posted with `ballast oracle post`, and the
 // keeper run as `ballast keeper`:
 //   - one step liquidates exactly the positions unsafe at the new price;
-//   - after `ballast dev mine --advance 5m` the auctions' price has decayed
+//   - after `ballast dev mine --advance 10m` the auctions' price has decayed
 //     below oracle * (1 - margin) and the next step buys, within the
 //     keeper's capital; the engine's books balance and the reserves agree;
 //   - a long-running keeper outlives a node restart (it backs off while the
@@ -83,8 +83,9 @@ TEST_F(KeeperE2ETest,
   EXPECT_EQ(again.back()["liquidated"], 0) << json(again).dump(1);
   EXPECT_EQ(again.back()["taken"], 0);
 
-  // Five minutes: 1.05 * 0.97^5 = 0.90 of the oracle price, under 0.97.
-  Ok({"dev", "mine", "--advance", "5m"});
+  // Ten minutes on the default curve (system deploy): 1.05 * 0.99^10 =
+  // 0.95 of the oracle price, under 0.97.
+  Ok({"dev", "mine", "--advance", "10m"});
   // The keeper's capital: what it drew plus its liquidation rewards
   // (tip 10 BUSD + chip 1 % of the tab, each).
   uint64_t rewards = 0;

@@ -68,12 +68,9 @@ TEST_F(ScriptsTest, MintThenKeeperLiquidates) {
   EXPECT_EQ(Ok({"vault", "show", id})["debt"], "0");
 }
 
-// PENDING REDEMPTION: the engine's redeem (vault.proto, contracts/vault/
-// redemption.cc) is being written on another branch; until it lands the
-// engine refuses the call ("not implemented") and this test fails at its
-// first assertion. Disabled until then: remove DISABLED_ when it lands
-// (run it with --gtest_also_run_disabled_tests).
-TEST_F(ScriptsTest, DISABLED_RedeemScript) {
+// redeem.sh: stable for collateral at the oracle price, less the fee, from
+// the least collateralized safe position (here bob's own).
+TEST_F(ScriptsTest, RedeemScript) {
   ASSERT_EQ(
       Script("mint.sh", {"bob", "tETH", S(kEth), S(1000 * kUsd)}).exit_code, 0);
   RunResult r = Script("redeem.sh", {"bob", "tETH", S(100 * kUsd), "0.01"});

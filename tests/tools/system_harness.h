@@ -7,7 +7,6 @@
 #ifndef BALLAST_TESTS_TOOLS_SYSTEM_HARNESS_H_
 #define BALLAST_TESTS_TOOLS_SYSTEM_HARNESS_H_
 
-#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -23,7 +22,6 @@ using u128 = unsigned __int128;
 
 inline constexpr uint64_t kEth = 100'000'000;  // 1 tETH (8 decimals)
 inline constexpr uint64_t kUsd = 1'000'000;    // 1 BUSD (6 decimals)
-inline const std::string kRayZeros(25, '0');   // "1.05" RAY = "105" + 25 zeros
 
 inline std::string S(uint64_t v) { return std::to_string(v); }
 
@@ -69,50 +67,6 @@ class SystemE2ETest : public CliTest {
     keeper_ = CliJson({"keys", "new", "keeper"})["address"].get<std::string>();
     sys_ = CliJson({"system", "deploy", "--from", "alice"});
     ASSERT_TRUE(sys_.is_object());
-    BindAuctions();
-  }
-
-  // `ballast system deploy` may not deploy auctions yet (the engine takes
-  // them later through set_type): deploys one per type that has none, with
-  // a curve that falls fast enough to see in minutes (start at 1.05 times
-  // the oracle price, 3% down a minute), binds it and records it in the
-  // system file.
-  void BindAuctions() {
-    const std::string file = sys_["file"].get<std::string>();
-    json saved = json::parse(std::ifstream(file));
-    for (size_t i = 0; i < saved["types"].size(); ++i) {
-      json& t = saved["types"][i];
-      if (!t["auction"].get<std::string>().empty()) continue;
-      json init = {{"engine", saved["engine"]},
-                   {"type", t["id"]},
-                   {"token", t["token"]},
-                   {"oracle", saved["oracle"]},
-                   {"feed", t["feed"]},
-                   {"admin", alice_},
-                   {"config",
-                    {{"buf", "105" + kRayZeros},
-                     {"tail", "3600"},
-                     {"cusp", "5" + kRayZeros + "0"},
-                     {"step", "60"},
-                     {"cut", "97" + kRayZeros}}}};
-      json deployed = CliJson(
-          {"deploy", BALLAST_CONTRACTS_DIR "/auction.wasm", "--interface",
-           BALLAST_CONTRACTS_DIR "/auction.desc", "--from", "alice", "--init",
-           init.dump(), "--gas", "50000000"});
-      ASSERT_TRUE(deployed.is_object());
-      const std::string auction = deployed["contract"];
-      json info =
-          CliJson({"query", saved["engine"].get<std::string>(), "type_info",
-                   json{{"type", t["id"]}}.dump()})["result"];
-      json set = {
-          {"type", t["id"]}, {"config", info["config"]}, {"auction", auction}};
-      ASSERT_TRUE(CliJson({"call", saved["engine"].get<std::string>(),
-                           "set_type", set.dump(), "--from", "alice"})
-                      .is_object());
-      t["auction"] = auction;
-    }
-    std::ofstream(file) << saved.dump(2);
-    sys_ = saved;
   }
 
   json Ok(const std::vector<std::string>& args) { return CliJson(args); }
