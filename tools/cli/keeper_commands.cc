@@ -11,6 +11,7 @@
 #include "CLI/CLI.hpp"
 #include "ledger/base/status_macros.h"
 #include "tools/cli/decimal.h"
+#include "tools/cli/tx_options.h"
 #include "tools/cli/vault_commands.h"
 #include "tools/keeper/keeper.h"
 
@@ -111,12 +112,7 @@ void RegisterKeeperCommands(CLI::App& app, const CommandHook& on) {
   cmd->add_flag("--once", args->once, "Run one step and exit");
   cmd->add_option("--system", args->system,
                   "System file (default: the node's chain's)");
-  cmd->add_option("--gas", args->tx.gas, "Gas limit of each transaction")
-      ->capture_default_str();
-  cmd->add_option("--timeout", args->tx.timeout_seconds,
-                  "Seconds to wait for each receipt")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  AddGasAndTimeout(cmd, args->tx);
   on(cmd, "keeper", [args](Session& s) { return RunKeeper(s, *args); });
 }
 

@@ -22,6 +22,7 @@
 #include "tools/cli/dev_commands.h"
 #include "tools/cli/keeper_commands.h"
 #include "tools/cli/redeem_commands.h"
+#include "tools/cli/tx_options.h"
 #include "tools/cli/vault_cli.h"
 
 namespace ballast::cli {
@@ -32,12 +33,7 @@ using api::kExitUsage;
 void AddTxOptions(CLI::App* cmd, TxOptions& tx) {
   cmd->add_option("--from", tx.from, "Name of the signing key (ballast keys)")
       ->required();
-  cmd->add_option("--gas", tx.gas, "Gas limit of the transaction")
-      ->capture_default_str();
-  cmd->add_option("--timeout", tx.timeout_seconds,
-                  "Seconds to wait for the receipt")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  AddGasAndTimeout(cmd, tx);
   cmd->add_flag("--async", tx.async,
                 "Print the transaction hash without waiting for the receipt");
 }

@@ -11,7 +11,6 @@
 #include <utility>
 #include <vector>
 
-
 namespace ballast::cli {
 
 // Lines of "key   value", keys padded to the widest key:

@@ -9,6 +9,7 @@
 #include "ledger/base/strings.h"
 #include "tools/cli/decimal.h"
 #include "tools/cli/output.h"
+#include "tools/cli/tx_options.h"
 #include "tools/cli/vault_commands.h"
 
 namespace ballast::cli {
@@ -87,12 +88,7 @@ void RegisterRedeemCommands(CLI::App& app, const CommandHook& on) {
       ->check(CLI::Range(1, 32));
   cmd->add_option("--system", args->system,
                   "System file (default: the node's chain's)");
-  cmd->add_option("--gas", args->tx.gas, "Gas limit of each transaction")
-      ->capture_default_str();
-  cmd->add_option("--timeout", args->tx.timeout_seconds,
-                  "Seconds to wait for each receipt")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  AddGasAndTimeout(cmd, args->tx);
   on(cmd, "redeem", [args](Session& s) { return Redeem(s, *args); });
 }
 

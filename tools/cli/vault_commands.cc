@@ -31,22 +31,6 @@ std::string Hex0x(std::string_view raw) { return "0x" + ToHex(raw); }
 // Most pages `vault list` reads (100 positions each).
 constexpr int kMaxListPages = 100;
 
-// ---- Reading JSON the contracts answer (uint64 as strings) ----
-
-absl::StatusOr<uint64_t> U64(const json& doc, std::string_view field) {
-  auto it = doc.find(field);
-  if (it == doc.end()) return uint64_t{0};  // proto3 default
-  if (it->is_number_unsigned()) return it->get<uint64_t>();
-  if (it->is_string()) return ParseAmount(it->get<std::string>(), field);
-  return absl::InternalError(
-      StrCat("answer field ", field, " is not a number"));
-}
-
-std::string Text(const json& doc, std::string_view field) {
-  auto it = doc.find(field);
-  return it != doc.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 // A RAY ratio as "1.5234"; "" stays "".
 std::string RatioText(const std::string& ray) {
   if (ray.empty()) return "";
@@ -547,7 +531,7 @@ absl::Status SystemDeploy(Session& s, const SystemDeployArgs& a) {
       st.token = t.existing_token;
       ASSIGN_OR_RETURN(
           json d, Ask(s, st.token, "decimals", json::object(), std::nullopt));
-      ASSIGN_OR_RETURN(uint64_t dec, U64(d, "decimals"));
+      ASSIGN_OR_RETURN(uint64_t dec, AnswerU64(d, "decimals"));
       st.decimals = static_cast<int>(std::min<uint64_t>(dec, 99));
       ASSIGN_OR_RETURN(
           price, ParsePrice(t.price_text, st.decimals, plan.stable_decimals,
@@ -567,7 +551,7 @@ absl::Status SystemDeploy(Session& s, const SystemDeployArgs& a) {
     // The type's auction names the id add_type will give it: the next one.
     ASSIGN_OR_RETURN(json global, Ask(s, sys.engine, "global", json::object(),
                                       std::nullopt));
-    ASSIGN_OR_RETURN(uint64_t types, U64(global, "types"));
+    ASSIGN_OR_RETURN(uint64_t types, AnswerU64(global, "types"));
     ASSIGN_OR_RETURN(st.auction,
                      DeployCode(s, from, auction_art.code, auction_art.desc,
                                 {{"engine", Hex0x(sys.engine)},
@@ -585,7 +569,7 @@ absl::Status SystemDeploy(Session& s, const SystemDeployArgs& a) {
                                            {"auction", Hex0x(st.auction)},
                                            {"config", t.config}},
                                           a.tx, StrCat("add_type ", t.name)));
-    ASSIGN_OR_RETURN(uint64_t id, U64(added, "type"));
+    ASSIGN_OR_RETURN(uint64_t id, AnswerU64(added, "type"));
     st.id = static_cast<uint32_t>(id);
     if (st.id != types + 1) {
       return absl::InternalError(StrCat("add_type ", t.name, " gave type ", id,
@@ -646,33 +630,34 @@ struct PositionOut {
 
 absl::StatusOr<PositionOut> DescribePosition(const SystemFile& sys,
                                              const json& p) {
-  ASSIGN_OR_RETURN(uint64_t type_id, U64(p, "type"));
+  ASSIGN_OR_RETURN(uint64_t type_id, AnswerU64(p, "type"));
   ASSIGN_OR_RETURN(const SystemType* t,
                    sys.TypeById(static_cast<uint32_t>(type_id)));
   PositionOut out;
-  const std::string ratio = RatioText(Text(p, "ratio"));
-  const std::string liq = PriceText(Text(p, "liquidation_price"), *t, sys);
-  out.doc = {{"id", Text(p, "id")},
-             {"owner", Text(p, "owner")},
+  const std::string ratio = RatioText(AnswerText(p, "ratio"));
+  const std::string liq =
+      PriceText(AnswerText(p, "liquidation_price"), *t, sys);
+  out.doc = {{"id", AnswerText(p, "id")},
+             {"owner", AnswerText(p, "owner")},
              {"type", t->name},
              {"type_id", type_id},
-             {"collateral", Text(p, "collateral")},
-             {"debt", Text(p, "debt")},
-             {"art", Text(p, "art")},
+             {"collateral", AnswerText(p, "collateral")},
+             {"debt", AnswerText(p, "debt")},
+             {"art", AnswerText(p, "art")},
              {"ratio", ratio},
              {"safe", p.value("safe", false)},
              {"liquidation_price", liq},
-             {"price_error", Text(p, "price_error")}};
+             {"price_error", AnswerText(p, "price_error")}};
   out.text = Fields()
-                 .Add("id", Text(p, "id"))
-                 .Add("owner", Text(p, "owner"))
+                 .Add("id", AnswerText(p, "id"))
+                 .Add("owner", AnswerText(p, "owner"))
                  .Add("type", t->name)
-                 .Add("collateral", Text(p, "collateral"))
-                 .Add("debt", Text(p, "debt"))
+                 .Add("collateral", AnswerText(p, "collateral"))
+                 .Add("debt", AnswerText(p, "debt"))
                  .Add("ratio", ratio.empty() ? "-" : ShortRatio(ratio))
                  .Add("safe", p.value("safe", false) ? "yes" : "no")
                  .Add("liquidation price", liq.empty() ? "-" : liq)
-                 .AddIfSet("price error", Text(p, "price_error"))
+                 .AddIfSet("price error", AnswerText(p, "price_error"))
                  .Render();
   return out;
 }
@@ -686,7 +671,7 @@ absl::StatusOr<Located> Locate(Session& s, const SystemFile& sys, uint64_t id,
                                std::optional<uint64_t> height = {}) {
   auto p = Ask(s, sys.engine, "position", {{"id", StrCat(id)}}, height);
   if (!p.ok()) return Annotate(p.status(), StrCat("position ", id));
-  ASSIGN_OR_RETURN(uint64_t type_id, U64(*p, "type"));
+  ASSIGN_OR_RETURN(uint64_t type_id, AnswerU64(*p, "type"));
   ASSIGN_OR_RETURN(const SystemType* t,
                    sys.TypeById(static_cast<uint32_t>(type_id)));
   return Located{*std::move(p), t};
@@ -711,7 +696,7 @@ absl::Status VaultOpen(Session& s, const VaultTxArgs& a,
   ASSIGN_OR_RETURN(StoredKey from, s.Keys().Load(a.tx.from));
   ASSIGN_OR_RETURN(json r, Transact(s, from, sys.engine, "open",
                                     {{"type", t->id}}, a.tx, "open"));
-  const std::string id = Text(r, "id");
+  const std::string id = AnswerText(r, "id");
   s.Emit(json{{"id", id}, {"type", t->name}},
          Fields().Add("id", id).Add("type", t->name).Render());
   return absl::OkStatus();
@@ -740,7 +725,8 @@ absl::Status VaultAmount(Session& s, const VaultTxArgs& a,
                                    {{"id", StrCat(id)}}, std::nullopt));
   ASSIGN_OR_RETURN(PositionOut out, DescribePosition(sys, after));
   json doc = {{"action", action},
-              {"amount", Text(r, "amount").empty() ? "0" : Text(r, "amount")},
+              {"amount",
+               AnswerText(r, "amount").empty() ? "0" : AnswerText(r, "amount")},
               {"position", out.doc}};
   s.Emit(doc,
          StrCat(action, " ", doc["amount"].get<std::string>(), "\n", out.text));
@@ -753,7 +739,7 @@ absl::Status VaultClose(Session& s, const VaultTxArgs& a,
   ASSIGN_OR_RETURN(SystemFile sys, System(s, a.system));
   ASSIGN_OR_RETURN(StoredKey from, s.Keys().Load(a.tx.from));
   ASSIGN_OR_RETURN(Located pos, Locate(s, sys, id));
-  ASSIGN_OR_RETURN(uint64_t debt, U64(pos.position, "debt"));
+  ASSIGN_OR_RETURN(uint64_t debt, AnswerU64(pos.position, "debt"));
   if (debt > 0) {
     // The fee accrues between this query and the close: allow 0.01% more
     // (hours of the highest fee the engine accepts).
@@ -765,9 +751,11 @@ absl::Status VaultClose(Session& s, const VaultTxArgs& a,
   ASSIGN_OR_RETURN(json r, Transact(s, from, sys.engine, "close",
                                     {{"id", StrCat(id)}}, a.tx, "close"));
   json doc = {{"id", StrCat(id)},
-              {"repaid", Text(r, "repaid").empty() ? "0" : Text(r, "repaid")},
-              {"collateral",
-               Text(r, "collateral").empty() ? "0" : Text(r, "collateral")}};
+              {"repaid",
+               AnswerText(r, "repaid").empty() ? "0" : AnswerText(r, "repaid")},
+              {"collateral", AnswerText(r, "collateral").empty()
+                                 ? "0"
+                                 : AnswerText(r, "collateral")}};
   s.Emit(doc,
          Fields()
              .Add("closed", StrCat(id))
@@ -826,7 +814,7 @@ absl::Status VaultList(Session& s, const std::string& system,
         list.push_back(std::move(out.doc));
       }
     }
-    ASSIGN_OR_RETURN(after, U64(r, "next"));
+    ASSIGN_OR_RETURN(after, AnswerU64(r, "next"));
     if (after == 0) break;
   }
   s.Emit(json{{"owner", Hex0x(who)},
@@ -851,34 +839,34 @@ absl::Status VaultHealth(Session& s, const std::string& system,
   ASSIGN_OR_RETURN(
       json h, Ask(s, sys.engine, "health", {{"id", StrCat(id)}, {"price", ray}},
                   height, &at));
-  const std::string ratio = RatioText(Text(h, "ratio"));
+  const std::string ratio = RatioText(AnswerText(h, "ratio"));
   const std::string liq =
-      PriceText(Text(h, "liquidation_price"), *pos.type, sys);
+      PriceText(AnswerText(h, "liquidation_price"), *pos.type, sys);
   const bool safe = h.value("safe", false);
   json doc = {{"id", StrCat(id)},
               {"type", pos.type->name},
               {"price", price},
-              {"debt", Text(h, "debt")},
-              {"collateral", Text(h, "collateral")},
+              {"debt", AnswerText(h, "debt")},
+              {"collateral", AnswerText(h, "collateral")},
               {"ratio", ratio},
               {"safe", safe},
               {"liquidation_price", liq},
-              {"max_mint", Text(h, "max_mint")},
-              {"max_withdraw", Text(h, "max_withdraw")},
+              {"max_mint", AnswerText(h, "max_mint")},
+              {"max_withdraw", AnswerText(h, "max_withdraw")},
               {"height", StrCat(at)}};
   s.Emit(doc,
          Fields()
              .Add("position", StrCat(id, " (", pos.type->name, ")"))
              .Add("at price", price)
-             .Add("debt", Text(h, "debt"))
-             .Add("collateral", Text(h, "collateral"))
+             .Add("debt", AnswerText(h, "debt"))
+             .Add("collateral", AnswerText(h, "collateral"))
              .Add("ratio", ratio.empty() ? "- (no debt)" : ShortRatio(ratio))
              .Add("safe", safe ? "yes" : "no: it can be liquidated")
              .Add("liquidation price",
                   liq.empty() ? "- (no debt)"
                               : StrCat(liq, " (unsafe below this price)"))
-             .Add("could still mint", Text(h, "max_mint"))
-             .Add("could withdraw", Text(h, "max_withdraw"))
+             .Add("could still mint", AnswerText(h, "max_mint"))
+             .Add("could withdraw", AnswerText(h, "max_withdraw"))
              .Render());
   return absl::OkStatus();
 }
@@ -927,27 +915,27 @@ absl::Status OracleShow(Session& s, const std::string& system,
                    Ask(s, sys.oracle, "status", {{"feed", feed}}, height, &at));
   auto snap_price = [&](const char* field) -> std::string {
     if (!st.contains(field) || !st[field].is_object()) return "";
-    return PriceText(Text(st[field], "price"), *t, sys);
+    return PriceText(AnswerText(st[field], "price"), *t, sys);
   };
   json pending = json::array();
   if (st.contains("pending")) {
     for (const json& p : st["pending"]) {
-      pending.push_back({{"price", PriceText(Text(p, "price"), *t, sys)},
-                         {"as_of_ms", Text(p, "as_of_ms")},
-                         {"computed_ms", Text(p, "computed_ms")}});
+      pending.push_back({{"price", PriceText(AnswerText(p, "price"), *t, sys)},
+                         {"as_of_ms", AnswerText(p, "as_of_ms")},
+                         {"computed_ms", AnswerText(p, "computed_ms")}});
     }
   }
   json reports = json::array();
   Table table({"REPORTER", "PRICE", "TIME", "FRESH"});
   if (st.contains("reports")) {
     for (const json& r : st["reports"]) {
-      const std::string p = PriceText(Text(r, "price"), *t, sys);
-      reports.push_back({{"reporter", Text(r, "reporter")},
+      const std::string p = PriceText(AnswerText(r, "price"), *t, sys);
+      reports.push_back({{"reporter", AnswerText(r, "reporter")},
                          {"price", p},
-                         {"time_ms", Text(r, "time_ms")},
+                         {"time_ms", AnswerText(r, "time_ms")},
                          {"fresh", r.value("fresh", false)}});
-      table.AddRow({Text(r, "reporter"), p.empty() ? "-" : p,
-                    p.empty() ? "-" : FormatTimeMs(Text(r, "time_ms")),
+      table.AddRow({AnswerText(r, "reporter"), p.empty() ? "-" : p,
+                    p.empty() ? "-" : FormatTimeMs(AnswerText(r, "time_ms")),
                     r.value("fresh", false) ? "yes" : "no"});
     }
   }
@@ -956,7 +944,7 @@ absl::Status OracleShow(Session& s, const std::string& system,
   json doc = {{"feed", feed},
               {"type", t->name},
               {"usable", usable},
-              {"reason", Text(st, "reason")},
+              {"reason", AnswerText(st, "reason")},
               {"price", current},
               {"current", st.contains("current") ? st["current"] : json()},
               {"pending", pending},
@@ -966,7 +954,7 @@ absl::Status OracleShow(Session& s, const std::string& system,
   s.Emit(doc, Fields().Add("feed", StrCat(feed, " (type ", t->name, ")"))
                       .Add("price", current.empty() ? "-" : current)
                       .Add("usable", usable ? "yes" : "no")
-                      .AddIfSet("reason", Text(st, "reason"))
+                      .AddIfSet("reason", AnswerText(st, "reason"))
                       .Add("pending", StrCat(pending.size()))
                       .AddIfSet("tripped", snap_price("tripped"))
                       .Add("at block", StrCat(at))
@@ -997,16 +985,16 @@ absl::Status FaucetDrip(Session& s, const VaultTxArgs& a,
   ASSIGN_OR_RETURN(StoredKey from, s.Keys().Load(a.tx.from));
   ASSIGN_OR_RETURN(json r, Transact(s, from, sys.faucet, "drip",
                                     {{"token", Hex0x(token)}}, a.tx, "drip"));
-  const std::string amount = Text(r, "amount");
+  const std::string amount = AnswerText(r, "amount");
   s.Emit(json{{"token", Hex0x(token)},
               {"name", name},
               {"to", Hex0x(from.address)},
               {"amount", amount},
-              {"next_drip_ms", Text(r, "next_drip_ms")}},
+              {"next_drip_ms", AnswerText(r, "next_drip_ms")}},
          Fields()
              .Add("dripped", StrCat(amount, " of ", name))
              .Add("to", Hex0x(from.address))
-             .Add("next drip", FormatTimeMs(Text(r, "next_drip_ms")))
+             .Add("next drip", FormatTimeMs(AnswerText(r, "next_drip_ms")))
              .Render());
   return absl::OkStatus();
 }
@@ -1140,20 +1128,20 @@ absl::Status Reserves(Session& s, const ReservesArgs& a) {
   std::vector<std::pair<std::string, uint64_t>> held;  // per type's token
   if (r.contains("types")) {
     for (const json& t : r["types"]) {
-      ASSIGN_OR_RETURN(uint64_t id, U64(t, "type"));
+      ASSIGN_OR_RETURN(uint64_t id, AnswerU64(t, "type"));
       ASSIGN_OR_RETURN(const SystemType* st,
                        sys.TypeById(static_cast<uint32_t>(id)));
-      ASSIGN_OR_RETURN(uint64_t coll, U64(t, "collateral"));
-      ASSIGN_OR_RETURN(uint64_t in_auction, U64(t, "in_auction"));
+      ASSIGN_OR_RETURN(uint64_t coll, AnswerU64(t, "collateral"));
+      ASSIGN_OR_RETURN(uint64_t in_auction, AnswerU64(t, "in_auction"));
       const unsigned __int128 total =
           static_cast<unsigned __int128>(coll) + in_auction;
       const std::string total_text = total > UINT64_MAX
                                          ? StrCat(coll, "+", in_auction)
                                          : StrCat(static_cast<uint64_t>(total));
-      const std::string price = PriceText(Text(t, "price"), *st, sys);
-      const std::string ratio = RatioText(Text(t, "ratio"));
-      ASSIGN_OR_RETURN(uint64_t debt, U64(t, "debt"));
-      ASSIGN_OR_RETURN(uint64_t auction_debt, U64(t, "auction_debt"));
+      const std::string price = PriceText(AnswerText(t, "price"), *st, sys);
+      const std::string ratio = RatioText(AnswerText(t, "ratio"));
+      ASSIGN_OR_RETURN(uint64_t debt, AnswerU64(t, "debt"));
+      ASSIGN_OR_RETURN(uint64_t auction_debt, AnswerU64(t, "auction_debt"));
       types.push_back({{"type", st->name},
                        {"id", id},
                        {"token", Hex0x(st->token)},
@@ -1161,32 +1149,36 @@ absl::Status Reserves(Session& s, const ReservesArgs& a) {
                        {"engine_collateral", StrCat(coll)},
                        {"in_auction", StrCat(in_auction)},
                        {"price", price},
-                       {"price_error", Text(t, "price_error")},
-                       {"value", Text(t, "value")},
+                       {"price_error", AnswerText(t, "price_error")},
+                       {"value", AnswerText(t, "value")},
                        {"debt", StrCat(debt)},
                        {"auction_debt", StrCat(auction_debt)},
                        {"ratio", ratio}});
       table.AddRow(
           {st->name, total_text,
-           price.empty() ? "- (" + Text(t, "price_error") + ")" : price,
-           Text(t, "value").empty() ? "-" : Text(t, "value"),
+           price.empty() ? "- (" + AnswerText(t, "price_error") + ")" : price,
+           AnswerText(t, "value").empty() ? "-" : AnswerText(t, "value"),
            StrCat(debt + auction_debt),
            ratio.empty() ? "-" : ShortRatio(ratio)});
     }
   }
-  const std::string system_ratio = RatioText(Text(r, "system_ratio"));
+  const std::string system_ratio = RatioText(AnswerText(r, "system_ratio"));
   json doc = {
       {"height", StrCat(at)},
       {"types", types},
-      {"stable_supply",
-       Text(r, "stable_supply").empty() ? "0" : Text(r, "stable_supply")},
+      {"stable_supply", AnswerText(r, "stable_supply").empty()
+                            ? "0"
+                            : AnswerText(r, "stable_supply")},
       {"total_debt",
-       Text(r, "total_debt").empty() ? "0" : Text(r, "total_debt")},
+       AnswerText(r, "total_debt").empty() ? "0" : AnswerText(r, "total_debt")},
       {"system_ratio", system_ratio},
-      {"surplus", Text(r, "surplus").empty() ? "0" : Text(r, "surplus")},
-      {"bad_debt", Text(r, "bad_debt").empty() ? "0" : Text(r, "bad_debt")},
-      {"auction_debt",
-       Text(r, "auction_debt").empty() ? "0" : Text(r, "auction_debt")}};
+      {"surplus",
+       AnswerText(r, "surplus").empty() ? "0" : AnswerText(r, "surplus")},
+      {"bad_debt",
+       AnswerText(r, "bad_debt").empty() ? "0" : AnswerText(r, "bad_debt")},
+      {"auction_debt", AnswerText(r, "auction_debt").empty()
+                           ? "0"
+                           : AnswerText(r, "auction_debt")}};
   std::string text =
       table.Render() + "\n" +
       Fields()
@@ -1277,6 +1269,20 @@ absl::Status Reserves(Session& s, const ReservesArgs& a) {
   }
   s.Emit(doc, text);
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> AnswerU64(const json& doc, std::string_view field) {
+  auto it = doc.find(field);
+  if (it == doc.end()) return uint64_t{0};  // proto3 default
+  if (it->is_number_unsigned()) return it->get<uint64_t>();
+  if (it->is_string()) return ParseAmount(it->get<std::string>(), field);
+  return absl::InternalError(
+      StrCat("answer field ", field, " is not a number"));
+}
+
+std::string AnswerText(const json& doc, std::string_view field) {
+  auto it = doc.find(field);
+  return it != doc.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 }  // namespace ballast::cli

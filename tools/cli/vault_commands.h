@@ -18,9 +18,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/system_file.h"
 
@@ -39,6 +41,12 @@ struct SystemDeployArgs {
 // Deploys oracle, engine, stable token, faucet and per collateral type a
 // test token (unless the config names one), the type's feed with an initial
 // price and the type; writes the system file. docs/cli.md has the config.
+// Fields of the JSON a contract answers: a uint64 (proto JSON writes them
+// as strings; absent is 0) and a string (absent is "").
+absl::StatusOr<uint64_t> AnswerU64(const nlohmann::json& doc,
+                                   std::string_view field);
+std::string AnswerText(const nlohmann::json& doc, std::string_view field);
+
 absl::Status SystemDeploy(Session& s, const SystemDeployArgs& args);
 absl::Status SystemShow(Session& s, const std::string& system_file);
 

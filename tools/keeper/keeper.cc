@@ -8,6 +8,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
 #include "tools/cli/decimal.h"
+#include "tools/cli/vault_commands.h"
 
 namespace ballast::keeper {
 namespace {
@@ -37,20 +38,6 @@ std::string U128Text(u128 v) {
 
 // A uint64 field of a contract's JSON answer (proto3 JSON: strings; absent
 // means 0).
-absl::StatusOr<uint64_t> U64(const json& doc, std::string_view field) {
-  auto it = doc.find(field);
-  if (it == doc.end()) return uint64_t{0};
-  if (it->is_number_unsigned()) return it->get<uint64_t>();
-  if (it->is_string()) return cli::ParseAmount(it->get<std::string>(), field);
-  return absl::InternalError(
-      StrCat("answer field ", field, " is not a number"));
-}
-
-std::string Text(const json& doc, std::string_view field) {
-  auto it = doc.find(field);
-  return it != doc.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 // A RAY ratio as a decimal ("1.25"); kept as is if it is not one.
 std::string RatioText(const std::string& ray) {
   auto r = cli::FormatRay(ray);
@@ -187,7 +174,7 @@ absl::StatusOr<StepReport> Keeper::Step() {
       cli::QueryMethod(*session_, system_.stable, "balance_of",
                        {{"owner", Hex0x(key_.address)}}, report.height));
   ASSIGN_OR_RETURN(json balance, cli::QueryResult(bal));
-  ASSIGN_OR_RETURN(uint64_t capital, U64(balance, "balance"));
+  ASSIGN_OR_RETURN(uint64_t capital, cli::AnswerU64(balance, "balance"));
   if (options_.max_capital) capital = std::min(capital, *options_.max_capital);
   for (const cli::SystemType& t : system_.types) {
     if (t.auction.empty()) continue;
@@ -216,7 +203,7 @@ absl::Status Keeper::Liquidate(const cli::SystemType& t, uint64_t height,
          {"error", std::string(count.status().message())}});
     return absl::OkStatus();
   }
-  ASSIGN_OR_RETURN(uint64_t unsafe, U64(*count, "unsafe"));
+  ASSIGN_OR_RETURN(uint64_t unsafe, cli::AnswerU64(*count, "unsafe"));
   if (unsafe == 0) return absl::OkStatus();
   const uint64_t limit =
       std::min<uint64_t>({unsafe, static_cast<uint64_t>(*budget), kPage});
@@ -227,22 +214,22 @@ absl::Status Keeper::Liquidate(const cli::SystemType& t, uint64_t height,
     if (p.value("safe", true)) break;  // least collateralized first
     if (*budget <= 0) break;
     --*budget;
-    const std::string id = Text(p, "id");
+    const std::string id = cli::AnswerText(p, "id");
     json entry = {{"action", "liquidate"},
                   {"type", t.name},
                   {"position", id},
-                  {"ratio", RatioText(Text(p, "ratio"))}};
+                  {"ratio", RatioText(cli::AnswerText(p, "ratio"))}};
     json r;
     if (Submit(entry, system_.engine, "liquidate", {{"id", id}}, &r)) {
       ++report.liquidated;
       Log({{"action", "liquidated"},
            {"type", t.name},
            {"position", id},
-           {"sale", Text(r, "sale")},
-           {"collateral", Text(r, "collateral")},
-           {"debt", Text(r, "debt")},
-           {"tab", Text(r, "tab")},
-           {"reward", Text(r, "reward")}});
+           {"sale", cli::AnswerText(r, "sale")},
+           {"collateral", cli::AnswerText(r, "collateral")},
+           {"debt", cli::AnswerText(r, "debt")},
+           {"tab", cli::AnswerText(r, "tab")},
+           {"reward", cli::AnswerText(r, "reward")}});
     } else {
       ++report.refused;
     }
@@ -259,7 +246,7 @@ absl::Status Keeper::EnsureAllowance(uint64_t height, uint64_t amount) {
                                      {"spender", Hex0x(system_.engine)}},
                                     height));
   ASSIGN_OR_RETURN(json doc, cli::QueryResult(r));
-  ASSIGN_OR_RETURN(uint64_t allowance, U64(doc, "allowance"));
+  ASSIGN_OR_RETURN(uint64_t allowance, cli::AnswerU64(doc, "allowance"));
   if (allowance >= amount) return absl::OkStatus();
   // The engine burns a buyer's payment: approve it once for everything.
   const bool ok =
@@ -291,13 +278,14 @@ absl::Status Keeper::Auctions(const cli::SystemType& t, uint64_t height,
          {"error", std::string(feed.status().message())}});
     return absl::OkStatus();
   }
-  ASSIGN_OR_RETURN(u128 oracle, ParseU128(Text(*feed, "price"), "price"));
+  ASSIGN_OR_RETURN(u128 oracle,
+                   ParseU128(cli::AnswerText(*feed, "price"), "price"));
   std::string after = "0";
   for (int page = 0; page < kMaxPages; ++page) {
     ASSIGN_OR_RETURN(json list, ask(t.auction, "list",
                                     {{"after", after}, {"limit", kPage}}));
     for (const json& sale : list.value("sales", json::array())) {
-      const std::string id = Text(sale, "sale");
+      const std::string id = cli::AnswerText(sale, "sale");
       if (sale.value("needs_redo", false)) {
         json r;
         if (Submit({{"action", "redo"}, {"type", t.name}, {"sale", id}},
@@ -308,9 +296,10 @@ absl::Status Keeper::Auctions(const cli::SystemType& t, uint64_t height,
         }
         continue;
       }
-      ASSIGN_OR_RETURN(u128 price, ParseU128(Text(sale, "price"), "price"));
+      ASSIGN_OR_RETURN(u128 price,
+                       ParseU128(cli::AnswerText(sale, "price"), "price"));
       if (!PriceWithinMargin(price, oracle, margin_)) continue;
-      ASSIGN_OR_RETURN(uint64_t lot, U64(sale, "lot"));
+      ASSIGN_OR_RETURN(uint64_t lot, cli::AnswerU64(sale, "lot"));
       const uint64_t amount = AffordableAmount(price, *capital, lot);
       if (amount == 0) continue;
       RETURN_IF_ERROR(EnsureAllowance(height, *capital));
@@ -318,29 +307,29 @@ absl::Status Keeper::Auctions(const cli::SystemType& t, uint64_t height,
                     {"type", t.name},
                     {"sale", id},
                     {"amount", StrCat(amount)},
-                    {"price", Text(sale, "price")},
+                    {"price", cli::AnswerText(sale, "price")},
                     {"oracle", U128Text(oracle)}};
       json r;
       if (Submit(entry, t.auction, "take",
                  {{"sale", id},
                   {"amount", StrCat(amount)},
-                  {"max_price", Text(sale, "price")}},
+                  {"max_price", cli::AnswerText(sale, "price")}},
                  &r)) {
         ++report.taken;
-        ASSIGN_OR_RETURN(uint64_t paid, U64(r, "paid"));
+        ASSIGN_OR_RETURN(uint64_t paid, cli::AnswerU64(r, "paid"));
         *capital -= std::min(paid, *capital);
         Log({{"action", "taken"},
              {"type", t.name},
              {"sale", id},
-             {"collateral", Text(r, "collateral")},
+             {"collateral", cli::AnswerText(r, "collateral")},
              {"paid", StrCat(paid)},
-             {"price", Text(r, "price")}});
+             {"price", cli::AnswerText(r, "price")}});
       } else {
         ++report.refused;
         approved_ = false;  // read the allowance again before the next take
       }
     }
-    after = Text(list, "next");
+    after = cli::AnswerText(list, "next");
     if (after.empty() || after == "0") break;
   }
   return absl::OkStatus();
