@@ -18,6 +18,7 @@
 #include "ledger/base/version.h"
 #include "node/api/errors.h"
 #include "node/api/proto_json.h"
+#include "tools/cli/auction_commands.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/dev_commands.h"
 #include "tools/cli/keeper_commands.h"
@@ -253,6 +254,7 @@ int Main(int argc, char** argv) {
   RegisterDevCommands(app, on);
   RegisterKeeperCommands(app, on);
   RegisterRedeemCommands(app, on);
+  RegisterAuctionCommands(app, on);
   // system, vault, oracle, faucet, reserves (tools/cli/vault_cli.h)
   std::shared_ptr<void> vault_options = AddVaultCommands(app, on, AddTxOptions);
 
