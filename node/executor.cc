@@ -21,6 +21,18 @@ using ledger::SignedTransaction;
 using ledger::StateChanges;
 using ledger::Store;
 
+// The code a contract record names, by its executable hash (code records are
+// content-addressed and never deleted, so any height's record finds it).
+absl::StatusOr<std::optional<wasm::ContractCode>> CodeByHash(
+    Store& store, std::string_view contract, const std::string& hash) {
+  ASSIGN_OR_RETURN(std::optional<ledger::CodeRecord> code, store.GetCode(hash));
+  if (!code.has_value()) {
+    return absl::DataLossError(
+        StrCat("contract ", ToHex(contract), " has no code record"));
+  }
+  return wasm::ContractCode{hash, code->wasm()};
+}
+
 // The state a query sees: world state after one block, read through the
 // state tree, so that a query reads one height throughout, however many
 // blocks commit while it runs. The contract records and storage come from
@@ -44,14 +56,7 @@ class TreeState final : public wasm::ChainState {
     ASSIGN_OR_RETURN(std::optional<ledger::ContractInfo> info,
                      state_.GetContract(contract));
     if (!info.has_value()) return std::nullopt;
-    const std::string& hash = info->executable_hash();
-    ASSIGN_OR_RETURN(std::optional<ledger::CodeRecord> code,
-                     store_->GetCode(hash));
-    if (!code.has_value()) {
-      return absl::DataLossError(
-          StrCat("contract ", ToHex(contract), " has no code record"));
-    }
-    return wasm::ContractCode{hash, code->wasm()};
+    return CodeByHash(*store_, contract, info->executable_hash());
   }
 
  private:
@@ -106,13 +111,7 @@ class BlockState final : public wasm::ChainState {
         return wasm::ContractCode{hash, it->second.wasm()};
       }
     }
-    ASSIGN_OR_RETURN(std::optional<ledger::CodeRecord> code,
-                     store_->GetCode(hash));
-    if (!code.has_value()) {
-      return absl::DataLossError(
-          StrCat("contract ", ToHex(contract), " has no code record"));
-    }
-    return wasm::ContractCode{hash, code->wasm()};
+    return CodeByHash(*store_, contract, hash);
   }
 
   absl::StatusOr<ledger::Account> GetAccount(const std::string& address) {

@@ -44,8 +44,6 @@ std::string Readable(const google::protobuf::Value& value) {
   return Readable(json::parse(api::JsonText(value), nullptr, false));
 }
 
-std::string Hex0x(std::string_view bytes) { return "0x" + ToHex(bytes); }
-
 absl::StatusOr<std::string> ParseHash(std::string_view text) {
   auto raw = FromHex(text);
   if (!raw.ok() || raw->size() != kHashSize) {

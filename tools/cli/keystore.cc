@@ -19,6 +19,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
 #include "nlohmann/json.hpp"
+#include "tools/cli/output.h"
 
 namespace ballast::cli {
 namespace {
@@ -29,8 +30,6 @@ constexpr size_t kMaxKeyFileSize = 4096;
 
 constexpr char kKdf[] = "argon2id13";
 constexpr char kCipher[] = "xsalsa20poly1305";
-
-std::string Hex0x(std::string_view raw) { return "0x" + ToHex(raw); }
 
 // A field of `doc` that must be a string; "" if absent or not a string.
 std::string StringField(const nlohmann::json& doc, const char* name) {

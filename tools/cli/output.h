@@ -11,7 +11,12 @@
 #include <utility>
 #include <vector>
 
+#include "ledger/base/bytes.h"
+
 namespace ballast::cli {
+
+// Raw bytes (an address, a key, a hash) as the CLI shows them: "0x" + hex.
+inline std::string Hex0x(std::string_view raw) { return "0x" + ToHex(raw); }
 
 // Lines of "key   value", keys padded to the widest key:
 //   contract   0x3f...

@@ -12,6 +12,7 @@
 #include "ledger/base/strings.h"
 #include "tools/cli/decimal.h"
 #include "tools/cli/keystore.h"
+#include "tools/cli/output.h"
 
 namespace ballast::cli {
 namespace {
@@ -20,8 +21,6 @@ using nlohmann::json;
 
 constexpr size_t kMaxSystemFileBytes = 1 << 20;
 constexpr size_t kMaxTypes = 16;  // the engine's limit
-
-std::string Hex0x(std::string_view raw) { return "0x" + ToHex(raw); }
 
 absl::Status Bad(std::string_view field, std::string_view why) {
   return absl::InvalidArgumentError(StrCat("system file: ", field, ": ", why));

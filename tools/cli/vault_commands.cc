@@ -26,8 +26,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string Hex0x(std::string_view raw) { return "0x" + ToHex(raw); }
-
 // Most pages `vault list` reads (100 positions each).
 constexpr int kMaxListPages = 100;
 

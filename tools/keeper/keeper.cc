@@ -8,6 +8,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
 #include "tools/cli/decimal.h"
+#include "tools/cli/output.h"
 #include "tools/cli/vault_commands.h"
 
 namespace ballast::keeper {
@@ -23,8 +24,6 @@ constexpr uint64_t kMarginOne = 1'000'000'000'000'000'000ull;
 constexpr int kPage = 100;
 constexpr int kMaxPages = 100;
 constexpr uint64_t kMaxU64 = std::numeric_limits<uint64_t>::max();
-
-std::string Hex0x(std::string_view raw) { return "0x" + ToHex(raw); }
 
 std::string U128Text(u128 v) {
   if (v == 0) return "0";
@@ -147,7 +146,7 @@ bool Keeper::Submit(json entry, std::string_view contract,
   std::string hash;
   auto r = cli::Transact(*session_, key_, contract, method, args, options_.tx,
                          method, &hash);
-  if (!hash.empty()) entry["tx"] = Hex0x(hash);
+  if (!hash.empty()) entry["tx"] = cli::Hex0x(hash);
   entry["ok"] = r.ok();
   if (!r.ok()) {
     entry["error"] = std::string(r.status().message());
@@ -172,7 +171,7 @@ absl::StatusOr<StepReport> Keeper::Step() {
   ASSIGN_OR_RETURN(
       api::QueryResponse bal,
       cli::QueryMethod(*session_, system_.stable, "balance_of",
-                       {{"owner", Hex0x(key_.address)}}, report.height));
+                       {{"owner", cli::Hex0x(key_.address)}}, report.height));
   ASSIGN_OR_RETURN(json balance, cli::QueryResult(bal));
   ASSIGN_OR_RETURN(uint64_t capital, cli::AnswerU64(balance, "balance"));
   if (options_.max_capital) capital = std::min(capital, *options_.max_capital);
@@ -242,18 +241,18 @@ absl::Status Keeper::EnsureAllowance(uint64_t height, uint64_t amount) {
   if (approved_) return absl::OkStatus();
   ASSIGN_OR_RETURN(api::QueryResponse r,
                    cli::QueryMethod(*session_, system_.stable, "allowance",
-                                    {{"owner", Hex0x(key_.address)},
-                                     {"spender", Hex0x(system_.engine)}},
+                                    {{"owner", cli::Hex0x(key_.address)},
+                                     {"spender", cli::Hex0x(system_.engine)}},
                                     height));
   ASSIGN_OR_RETURN(json doc, cli::QueryResult(r));
   ASSIGN_OR_RETURN(uint64_t allowance, cli::AnswerU64(doc, "allowance"));
   if (allowance >= amount) return absl::OkStatus();
   // The engine burns a buyer's payment: approve it once for everything.
-  const bool ok =
-      Submit({{"action", "approve"}, {"amount", StrCat(kMaxU64)}},
-             system_.stable, "approve",
-             {{"spender", Hex0x(system_.engine)}, {"amount", StrCat(kMaxU64)}},
-             nullptr);
+  const bool ok = Submit(
+      {{"action", "approve"}, {"amount", StrCat(kMaxU64)}}, system_.stable,
+      "approve",
+      {{"spender", cli::Hex0x(system_.engine)}, {"amount", StrCat(kMaxU64)}},
+      nullptr);
   if (!ok) return absl::FailedPreconditionError("could not approve the engine");
   approved_ = true;
   return absl::OkStatus();
@@ -347,7 +346,7 @@ void Keeper::Run(const std::function<bool()>& stop,
     }
   };
   Log({{"action", "start"},
-       {"keeper", Hex0x(key_.address)},
+       {"keeper", cli::Hex0x(key_.address)},
        {"margin", options_.margin},
        {"interval_ms", absl::ToInt64Milliseconds(options_.interval)}});
   absl::Duration backoff = options_.interval;
