@@ -479,22 +479,25 @@ uint64_t DrawDebt(const GlobalRecord& g, Type& t, uint64_t id,
   return art;
 }
 
+DebtSlice SliceOfDebt(const Type& t, uint64_t art, uint64_t amount) {
+  uint64_t debt = DebtAmount(art, t.rate);
+  if (amount >= debt) return {.art = art, .amount = debt};
+  // amount < debt <= art * rate / RAY + 1, so the art removed is below art.
+  return {.art = static_cast<uint64_t>(
+              Div(AmountRad(amount), t.rate, Round::kDown, "vault: repay")),
+          .amount = amount};
+}
+
 // Repays up to `amount` of position debt (never more than the debt).
 Wipe WipeDebt(Type& t, const PositionRecord& p, uint64_t amount,
               std::string_view method) {
   if (amount == 0) Abort({method, ": amount must be positive"});
   Wipe w;
   if (p.art == 0) return w;
-  uint64_t debt = DebtAmount(p.art, t.rate);
-  if (amount >= debt) {
-    w.art = p.art;
-    w.burned = debt;
-  } else {
-    w.art = static_cast<uint64_t>(
-        Div(AmountRad(amount), t.rate, Round::kDown, "vault: repay"));
-    w.burned = amount;
-    CheckDust(t, p.art - w.art, method);
-  }
+  DebtSlice slice = SliceOfDebt(t, p.art, amount);
+  w.art = slice.art;
+  w.burned = slice.amount;
+  if (w.art < p.art) CheckDust(t, p.art - w.art, method);
   U256 removed = DebtRad(w.art, t.rate);
   SubRad(kDebtKey, removed);
   CreditSurplus(Sub(AmountRad(w.burned), removed, "vault: rounding"));

@@ -240,6 +240,16 @@ uint64_t DrawDebt(const GlobalRecord& g, Type& t, uint64_t id,
                   const PositionRecord& p, uint64_t amount,
                   std::string_view method);
 
+// Up to `amount` of a debt of `art` at the type's rate: all of it (its
+// amount rounded up) if `amount` covers that, else the art `amount` pays
+// off, rounded down (then below `art`). The shared arithmetic of repay and
+// redemption; each applies its own dust rule to what is left.
+struct DebtSlice {
+  uint64_t art = 0;     // art removed
+  uint64_t amount = 0;  // stable it costs
+};
+DebtSlice SliceOfDebt(const Type& t, uint64_t art, uint64_t amount);
+
 struct Wipe {
   uint64_t art = 0;     // art removed
   uint64_t burned = 0;  // stable to burn

@@ -36,15 +36,10 @@ struct Take {
 Take TakeFrom(const Type& t, const PositionRecord& p, uint64_t left,
               u128 price) {
   Take take;
-  uint64_t debt = DebtAmount(p.art, t.rate);
-  if (left >= debt) {
-    take.art = p.art;
-    take.amount = debt;
-  } else {
-    // left < debt <= art * rate / RAY + 1, so the art removed is below art.
-    take.art = static_cast<uint64_t>(
-        Div(AmountRad(left), t.rate, Round::kDown, "redeem: art"));
-    take.amount = left;
+  DebtSlice slice = SliceOfDebt(t, p.art, left);
+  take.art = slice.art;
+  take.amount = slice.amount;
+  if (take.art < p.art) {
     if (DebtRad(p.art - take.art, t.rate) < AmountRad(t.rec.dust)) {
       // Keep exactly the least art whose debt is not below dust.
       u128 keep = Div(AmountRad(t.rec.dust), t.rate, Round::kUp, "redeem: art");
