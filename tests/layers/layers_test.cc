@@ -141,13 +141,18 @@ std::vector<std::string> CheckFile(const LayerMap& map, const std::string& path,
     } else {
       continue;
     }
+    // The longest matching prefix decides (boost/multiprecision/ is not
+    // boost/).
+    std::string rule;
     for (const auto& [prefix, layers] : map.external) {
-      if (target.starts_with(prefix) && !layers.contains(from) &&
-          !allowed.contains("*")) {
-        violations.push_back(path + ": includes " + target + " (only " +
-                             prefix + " users may; layer " + from +
-                             " is not one)");
+      if (target.starts_with(prefix) && prefix.size() > rule.size()) {
+        rule = prefix;
       }
+    }
+    if (!rule.empty() && !map.external.at(rule).contains(from) &&
+        !allowed.contains("*")) {
+      violations.push_back(path + ": includes " + target + " (only " + rule +
+                           " users may; layer " + from + " is not one)");
     }
     if (angled) continue;
     const std::string top = target.substr(0, target.find('/'));
@@ -225,6 +230,14 @@ TEST(LayersTest, ForbiddenEdgesAreCaught) {
               ::testing::ElementsAre(HasSubstr("only leveldb/ users may")));
   EXPECT_THAT(CheckFile(Map(), "node/api/x.cc", "#include \"wabt/ir.h\""),
               ::testing::ElementsAre(HasSubstr("only wabt/ users may")));
+  // The longest prefix decides: the client may do exact arithmetic with
+  // Boost.Multiprecision, not serve HTTP with Beast.
+  EXPECT_THAT(CheckFile(Map(), "tools/simulate/x.cc",
+                        "#include <boost/multiprecision/cpp_int.hpp>"),
+              ::testing::IsEmpty());
+  EXPECT_THAT(CheckFile(Map(), "tools/simulate/x.cc",
+                        "#include <boost/beast/http.hpp>"),
+              ::testing::ElementsAre(HasSubstr("only boost/ users may")));
   // Proto imports count too.
   EXPECT_THAT(
       CheckFile(Map(), "ledger/x.proto", "import \"node/api/a.proto\";"),

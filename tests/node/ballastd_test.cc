@@ -29,13 +29,13 @@
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
 #include "ledger/base/strings.h"
+#include "ledger/base/subprocess.h"
 #include "ledger/hashing.h"
 #include "node/api/client.h"
 #include "node/api/contract_interface.h"
 #include "node/api/proto_json.h"
 #include "tests/node/chain_fixture.h"
 #include "tests/testing/ballastd_process.h"
-#include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 #include "wasm/gas.h"
 
@@ -1007,7 +1007,7 @@ TEST_F(BallastdTest, RepeatedKillDashNineLosesNothingThatWasReportedCommitted) {
   Wallet carol{DevKey('c')};  // has nothing at first: its transfers abort
   std::map<std::string, uint64_t> reported;  // tx hash -> block height
   std::vector<std::string> blocks;           // block hashes, heights 1..
-  test::RunResult verify;
+  RunResult verify;
   for (int round = 1; round <= kRounds; ++round) {
     SCOPED_TRACE(StrCat("round ", round));
     std::map<std::string, uint64_t> now =
@@ -1016,9 +1016,9 @@ TEST_F(BallastdTest, RepeatedKillDashNineLosesNothingThatWasReportedCommitted) {
     reported.insert(now.begin(), now.end());
     if (round == kRounds) {
       // The crashed node's data dir, exactly as kill -9 left it.
-      verify = test::Run({test::BallastdBinary(), "verify", "--data-dir",
-                          dir_.path() + "/chain"},
-                         {}, "", std::chrono::seconds(240));
+      verify = ballast::Run({test::BallastdBinary(), "verify", "--data-dir",
+                             dir_.path() + "/chain"},
+                            {}, "", std::chrono::seconds(240));
     }
 
     node = StartNode();

@@ -25,12 +25,12 @@ using ::ballast::test::TempDir;
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-constexpr char kChain[] = "testnet";
-constexpr uint64_t kSupply = 1'000'000;
+constexpr char kDeployChain[] = "testnet";
+constexpr uint64_t kDeploySupply = 1'000'000;
 
 ledger::SignedTransaction Signed(const KeyPair& key, uint64_t nonce,
                                  ledger::Transaction tx) {
-  tx.set_chain_id(kChain);
+  tx.set_chain_id(kDeployChain);
   tx.set_nonce(nonce);
   tx.set_gas_limit(100'000'000);
   return SignTx(key, tx);
@@ -38,7 +38,7 @@ ledger::SignedTransaction Signed(const KeyPair& key, uint64_t nonce,
 
 TEST(DeepDeployTest, RefusedWithAReceiptAndTheNodeStaysUp) {
   TempDir dir;
-  BallastdProcess node(dir.path() + "/chain", {"--chain-id", kChain});
+  BallastdProcess node(dir.path() + "/chain", {"--chain-id", kDeployChain});
   ASSERT_TRUE(node.Start()) << node.log();
   const KeyPair alice = DevKey('a');
 
@@ -47,7 +47,7 @@ TEST(DeepDeployTest, RefusedWithAReceiptAndTheNodeStaysUp) {
   init.set_name("Test Token");
   init.set_symbol("TT");
   init.set_initial_holder(AddressOf(alice));
-  init.set_initial_supply(kSupply);
+  init.set_initial_supply(kDeploySupply);
   ledger::Transaction deploy;
   deploy.mutable_deploy()->set_code(ContractWasm("token"));
   deploy.mutable_deploy()->set_interface(ContractDescriptor("token"));
@@ -65,7 +65,7 @@ TEST(DeepDeployTest, RefusedWithAReceiptAndTheNodeStaysUp) {
     EXPECT_EQ(r.status, 200) << r.text;
     return r.body["result"]["balance"];
   };
-  EXPECT_EQ(balance(node), std::to_string(kSupply));
+  EXPECT_EQ(balance(node), std::to_string(kDeploySupply));
 
   // The attack: the deep module, with enough gas.
   ledger::Transaction deep;
@@ -87,7 +87,7 @@ TEST(DeepDeployTest, RefusedWithAReceiptAndTheNodeStaysUp) {
   EXPECT_EQ(health.body["height"], "2");
   EXPECT_EQ(node.Get("/v1/tx/" + hash).body["receipt"]["status"],
             "RECEIPT_STATUS_REJECTED");
-  EXPECT_EQ(balance(node), std::to_string(kSupply));
+  EXPECT_EQ(balance(node), std::to_string(kDeploySupply));
   EXPECT_EQ(node.Get("/v1/account/" + HexBytes(AddressOf(alice))).body["nonce"],
             "2");
 
@@ -95,7 +95,7 @@ TEST(DeepDeployTest, RefusedWithAReceiptAndTheNodeStaysUp) {
   EXPECT_EQ(node.Terminate(), 0) << node.log();
   ASSERT_TRUE(node.Start()) << node.log();
   EXPECT_EQ(node.Get("/v1/health").body["height"], "2");
-  EXPECT_EQ(balance(node), std::to_string(kSupply));
+  EXPECT_EQ(balance(node), std::to_string(kDeploySupply));
   EXPECT_EQ(node.Terminate(), 0) << node.log();
 }
 

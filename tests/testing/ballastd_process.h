@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "ledger/ballast.pb.h"
+#include "ledger/base/subprocess.h"
 #include "nlohmann/json.hpp"
 #include "node/api/client.h"
-#include "tests/testing/subprocess.h"
 
 namespace ballast::test {
 

@@ -12,10 +12,6 @@
 namespace ballast::test {
 namespace {
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 bool IsHex(const std::string& s, size_t bytes) {
   return std::regex_match(
       s, std::regex("0x[0-9a-f]{" + std::to_string(2 * bytes) + "}"));

@@ -14,7 +14,7 @@ RunResult CliTest::Cli(const std::vector<std::string>& args,
                     {"BALLAST_NODE", node_url_},
                     {"BALLAST_PASSPHRASE", std::nullopt}};
   for (const auto& [name, value] : env) all[name] = value;
-  return test::Run(argv, all, stdin_text);
+  return ballast::Run(argv, all, stdin_text);
 }
 
 nlohmann::json CliTest::CliJson(const std::vector<std::string>& args) {

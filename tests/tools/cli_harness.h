@@ -10,12 +10,16 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "ledger/base/subprocess.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/ballastd_process.h"
-#include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
 namespace ballast::test {
+
+inline bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 class CliTest : public ::testing::Test {
  protected:

@@ -10,10 +10,6 @@
 namespace ballast::test {
 namespace {
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 using CliWithoutNodeTest = CliTest;
 
 TEST_F(CliWithoutNodeTest, EveryCommandHasHelp) {

@@ -11,10 +11,6 @@
 namespace ballast::test {
 namespace {
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 TEST(DurationTest, UnitsAndSumsParseToMilliseconds) {
   struct Case {
     std::string text;

@@ -63,6 +63,17 @@ RC_GTEST_PROP(KeeperMathProperty, AffordableIsTheLargestThatFits, ()) {
   auto cost = [&](u128 amount) { return (amount * price + Ray() - 1) / Ray(); };
   RC_ASSERT(cost(a) <= capital);
   if (a < lot) RC_ASSERT(cost(u128{a} + 1) > capital);
+  // What a submit-only keeper spends is exactly that cost.
+  RC_ASSERT(u128{TakeCost(price, a)} == cost(a));
+}
+
+TEST(KeeperMathTest, TakeCostRoundsUpAndSaturates) {
+  const u128 price = 1260 * Ray() / 100;
+  EXPECT_EQ(TakeCost(price, 100'000'000), 1260'000'000u);
+  EXPECT_EQ(TakeCost(price, 1), 13u);  // 12.6 rounded up
+  EXPECT_EQ(TakeCost(price, 0), 0u);
+  EXPECT_EQ(TakeCost(kMaxU128, std::numeric_limits<uint64_t>::max()),
+            std::numeric_limits<uint64_t>::max());
 }
 
 TEST(KeeperMathTest, ParseU128) {

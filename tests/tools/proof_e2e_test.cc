@@ -21,10 +21,6 @@ namespace {
 
 using json = nlohmann::json;
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // Flips the lowest bit of the last hex digit of a "0x.." string.
 std::string FlipBit(const std::string& hex) {
   std::string out = hex;

@@ -27,12 +27,12 @@ class ScriptsTest : public SystemE2ETest {
     std::string bin = BALLAST_CLI_BINARY;
     bin = bin.substr(0, bin.rfind('/'));
     const char* path = std::getenv("PATH");
-    return test::Run(argv,
-                     {{"BALLAST_HOME", home_},
-                      {"BALLAST_NODE", node_url_},
-                      {"BALLAST_PASSPHRASE", std::nullopt},
-                      {"PATH", bin + ":" + (path ? path : "/usr/bin:/bin")}},
-                     "", std::chrono::seconds(60));
+    return ballast::Run(argv,
+                        {{"BALLAST_HOME", home_},
+                         {"BALLAST_NODE", node_url_},
+                         {"BALLAST_PASSPHRASE", std::nullopt},
+                         {"PATH", bin + ":" + (path ? path : "/usr/bin:/bin")}},
+                        "", std::chrono::seconds(60));
   }
 };
 

@@ -18,10 +18,6 @@ namespace {
 
 using json = nlohmann::json;
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // 1 tETH (8 decimals) and 1 BUSD (6 decimals) in base units.
 constexpr uint64_t kEth = 100'000'000;
 constexpr uint64_t kUsd = 1'000'000;

@@ -220,6 +220,29 @@ absl::Status WithContext(const absl::Status& status, std::string_view what) {
   return out;
 }
 
+// A call transaction of `method` on `contract` with JSON `args`, encoded
+// through the interface the node holds for it (kept, to decode the answer).
+struct PreparedCall {
+  api::ContractInterface iface;
+  ledger::Transaction tx;
+};
+
+absl::StatusOr<PreparedCall> PrepareCall(api::Client& node,
+                                         std::string_view contract,
+                                         std::string_view method,
+                                         const json& args,
+                                         std::string_view what) {
+  ASSIGN_OR_RETURN(api::ContractInterface iface,
+                   FetchInterface(node, contract));
+  auto input = iface.EncodeRequest(method, api::DumpJson(args));
+  if (!input.ok()) return Annotate(input.status(), what);
+  ledger::Transaction tx;
+  tx.mutable_call()->set_contract(std::string(contract));
+  tx.mutable_call()->set_method(std::string(method));
+  tx.mutable_call()->set_input(*std::move(input));
+  return PreparedCall{std::move(iface), std::move(tx)};
+}
+
 }  // namespace
 
 absl::StatusOr<json> Transact(Session& s, const StoredKey& from,
@@ -228,25 +251,35 @@ absl::StatusOr<json> Transact(Session& s, const StoredKey& from,
                               const TxOptions& options, std::string_view what,
                               std::string* tx_hash) {
   ASSIGN_OR_RETURN(api::Client * node, s.Node());
-  ASSIGN_OR_RETURN(api::ContractInterface iface,
-                   FetchInterface(*node, contract));
-  auto input = iface.EncodeRequest(method, api::DumpJson(args));
-  if (!input.ok()) return Annotate(input.status(), what);
-  ledger::Transaction tx;
-  tx.mutable_call()->set_contract(std::string(contract));
-  tx.mutable_call()->set_method(std::string(method));
-  tx.mutable_call()->set_input(*std::move(input));
+  ASSIGN_OR_RETURN(PreparedCall call,
+                   PrepareCall(*node, contract, method, args, what));
   TxOptions wait = options;
   wait.async = false;
-  auto sent = SendTx(s, from, std::move(tx), wait);
+  auto sent = SendTx(s, from, std::move(call.tx), wait);
   if (!sent.ok()) return WithContext(sent.status(), what);
   const api::TransactionView& committed = *sent->committed;
   if (tx_hash != nullptr) *tx_hash = committed.hash();
   const api::ReceiptView& receipt = committed.receipt();
   if (!Succeeded(receipt)) return WithContext(FailedReceipt(committed), what);
-  auto decoded = iface.DecodeResponse(method, receipt.output());
+  auto decoded = call.iface.DecodeResponse(method, receipt.output());
   if (!decoded.ok()) return Annotate(decoded.status(), what);
   return json::parse(*decoded, nullptr, false);
+}
+
+absl::StatusOr<std::string> TransactAsync(Session& s, const StoredKey& from,
+                                          std::string_view contract,
+                                          std::string_view method,
+                                          const json& args,
+                                          const TxOptions& options,
+                                          std::string_view what) {
+  ASSIGN_OR_RETURN(api::Client * node, s.Node());
+  ASSIGN_OR_RETURN(PreparedCall call,
+                   PrepareCall(*node, contract, method, args, what));
+  TxOptions submit = options;
+  submit.async = true;
+  auto sent = SendTx(s, from, std::move(call.tx), submit);
+  if (!sent.ok()) return WithContext(sent.status(), what);
+  return sent->hash;
 }
 
 absl::StatusOr<std::string> DeployCode(Session& s, const StoredKey& from,

@@ -149,6 +149,15 @@ absl::StatusOr<nlohmann::json> Transact(
     Session& s, const StoredKey& from, std::string_view contract,
     std::string_view method, const nlohmann::json& args, const TxOptions& tx,
     std::string_view what, std::string* tx_hash = nullptr);
+// Like Transact, but returns the raw hash as soon as the node has accepted
+// the transaction into its mempool; the receipt is not awaited (for a
+// driver that mines the blocks itself, as `ballast simulate` does).
+absl::StatusOr<std::string> TransactAsync(Session& s, const StoredKey& from,
+                                          std::string_view contract,
+                                          std::string_view method,
+                                          const nlohmann::json& args,
+                                          const TxOptions& tx,
+                                          std::string_view what);
 // Deploys `code` with its interface (a FileDescriptorSet) and init `args`;
 // waits; returns the new contract's raw address.
 absl::StatusOr<std::string> DeployCode(Session& s, const StoredKey& from,

@@ -23,6 +23,7 @@
 #include "tools/cli/dev_commands.h"
 #include "tools/cli/keeper_commands.h"
 #include "tools/cli/redeem_commands.h"
+#include "tools/cli/simulate_commands.h"
 #include "tools/cli/tx_options.h"
 #include "tools/cli/vault_cli.h"
 
@@ -253,6 +254,7 @@ int Main(int argc, char** argv) {
   // Command groups that live in their own files.
   RegisterDevCommands(app, on);
   RegisterKeeperCommands(app, on);
+  RegisterSimulateCommands(app, on);
   RegisterRedeemCommands(app, on);
   RegisterAuctionCommands(app, on);
   // system, vault, oracle, faucet, reserves (tools/cli/vault_cli.h)

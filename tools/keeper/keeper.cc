@@ -104,6 +104,21 @@ uint64_t AffordableAmount(u128 price, uint64_t capital, uint64_t lot) {
   return lo;
 }
 
+uint64_t TakeCost(u128 price, uint64_t amount) {
+  // The least c with c * RAY >= amount * price (saturating at 2^64 - 1).
+  const U192 bill = Mul(price, amount);
+  uint64_t lo = 0, hi = ~uint64_t{0};
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    if (LessOrEqual(bill, Mul(kRay, mid))) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  return lo;
+}
+
 absl::StatusOr<Keeper> Keeper::Create(cli::Session* session, cli::StoredKey key,
                                       cli::SystemFile system,
                                       KeeperOptions options,
@@ -143,6 +158,18 @@ void Keeper::Log(json entry) {
 
 bool Keeper::Submit(json entry, std::string_view contract,
                     std::string_view method, const json& args, json* result) {
+  if (!options_.await_receipts) {
+    auto hash = cli::TransactAsync(*session_, key_, contract, method, args,
+                                   options_.tx, method);
+    entry["submitted"] = hash.ok();
+    if (hash.ok()) {
+      entry["tx"] = cli::Hex0x(*hash);
+    } else {
+      entry["error"] = std::string(hash.status().message());
+    }
+    Log(std::move(entry));
+    return hash.ok();
+  }
   std::string hash;
   auto r = cli::Transact(*session_, key_, contract, method, args, options_.tx,
                          method, &hash);
@@ -221,6 +248,7 @@ absl::Status Keeper::Liquidate(const cli::SystemType& t, uint64_t height,
     json r;
     if (Submit(entry, system_.engine, "liquidate", {{"id", id}}, &r)) {
       ++report.liquidated;
+      if (!options_.await_receipts) continue;
       Log({{"action", "liquidated"},
            {"type", t.name},
            {"position", id},
@@ -315,6 +343,10 @@ absl::Status Keeper::Auctions(const cli::SystemType& t, uint64_t height,
                   {"max_price", cli::AnswerText(sale, "price")}},
                  &r)) {
         ++report.taken;
+        if (!options_.await_receipts) {
+          *capital -= std::min(TakeCost(price, amount), *capital);
+          continue;
+        }
         ASSIGN_OR_RETURN(uint64_t paid, cli::AnswerU64(r, "paid"));
         *capital -= std::min(paid, *capital);
         Log({{"action", "taken"},

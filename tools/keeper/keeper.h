@@ -60,6 +60,12 @@ struct KeeperOptions {
   uint32_t max_liquidations = 20;
   // Gas and receipt timeout of the keeper's transactions.
   cli::TxOptions tx;
+  // False: a step only submits its transactions (with consecutive nonces)
+  // and returns without awaiting their receipts, for a driver that mines
+  // the blocks itself (`ballast simulate`). Its log then says "submitted"
+  // instead of "ok", has no result lines ("liquidated", "taken"), and a
+  // take spends the most it can cost (amount * price at H, rounded up).
+  bool await_receipts = true;
   // Run: the pause between steps, and the bound of the backoff while the
   // node cannot be read (doubling from `interval`).
   absl::Duration interval = absl::Seconds(1);
@@ -106,7 +112,8 @@ class Keeper {
   // Approves the engine for the stable token if its allowance at `height`
   // is below `amount`.
   absl::Status EnsureAllowance(uint64_t height, uint64_t amount);
-  // Submits and waits; logs `entry` with the outcome. False if refused.
+  // Submits and (if await_receipts) waits; logs `entry` with the outcome.
+  // False if refused; `result` is set only when the receipt was awaited.
   bool Submit(nlohmann::json entry, std::string_view contract,
               std::string_view method, const nlohmann::json& args,
               nlohmann::json* result);
@@ -133,6 +140,9 @@ bool PriceWithinMargin(unsigned __int128 price, unsigned __int128 oracle,
 // is at most `capital`.
 uint64_t AffordableAmount(unsigned __int128 price, uint64_t capital,
                           uint64_t lot);
+// What buying `amount` at `price` costs at most: ceil(amount * price / RAY)
+// (at most `capital` when AffordableAmount chose the amount).
+uint64_t TakeCost(unsigned __int128 price, uint64_t amount);
 // A canonical integer string below 2^128; InvalidArgument otherwise.
 absl::StatusOr<unsigned __int128> ParseU128(std::string_view text,
                                             std::string_view what);

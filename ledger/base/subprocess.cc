@@ -1,4 +1,4 @@
-#include "tests/testing/subprocess.h"
+#include "ledger/base/subprocess.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,11 +12,9 @@
 #include <sstream>
 #include <thread>
 
-#include "gtest/gtest.h"
-
 extern char** environ;
 
-namespace ballast::test {
+namespace ballast {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -57,7 +55,7 @@ bool WaitUntil(pid_t pid, Clock::time_point deadline, int* status) {
 std::string RunResult::Describe() const {
   std::ostringstream s;
   s << "exit code " << exit_code << (timed_out ? " (timed out)" : "")
-    << "\n--- stdout ---\n"
+    << (error.empty() ? "" : " (" + error + ")") << "\n--- stdout ---\n"
     << out << "--- stderr ---\n"
     << err;
   return s.str();
@@ -70,7 +68,7 @@ RunResult Run(const std::vector<std::string>& argv, const EnvChanges& env,
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0 ||
       ::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    ADD_FAILURE() << "pipe: " << std::strerror(errno);
+    result.error = std::string("pipe: ") + std::strerror(errno);
     return result;
   }
   std::vector<std::string> args = argv;
@@ -90,7 +88,7 @@ RunResult Run(const std::vector<std::string>& argv, const EnvChanges& env,
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
   if (pid < 0) {
-    ADD_FAILURE() << "fork: " << std::strerror(errno);
+    result.error = std::string("fork: ") + std::strerror(errno);
     ::close(in_pipe[1]);
     ::close(out_pipe[0]);
     ::close(err_pipe[0]);
@@ -149,7 +147,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
   int log =
       ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log < 0) {
-    ADD_FAILURE() << "open " << log_path << ": " << std::strerror(errno);
+    error_ = "open " + log_path + ": " + std::strerror(errno);
     return;
   }
   std::vector<std::string> args = argv;
@@ -167,7 +165,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
     ::_exit(127);
   }
   ::close(log);
-  if (pid_ < 0) ADD_FAILURE() << "fork: " << std::strerror(errno);
+  if (pid_ < 0) error_ = std::string("fork: ") + std::strerror(errno);
 }
 
 ChildProcess::~ChildProcess() { Stop(); }
@@ -201,4 +199,4 @@ int ChildProcess::exit_code() const {
   return WEXITSTATUS(status_);
 }
 
-}  // namespace ballast::test
+}  // namespace ballast

@@ -1,8 +1,9 @@
-// Test support: runs programs as real child processes, with bounded waits,
-// and always reaps them.
+// Runs programs as real child processes, with bounded waits, and always
+// reaps them: the tests' ballastd and CLI runs, and `ballast simulate`'s
+// node. Not thread-safe: one thread drives a ChildProcess.
 
-#ifndef BALLAST_TESTS_TESTING_SUBPROCESS_H_
-#define BALLAST_TESTS_TESTING_SUBPROCESS_H_
+#ifndef BALLAST_LEDGER_BASE_SUBPROCESS_H_
+#define BALLAST_LEDGER_BASE_SUBPROCESS_H_
 
 #include <sys/types.h>
 
@@ -12,15 +13,16 @@
 #include <string>
 #include <vector>
 
-namespace ballast::test {
+namespace ballast {
 
 // Environment changes for a child: a value sets the variable, nullopt unsets
-// it. The rest of the test's environment is inherited.
+// it. The rest of the caller's environment is inherited.
 using EnvChanges = std::map<std::string, std::optional<std::string>>;
 
 struct RunResult {
-  int exit_code = -1;  // -1 if killed by a signal or timed out
+  int exit_code = -1;  // -1 if killed by a signal, timed out or not started
   bool timed_out = false;
+  std::string error;  // why it could not be started (pipe, fork), if so
   std::string out;
   std::string err;
   std::string Describe() const;  // for assertion messages
@@ -44,6 +46,8 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   bool started() const { return pid_ > 0; }
+  // Why it could not be started (open of the log, fork), if it was not.
+  const std::string& error() const { return error_; }
   // True while the child has not exited (reaps it if it has).
   bool Running();
   // SIGTERM, then SIGKILL if it is still running after `grace`; reaps it.
@@ -59,8 +63,9 @@ class ChildProcess {
   pid_t pid_ = -1;
   bool reaped_ = false;
   int status_ = 0;
+  std::string error_;
 };
 
-}  // namespace ballast::test
+}  // namespace ballast
 
-#endif  // BALLAST_TESTS_TESTING_SUBPROCESS_H_
+#endif  // BALLAST_LEDGER_BASE_SUBPROCESS_H_
