@@ -3,6 +3,8 @@
 // scenario run end to end (a real ballastd --dev started by the simulator,
 // the real contracts, gnuplot).
 
+#include "tools/simulate/simulate.h"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -199,6 +201,33 @@ TEST_F(SimulateE2ETest, SmokeScenarioRunsEndToEnd) {
   ASSERT_TRUE(log.ok());
   EXPECT_THAT(*log, HasSubstr("\"action\":\"liquidate\""));
   EXPECT_THAT(*log, HasSubstr("\"action\":\"take\""));
+}
+
+// The vault benchmark's phases each commit every one of their transactions
+// (BenchVault refuses a failed one) and report the node's gas for them.
+TEST_F(SimulateE2ETest, VaultBenchmarkRunsEveryPhase) {
+  BenchOptions options;
+  options.operations = 8;
+  options.out_dir = dir_ + "/bench";
+  options.ballastd = test::BallastdBinary();
+  options.contracts_dir = BALLAST_CONTRACTS_DIR;
+  auto phases = BenchVault(options);
+  ASSERT_TRUE(phases.ok()) << phases.status();
+  ASSERT_EQ(phases->size(), 4u);
+  const std::vector<std::string> names = {"open_and_mint", "transfer",
+                                          "liquidate", "take"};
+  for (size_t i = 0; i < names.size(); ++i) {
+    const BenchPhase& p = (*phases)[i];
+    EXPECT_EQ(p.name, names[i]);
+    EXPECT_EQ(p.ops, 8u);
+    EXPECT_GT(p.per_second, 0);
+    EXPECT_GE(p.blocks, 1u);
+    // A vault call instantiates several modules; a transfer one.
+    EXPECT_GT(p.gas_per_op, p.name == "transfer" ? 10'000u : 500'000u)
+        << p.name;
+  }
+  options.operations = 7;
+  EXPECT_TRUE(absl::IsInvalidArgument(BenchVault(options).status()));
 }
 
 TEST_F(SimulateE2ETest, ABadScenarioFailsBeforeAnyNodeStarts) {

@@ -149,13 +149,8 @@ absl::StatusOr<Sent> SendTx(Session& s, const StoredKey& from,
   ASSIGN_OR_RETURN(api::Client * node, s.Node());
   ASSIGN_OR_RETURN(api::InfoResponse info, node->Info());
   ASSIGN_OR_RETURN(uint64_t nonce, node->NextNonce(from.address));
-  tx.set_chain_id(info.chain_id());
-  tx.set_sender_pubkey(from.key.public_key);
-  tx.set_nonce(nonce);
-  tx.set_gas_limit(options.gas);
-  ledger::SignedTransaction stx;
-  stx.set_tx(ledger::SerializeDeterministic(tx));
-  stx.set_signature(Sign(from.key, stx.tx()));
+  const ledger::SignedTransaction stx =
+      SignTx(from, std::move(tx), info.chain_id(), nonce, options.gas);
   Sent sent;
   sent.nonce = nonce;
   if (options.async) {
@@ -168,14 +163,6 @@ absl::StatusOr<Sent> SendTx(Session& s, const StoredKey& from,
                                    options.timeout_seconds * 1000))));
   sent.hash = sent.committed->hash();
   return sent;
-}
-
-absl::StatusOr<api::ContractInterface> FetchInterface(
-    api::Client& node, std::string_view address) {
-  ASSIGN_OR_RETURN(api::ContractView info, node.Contract(address));
-  auto iface = api::ContractInterface::FromDescriptorSet(info.interface());
-  if (!iface.ok()) return Annotate(iface.status(), "contract interface");
-  return iface;
 }
 
 json KeyDoc(const StoredKey& key) {
@@ -208,6 +195,41 @@ absl::StatusOr<std::string> ParseAddress(std::string_view text) {
 
 // ---- building blocks ----
 
+absl::StatusOr<api::ContractInterface> FetchInterface(
+    api::Client& node, std::string_view address) {
+  ASSIGN_OR_RETURN(api::ContractView info, node.Contract(address));
+  auto iface = api::ContractInterface::FromDescriptorSet(info.interface());
+  if (!iface.ok()) return Annotate(iface.status(), "contract interface");
+  return iface;
+}
+
+ledger::SignedTransaction SignTx(const StoredKey& from, ledger::Transaction tx,
+                                 const std::string& chain_id, uint64_t nonce,
+                                 uint64_t gas) {
+  tx.set_chain_id(chain_id);
+  tx.set_sender_pubkey(from.key.public_key);
+  tx.set_nonce(nonce);
+  tx.set_gas_limit(gas);
+  ledger::SignedTransaction stx;
+  stx.set_tx(ledger::SerializeDeterministic(tx));
+  stx.set_signature(Sign(from.key, stx.tx()));
+  return stx;
+}
+
+absl::StatusOr<ledger::Transaction> CallTx(const api::ContractInterface& iface,
+                                           std::string_view contract,
+                                           std::string_view method,
+                                           const json& args,
+                                           std::string_view what) {
+  auto input = iface.EncodeRequest(method, api::DumpJson(args));
+  if (!input.ok()) return Annotate(input.status(), what);
+  ledger::Transaction tx;
+  tx.mutable_call()->set_contract(std::string(contract));
+  tx.mutable_call()->set_method(std::string(method));
+  tx.mutable_call()->set_input(*std::move(input));
+  return tx;
+}
+
 namespace {
 
 // Annotate, keeping the payloads (a failed call's kind and gas, which decide
@@ -234,12 +256,8 @@ absl::StatusOr<PreparedCall> PrepareCall(api::Client& node,
                                          std::string_view what) {
   ASSIGN_OR_RETURN(api::ContractInterface iface,
                    FetchInterface(node, contract));
-  auto input = iface.EncodeRequest(method, api::DumpJson(args));
-  if (!input.ok()) return Annotate(input.status(), what);
-  ledger::Transaction tx;
-  tx.mutable_call()->set_contract(std::string(contract));
-  tx.mutable_call()->set_method(std::string(method));
-  tx.mutable_call()->set_input(*std::move(input));
+  ASSIGN_OR_RETURN(ledger::Transaction tx,
+                   CallTx(iface, contract, method, args, what));
   return PreparedCall{std::move(iface), std::move(tx)};
 }
 

@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "node/api/client.h"
+#include "node/api/contract_interface.h"
 #include "tools/cli/keystore.h"
 
 namespace ballast::cli {
@@ -149,6 +150,22 @@ absl::StatusOr<nlohmann::json> Transact(
     Session& s, const StoredKey& from, std::string_view contract,
     std::string_view method, const nlohmann::json& args, const TxOptions& tx,
     std::string_view what, std::string* tx_hash = nullptr);
+// A call of `method` on `contract` (raw address) with JSON `args` encoded
+// through `iface`, unsigned (what prefixes an encoding error).
+absl::StatusOr<ledger::Transaction> CallTx(const api::ContractInterface& iface,
+                                           std::string_view contract,
+                                           std::string_view method,
+                                           const nlohmann::json& args,
+                                           std::string_view what);
+// `tx` with chain id, `from`'s public key, nonce and gas limit set, signed
+// by `from`: what SendTx submits, and what a driver that signs ahead of time
+// (the vault benchmark) submits itself.
+ledger::SignedTransaction SignTx(const StoredKey& from, ledger::Transaction tx,
+                                 const std::string& chain_id, uint64_t nonce,
+                                 uint64_t gas);
+// The interface the node holds for the contract at raw `address`.
+absl::StatusOr<api::ContractInterface> FetchInterface(api::Client& node,
+                                                      std::string_view address);
 // Like Transact, but returns the raw hash as soon as the node has accepted
 // the transaction into its mempool; the receipt is not awaited (for a
 // driver that mines the blocks itself, as `ballast simulate` does).

@@ -4,16 +4,51 @@
 //
 //   ballast_load --node http://127.0.0.1:8545 --txs 20000 [--json]
 //   ballast_load --node URL --print-deploy   # a signed token deploy body
+//   ballast_load --workload vault --ops 300  # the collateral system, on a
+//                                            # node it starts (simulate.h)
 
+#include <cstdio>
 #include <iostream>
 
 #include "CLI/CLI.hpp"
 #include "ledger/base/bytes.h"
 #include "ledger/base/strings.h"
 #include "tools/load/load.h"
+#include "tools/simulate/simulate.h"
 
 namespace ballast::load {
 namespace {
+
+int Vault(uint32_t ops, const std::string& ballastd, bool as_json) {
+  simulate::BenchOptions options;
+  options.operations = ops;
+  options.ballastd = ballastd;
+  options.contracts_dir = BALLAST_CONTRACTS_DIR;
+  options.out_dir = "/tmp";
+  auto phases = simulate::BenchVault(options);
+  if (!phases.ok()) {
+    std::cerr << "ballast_load: " << phases.status().message() << "\n";
+    return 1;
+  }
+  nlohmann::json doc = nlohmann::json::array();
+  for (const simulate::BenchPhase& p : *phases) {
+    doc.push_back({{"phase", p.name},
+                   {"ops", p.ops},
+                   {"seconds", p.seconds},
+                   {"per_second", p.per_second},
+                   {"gas_per_op", p.gas_per_op},
+                   {"blocks", p.blocks}});
+    if (!as_json) {
+      std::printf(
+          "%-14s %6u ops in %7.2f s: %8.1f/s, %9llu gas each, %llu blocks\n",
+          p.name.c_str(), p.ops, p.seconds, p.per_second,
+          static_cast<unsigned long long>(p.gas_per_op),
+          static_cast<unsigned long long>(p.blocks));
+    }
+  }
+  if (as_json) std::cout << doc.dump(2) << "\n";
+  return 0;
+}
 
 int Main(int argc, char** argv) {
   CLI::App app{"ballast_load: end-to-end signed token transfers per second"};
@@ -37,6 +72,19 @@ int Main(int argc, char** argv) {
   app.add_option("--token-wasm", o.token_wasm)->capture_default_str();
   app.add_option("--token-desc", o.token_desc)->capture_default_str();
   app.add_flag("--json", as_json, "Print one JSON document");
+  std::string workload = "transfer";
+  app.add_option("--workload", workload,
+                 "transfer (to --node), or vault: open_and_mint, transfer, "
+                 "liquidate and take on a ballastd --dev it starts")
+      ->check(CLI::IsMember({"transfer", "vault"}))
+      ->capture_default_str();
+  uint32_t ops = 300;
+  app.add_option("--ops", ops, "vault: operations per phase")
+      ->capture_default_str()
+      ->check(CLI::Range(8, 5000));
+  std::string ballastd = BALLASTD_BINARY;
+  app.add_option("--ballastd", ballastd, "vault: the ballastd binary")
+      ->capture_default_str();
   bool print_deploy = false;
   app.add_flag("--print-deploy", print_deploy,
                "Only print the POST /v1/tx body of a signed token deploy");
@@ -50,6 +98,7 @@ int Main(int argc, char** argv) {
     std::cout << *body << "\n";
     return 0;
   }
+  if (workload == "vault") return Vault(ops, ballastd, as_json);
   auto report = RunTransferLoad(o);
   if (!report.ok()) {
     std::cerr << "ballast_load: " << report.status().message() << "\n";

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -43,11 +44,13 @@ constexpr char kType[] = "tETH";
 constexpr char kReserve[] = "tUSD";
 constexpr uint32_t kPage = 100;
 constexpr uint32_t kMaxExtraBlocks = 50;
+constexpr size_t kLateShown = 5;
 constexpr uint64_t kMaxU64 = ~uint64_t{0};
 // Gas limits: a block takes transactions by their limits, so the
 // simulator's are close to what its calls use (open_and_mint, liquidate and
 // take each use under 2 M; a redemption of 32 positions up to ~10 M).
 constexpr uint64_t kTxGas = 3'000'000;
+constexpr uint64_t kTransferGas = 300'000;
 constexpr uint64_t kRedeemGas = 30'000'000;
 
 Int Pow10(int n) {
@@ -129,15 +132,32 @@ struct BlockRecord {
 class Simulation {
  public:
   Simulation(const Scenario& s, const Options& o) : s_(s), o_(o) {}
-  ~Simulation() { StopMiner(); }
+  // Stops the miner and the node, then removes the work directory.
+  ~Simulation() {
+    StopMiner();
+    node_.reset();
+    if (!work_.empty()) {
+      std::error_code ec;
+      fs::remove_all(work_, ec);
+    }
+  }
 
   absl::StatusOr<Summary> Run();
 
  private:
   // ---- set-up ----
+  // Creates the output directory and the work directory (keys, the node's
+  // data), which the destructor removes.
+  absl::Status MakeDirs();
   absl::Status StartNode();
   absl::Status Deploy();
+  absl::Status FundOwners();
+  // Opens the positions, then stops the miner and mines the empty block
+  // the scenario's times count from.
   absl::Status OpenPositions();
+  // The collateral of position i: ceil(debt * ratio_i / start price), its
+  // ratio_i = ratio_min + (ratio_max - ratio_min)(i+1)/N.
+  Int Collateral(uint32_t i) const;
   void StartMiner();
   void StopMiner();
   absl::Status AwaitMined(const std::vector<std::string>& hashes,
@@ -149,9 +169,10 @@ class Simulation {
   absl::Status Submit(const std::string& key, const std::string& contract,
                       const std::string& method, const json& args,
                       std::vector<std::string>* hashes = nullptr);
+  // A query at `height` (nullopt: the head).
   absl::StatusOr<json> Ask(const std::string& contract,
                            const std::string& method, const json& args,
-                           uint64_t height);
+                           std::optional<uint64_t> height);
   // The market price of block k (scaled by 10^18), linear along the path.
   Int Market(uint32_t k) const;
   bool Online(const KeeperSpec& k, uint32_t block) const {
@@ -161,6 +182,23 @@ class Simulation {
     return cli::Hex0x(keys_.at(name).address);
   }
   void Explain(Summary& summary) const;
+
+  // ---- the benchmark ----
+ public:
+  absl::StatusOr<std::vector<BenchPhase>> Bench();
+
+ private:
+  struct Call {
+    std::string key;
+    std::string contract;
+    std::string method;
+    json args;
+  };
+  // Signs `calls` ahead, then submits them in order and waits until the
+  // last is committed (the miner mines meanwhile); each must succeed.
+  absl::StatusOr<BenchPhase> Timed(const std::string& name,
+                                   const std::vector<Call>& calls);
+  uint64_t GasOf(const std::string& method) const;
 
   const Scenario& s_;
   const Options& o_;
@@ -192,10 +230,27 @@ class Simulation {
   std::map<uint64_t, uint32_t> unsafe_since_;
   uint32_t liquidated_ = 0;
   uint32_t worst_delay_ = 0;
-  std::vector<std::string> late_;
+  // The latest liquidations past the target: (delay, what), the worst first
+  // (at most kLateShown).
+  std::vector<std::pair<uint32_t, std::string>> late_;
   uint32_t late_count_ = 0;
   std::vector<BlockRecord> records_;
 };
+
+absl::Status Simulation::MakeDirs() {
+  std::error_code ec;
+  fs::create_directories(o_.out_dir, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        StrCat("cannot create ", o_.out_dir, ": ", ec.message()));
+  }
+  char tmpl[] = "/tmp/ballast-simulate-XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) {
+    return absl::InternalError("cannot create a temporary directory");
+  }
+  work_ = tmpl;
+  return absl::OkStatus();
+}
 
 absl::Status Simulation::StartNode() {
   const std::string bin = o_.ballastd.empty() ? DefaultBallastd() : o_.ballastd;
@@ -265,7 +320,7 @@ absl::Status Simulation::Submit(const std::string& key,
                                 std::vector<std::string>* hashes) {
   cli::TxOptions tx;
   tx.from = key;
-  tx.gas = method == "redeem" ? kRedeemGas : kTxGas;
+  tx.gas = GasOf(method);
   ASSIGN_OR_RETURN(std::string hash,
                    cli::TransactAsync(*session_, keys_.at(key), contract,
                                       method, args, tx, method));
@@ -275,7 +330,8 @@ absl::Status Simulation::Submit(const std::string& key,
 
 absl::StatusOr<json> Simulation::Ask(const std::string& contract,
                                      const std::string& method,
-                                     const json& args, uint64_t height) {
+                                     const json& args,
+                                     std::optional<uint64_t> height) {
   ASSIGN_OR_RETURN(api::QueryResponse r,
                    cli::QueryMethod(*session_, contract, method, args, height));
   return cli::QueryResult(r);
@@ -335,20 +391,13 @@ absl::Status Simulation::Deploy() {
   // Amounts of the set-up, all checked to fit the tokens.
   starting_debt_ = 0;
   std::vector<Int> need(s_.owners);  // collateral per owner
-  const Int lo = Dec(s_.ratio_min), hi = Dec(s_.ratio_max);
-  const Int start = Dec(s_.start_price);
   price_scale_ = Pow10(kCollateralDecimals - kStableDecimals);
   Int total_coll = 0;
   for (uint32_t i = 0; i < s_.positions; ++i) {
-    const Int ratio = lo + (hi - lo) * Int(i + 1) / Int(s_.positions);
-    // ceil(debt * ratio / price) in collateral base units.
-    const Int num = Int(s_.debt) * ratio * price_scale_;
-    const Int coll = (num + start - 1) / start;
-    need[i % s_.owners] += coll;
-    total_coll += coll;
+    need[i % s_.owners] += Collateral(i);
+    total_coll += Collateral(i);
   }
-  ASSIGN_OR_RETURN(uint64_t total, Narrow(total_coll, "all the collateral"));
-  (void)total;
+  RETURN_IF_ERROR(Narrow(total_coll, "all the collateral").status());
   ASSIGN_OR_RETURN(starting_debt_,
                    Narrow(Int(s_.debt) * s_.positions, "the starting debt"));
   Int most = 0;
@@ -462,9 +511,7 @@ absl::Status Simulation::Deploy() {
   return AwaitMined(hashes, "the market maker and the keepers' capital");
 }
 
-absl::Status Simulation::OpenPositions() {
-  const Int lo = Dec(s_.ratio_min), hi = Dec(s_.ratio_max);
-  const Int start = Dec(s_.start_price);
+absl::Status Simulation::FundOwners() {
   const std::string engine = cli::Hex0x(system_.engine);
   std::vector<std::string> hashes;
   for (const std::string& owner : owners_) {
@@ -474,14 +521,23 @@ absl::Status Simulation::OpenPositions() {
                            {{"spender", engine}, {"amount", StrCat(kMaxU64)}},
                            &hashes));
   }
+  return AwaitMined(hashes, "funding the owners");
+}
+
+Int Simulation::Collateral(uint32_t i) const {
+  const Int lo = Dec(s_.ratio_min), hi = Dec(s_.ratio_max);
+  const Int price = Dec(s_.start_price);
+  const Int ratio = lo + (hi - lo) * Int(i + 1) / Int(s_.positions);
+  return (Int(s_.debt) * ratio * price_scale_ + price - 1) / price;
+}
+
+absl::Status Simulation::OpenPositions() {
+  std::vector<std::string> hashes;
   for (uint32_t i = 0; i < s_.positions; ++i) {
-    const Int ratio = lo + (hi - lo) * Int(i + 1) / Int(s_.positions);
-    const Int num = Int(s_.debt) * ratio * price_scale_;
-    const Int coll = (num + start - 1) / start;
     RETURN_IF_ERROR(Submit(owners_[i % s_.owners], system_.engine,
                            "open_and_mint",
                            {{"type", type_->id},
-                            {"collateral", coll.str()},
+                            {"collateral", Collateral(i).str()},
                             {"amount", StrCat(s_.debt)}},
                            &hashes));
   }
@@ -495,6 +551,153 @@ absl::Status Simulation::OpenPositions() {
   if (mined.blocks().empty()) return absl::InternalError("dev mine: no block");
   start_ms_ = mined.blocks().rbegin()->time_ms();
   return Observe(0, mined.blocks().rbegin()->height());
+}
+
+uint64_t Simulation::GasOf(const std::string& method) const {
+  if (method == "redeem") return kRedeemGas;
+  if (method == "transfer" || method == "approve") return kTransferGas;
+  return kTxGas;
+}
+
+absl::StatusOr<BenchPhase> Simulation::Timed(const std::string& name,
+                                             const std::vector<Call>& calls) {
+  ASSIGN_OR_RETURN(api::InfoResponse info, client_->Info());
+  std::map<std::string, api::ContractInterface> interfaces;
+  std::map<std::string, uint64_t> nonces;
+  std::vector<ledger::SignedTransaction> signed_txs;
+  for (const Call& c : calls) {
+    if (interfaces.count(c.contract) == 0) {
+      ASSIGN_OR_RETURN(api::ContractInterface iface,
+                       cli::FetchInterface(*client_, c.contract));
+      interfaces.emplace(c.contract, std::move(iface));
+    }
+    const cli::StoredKey& key = keys_.at(c.key);
+    if (nonces.count(c.key) == 0) {
+      ASSIGN_OR_RETURN(nonces[c.key], client_->NextNonce(key.address));
+    }
+    ASSIGN_OR_RETURN(ledger::Transaction tx,
+                     cli::CallTx(interfaces.at(c.contract), c.contract,
+                                 c.method, c.args, c.method));
+    signed_txs.push_back(cli::SignTx(key, std::move(tx), info.chain_id(),
+                                     nonces[c.key]++, GasOf(c.method)));
+  }
+  ASSIGN_OR_RETURN(api::StatsResponse before, client_->Stats());
+  const absl::Time t0 = absl::Now();
+  std::vector<std::string> hashes;
+  for (const ledger::SignedTransaction& stx : signed_txs) {
+    ASSIGN_OR_RETURN(std::string hash, client_->Submit(stx));
+    hashes.push_back(std::move(hash));
+  }
+  RETURN_IF_ERROR(AwaitMined(hashes, name));
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - t0);
+  ASSIGN_OR_RETURN(api::StatsResponse after, client_->Stats());
+  BenchPhase phase;
+  phase.name = name;
+  phase.ops = static_cast<uint32_t>(calls.size());
+  phase.seconds = seconds;
+  phase.per_second = calls.size() / seconds;
+  phase.gas_per_op = (after.gas_used() - before.gas_used()) / calls.size();
+  phase.blocks = after.blocks() - before.blocks();
+  return phase;
+}
+
+absl::StatusOr<std::vector<BenchPhase>> Simulation::Bench() {
+  RETURN_IF_ERROR(MakeDirs());
+  RETURN_IF_ERROR(StartNode());
+  RETURN_IF_ERROR(Deploy());  // the miner runs from here on
+  RETURN_IF_ERROR(FundOwners());
+  const uint32_t n = s_.positions;
+  std::vector<BenchPhase> phases;
+
+  // open + deposit + mint: OpenPositions' transactions, signed ahead.
+  {
+    std::vector<Call> calls;
+    for (uint32_t i = 0; i < n; ++i) {
+      calls.push_back({owners_[i % s_.owners],
+                       system_.engine,
+                       "open_and_mint",
+                       {{"type", type_->id},
+                        {"collateral", Collateral(i).str()},
+                        {"amount", StrCat(s_.debt)}}});
+    }
+    ASSIGN_OR_RETURN(BenchPhase p, Timed("open_and_mint", calls));
+    phases.push_back(p);
+  }
+  // The baseline: stable transfers by the same senders.
+  {
+    std::vector<Call> calls;
+    for (uint32_t i = 0; i < n; ++i) {
+      calls.push_back({owners_[i % s_.owners],
+                       system_.stable,
+                       "transfer",
+                       {{"to", KeyAddress("market")}, {"amount", "1"}}});
+    }
+    ASSIGN_OR_RETURN(BenchPhase p, Timed("transfer", calls));
+    phases.push_back(p);
+  }
+  // A 10% drop makes every position unsafe (start ratios under 1.65).
+  {
+    const std::string drop = Format(Dec(s_.start_price) * 9 / 10, kScale, 6);
+    ASSIGN_OR_RETURN(
+        std::string ray,
+        cli::ParsePrice(drop, kCollateralDecimals, kStableDecimals, "price"));
+    std::vector<std::string> hashes;
+    RETURN_IF_ERROR(
+        Submit("admin", system_.oracle, "post",
+               {{"feed", type_->feed},
+                {"price", ray},
+                {"time_ms", StrCat(absl::ToUnixMillis(absl::Now()))}},
+               &hashes));
+    RETURN_IF_ERROR(Submit(
+        keeper_names_[0], system_.stable, "approve",
+        {{"spender", cli::Hex0x(system_.engine)}, {"amount", StrCat(kMaxU64)}},
+        &hashes));
+    RETURN_IF_ERROR(AwaitMined(hashes, "the price drop"));
+  }
+  // Liquidations: the reserve position is id 1, the benchmark's 2..n+1.
+  {
+    std::vector<Call> calls;
+    for (uint32_t i = 0; i < n; ++i) {
+      calls.push_back({keeper_names_[0],
+                       system_.engine,
+                       "liquidate",
+                       {{"id", StrCat(i + 2)}}});
+    }
+    ASSIGN_OR_RETURN(BenchPhase p, Timed("liquidate", calls));
+    phases.push_back(p);
+  }
+  // Takes: every sale whole, at any price.
+  {
+    std::vector<Call> calls;
+    std::string after = "0";
+    while (calls.size() < n) {
+      ASSIGN_OR_RETURN(json list,
+                       Ask(type_->auction, "list",
+                           {{"after", after}, {"limit", kPage}}, std::nullopt));
+      const json sales = list.value("sales", json::array());
+      if (sales.empty()) break;
+      for (const json& sale : sales) {
+        calls.push_back(
+            {keeper_names_[0],
+             type_->auction,
+             "take",
+             {{"sale", cli::AnswerText(sale, "sale")},
+              {"amount", cli::AnswerText(sale, "lot")},
+              {"max_price", "100000000000000000000000000000000000000"}}});
+      }
+      after = cli::AnswerText(list, "next");
+      if (after.empty() || after == "0") break;
+    }
+    if (calls.size() != n) {
+      return absl::InternalError(
+          StrCat("bench: ", calls.size(), " sales running, expected ", n));
+    }
+    ASSIGN_OR_RETURN(BenchPhase p, Timed("take", calls));
+    phases.push_back(p);
+  }
+  StopMiner();
+  node_->Stop();
+  return phases;
 }
 
 absl::Status Simulation::Block(uint32_t k) {
@@ -671,11 +874,14 @@ absl::Status Simulation::Observe(uint32_t k, uint64_t h) {
       worst_delay_ = std::max(worst_delay_, delay);
       if (delay > s_.target_liquidation_blocks) {
         ++late_count_;
-        if (late_.size() < 10) {
-          late_.push_back(StrCat("position ", it->first, " unsafe after block ",
-                                 it->second, ", liquidated in block ", k, " (",
-                                 delay, " blocks)"));
-        }
+        late_.emplace_back(
+            delay,
+            StrCat("position ", it->first, " unsafe after block ", it->second,
+                   ", liquidated in block ", k, " (", delay, " blocks)"));
+        std::stable_sort(
+            late_.begin(), late_.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+        if (late_.size() > kLateShown) late_.resize(kLateShown);
       }
     }
     it = unsafe_since_.erase(it);
@@ -730,7 +936,7 @@ void Simulation::Explain(Summary& summary) const {
                " still unsafe at the end past it; the worst "
                "delay was ",
                summary.worst_delay, " blocks"));
-    for (const std::string& l : late_) summary.why.push_back(l);
+    for (const auto& [delay, what] : late_) summary.why.push_back(what);
     std::vector<uint32_t> full, offline;
     uint64_t peak = 0;
     uint32_t peak_block = 0;
@@ -785,25 +991,7 @@ void Simulation::Explain(Summary& summary) const {
 }
 
 absl::StatusOr<Summary> Simulation::Run() {
-  std::error_code ec;
-  fs::create_directories(o_.out_dir, ec);
-  if (ec) {
-    return absl::FailedPreconditionError(
-        StrCat("cannot create ", o_.out_dir, ": ", ec.message()));
-  }
-  char tmpl[] = "/tmp/ballast-simulate-XXXXXX";
-  if (::mkdtemp(tmpl) == nullptr) {
-    return absl::InternalError("cannot create a temporary directory");
-  }
-  work_ = tmpl;
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{work_};
-
+  RETURN_IF_ERROR(MakeDirs());
   const absl::Time t0 = absl::Now();
   RETURN_IF_ERROR(StartNode());
   csv_.open(o_.out_dir + "/blocks.csv");
@@ -811,6 +999,7 @@ absl::StatusOr<Summary> Simulation::Run() {
           "collateral_value,unsafe_positions,auction_debt,bad_debt,surplus,"
           "keeper_capital,liquidated\n";
   RETURN_IF_ERROR(Deploy());
+  RETURN_IF_ERROR(FundOwners());
   RETURN_IF_ERROR(OpenPositions());
   for (size_t i = 0; i < s_.keepers.size(); ++i) {
     keeper::KeeperOptions options;
@@ -951,6 +1140,41 @@ absl::StatusOr<Summary> Run(const Scenario& scenario, const Options& options) {
         Plot(options.out_dir, ChartScript(options.out_dir, scenario.name)));
   }
   return summary;
+}
+
+absl::StatusOr<std::vector<BenchPhase>> BenchVault(
+    const BenchOptions& options) {
+  if (options.operations < 8 || options.operations > 5000) {
+    return absl::InvalidArgumentError("bench: operations must be 8..5000");
+  }
+  Scenario s;
+  s.name = "bench";
+  s.positions = options.operations;
+  s.owners = 8;
+  s.debt = 2'000'000'000;  // 2,000 BUSD each
+  s.ratio_min = "1.55";
+  s.ratio_max = "1.65";
+  s.start_price = "2000";
+  s.path = {{1, "2000"}};
+  s.max_step = "0";
+  s.discount = "0";
+  s.keepers = {{"3", "0", 1, 0, 20}};  // capital for every take
+  s.liquidation_ratio = "1.5";
+  s.liquidation_penalty = "1.13";
+  s.dust = 100'000'000;
+  s.hole = "10";
+  s.buf = "1.05";
+  s.tail_s = 86'400;
+  s.cusp = "0.1";
+  s.step_s = 60;
+  s.cut = "0.99";
+  s.target_bad_debt = "1";
+  Options o;
+  o.out_dir = options.out_dir;
+  o.ballastd = options.ballastd;
+  o.contracts_dir = options.contracts_dir;
+  Simulation sim(s, o);
+  return sim.Bench();
 }
 
 absl::StatusOr<std::vector<SweepPoint>> Sweep(

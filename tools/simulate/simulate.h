@@ -105,6 +105,31 @@ absl::StatusOr<std::vector<SweepPoint>> Sweep(
     const nlohmann::json& scenario_doc, const std::string& param,
     const std::vector<std::string>& values, const Options& options);
 
+// The vault benchmark (BENCHMARKS.md): on a fresh node started as Run
+// starts one, the end-to-end rate of the collateral system's operations,
+// with token transfers measured the same way in the same run as the
+// baseline. Each phase's transactions are signed ahead of time (not timed);
+// the clock runs from the first submission until the last is committed,
+// while blocks are mined as soon as transactions wait. Phases, `operations`
+// each: open_and_mint (open, deposit and mint in one call), transfer (the
+// stable token: the baseline), liquidate (after a 10% price drop makes
+// every position unsafe) and take (each sale whole).
+struct BenchOptions {
+  uint32_t operations = 300;  // per phase, 8 .. 5000
+  std::string out_dir = ".";  // node.log goes there
+  std::string ballastd;
+  std::string contracts_dir;
+};
+struct BenchPhase {
+  std::string name;
+  uint32_t ops = 0;
+  double seconds = 0;
+  double per_second = 0;
+  uint64_t gas_per_op = 0;  // the node's gas used over the phase / ops
+  uint64_t blocks = 0;
+};
+absl::StatusOr<std::vector<BenchPhase>> BenchVault(const BenchOptions& options);
+
 }  // namespace ballast::simulate
 
 #endif  // BALLAST_TOOLS_SIMULATE_SIMULATE_H_
