@@ -1,13 +1,13 @@
 #include "node/api/proof.h"
 
 #include <algorithm>
-#include <set>
 
 #include "ledger/base/bytes.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
 #include "ledger/crypto.h"
 #include "ledger/hashing.h"
+#include "ledger/header_check.h"
 #include "ledger/state_proof.h"
 #include "node/api/errors.h"
 #include "node/api/proto_json.h"
@@ -58,36 +58,6 @@ absl::Status CheckHeader(const ProofResponse& doc, const ProofTrust& trust) {
         "', expected '", Shorten(*trust.chain_id), "'"));
   }
   return CheckSize(h.state_root(), kHashSize, "header.state_root");
-}
-
-// The trusted keys whose signature of `block_hash` the document carries.
-absl::StatusOr<std::vector<std::string>> CheckSignatures(
-    const ProofResponse& doc, const std::string& block_hash,
-    const ProofTrust& trust) {
-  const std::set<std::string> trusted(trust.producers.begin(),
-                                      trust.producers.end());
-  std::set<std::string> seen;
-  std::vector<std::string> signed_by;
-  for (int i = 0; i < doc.signatures_size(); ++i) {
-    const ledger::BlockSignature& sig = doc.signatures(i);
-    if (!seen.insert(sig.pubkey()).second) {
-      return absl::InvalidArgumentError(StrCat(
-          "signatures[", i, "]: key ", Hex(sig.pubkey()), " signed twice"));
-    }
-    if (!Verify(sig.pubkey(), block_hash, sig.signature())) {
-      return absl::InvalidArgumentError(
-          StrCat("signatures[", i, "]: the signature by ", Hex(sig.pubkey()),
-                 " is not valid for block hash ", Hex(block_hash)));
-    }
-    if (trusted.contains(sig.pubkey())) signed_by.push_back(sig.pubkey());
-  }
-  if (signed_by.size() < trust.threshold) {
-    return absl::InvalidArgumentError(
-        StrCat("block ", doc.height(), " carries valid signatures by ",
-               signed_by.size(), " of the ", trusted.size(),
-               " trusted producer keys; the threshold is ", trust.threshold));
-  }
-  return signed_by;
 }
 
 // The entry's tree key, recomputed from what it names, and checks of its
@@ -190,22 +160,8 @@ absl::StatusOr<ProofResponse> ParseProofDocument(std::string_view text) {
 
 absl::StatusOr<ProvedDocument> VerifyProofDocument(const ProofResponse& doc,
                                                    const ProofTrust& trust) {
-  if (trust.producers.empty()) {
-    return absl::InvalidArgumentError(
-        "no trusted producer key given: a header is signed by keys it names "
-        "itself, so without a trusted key it proves nothing");
-  }
-  for (const std::string& p : trust.producers) {
-    RETURN_IF_ERROR(CheckSize(p, kPublicKeySize, "a producer key"));
-  }
-  const size_t distinct =
-      std::set<std::string>(trust.producers.begin(), trust.producers.end())
-          .size();
-  if (trust.threshold < 1 || trust.threshold > distinct) {
-    return absl::InvalidArgumentError(
-        StrCat("threshold ", trust.threshold, " must be 1..", distinct,
-               " (the number of distinct trusted producer keys)"));
-  }
+  const ledger::HeaderTrust header_trust{trust.producers, trust.threshold};
+  RETURN_IF_ERROR(ledger::CheckTrust(header_trust));
   RETURN_IF_ERROR(CheckHeader(doc, trust));
   ProvedDocument out;
   out.chain_id = doc.chain_id();
@@ -217,7 +173,10 @@ absl::StatusOr<ProvedDocument> VerifyProofDocument(const ProofResponse& doc,
         "block_hash ", Hex(doc.block_hash()),
         " is not the hash of the header's fields, ", Hex(out.block_hash)));
   }
-  ASSIGN_OR_RETURN(out.signed_by, CheckSignatures(doc, out.block_hash, trust));
+  ASSIGN_OR_RETURN(out.signed_by,
+                   ledger::CheckHeaderSignatures(
+                       doc.height(), out.block_hash, doc.signatures(),
+                       header_trust, ledger::ForeignSignatures::kVerify));
   if (doc.entries().empty()) {
     return absl::InvalidArgumentError("the document proves no entries");
   }

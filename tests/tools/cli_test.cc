@@ -65,6 +65,30 @@ TEST_F(CliWithoutNodeTest, UsageErrorsExit2) {
   EXPECT_TRUE(Contains(r.err, "ballast: --from is required")) << r.err;
 }
 
+// CLI11 reads "-1" into an unsigned option as 2^64 - 1; heights and gas
+// limits are refused before anything is sent unless they are plain
+// integers that fit.
+TEST_F(CliWithoutNodeTest, HeightsAndGasAreUnsignedIntegers) {
+  for (const std::string bad :
+       {"-1", "1e3", "+5", "18446744073709551616", "0x10"}) {
+    for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+             {"query", "0x00", "m", "--height", bad},
+             {"proof", "account", "a", "--height", bad},
+             {"proof", "storage", "0x00", "00", "--height", bad},
+             {"vault", "show", "1", "--height", bad},
+             {"reserves", "--height", bad},
+             {"auction", "list", "tETH", "--height", bad},
+             {"call", "0x00", "m", "--from", "k", "--gas", bad}}) {
+      RunResult r = Cli(args);
+      EXPECT_EQ(r.exit_code, 2) << args[0] << " " << bad << r.Describe();
+      EXPECT_TRUE(Contains(r.err, "must be an integer from 0 to 2^64-1"))
+          << args[0] << " " << bad << r.Describe();
+    }
+  }
+  RunResult r = Cli({"query", "0x00", "m", "--height", "18446744073709551615"});
+  EXPECT_FALSE(Contains(r.err, "must be an integer")) << r.err;
+}
+
 TEST_F(CliWithoutNodeTest, KeysNewListShow) {
   RunResult created = Cli({"keys", "new", "alice"});
   ASSERT_EQ(created.exit_code, 0) << created.Describe();

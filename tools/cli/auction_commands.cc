@@ -145,7 +145,7 @@ void RegisterAuctionCommands(CLI::App& app, const CommandHook& on) {
   auction->require_subcommand(1);
   CLI::App* list = auction->add_subcommand("list", "Running sales");
   list->add_option("TYPE", a.type, "Collateral type (name or id)")->required();
-  list->add_option("--height", a.height, "Read at this block (default: head)");
+  AddHeight(list, a.height);
   AddSystem(list, a);
   on(list, "auction list",
      [args](Session& s) { return AuctionList(s, *args); });

@@ -147,9 +147,7 @@ int Main(int argc, char** argv) {
   query_cmd->add_option("METHOD", query_method, "Method name")->required();
   query_cmd->add_option("ARGS", query_args,
                         "Method arguments as JSON (default {})");
-  query_cmd
-      ->add_option("--height", query_height, "Block height (default: the head)")
-      ->check(CLI::NonNegativeNumber);
+  AddHeight(query_cmd, query_height);
   on(query_cmd, "query", [&](Session& s) {
     return Query(s, query_contract, query_method, query_args, query_height);
   });
@@ -212,8 +210,7 @@ int Main(int argc, char** argv) {
       "account", "Fetch a proof of an account's record (its nonce)");
   proof_account_cmd->add_option("ACCOUNT", proof_account, "Address or key name")
       ->required();
-  proof_account_cmd->add_option("--height", proof_height,
-                                "Block height (default: the head)");
+  AddHeight(proof_account_cmd, proof_height);
   on(proof_account_cmd, "proof account",
      [&](Session& s) { return ProveAccount(s, proof_account, proof_height); });
   std::string proof_contract;
@@ -227,8 +224,7 @@ int Main(int argc, char** argv) {
   proof_storage_cmd
       ->add_option("KEY", proof_keys, "Raw storage keys in hex (0x optional)")
       ->required();
-  proof_storage_cmd->add_option("--height", proof_height,
-                                "Block height (default: the head)");
+  AddHeight(proof_storage_cmd, proof_height);
   on(proof_storage_cmd, "proof storage", [&](Session& s) {
     return ProveStorage(s, proof_contract, proof_keys, proof_height);
   });

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "ledger/base/strings.h"
+#include "tools/cli/tx_options.h"
 #include "tools/cli/vault_commands.h"
 
 namespace ballast::cli {
@@ -21,11 +22,6 @@ void AddSystemOption(CLI::App* cmd, std::string& system) {
   cmd->add_option("--system", system,
                   "The system file (default: $BALLAST_HOME/systems/<the "
                   "node's chain id>.json)");
-}
-void AddHeight(CLI::App* cmd, std::optional<uint64_t>& height) {
-  cmd->add_option("--height", height,
-                  "Read the state after this block, at its time (default: "
-                  "the head)");
 }
 
 }  // namespace
