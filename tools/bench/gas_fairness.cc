@@ -147,7 +147,7 @@ class BenchState : public wasm::MemoryChainState {
     if (marker_at_ == std::string::npos) Die("marker lost in preparation");
     cache_code_ = std::move(prepared);
     for (uint32_t i = 0; i < kCacheContracts; ++i) {
-      cache_hashes_.push_back(Sha256(CacheVariant(i)));
+      cache_hashes_.push_back(ballast::Sha256(CacheVariant(i)));
     }
   }
 

@@ -17,7 +17,6 @@ using absl::StrCat;
 using u128 = unsigned __int128;
 
 constexpr size_t kMaxFileBytes = 1 << 20;
-constexpr int kScale = 18;  // fraction digits of ratios, shares, prices
 
 // Reads the members of one JSON object, refusing unknown ones (Done) and
 // naming each by its path in errors.
@@ -89,7 +88,7 @@ class Reader {
                                       const std::string& min,
                                       const std::string& max,
                                       bool open_max = false,
-                                      int scale = kScale) {
+                                      int scale = kDecimalScale) {
     ASSIGN_OR_RETURN(std::string text, Text(key, 40));
     ASSIGN_OR_RETURN(u128 v, Scaled(text, Path(key), scale));
     const u128 lo = *Scaled(min, "min", scale);
@@ -121,7 +120,7 @@ class Reader {
   // A decimal scaled by 10^scale (at most 10^10 before scaling).
   static absl::StatusOr<u128> Scaled(const std::string& text,
                                      const std::string& what,
-                                     int scale = kScale) {
+                                     int scale = kDecimalScale) {
     ASSIGN_OR_RETURN(std::string digits, cli::ParseScaled(text, scale, what));
     if (digits.size() > 10 + static_cast<size_t>(scale)) {
       return absl::InvalidArgumentError(StrCat(what, ": too large: ", text));

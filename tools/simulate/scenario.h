@@ -30,6 +30,10 @@ inline constexpr uint32_t kMaxOwners = 1'000;
 inline constexpr uint32_t kMaxPathSegments = 100;
 inline constexpr uint32_t kMaxRedemptions = 1'000;
 
+// The fraction digits at which ratios, shares and prices are read (a
+// scenario's decimals may have at most this many).
+inline constexpr int kDecimalScale = 18;
+
 // The decimals of the simulated tokens.
 inline constexpr int kStableDecimals = 6;
 inline constexpr int kCollateralDecimals = 8;

@@ -38,7 +38,6 @@ using absl::StrCat;
 using json = nlohmann::json;
 using Int = boost::multiprecision::cpp_int;
 
-constexpr int kScale = 18;  // of the scenario's decimals
 constexpr char kChain[] = "sim";
 constexpr char kType[] = "tETH";
 constexpr char kReserve[] = "tUSD";
@@ -61,7 +60,7 @@ Int Pow10(int n) {
 
 // A decimal the scenario checked, scaled by 10^18.
 Int Dec(const std::string& text) {
-  return Int(*cli::ParseScaled(text, kScale, "decimal"));
+  return Int(*cli::ParseScaled(text, kDecimalScale, "decimal"));
 }
 
 // v / 10^scale as a decimal with at most `digits` fraction digits (down).
@@ -408,11 +407,11 @@ absl::Status Simulation::Deploy() {
   // collateral at twice that (tUSD has the collateral's 8 decimals).
   Int capital = 0;
   for (const KeeperSpec& k : s_.keepers) {
-    capital += Int(starting_debt_) * Dec(k.capital) / Pow10(kScale);
+    capital += Int(starting_debt_) * Dec(k.capital) / Pow10(kDecimalScale);
   }
   Int redeem = 0;
   for (const Redemption& r : s_.redemptions) {
-    redeem += Int(starting_debt_) * Dec(r.amount) / Pow10(kScale);
+    redeem += Int(starting_debt_) * Dec(r.amount) / Pow10(kDecimalScale);
   }
   ASSIGN_OR_RETURN(uint64_t mm_stable,
                    Narrow(capital + 2 * Int(starting_debt_) + redeem,
@@ -421,7 +420,7 @@ absl::Status Simulation::Deploy() {
                                             "the market maker's reserve"));
   ASSIGN_OR_RETURN(uint64_t hole,
                    Narrow(std::max<Int>(1, Int(starting_debt_) * Dec(s_.hole) /
-                                               Pow10(kScale)),
+                                               Pow10(kDecimalScale)),
                           "the auction cap"));
   ASSIGN_OR_RETURN(uint64_t line, Narrow(4 * (Int(starting_debt_) + mm_stable),
                                          "the debt ceiling"));
@@ -502,7 +501,7 @@ absl::Status Simulation::Deploy() {
                          &hashes));
   for (size_t i = 0; i < s_.keepers.size(); ++i) {
     const Int amount =
-        Int(starting_debt_) * Dec(s_.keepers[i].capital) / Pow10(kScale);
+        Int(starting_debt_) * Dec(s_.keepers[i].capital) / Pow10(kDecimalScale);
     RETURN_IF_ERROR(
         Submit("market", system_.stable, "transfer",
                {{"to", KeyAddress(keeper_names_[i])}, {"amount", amount.str()}},
@@ -637,7 +636,8 @@ absl::StatusOr<std::vector<BenchPhase>> Simulation::Bench() {
   }
   // A 10% drop makes every position unsafe (start ratios under 1.65).
   {
-    const std::string drop = Format(Dec(s_.start_price) * 9 / 10, kScale, 6);
+    const std::string drop =
+        Format(Dec(s_.start_price) * 9 / 10, kDecimalScale, 6);
     ASSIGN_OR_RETURN(
         std::string ray,
         cli::ParsePrice(drop, kCollateralDecimals, kStableDecimals, "price"));
@@ -707,7 +707,7 @@ absl::Status Simulation::Block(uint32_t k) {
   if (k % s_.interval_blocks == 0) {
     if (k > s_.lag_blocks) {
       const uint32_t seen = k - s_.lag_blocks;
-      const std::string price = Format(Market(seen), kScale, 9);
+      const std::string price = Format(Market(seen), kDecimalScale, 9);
       ASSIGN_OR_RETURN(std::string ray,
                        cli::ParsePrice(price, kCollateralDecimals,
                                        kStableDecimals, "price"));
@@ -729,14 +729,14 @@ absl::Status Simulation::Block(uint32_t k) {
   // 2. The external market buys what the keepers hold.
   const uint64_t head = records_.back().height;
   const Int market = Market(k);
-  const Int keep = Pow10(kScale) - Dec(s_.discount);
+  const Int keep = Pow10(kDecimalScale) - Dec(s_.discount);
   for (const std::string& name : keeper_names_) {
     ASSIGN_OR_RETURN(json bal, Ask(type_->token, "balance_of",
                                    {{"owner", KeyAddress(name)}}, head));
     const uint64_t amount = U(bal, "balance");
     if (amount == 0) continue;
     const Int pay =
-        Int(amount) * market * keep / (Pow10(2 * kScale) * price_scale_);
+        Int(amount) * market * keep / (Pow10(2 * kDecimalScale) * price_scale_);
     RETURN_IF_ERROR(
         Submit(name, type_->token, "transfer",
                {{"to", KeyAddress("market")}, {"amount", StrCat(amount)}}));
@@ -754,7 +754,8 @@ absl::Status Simulation::Block(uint32_t k) {
   // 4. Redemptions.
   for (const Redemption& r : s_.redemptions) {
     if (r.block != k) continue;
-    const Int amount = Int(starting_debt_) * Dec(r.amount) / Pow10(kScale);
+    const Int amount =
+        Int(starting_debt_) * Dec(r.amount) / Pow10(kDecimalScale);
     if (amount == 0) continue;
     ASSIGN_OR_RETURN(std::string max_fee, cli::ParseRay("0.5", "max fee"));
     RETURN_IF_ERROR(Submit("market", system_.engine, "redeem",
@@ -906,7 +907,7 @@ absl::Status Simulation::Observe(uint32_t k, uint64_t h) {
         *cli::FormatPrice(oracle_ray, kCollateralDecimals, kStableDecimals);
   }
   csv_ << k << ',' << h << ',' << (k * static_cast<uint64_t>(s_.block_seconds))
-       << ',' << Format(Market(k), kScale, 6) << ',' << oracle << ','
+       << ',' << Format(Market(k), kDecimalScale, 6) << ',' << oracle << ','
        << Units(U(stressed, "debt")) << ','
        << Format(Int(cli::AnswerText(stressed, "value").empty()
                          ? std::string("0")
@@ -918,7 +919,7 @@ absl::Status Simulation::Observe(uint32_t k, uint64_t h) {
   csv_.flush();
   if (o_.progress != nullptr) {
     *o_.progress << "block " << k << "/" << s_.blocks() << ": market "
-                 << Format(Market(k), kScale, 2) << ", oracle " << oracle
+                 << Format(Market(k), kDecimalScale, 2) << ", oracle " << oracle
                  << ", unsafe " << rec.unsafe << ", liquidated " << liquidated_
                  << ", auction debt " << Units(rec.auction_debt)
                  << ", bad debt " << Units(rec.bad_debt) << std::endl;
@@ -1032,8 +1033,9 @@ absl::StatusOr<Summary> Simulation::Run() {
     if (age > s_.target_liquidation_blocks) ++summary.still_unsafe;
   }
   summary.bad_debt = records_.back().bad_debt;
-  const Int share = Int(summary.bad_debt) * Pow10(kScale) / starting_debt_;
-  summary.bad_debt_share = Format(share, kScale, 6);
+  const Int share =
+      Int(summary.bad_debt) * Pow10(kDecimalScale) / starting_debt_;
+  summary.bad_debt_share = Format(share, kDecimalScale, 6);
   summary.liquidation_target_met =
       summary.late == 0 && summary.still_unsafe == 0;
   summary.bad_debt_target_met = share <= Dec(s_.target_bad_debt);
