@@ -19,6 +19,7 @@
 #include "node/api/errors.h"
 #include "node/api/proto_json.h"
 #include "tools/cli/auction_commands.h"
+#include "tools/cli/chains_commands.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/dev_commands.h"
 #include "tools/cli/keeper_commands.h"
@@ -251,6 +252,7 @@ int Main(int argc, char** argv) {
   RegisterDevCommands(app, on);
   RegisterKeeperCommands(app, on);
   RegisterSimulateCommands(app, on);
+  RegisterChainsCommands(app, on);
   RegisterRedeemCommands(app, on);
   RegisterAuctionCommands(app, on);
   // system, vault, oracle, faucet, reserves (tools/cli/vault_cli.h)

@@ -25,6 +25,7 @@
 #include "node/api/client.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/decimal.h"
+#include "tools/cli/local_node.h"
 #include "tools/cli/output.h"
 #include "tools/cli/system_file.h"
 #include "tools/cli/vault_commands.h"
@@ -101,18 +102,6 @@ std::string Ranges(const std::vector<uint32_t>& blocks) {
     i = j + 1;
   }
   return absl::StrJoin(out, ", ");
-}
-
-// The build tree's ballastd (<build>/tools/cli/ballast ->
-// <build>/node/ballastd), or $BALLASTD.
-std::string DefaultBallastd() {
-  if (const char* bin = std::getenv("BALLASTD"); bin && *bin) return bin;
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return "ballastd";
-  fs::path exe(std::string(buf, static_cast<size_t>(n)));
-  return (exe.parent_path().parent_path().parent_path() / "node" / "ballastd")
-      .string();
 }
 
 // Per-block record, for the CSV and the reasons of a miss.
@@ -202,7 +191,7 @@ class Simulation {
   const Scenario& s_;
   const Options& o_;
   std::string work_;
-  std::unique_ptr<ChildProcess> node_;
+  std::unique_ptr<cli::LocalNode> node_;
   std::string url_;
   std::unique_ptr<api::Client> client_;
   std::ostringstream sink_;  // what the CLI's functions emit
@@ -252,40 +241,16 @@ absl::Status Simulation::MakeDirs() {
 }
 
 absl::Status Simulation::StartNode() {
-  const std::string bin = o_.ballastd.empty() ? DefaultBallastd() : o_.ballastd;
-  if (::access(bin.c_str(), X_OK) != 0) {
-    return absl::NotFoundError(
-        StrCat("no ballastd at ", bin, " (give --ballastd or $BALLASTD)"));
-  }
-  const std::string data = work_ + "/data";
-  const std::string log = o_.out_dir + "/node.log";
-  node_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{bin, "--data-dir", data, "--listen",
-                               "127.0.0.1:0", "--chain-id", kChain, "--dev",
-                               "--block-time", "manual", "--log-level", "warn"},
-      log);
-  if (!node_->started()) {
-    return absl::UnavailableError(StrCat("ballastd: ", node_->error()));
-  }
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (absl::Now() < deadline) {
-    if (!node_->Running()) {
-      return absl::UnavailableError(
-          StrCat("ballastd exited (code ", node_->exit_code(), "); see ", log));
-    }
-    auto read = ReadFileIfExists(data + "/api.addr");
-    std::string addr = read.ok() && read->has_value() ? **read : "";
-    if (!addr.empty() && addr.back() == '\n') {
-      addr.pop_back();
-      url_ = StrCat("http://", addr);
-      ASSIGN_OR_RETURN(client_, api::Client::Create(url_));
-      auto health = client_->Health();
-      if (health.ok() && health->ok()) return absl::OkStatus();
-    }
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return absl::DeadlineExceededError(
-      StrCat("ballastd did not answer within 30 s; see ", log));
+  ASSIGN_OR_RETURN(
+      node_, cli::LocalNode::Start(
+                 o_.ballastd.empty() ? cli::DefaultBallastd() : o_.ballastd,
+                 work_ + "/data",
+                 {"--chain-id", kChain, "--dev", "--block-time", "manual",
+                  "--log-level", "warn"},
+                 o_.out_dir + "/node.log"));
+  url_ = node_->url();
+  ASSIGN_OR_RETURN(client_, api::Client::Create(url_));
+  return absl::OkStatus();
 }
 
 // During set-up a thread mines a block whenever transactions wait, so the
