@@ -20,6 +20,10 @@ absl::StatusOr<std::unique_ptr<LocalNode>> LocalNode::Start(
     return absl::NotFoundError(absl::StrCat("no ballastd at ", binary,
                                             " (give --ballastd or $BALLASTD)"));
   }
+  // A stale address (a node killed with -9 leaves one) must not be taken
+  // for the new node's.
+  std::error_code ec;
+  std::filesystem::remove(data_dir + "/api.addr", ec);
   std::vector<std::string> argv = {binary, "--data-dir", data_dir, "--listen",
                                    "127.0.0.1:0"};
   argv.insert(argv.end(), args.begin(), args.end());
