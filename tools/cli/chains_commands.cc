@@ -14,6 +14,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
 #include "node/api/client.h"
+#include "node/api/proto_json.h"
 #include "tools/cli/local_node.h"
 #include "tools/cli/output.h"
 #include "tools/cli/system_file.h"
@@ -157,7 +158,12 @@ absl::StatusOr<std::vector<ChainEntry>> LoadChainRegistry(
                " (start chains with: ballast chains up)"));
   }
   if (!text.ok()) return text.status();
-  const json doc = json::parse(*text, nullptr, false);
+  auto parsed = api::ParseJson(*text);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        StrCat(path, ": ", parsed.status().message()));
+  }
+  const json& doc = *parsed;
   if (!doc.is_object() || !doc.contains("chains") ||
       !doc["chains"].is_array() || doc["chains"].size() > kMaxChains) {
     return absl::InvalidArgumentError(

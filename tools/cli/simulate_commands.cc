@@ -8,7 +8,6 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "ledger/base/files.h"
 #include "ledger/base/status_macros.h"
 #include "tools/simulate/simulate.h"
 
@@ -55,12 +54,15 @@ absl::Status RunSimulate(Session& s, const SimulateArgs& a) {
   const std::string param = a.sweep.substr(0, eq);
   const std::vector<std::string> values =
       absl::StrSplit(a.sweep.substr(eq + 1), ',');
-  // The document is checked as a whole first, then once per value.
-  ASSIGN_OR_RETURN(simulate::Scenario base, simulate::LoadScenario(a.scenario));
-  (void)base;
-  ASSIGN_OR_RETURN(std::string text, ReadFile(a.scenario));
+  // The document is read once and checked as a whole first, then once per
+  // value.
+  ASSIGN_OR_RETURN(json scenario, simulate::ReadScenarioDocument(a.scenario));
+  if (auto base = simulate::ParseScenario(scenario); !base.ok()) {
+    return absl::InvalidArgumentError(
+        StrCat(a.scenario, ": ", base.status().message()));
+  }
   ASSIGN_OR_RETURN(std::vector<simulate::SweepPoint> points,
-                   simulate::Sweep(json::parse(text), param, values, options));
+                   simulate::Sweep(scenario, param, values, options));
   json doc = json::array();
   std::string lines = StrCat("sweep of ", param, " (", a.out, "/sweep.csv):\n");
   bool met = true;

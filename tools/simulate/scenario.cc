@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "ledger/base/files.h"
 #include "ledger/base/status_macros.h"
+#include "node/api/proto_json.h"
 #include "tools/cli/decimal.h"
 
 namespace ballast::simulate {
@@ -306,38 +307,21 @@ absl::StatusOr<Scenario> ParseScenario(const json& doc) {
   return s;
 }
 
-absl::StatusOr<Scenario> LoadScenario(const std::string& path) {
+absl::StatusOr<json> ReadScenarioDocument(const std::string& path) {
   ReadFileOptions bounded;
   bounded.max_bytes = kMaxFileBytes;
-  auto read = ReadFile(path, bounded);
-  if (!read.ok()) return read.status();
-  const std::string& text = *read;
-  // Depth-bounded: nlohmann's parser recurses, so refuse deep nesting first.
-  int depth = 0;
-  bool in_string = false, escape = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escape) {
-        escape = false;
-      } else if (c == '\\') {
-        escape = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') in_string = true;
-    if (c == '{' || c == '[') ++depth;
-    if (c == '}' || c == ']') --depth;
-    if (depth > 8) {
-      return absl::InvalidArgumentError(
-          StrCat(path, ": nested deeper than a scenario is"));
-    }
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path, bounded));
+  // The API's parser: iterative, and refuses deep nesting before it builds.
+  auto doc = api::ParseJson(text);
+  if (!doc.ok()) {
+    return absl::InvalidArgumentError(
+        StrCat(path, ": not valid JSON: ", doc.status().message()));
   }
-  json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded()) {
-    return absl::InvalidArgumentError(StrCat(path, ": not valid JSON"));
-  }
+  return doc;
+}
+
+absl::StatusOr<Scenario> LoadScenario(const std::string& path) {
+  ASSIGN_OR_RETURN(json doc, ReadScenarioDocument(path));
   auto s = ParseScenario(doc);
   if (!s.ok()) {
     return absl::InvalidArgumentError(StrCat(path, ": ", s.status().message()));

@@ -102,7 +102,10 @@ struct Scenario {
 
 // Parses and checks a scenario document.
 absl::StatusOr<Scenario> ParseScenario(const nlohmann::json& doc);
-// Reads and parses a scenario file (at most 1 MiB).
+// Reads a scenario file as JSON: at most 1 MiB, nested at most
+// api::kMaxJsonDepth deep, not yet checked as a scenario.
+absl::StatusOr<nlohmann::json> ReadScenarioDocument(const std::string& path);
+// ReadScenarioDocument, then ParseScenario.
 absl::StatusOr<Scenario> LoadScenario(const std::string& path);
 
 // Sets the field at a dotted path ("oracle.lag_blocks", "keepers.0.capital")
