@@ -156,7 +156,13 @@ bool Node::WaitCommitted(const std::string& hash, absl::Duration timeout) {
     }
     auto record = store_->GetTransaction(hash);
     if (record.ok() && record->has_value()) return true;
-    if (!record.ok() || !mempool_->Find(hash).has_value()) return false;
+    if (!record.ok()) return false;
+    if (!mempool_->Find(hash).has_value()) {
+      // A block commits before its transactions leave the mempool, so one
+      // committed between the two lookups above is in the store now.
+      record = store_->GetTransaction(hash);
+      return record.ok() && record->has_value();
+    }
     absl::MutexLock lock(&mu_);
     while (commits_ == seen && !stopping_) {
       if (commit_cv_.WaitWithDeadline(&mu_, deadline)) return false;
