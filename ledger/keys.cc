@@ -18,12 +18,14 @@
 //   'n' name_len(1) name height(8) tx_index(4) event_index(4) -> empty
 //   'y' contract(20) name_len(1) name height(8) tx_index(4) event_index(4)
 //                                                          -> empty
-//   'm' "tree-oldest"                      -> oldest retained tree version(8
-//   BE) 'j' version(8 BE) depth(2 BE) path(ceil(depth/8))  -> state tree node
+//   'g' raw_key(any length)                -> the bridge's record (bytes)
+//   'm' "tree-oldest"                      -> oldest retained tree version
+//                                             (8 BE)
+//   'j' version(8 BE) depth(2 BE) path(ceil(depth/8))  -> state tree node
 //   'k' stale_since(8 BE) version(8 BE) depth(2 BE) path -> empty
 //
-// State tables are 'a', 'c', 's', 'w'; the rest is history and indexes. The
-// state tree ('j', with its stale index 'k') is derived from the state
+// State tables are 'a', 'c', 's', 'w', 'g'; the rest is history and indexes.
+// The state tree ('j', with its stale index 'k') is derived from the state
 // tables; its node encodings are documented at the top of state_tree.cc. A
 // path is the first `depth` bits of a 32-byte tree key, most significant bit
 // first, in ceil(depth/8) bytes whose unused low bits are 0.
@@ -69,7 +71,7 @@ std::string Name(std::string_view name) {
 
 bool IsStateTable(Table t) {
   return t == Table::kAccount || t == Table::kContract ||
-         t == Table::kStorage || t == Table::kCode;
+         t == Table::kStorage || t == Table::kCode || t == Table::kBridge;
 }
 
 std::string TablePrefix(Table t) { return Key(t); }
@@ -105,6 +107,8 @@ const char* KeyKind(std::string_view key) {
       return "state tree node";
     case Table::kTreeStale:
       return "state tree stale index";
+    case Table::kBridge:
+      return "bridge";
   }
   return "unknown";
 }
@@ -136,6 +140,10 @@ std::string StoragePrefix(std::string_view contract) {
 std::string StorageKey(std::string_view contract, std::string_view key) {
   assert(contract.size() == kAddressSize);
   return Key(Table::kStorage, contract, key);
+}
+
+std::string BridgeKey(std::string_view raw_key) {
+  return Key(Table::kBridge, raw_key);
 }
 
 std::string BlockKey(uint64_t height) {

@@ -34,6 +34,7 @@ enum class Table : char {
   kEventByContractName = 'y',
   kTreeNode = 'j',   // state tree nodes (ledger/state_tree.h)
   kTreeStale = 'k',  // state tree stale-node index
+  kBridge = 'g',     // the bridge module's records (bridge/core/keys.h)
 };
 
 // The longest event name the ledger stores (a name's length is one byte of
@@ -41,7 +42,7 @@ enum class Table : char {
 inline constexpr size_t kMaxEventNameBytes = 255;
 
 // True for the tables holding world state (accounts, contracts, storage,
-// code), as opposed to chain history and indexes.
+// code, the bridge's records), as opposed to chain history and indexes.
 bool IsStateTable(Table t);
 
 // The single prefix byte of `t`, as a string.
@@ -66,6 +67,9 @@ std::string CodeKey(std::string_view executable_hash);
 // followed by the contract's raw key. Raw keys sort bytewise.
 std::string StoragePrefix(std::string_view contract);
 std::string StorageKey(std::string_view contract, std::string_view key);
+// The bridge module's own table: its raw keys (bridge/core/keys.h builds
+// them) under one prefix, written only by the bridge, never by a contract.
+std::string BridgeKey(std::string_view raw_key);
 
 // -- Chain history
 std::string BlockKey(uint64_t height);

@@ -80,4 +80,9 @@ absl::StatusOr<std::optional<std::string>> StateAt::GetStorage(
   return Read(keys::Table::kStorage, StrCat(contract, key));
 }
 
+absl::StatusOr<std::optional<std::string>> StateAt::GetBridge(
+    std::string_view key) const {
+  return Read(keys::Table::kBridge, key);
+}
+
 }  // namespace ballast::ledger

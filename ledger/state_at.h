@@ -51,6 +51,8 @@ class StateAt {
       std::string_view executable_hash) const;
   absl::StatusOr<std::optional<std::string>> GetStorage(
       std::string_view contract, std::string_view key) const;
+  absl::StatusOr<std::optional<std::string>> GetBridge(
+      std::string_view key) const;
 
  private:
   // The record of `raw_key` in table `table` at height_.

@@ -30,6 +30,9 @@ std::map<std::string, std::optional<std::string>> StateWrites(
     writes[keys::StorageKey(contract_and_key.first, contract_and_key.second)] =
         value;
   }
+  for (const auto& [key, value] : changes.bridge) {
+    writes[keys::BridgeKey(key)] = value;
+  }
   return writes;
 }
 

@@ -28,10 +28,12 @@ struct StateChanges {
   std::map<std::string, Account> accounts;        // address -> account
   std::map<std::string, ContractInfo> contracts;  // address -> contract
   std::map<std::string, CodeRecord> codes;        // executable hash -> code
+  // The bridge module's raw key -> new value, or nullopt to delete it.
+  std::map<std::string, std::optional<std::string>> bridge;
 
   bool empty() const {
     return storage.empty() && accounts.empty() && contracts.empty() &&
-           codes.empty();
+           codes.empty() && bridge.empty();
   }
 };
 

@@ -8,6 +8,7 @@
 //     that format.
 //   block hash index ('h'):    height(8 BE)
 //   storage ('s'):             the contract's value bytes, verbatim
+//   bridge ('g'):              the bridge module's record bytes, verbatim
 //   everything else:           SerializeDeterministic(message)
 //
 // One CommitBlock is one WriteBatch holding, in this order: the state writes
@@ -142,6 +143,11 @@ absl::Status ValidateChangeShapes(const StateChanges& changes) {
   for (const auto& [contract_and_key, value] : changes.storage) {
     RETURN_IF_ERROR(CheckSize("storage contract address",
                               contract_and_key.first, kAddressSize));
+  }
+  for (const auto& [key, value] : changes.bridge) {
+    if (key.empty()) {
+      return absl::InvalidArgumentError("empty bridge key");
+    }
   }
   return absl::OkStatus();
 }
@@ -342,6 +348,11 @@ absl::StatusOr<std::optional<std::string>> Store::GetStorage(
     std::string_view contract, std::string_view key) {
   RETURN_IF_ERROR(CheckSize("contract address", contract, kAddressSize));
   return Read(keys::StorageKey(contract, key));
+}
+
+absl::StatusOr<std::optional<std::string>> Store::GetBridge(
+    std::string_view key) {
+  return Read(keys::BridgeKey(key));
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>>

@@ -158,6 +158,8 @@ class Store {
       std::string_view executable_hash);
   absl::StatusOr<std::optional<std::string>> GetStorage(
       std::string_view contract, std::string_view key);
+  // The bridge module's record at `key` (its own table, keys::BridgeKey).
+  absl::StatusOr<std::optional<std::string>> GetBridge(std::string_view key);
   // All (key, value) pairs of one contract's storage, in key order.
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ScanStorage(
       std::string_view contract);

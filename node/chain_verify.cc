@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "ledger/base/bytes.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/strings.h"
 #include "ledger/hashing.h"
 #include "ledger/state_tree.h"
 #include "node/executor.h"
@@ -19,8 +19,6 @@
 
 namespace ballast::node {
 namespace {
-
-using absl::StrCat;
 
 // Transactions the source committed were within its block gas limit, which
 // this binary does not know; the replica accepts any.

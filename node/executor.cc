@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 
+#include "bridge/core/module.h"
 #include "ledger/base/bytes.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
@@ -130,6 +131,41 @@ class BlockState final : public wasm::ChainState {
   std::string staged_hash_;  // its executable hash
 };
 
+// The bridge module's view of its table during one transaction: this
+// transaction's writes, over the block's, over the store. Commit() hands the
+// writes to the block; a transaction that fails simply drops the overlay.
+class TxBridgeStore final : public bridge::BridgeStore {
+ public:
+  TxBridgeStore(Store* store, const StateChanges* changes)
+      : store_(store), changes_(changes) {}
+
+  absl::StatusOr<std::optional<std::string>> Get(
+      std::string_view key) const override {
+    const std::string k(key);
+    if (auto it = writes_.find(k); it != writes_.end()) return it->second;
+    if (auto it = changes_->bridge.find(k); it != changes_->bridge.end()) {
+      return it->second;
+    }
+    return store_->GetBridge(key);
+  }
+  void Put(std::string_view key, std::string_view value) override {
+    writes_[std::string(key)] = std::string(value);
+  }
+  void Delete(std::string_view key) override {
+    writes_[std::string(key)] = std::nullopt;
+  }
+
+  void Commit(StateChanges* changes) {
+    for (auto& [key, value] : writes_) changes->bridge[key] = std::move(value);
+    writes_.clear();
+  }
+
+ private:
+  Store* store_;
+  const StateChanges* changes_;
+  std::map<std::string, std::optional<std::string>> writes_;
+};
+
 // Wall time for BuildStats; it never influences what is built.
 class Stopwatch {
  public:
@@ -225,7 +261,18 @@ absl::StatusOr<CheckedTx> Executor::CheckTransaction(
                                              block_gas_limit_));
   }
   if (tx.kind_case() == ledger::Transaction::KIND_NOT_SET) {
-    return absl::InvalidArgumentError("transaction is neither deploy nor call");
+    return absl::InvalidArgumentError(
+        "transaction is neither a deploy, a call nor a bridge message");
+  }
+  if (tx.has_bridge()) {
+    bridge::Msg msg;
+    if (!msg.ParseFromString(tx.bridge())) {
+      return absl::InvalidArgumentError("the bridge message does not parse");
+    }
+    if (msg.kind_case() == bridge::Msg::KIND_NOT_SET) {
+      return absl::InvalidArgumentError(
+          "the bridge message names no operation");
+    }
   }
   if (tx.has_call() && tx.call().contract().size() != kAddressSize) {
     return absl::InvalidArgumentError(StrCat("contract address must be ",
@@ -405,6 +452,48 @@ absl::StatusOr<BlockCommit> Executor::ExecuteBlock(
           changes.contracts[address] = info;
           changes.codes[executable_hash] = std::move(code);
           receipt.set_contract_address(address);
+        }
+      }
+    } else if (tx.has_bridge()) {
+      // Checked by CheckTransaction: it parses and names an operation.
+      bridge::Msg msg;
+      msg.ParseFromString(tx.bridge());
+      const uint64_t budget = tx.gas_limit() - intrinsic;
+      uint64_t charged = 0;
+      auto charge = [&](uint64_t gas, std::string_view what) -> absl::Status {
+        if (gas > budget - charged) {
+          const uint64_t left = budget - charged;
+          charged = budget;  // what was charged stays charged
+          return absl::ResourceExhaustedError(StrCat(
+              "out of gas: ", what, " costs ", gas, " gas, ", left, " left"));
+        }
+        charged += gas;
+        return absl::OkStatus();
+      };
+      TxBridgeStore bridge_store(store_, &changes);
+      bridge::Module module(&bridge_store, charge);
+      absl::StatusOr<bridge::MsgResult> result =
+          module.Execute(msg, {checked->sender, height, time_ms});
+      if (result.ok()) {
+        bridge_store.Commit(&changes);
+        receipt.set_status(ledger::RECEIPT_STATUS_SUCCESS);
+        receipt.set_gas_used(intrinsic + charged);
+        receipt.set_output(ledger::SerializeDeterministic(*result));
+      } else {
+        switch (result.status().code()) {
+          case absl::StatusCode::kUnavailable:
+          case absl::StatusCode::kDataLoss:
+          case absl::StatusCode::kInternal:
+            // The store failed, not the message: no block from this.
+            return Annotate(result.status(), StrCat("transaction ", index));
+          case absl::StatusCode::kResourceExhausted:
+            fail(ledger::RECEIPT_STATUS_OUT_OF_GAS,
+                 std::string(result.status().message()), tx.gas_limit());
+            break;
+          default:
+            fail(ledger::RECEIPT_STATUS_REFUSED,
+                 StrCat("bridge: ", result.status().message()),
+                 intrinsic + charged);
         }
       }
     } else {

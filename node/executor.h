@@ -14,13 +14,21 @@
 //   - chain_id equals the executor's; sender_pubkey is 32 bytes;
 //   - the signature is the sender's ed25519 signature of the `tx` bytes;
 //   - nonce equals the sender account's nonce (ordered, no replay);
-//   - gas_limit is at most the block gas limit.
+//   - gas_limit is at most the block gas limit;
+//   - it is a deploy, a call, or a bridge message that parses and names an
+//     operation.
 // A valid transaction always consumes its nonce, even if its execution
 // fails; its receipt then says why, and none of its other writes persist.
 //
 // Gas of a transaction = kGasTxBase + kGasPerTxByte * |tx|
 //                      (+ kGasPerDeployByte * |code| for a deploy)
-//                      + the runtime's gas for the call (or init).
+//                      + the runtime's gas for the call (or init),
+//                        or the bridge module's charges (bridge/core/gas.h).
+//
+// A bridge message runs in the bridge module (bridge/core/module.h) over the
+// block's state; it writes only the bridge's own table. Refused, it gets a
+// RECEIPT_STATUS_REFUSED receipt saying why and keeps the gas it was charged;
+// out of gas, it uses its whole limit.
 //
 // Thread-safety: BuildBlock and Query may run concurrently with each other
 // (they read the store, which is thread-safe); the caller serializes

@@ -56,7 +56,8 @@ LightClients::LightClients(BridgeStore* store, ChargeFn charge)
 
 absl::StatusOr<ClientState> LightClients::Client(
     std::string_view client) const {
-  std::optional<std::string> bytes = store_->Get(ClientKey(client));
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                   store_->Get(ClientKey(client)));
   if (!bytes.has_value()) {
     return absl::NotFoundError(
         StrCat("unknown client '", client.substr(0, 64), "'"));
@@ -75,7 +76,8 @@ absl::StatusOr<ConsensusState> LightClients::Consensus(std::string_view client,
     return absl::FailedPreconditionError(
         StrCat("client ", client, " is frozen: ", c.frozen_reason()));
   }
-  std::optional<std::string> bytes = store_->Get(ConsensusKey(client, height));
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                   store_->Get(ConsensusKey(client, height)));
   if (!bytes.has_value()) {
     return absl::NotFoundError(StrCat("client ", client, " holds no header of ",
                                       c.chain_id(), " at height ", height));
@@ -148,13 +150,8 @@ absl::StatusOr<std::string> LightClients::Create(const CreateClient& msg,
   state.set_latest_time_ms(header.time_ms());
 
   // Validated: write.
-  const std::string counter = CounterKey("client");
-  uint64_t n = 0;
-  if (std::optional<std::string> v = store_->Get(counter); v.has_value()) {
-    n = std::stoull(*v);
-  }
+  ASSIGN_OR_RETURN(uint64_t n, NextId(*store_, "client"));
   const std::string id = StrCat("client-", n);
-  store_->Put(counter, StrCat(n + 1));
   ConsensusState cs;
   cs.set_state_root(header.state_root());
   cs.set_time_ms(header.time_ms());
@@ -173,7 +170,8 @@ absl::Status LightClients::Update(const UpdateClient& msg) {
   ASSIGN_OR_RETURN(std::string hash, CheckHeader(c, msg.header()));
   const ledger::BlockHeader& header = msg.header().header();
   const std::string key = ConsensusKey(msg.client(), header.height());
-  if (std::optional<std::string> held = store_->Get(key); held.has_value()) {
+  ASSIGN_OR_RETURN(std::optional<std::string> held, store_->Get(key));
+  if (held.has_value()) {
     ConsensusState known;
     if (!known.ParseFromString(*held)) {
       return absl::DataLossError(

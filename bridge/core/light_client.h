@@ -23,28 +23,16 @@
 #define BALLAST_BRIDGE_CORE_LIGHT_CLIENT_H_
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "bridge/core/bridge.pb.h"
+#include "bridge/core/gas.h"
 #include "bridge/core/store.h"
 
 namespace ballast::bridge {
-
-// Limits and prices (gas at ~11 ns per gas, docs/gas.md; an ed25519
-// verification is ~37 us on one core, TOOLCHAIN.md).
-inline constexpr size_t kMaxTrustedKeys = 32;
-inline constexpr size_t kMaxHeaderSignatures = 32;
-inline constexpr size_t kMaxChainIdBytes = 64;
-inline constexpr uint64_t kGasPerSignature = 4'000;
-inline constexpr uint64_t kGasPerClientMessage = 10'000;
-
-// Charges `gas` for `what`; an error (out of gas) stops the message.
-using ChargeFn =
-    std::function<absl::Status(uint64_t gas, std::string_view what)>;
 
 class LightClients {
  public:

@@ -45,10 +45,13 @@ ledger::SignedTransaction SignTx(const KeyPair& key, ledger::Transaction tx) {
   return stx;
 }
 
-TestChain::TestChain(std::string chain_id)
+TestChain::TestChain(std::string chain_id, int signers)
     : chain_id_(std::move(chain_id)),
-      runtime_(wasm::NewWabtInterpreterEngine()),
-      producer_(DevKey('p')) {
+      runtime_(wasm::NewWabtInterpreterEngine()) {
+  signers_.push_back(DevKey('p'));
+  for (int i = 1; i < signers; ++i) {
+    signers_.push_back(DevKey(static_cast<char>('0' + i)));
+  }
   Reopen();
 }
 
@@ -70,8 +73,14 @@ void TestChain::Reopen(const std::function<void()>& while_closed) {
 absl::StatusOr<ledger::BlockCommit> TestChain::Commit(
     const std::vector<ledger::SignedTransaction>& txs) {
   time_ms_ += 1000;
-  auto commit = executor_->BuildBlock(txs, time_ms_, producer_);
+  auto commit = executor_->BuildBlock(txs, time_ms_, signers_[0]);
   if (!commit.ok()) return commit.status();
+  const std::string hash = ledger::BlockHash(commit->block.header());
+  for (size_t i = 1; i < signers_.size(); ++i) {
+    ledger::BlockSignature* sig = commit->block.add_signatures();
+    sig->set_pubkey(signers_[i].public_key);
+    sig->set_signature(Sign(signers_[i], hash));
+  }
   if (absl::Status s = store_->CommitBlock(*commit); !s.ok()) return s;
   return commit;
 }
@@ -102,6 +111,17 @@ ledger::SignedTransaction TestChain::CallTx(const KeyPair& key,
   tx.mutable_call()->set_contract(contract);
   tx.mutable_call()->set_method(method);
   tx.mutable_call()->set_input(input);
+  return SignTx(key, tx);
+}
+
+ledger::SignedTransaction TestChain::BridgeTx(const KeyPair& key,
+                                              const std::string& msg,
+                                              uint64_t gas) {
+  ledger::Transaction tx;
+  tx.set_chain_id(chain_id_);
+  tx.set_nonce(nonce(key)++);
+  tx.set_gas_limit(gas);
+  tx.set_bridge(msg);
   return SignTx(key, tx);
 }
 

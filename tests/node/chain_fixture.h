@@ -35,9 +35,12 @@ std::string AddressOf(const KeyPair& key);
 // Serializes and signs `tx` (sender_pubkey is set from `key`).
 ledger::SignedTransaction SignTx(const KeyPair& key, ledger::Transaction tx);
 
+// A chain whose blocks `signers` keys sign: the producer (DevKey('p')) and
+// signers - 1 co-signers (DevKey('1'), DevKey('2'), ...), as ballastd signs
+// with --signing-keys.
 class TestChain {
  public:
-  explicit TestChain(std::string chain_id = "test-chain");
+  explicit TestChain(std::string chain_id = "test-chain", int signers = 1);
   ~TestChain();
 
   // Builds a block of `txs` at the next time step and commits it.
@@ -53,6 +56,9 @@ class TestChain {
                                    const std::string& method,
                                    const std::string& input,
                                    uint64_t gas = 10'000'000);
+  // A bridge message (bridge/core/bridge.proto Msg, serialized).
+  ledger::SignedTransaction BridgeTx(const KeyPair& key, const std::string& msg,
+                                     uint64_t gas = 10'000'000);
   // Commits one transaction and returns its receipt.
   ledger::Receipt Submit(const ledger::SignedTransaction& stx);
 
@@ -64,6 +70,9 @@ class TestChain {
   Executor& executor() { return *executor_; }
   const std::string& dir() const { return dir_; }
   uint64_t& nonce(const KeyPair& key) { return nonces_[key.public_key]; }
+  const std::string& chain_id() const { return chain_id_; }
+  // The keys that sign each block, the producer first.
+  const std::vector<KeyPair>& signers() const { return signers_; }
 
  private:
   std::string chain_id_;
@@ -72,7 +81,7 @@ class TestChain {
   wasm::Runtime runtime_;
   std::unique_ptr<ledger::Store> store_;
   std::unique_ptr<Executor> executor_;
-  KeyPair producer_;
+  std::vector<KeyPair> signers_;
   int64_t time_ms_ = 1'700'000'000'000;
   std::map<std::string, uint64_t> nonces_;
 };
