@@ -12,6 +12,7 @@
 #include "ledger/hashing.h"
 #include "ledger/state_at.h"
 #include "ledger/state_changes.h"
+#include "node/bridge_host.h"
 
 namespace ballast::node {
 namespace {
@@ -129,41 +130,6 @@ class BlockState final : public wasm::ChainState {
   std::optional<std::string> staged_address_;
   ledger::CodeRecord staged_code_;
   std::string staged_hash_;  // its executable hash
-};
-
-// The bridge module's view of its table during one transaction: this
-// transaction's writes, over the block's, over the store. Commit() hands the
-// writes to the block; a transaction that fails simply drops the overlay.
-class TxBridgeStore final : public bridge::BridgeStore {
- public:
-  TxBridgeStore(Store* store, const StateChanges* changes)
-      : store_(store), changes_(changes) {}
-
-  absl::StatusOr<std::optional<std::string>> Get(
-      std::string_view key) const override {
-    const std::string k(key);
-    if (auto it = writes_.find(k); it != writes_.end()) return it->second;
-    if (auto it = changes_->bridge.find(k); it != changes_->bridge.end()) {
-      return it->second;
-    }
-    return store_->GetBridge(key);
-  }
-  void Put(std::string_view key, std::string_view value) override {
-    writes_[std::string(key)] = std::string(value);
-  }
-  void Delete(std::string_view key) override {
-    writes_[std::string(key)] = std::nullopt;
-  }
-
-  void Commit(StateChanges* changes) {
-    for (auto& [key, value] : writes_) changes->bridge[key] = std::move(value);
-    writes_.clear();
-  }
-
- private:
-  Store* store_;
-  const StateChanges* changes_;
-  std::map<std::string, std::optional<std::string>> writes_;
 };
 
 // Wall time for BuildStats; it never influences what is built.
@@ -380,16 +346,37 @@ absl::StatusOr<BlockCommit> Executor::ExecuteBlock(
       receipt.set_gas_used(gas_used);
     };
     // Puts a runtime outcome in the receipt and, on success, its writes in
-    // the block's changes. Returns whether the call succeeded.
-    auto record = [&](const wasm::CallOutcome& out) {
+    // the block's changes, after the bridge has committed the packets it
+    // sent (a packet the bridge refuses fails the transaction). Returns
+    // whether the call succeeded; an error if the store failed.
+    auto record = [&](wasm::CallOutcome& out) -> absl::StatusOr<bool> {
       if (!out.status.ok()) {
         fail(StatusFor(out.failure), std::string(out.status.message()),
              intrinsic + out.gas_used);
         return false;
       }
+      uint64_t bridge_gas = 0;
+      if (!out.packets.empty()) {
+        BridgeTx btx(store_, &changes, &state, runtime_, {height, time_ms},
+                     tx.gas_limit() - intrinsic - out.gas_used);
+        absl::Status sent = btx.Send(out.packets);
+        if (IsStoreFailure(sent)) {
+          return Annotate(sent, StrCat("transaction ", index));
+        }
+        if (!sent.ok()) {
+          const bool gas = absl::IsResourceExhausted(sent);
+          fail(gas ? ledger::RECEIPT_STATUS_OUT_OF_GAS
+                   : ledger::RECEIPT_STATUS_REFUSED,
+               StrCat("bridge: ", sent.message()),
+               gas ? tx.gas_limit() : intrinsic + out.gas_used + btx.charged());
+          return false;
+        }
+        bridge_gas = btx.charged();
+        btx.Commit(&changes, &out.events);
+      }
       ApplyWrites(out.writes, &changes);
       receipt.set_status(ledger::RECEIPT_STATUS_SUCCESS);
-      receipt.set_gas_used(intrinsic + out.gas_used);
+      receipt.set_gas_used(intrinsic + out.gas_used + bridge_gas);
       receipt.set_output(out.output);
       FillEvents(out.events, height, index, &receipt);
       return true;
@@ -442,7 +429,8 @@ absl::StatusOr<BlockCommit> Executor::ExecuteBlock(
           return absl::InternalError(
               StrCat("transaction ", index, ": ", out.status.message()));
         }
-        if (record(out)) {
+        ASSIGN_OR_RETURN(bool ok, record(out));
+        if (ok) {
           ledger::ContractInfo info;
           info.set_code_hash(code.original_hash());
           info.set_executable_hash(executable_hash);
@@ -458,43 +446,27 @@ absl::StatusOr<BlockCommit> Executor::ExecuteBlock(
       // Checked by CheckTransaction: it parses and names an operation.
       bridge::Msg msg;
       msg.ParseFromString(tx.bridge());
-      const uint64_t budget = tx.gas_limit() - intrinsic;
-      uint64_t charged = 0;
-      auto charge = [&](uint64_t gas, std::string_view what) -> absl::Status {
-        if (gas > budget - charged) {
-          const uint64_t left = budget - charged;
-          charged = budget;  // what was charged stays charged
-          return absl::ResourceExhaustedError(StrCat(
-              "out of gas: ", what, " costs ", gas, " gas, ", left, " left"));
-        }
-        charged += gas;
-        return absl::OkStatus();
-      };
-      TxBridgeStore bridge_store(store_, &changes);
-      bridge::Module module(&bridge_store, charge);
+      BridgeTx btx(store_, &changes, &state, runtime_, req.block,
+                   tx.gas_limit() - intrinsic);
       absl::StatusOr<bridge::MsgResult> result =
-          module.Execute(msg, {checked->sender, height, time_ms});
+          btx.Execute(msg, {checked->sender, height, time_ms});
       if (result.ok()) {
-        bridge_store.Commit(&changes);
+        std::vector<wasm::Event> events;
+        btx.Commit(&changes, &events);
         receipt.set_status(ledger::RECEIPT_STATUS_SUCCESS);
-        receipt.set_gas_used(intrinsic + charged);
+        receipt.set_gas_used(intrinsic + btx.charged());
         receipt.set_output(ledger::SerializeDeterministic(*result));
+        FillEvents(events, height, index, &receipt);
+      } else if (IsStoreFailure(result.status())) {
+        // The store failed, not the message: no block from this.
+        return Annotate(result.status(), StrCat("transaction ", index));
+      } else if (absl::IsResourceExhausted(result.status())) {
+        fail(ledger::RECEIPT_STATUS_OUT_OF_GAS,
+             std::string(result.status().message()), tx.gas_limit());
       } else {
-        switch (result.status().code()) {
-          case absl::StatusCode::kUnavailable:
-          case absl::StatusCode::kDataLoss:
-          case absl::StatusCode::kInternal:
-            // The store failed, not the message: no block from this.
-            return Annotate(result.status(), StrCat("transaction ", index));
-          case absl::StatusCode::kResourceExhausted:
-            fail(ledger::RECEIPT_STATUS_OUT_OF_GAS,
-                 std::string(result.status().message()), tx.gas_limit());
-            break;
-          default:
-            fail(ledger::RECEIPT_STATUS_REFUSED,
-                 StrCat("bridge: ", result.status().message()),
-                 intrinsic + charged);
-        }
+        fail(ledger::RECEIPT_STATUS_REFUSED,
+             StrCat("bridge: ", result.status().message()),
+             intrinsic + btx.charged());
       }
     } else {
       req.contract = tx.call().contract();
@@ -506,7 +478,7 @@ absl::StatusOr<BlockCommit> Executor::ExecuteBlock(
         return absl::InternalError(
             StrCat("transaction ", index, ": ", out.status.message()));
       }
-      record(out);
+      RETURN_IF_ERROR(record(out).status());
     }
     *commit.block.add_txs() = stx;
     commit.receipts.push_back(std::move(receipt));

@@ -164,6 +164,12 @@ inline constexpr int64_t kGasStorageRemove = 500;
 // Events are stored in every node's receipts and event index.
 inline constexpr int64_t kGasEvent = 300;
 inline constexpr ByteRate kGasEventBytes{1, 1};
+// A packet sent through the bridge: the bridge's records (a commitment, a
+// sequence) and its event, then per byte stored in the event and hashed.
+// The bridge's own charges for committing it come on top (bridge/core/
+// gas.h).
+inline constexpr int64_t kGasSendPacket = 2'000;
+inline constexpr ByteRate kGasPacketBytes{2, 1};
 // SHA-256: setup and the 32-byte digest, then per byte hashed.
 inline constexpr int64_t kGasSha256 = 100;
 inline constexpr ByteRate kGasSha256Bytes{1, 3};

@@ -20,7 +20,11 @@
 //     deploy, and can never be called afterwards. Emscripten's own exports
 //     ("_initialize", "__indirect_function_table", "__errno_location",
 //     "stackSave", ...) are allowed and ignored; "_initialize" is run once
-//     after each instantiation.
+//     after each instantiation. Methods whose names start with "bridge_"
+//     are the bridge's callbacks (bridge/core/host.h): only the bridge
+//     module calls them, as a top-level call with its own address as the
+//     caller; a transaction or a contract that calls one fails as a call
+//     of a missing method does.
 //   Clang may merge identical empty functions, so "ballast_abi_v1" and
 //     "_initialize" can be the same function; nothing depends on them
 //     being distinct.
@@ -59,6 +63,20 @@
 //                                     contract's interface and must be an
 //                                     identifier ([A-Za-z_][A-Za-z0-9_]*),
 //                                     else the call traps
+//   bl_send_packet(chan, chan_len, data, data_len, timeout_h, timeout_ms) -> ()
+//                                     asks the bridge to send `data` on
+//                                     channel `chan` of this contract's port
+//                                     ("wasm.<hex address>"), timing out at
+//                                     the destination's height `timeout_h` or
+//                                     block time `timeout_ms` (0: none; one
+//                                     is required). The bridge
+//                                     commits it when the transaction
+//                                     succeeds; if it cannot (no such open
+//                                     channel, no timeout), the whole
+//                                     transaction fails. Discarded, like
+//                                     events, if the call fails. At most
+//                                     16 KiB of data, 16 packets per
+//                                     transaction
 //   bl_abort(msg, msg_len) -> ()      ends the call as failed with msg;
 //                                     never returns. The first 1024 bytes
 //                                     are kept; bytes that are not valid
@@ -111,6 +129,9 @@ inline constexpr std::string_view kAbiMarkerExport = "ballast_abi_v1";
 inline constexpr std::string_view kMemoryExport = "memory";
 inline constexpr std::string_view kInitMethod = "init";
 inline constexpr std::string_view kEmscriptenInitExport = "_initialize";
+// Methods only the bridge module may call (its callbacks to applications,
+// bridge/core/host.h); refused to transactions and to other contracts.
+inline constexpr std::string_view kBridgeMethodPrefix = "bridge_";
 
 // bl_abort and bl_log keep this many bytes of their message.
 inline constexpr uint32_t kMaxMessageBytes = 1024;

@@ -140,6 +140,31 @@ absl::Status EmitEvent(HostContext& ctx, HostCall& call) {
   return absl::OkStatus();
 }
 
+absl::Status SendPacket(HostContext& ctx, HostCall& call) {
+  const uint64_t channel_len = call.args[1], data_len = call.args[3];
+  const Limits& limits = ctx.limits();
+  if (channel_len == 0 || channel_len > limits.max_channel_id_bytes ||
+      data_len > limits.max_packet_data_bytes) {
+    return ctx.Fail(
+        FailureKind::kLimit,
+        StrCat("packet channel of ", channel_len, " bytes / data of ", data_len,
+               " bytes outside the limits 1..", limits.max_channel_id_bytes,
+               " / ", limits.max_packet_data_bytes));
+  }
+  if (ctx.PacketCount() >= limits.max_packets) {
+    return ctx.Fail(FailureKind::kLimit,
+                    StrCat("more than ", limits.max_packets, " packets"));
+  }
+  ASSIGN_OR_RETURN(std::string_view channel_view,
+                   ctx.ReadGuest(call.args[0], channel_len));
+  std::string channel(channel_view);
+  ASSIGN_OR_RETURN(std::string_view data,
+                   ctx.ReadGuest(call.args[2], data_len));
+  ctx.SendPacket(std::move(channel), std::string(data), call.args[4],
+                 static_cast<int64_t>(call.args[5]));
+  return absl::OkStatus();
+}
+
 absl::Status Abort(HostContext& ctx, HostCall& call) {
   ASSIGN_OR_RETURN(
       std::string_view message,
@@ -235,6 +260,9 @@ constexpr HostParam Out(std::string_view name, uint32_t size = 0) {
 }
 constexpr HostParam Len(std::string_view name) {
   return {name, ParamKind::kLength};
+}
+constexpr HostParam I64(std::string_view name) {
+  return {name, ParamKind::kI64};
 }
 
 // A gas rule whose per-byte terms name their parameter; Fn resolves the
@@ -343,6 +371,14 @@ constexpr HostFunction kTable[] = {
            .PerByte("name_len", kGasEventBytes)
            .PerByte("data_len", kGasEventBytes),
        &EmitEvent),
+    Fn("bl_send_packet",
+       {In("chan"), Len("chan_len"), In("data"), Len("data_len"),
+        I64("timeout_h"), I64("timeout_ms")},
+       kNone,
+       Cost(kGasHostCall + kGasSendPacket)
+           .PerByte("chan_len", kGasCopied)
+           .PerByte("data_len", kGasPacketBytes),
+       &SendPacket),
     Fn("bl_abort", {In("msg"), Len("msg_len")}, kNone,
        Cost(kGasHostCall).PerByte("msg_len", kGasCopied, kMaxMessageBytes),
        &Abort, kNeverReturns),

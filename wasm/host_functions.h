@@ -99,7 +99,7 @@ class HostContext;
 struct HostCall;
 using HostHandler = absl::Status (*)(HostContext& ctx, HostCall& call);
 
-inline constexpr int kMaxHostParams = 5;
+inline constexpr int kMaxHostParams = 6;
 
 struct HostFunction {
   std::string_view name;  // imported as env.<name>
@@ -177,6 +177,11 @@ class HostContext {
   // Events of the whole transaction so far; EmitEvent adds one from Self().
   virtual size_t EventCount() const = 0;
   virtual void EmitEvent(std::string name, std::string data) = 0;
+  // Packets of the whole transaction so far; SendPacket adds one from
+  // Self(), for the bridge to commit once the transaction succeeds.
+  virtual size_t PacketCount() const = 0;
+  virtual void SendPacket(std::string channel, std::string data,
+                          uint64_t timeout_height, int64_t timeout_ms) = 0;
 
   // Calls `method` of the contract at `target`. 0: it succeeded; 1: it
   // aborted or trapped, or was refused (re-entrancy, no such method or

@@ -32,6 +32,11 @@ struct Limits {
   uint32_t max_event_name_bytes = 64;
   uint32_t max_event_data_bytes = 16 * 1024;
   uint32_t max_events = 256;
+  // Packets sent through the bridge (bl_send_packet), per packet and per
+  // transaction; a channel id's bytes.
+  uint32_t max_packet_data_bytes = 16 * 1024;
+  uint32_t max_packets = 16;
+  uint32_t max_channel_id_bytes = 64;
   // Method names (wasm export names that can be called).
   uint32_t max_method_name_bytes = 64;
   // Module shape.

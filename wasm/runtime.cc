@@ -84,6 +84,7 @@ class CallSession final : public HostDispatcher, public HostContext {
     out.output = std::move(r.output);
     out.writes = std::move(root.writes);
     out.events = std::move(root.events);
+    out.packets = std::move(root.packets);
     return out;
   }
 
@@ -179,6 +180,20 @@ class CallSession final : public HostDispatcher, public HostContext {
     f.events.push_back(Event{f.contract, std::move(name), std::move(data)});
   }
 
+  size_t PacketCount() const override {
+    size_t n = 0;
+    for (const Frame* f : stack_) n += f->packets.size();
+    return n;
+  }
+
+  void SendPacket(std::string channel, std::string data,
+                  uint64_t timeout_height, int64_t timeout_ms) override {
+    Frame& f = *stack_.back();
+    f.packets.push_back(PacketSend{f.contract, std::move(channel),
+                                   std::move(data), timeout_height,
+                                   timeout_ms});
+  }
+
   absl::StatusOr<uint32_t> CallContract(std::string target, std::string method,
                                         std::string input) override;
 
@@ -210,6 +225,7 @@ class CallSession final : public HostDispatcher, public HostContext {
     std::string return_data;  // result of the last bl_call
     WriteSet writes;
     std::vector<Event> events;
+    std::vector<PacketSend> packets;
   };
 
   struct FrameResult {
@@ -299,6 +315,11 @@ CallSession::FrameResult CallSession::RunFrame(const std::string& contract,
                             : IsReservedExportName(method)) {
     return fail(FailureKind::kInvalid,
                 StrCat("'", method, "' cannot be called"));
+  }
+  if (method.starts_with(kBridgeMethodPrefix) &&
+      !(request_.from_bridge && stack_.size() == 1)) {
+    return fail(FailureKind::kInvalid,
+                StrCat("'", method, "' can be called only by the bridge"));
   }
   auto code = state_.GetCode(contract);
   if (!code.ok()) {
@@ -446,6 +467,7 @@ absl::StatusOr<uint32_t> CallSession::CallContract(std::string target,
   if (r.kind == FailureKind::kNone) {
     for (auto& [k, v] : callee.writes) f.writes[k] = std::move(v);
     for (Event& e : callee.events) f.events.push_back(std::move(e));
+    for (PacketSend& p : callee.packets) f.packets.push_back(std::move(p));
     f.return_data = std::move(r.output);
     return 0;
   }

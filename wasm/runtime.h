@@ -87,6 +87,10 @@ struct CallRequest {
   uint64_t gas_limit = 0;
   BlockInfo block;
   bool is_deploy = false;  // only then may method be "init"
+  // The bridge module calls an application's callback: only then may the
+  // (top-level) method start with kBridgeMethodPrefix (host_abi.h). The
+  // executor sets `sender` to the bridge's address.
+  bool from_bridge = false;
   // Past this wall time the call fails as FailureKind::kDeadline. For
   // queries only: a block's transactions must run without one (gas.h).
   absl::Time deadline = absl::InfiniteFuture();
@@ -103,6 +107,15 @@ struct Event {
   std::string data;
 };
 
+// A packet a contract asked the bridge to send (bl_send_packet).
+struct PacketSend {
+  std::string contract;  // the sender: the packet leaves from its port
+  std::string channel;
+  std::string data;
+  uint64_t timeout_height = 0;
+  int64_t timeout_ms = 0;
+};
+
 struct CallOutcome {
   // OK, or why the call failed: "contract <hex> method <name>: <kind>:
   // <reason>", naming the contract where the failure happened, with code
@@ -114,8 +127,9 @@ struct CallOutcome {
   // back), including all its nested calls whatever their outcome; the whole
   // gas_limit when the call ran out of gas or past its deadline.
   uint64_t gas_used = 0;
-  WriteSet writes;            // empty unless status is OK
-  std::vector<Event> events;  // empty unless status is OK
+  WriteSet writes;                  // empty unless status is OK
+  std::vector<Event> events;        // empty unless status is OK
+  std::vector<PacketSend> packets;  // empty unless status is OK
 };
 
 class Runtime {

@@ -21,10 +21,22 @@ namespace ballast::bridge {
 inline constexpr size_t kMaxTrustedKeys = 32;
 inline constexpr size_t kMaxHeaderSignatures = 32;
 inline constexpr size_t kMaxChainIdBytes = 64;
+// A state proof of a 256-bit key has at most 256 siblings of 32 bytes.
+inline constexpr size_t kMaxProofBytes = 16 << 10;
+inline constexpr size_t kMaxPacketDataBytes = 16 << 10;
+inline constexpr size_t kMaxVersionBytes = 64;
+inline constexpr size_t kMaxAckBytes = 16 << 10;
 
 // Prices.
 inline constexpr uint64_t kGasPerSignature = 4'000;
 inline constexpr uint64_t kGasPerClientMessage = 10'000;
+// A handshake step or a packet message: its reads and writes.
+inline constexpr uint64_t kGasPerMessage = 10'000;
+// A proof: per byte before it is parsed, per node hashed before verifying.
+inline constexpr uint64_t kGasPerProofByte = 2;
+inline constexpr uint64_t kGasPerProofNode = 100;
+// Hashing a packet or an acknowledgement for its commitment, per byte.
+inline constexpr uint64_t kGasPerHashedByte = 1;
 
 // Charges `gas` for `what` against the transaction's gas; an error (out of
 // gas) stops the message, and nothing charged is refunded.

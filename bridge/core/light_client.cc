@@ -56,11 +56,11 @@ LightClients::LightClients(BridgeStore* store, ChargeFn charge)
 
 absl::StatusOr<ClientState> LightClients::Client(
     std::string_view client) const {
+  RETURN_IF_ERROR(CheckId("client id", client));
   ASSIGN_OR_RETURN(std::optional<std::string> bytes,
                    store_->Get(ClientKey(client)));
   if (!bytes.has_value()) {
-    return absl::NotFoundError(
-        StrCat("unknown client '", client.substr(0, 64), "'"));
+    return absl::NotFoundError(StrCat("unknown client '", client, "'"));
   }
   ClientState state;
   if (!state.ParseFromString(*bytes)) {

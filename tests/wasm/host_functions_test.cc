@@ -99,6 +99,12 @@ class FakeContext : public HostContext {
   void EmitEvent(std::string name, std::string data) override {
     trace.push_back(StrCat("event ", name, " ", Show(data)));
   }
+  size_t PacketCount() const override { return 0; }
+  void SendPacket(std::string channel, std::string data,
+                  uint64_t timeout_height, int64_t timeout_ms) override {
+    trace.push_back(StrCat("packet ", channel, " ", Show(data), " ",
+                           timeout_height, " ", timeout_ms));
+  }
   absl::StatusOr<uint32_t> CallContract(std::string target, std::string method,
                                         std::string input) override {
     trace.push_back(
@@ -173,6 +179,10 @@ std::vector<Case> Cases() {
        {32, 3, 16, 2},
        "charge 340; read [32,35); read [16,18); charge 5; read [32,35); "
        "read [16,18); event Evt \"xy\""},
+      {"bl_send_packet",
+       {32, 3, 16, 2, 7, 9},
+       "charge 2040; read [32,35); read [16,18); charge 5; read [32,35); "
+       "read [16,18); packet Evt \"xy\" 7 9"},
       {"bl_abort",
        {0, 3},
        "charge 40; read [0,3); charge 1; read [0,3); fail aborted: abc",
@@ -238,7 +248,7 @@ TEST(HostFunctionTableTest, EveryEntryIsComplete) {
     }
   }
   EXPECT_EQ(FindHostFunction("bl_launch_missiles"), -1);
-  EXPECT_EQ(names.size(), 19u);
+  EXPECT_EQ(names.size(), 20u);
 }
 
 // Known answers, written from the cost model in gas.h: a change of a host
@@ -260,6 +270,8 @@ TEST(HostFunctionTableTest, GasRulesAreTheDocumentedOnes) {
           "val_len",
           "bl_storage_remove: 540 + 3 per byte of key_len",
           "bl_emit_event: 340 + 1 per byte of name_len + 1 per byte of "
+          "data_len",
+          "bl_send_packet: 2040 + 1 per 8 bytes of chan_len + 2 per byte of "
           "data_len",
           "bl_abort: 40 + 1 per 8 bytes of msg_len (at most 1024)",
           "bl_caller: 43",
@@ -462,7 +474,7 @@ TEST(HostFunctionDispatchTest, WrongArityIsAnInternalError) {
                                       std::vector<uint64_t>{1, 2, 3}, &result);
   EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
   EXPECT_EQ(absl::StrJoin(ctx.trace, "; "),
-            "fail internal: host function 18 called with 3 arguments");
+            "fail internal: host function 19 called with 3 arguments");
   EXPECT_EQ(InvokeHostFunction(-1, ctx, {}, &result).code(),
             absl::StatusCode::kInternal);
   EXPECT_EQ(InvokeHostFunction(static_cast<int>(kHostFunctions.size()), ctx, {},

@@ -206,6 +206,21 @@ Resp Must(CallResult<Resp> result, std::string_view what) {
   return std::move(result.value);
 }
 
+// ---- The bridge (bridge/README.md) ---------------------------------------
+
+// Asks the bridge to send `data` on `channel` of this contract's port
+// ("wasm." + its address in hex) once the transaction succeeds, timing out
+// at the destination's height or block time in ms (0: none; one is
+// required). If the bridge cannot (no such open channel, no timeout), the
+// whole transaction fails.
+void SendPacket(std::string_view channel, std::string_view data,
+                uint64_t timeout_height, int64_t timeout_ms);
+
+// The bridge module's address: the caller of the bridge_* callbacks (only
+// the bridge can call them; checking the caller as well costs little).
+Address BridgeAddress();
+inline bool CalledByBridge() { return Caller() == BridgeAddress(); }
+
 // ---- Hashing --------------------------------------------------------------
 
 using Hash256 = std::array<uint8_t, 32>;

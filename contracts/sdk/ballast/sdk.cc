@@ -77,6 +77,19 @@ Address Caller() {
   return a;
 }
 
+void SendPacket(std::string_view channel, std::string_view data,
+                uint64_t timeout_height, int64_t timeout_ms) {
+  bl_send_packet(channel.data(), channel.size(), data.data(), data.size(),
+                 static_cast<int64_t>(timeout_height), timeout_ms);
+}
+
+Address BridgeAddress() {
+  Address a;  // 0x000000000000000000000000000000000000 0b1d
+  a.data()[18] = 0x0b;
+  a.data()[19] = 0x1d;
+  return a;
+}
+
 Address Origin() {
   Address a;
   bl_origin(a.data());

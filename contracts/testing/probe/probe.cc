@@ -64,6 +64,11 @@ BALLAST_METHOD(abort_with) { Abort(Input()); }
 
 BALLAST_METHOD(hash) { SetOutput(AsBytes(Sha256(Input()))); }
 
+// Asks the bridge to send the input on channel-0 of this contract's port,
+// timing out at height 1000; the transaction fails unless that channel is
+// open (a probe consents to no channel, so it never is).
+BALLAST_METHOD(send_packet) { SendPacket("channel-0", Input(), 1000, 0); }
+
 BALLAST_METHOD(output_twice) {
   SetOutput(std::string_view("first"));
   SetOutput(Input());
