@@ -242,14 +242,16 @@ absl::StatusOr<api::EventsRequest> EventsRequestOf(const Request& req) {
 }
 
 // GET /v1/proof?account=0x..[&height=N] or
-// ?contract=0x..&key=0x..[&key=0x..]...[&height=N]. Keys are raw storage
-// keys in hex ("0x" for the empty key).
+// ?contract=0x..&key=0x..[&key=0x..]...[&height=N] or
+// ?bridge_key=0x..[&bridge_key=0x..]...[&height=N]. Keys are raw storage
+// keys in hex ("0x" for the empty key), or raw keys of the bridge's table.
 absl::StatusOr<api::ProofRequest> ProofRequestOf(const Request& req) {
-  RETURN_IF_ERROR(CheckParams(req, {"account", "contract", "key", "height"}));
+  RETURN_IF_ERROR(
+      CheckParams(req, {"account", "contract", "key", "bridge_key", "height"}));
   api::ProofRequest out;
   size_t keys = 0;
   for (const auto& [k, v] : req.params) {
-    if (k == "key" && ++keys > api::kMaxProofKeys) {
+    if ((k == "key" || k == "bridge_key") && ++keys > api::kMaxProofKeys) {
       return absl::InvalidArgumentError(
           StrCat("too many 'key' parameters: at most ", api::kMaxProofKeys,
                  " keys may be proved in one request"));
@@ -266,10 +268,16 @@ absl::StatusOr<api::ProofRequest> ProofRequestOf(const Request& req) {
         ParseId(req.get_param_value("contract"), kAddressSize, "contract"));
   }
   for (const auto& [k, v] : req.params) {
-    if (k != "key") continue;
-    ASSIGN_OR_RETURN(std::string key,
-                     api::ParseHexBytes(v, StrCat("key ", out.keys_size())));
-    out.add_keys(std::move(key));
+    if (k == "key") {
+      ASSIGN_OR_RETURN(std::string key,
+                       api::ParseHexBytes(v, StrCat("key ", out.keys_size())));
+      out.add_keys(std::move(key));
+    } else if (k == "bridge_key") {
+      ASSIGN_OR_RETURN(
+          std::string key,
+          api::ParseHexBytes(v, StrCat("bridge_key ", out.bridge_keys_size())));
+      out.add_bridge_keys(std::move(key));
+    }
   }
   if (req.has_param("height")) {
     ASSIGN_OR_RETURN(uint64_t height,

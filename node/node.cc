@@ -371,7 +371,7 @@ absl::StatusOr<Node::Produced> Node::ProduceBlock(
     return commit.status();
   }
   if (commit->block.txs_size() == 0 && !allow_empty) {
-    return Produced{.taken = rejected.size()};
+    return Produced{.taken = rejected.size(), .block = std::nullopt};
   }
   // The co-signers sign the same header after the producer.
   const std::string block_hash = ledger::BlockHash(commit->block.header());

@@ -421,8 +421,31 @@ absl::StatusOr<api::ProofResponse> NodeService::Proof(
   // What to prove: tree keys and the entries they belong to.
   std::vector<std::string> tree_keys;
   api::ProofResponse out;
-  if (!request.account().empty()) {
-    if (!request.contract().empty() || !request.keys().empty()) {
+  const int kinds = !request.account().empty() + !request.contract().empty() +
+                    !request.bridge_keys().empty();
+  if (kinds > 1) {
+    return absl::InvalidArgumentError(
+        "give one of 'account', 'contract' with 'key's, or 'bridge_key's");
+  }
+  if (!request.bridge_keys().empty()) {
+    if (static_cast<size_t>(request.bridge_keys_size()) > api::kMaxProofKeys) {
+      return absl::InvalidArgumentError(
+          StrCat(request.bridge_keys_size(), " bridge keys given; at most ",
+                 api::kMaxProofKeys, " may be proved in one request"));
+    }
+    for (int i = 0; i < request.bridge_keys_size(); ++i) {
+      const std::string& key = request.bridge_keys(i);
+      if (key.empty() || key.size() > 256) {
+        return absl::InvalidArgumentError(
+            StrCat("bridge_key ", i, " is ", key.size(),
+                   " bytes; bridge keys are 1..256 bytes"));
+      }
+      tree_keys.push_back(
+          ledger::StateTreeKey(ledger::keys::Table::kBridge, key));
+      out.add_entries()->set_bridge_key(key);
+    }
+  } else if (!request.account().empty()) {
+    if (!request.keys().empty()) {
       return absl::InvalidArgumentError(
           "give either 'account', or 'contract' with 'key's, not both");
     }
@@ -457,7 +480,8 @@ absl::StatusOr<api::ProofResponse> NodeService::Proof(
     }
   } else {
     return absl::InvalidArgumentError(
-        "give 'account', or 'contract' with one or more 'key's");
+        "give 'account', or 'contract' with one or more 'key's, or one or "
+        "more 'bridge_key's");
   }
 
   // Which height: retained and committed.

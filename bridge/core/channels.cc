@@ -276,6 +276,7 @@ absl::StatusOr<std::string> Channels::InitChannel(const ChanOpenInit& msg) {
   end.set_version(msg.version());
   store_->Put(ChannelKey(msg.port(), id), Bytes(end));
   store_->Put(NextSendKey(msg.port(), id), EncodeBigEndian64(1));
+  store_->Put(ChannelPortKey(id), msg.port());
   HandshakeEvent event;
   event.set_connection(msg.connection());
   event.set_port(msg.port());
@@ -318,6 +319,7 @@ absl::StatusOr<std::string> Channels::TryChannel(const ChanOpenTry& msg) {
   end.set_version(msg.version());
   store_->Put(ChannelKey(msg.port(), id), Bytes(end));
   store_->Put(NextSendKey(msg.port(), id), EncodeBigEndian64(1));
+  store_->Put(ChannelPortKey(id), msg.port());
   HandshakeEvent event;
   event.set_connection(msg.connection());
   event.set_port(msg.port());

@@ -63,6 +63,10 @@ std::string ChannelKey(std::string_view port, std::string_view channel) {
   return Key('h', port, channel);
 }
 
+std::string ChannelPortKey(std::string_view channel) {
+  return Key('i', channel);
+}
+
 std::string NextSendKey(std::string_view port, std::string_view channel) {
   return Key('q', port, channel);
 }

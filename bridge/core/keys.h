@@ -6,6 +6,7 @@
 //   "cs" client 0x00 height(8)                ConsensusState at `height`
 //   "k" connection                            ConnectionEnd
 //   "h" port 0x00 channel                     ChannelEnd
+//   "i" channel                               the channel's port (an index)
 //   "q" port 0x00 channel                     next sequence to send (8)
 //   "p" port 0x00 channel 0x00 sequence(8)    packet commitment (32)
 //   "r" port 0x00 channel 0x00 sequence(8)    receipt ("\x01")
@@ -46,6 +47,7 @@ std::string ClientKey(std::string_view client);
 std::string ConsensusKey(std::string_view client, uint64_t height);
 std::string ConnectionKey(std::string_view connection);
 std::string ChannelKey(std::string_view port, std::string_view channel);
+std::string ChannelPortKey(std::string_view channel);
 std::string NextSendKey(std::string_view port, std::string_view channel);
 std::string CommitmentKey(std::string_view port, std::string_view channel,
                           uint64_t sequence);

@@ -292,6 +292,9 @@ absl::StatusOr<ProofResponse> Client::Proof(const ProofRequest& request) {
   for (const std::string& key : request.keys()) {
     path += StrCat("key=0x", ToHex(key), "&");
   }
+  for (const std::string& key : request.bridge_keys()) {
+    path += StrCat("bridge_key=0x", ToHex(key), "&");
+  }
   if (request.has_height()) path += StrCat("height=", request.height(), "&");
   path.pop_back();  // the last '&' or '?'
   ProofResponse out;

@@ -18,6 +18,10 @@ namespace {
 // The store key prefixes of ledger/keys.h (docs/formats.md 10).
 constexpr char kAccountPrefix = 'a';
 constexpr char kStoragePrefix = 's';
+constexpr char kBridgePrefix = 'g';
+// The longest key of the bridge's table (its identifiers are at most 64
+// bytes; bridge/core/keys.h).
+constexpr size_t kMaxBridgeKeyBytes = 256;
 
 std::string Hex(std::string_view bytes) { return StrCat("0x", ToHex(bytes)); }
 
@@ -33,6 +37,9 @@ absl::Status CheckSize(std::string_view bytes, size_t size,
 
 // "account 0x.." or "contract 0x.. key 0x..", for messages.
 std::string Describe(const ProofEntry& e) {
+  if (!e.bridge_key().empty()) {
+    return StrCat("bridge record ", Hex(e.bridge_key()));
+  }
   if (!e.account().empty()) return StrCat("account ", Hex(e.account()));
   return StrCat("contract ", Hex(e.contract()), " key ", Hex(e.key()));
 }
@@ -63,6 +70,19 @@ absl::Status CheckHeader(const ProofResponse& doc, const ProofTrust& trust) {
 // The entry's tree key, recomputed from what it names, and checks of its
 // shape.
 absl::StatusOr<std::string> TreeKeyOf(const ProofEntry& e) {
+  if (!e.bridge_key().empty()) {
+    if (!e.account().empty() || !e.contract().empty() || !e.key().empty() ||
+        e.has_nonce()) {
+      return absl::InvalidArgumentError(
+          "names a bridge record and an account or a contract");
+    }
+    if (e.bridge_key().size() > kMaxBridgeKeyBytes) {
+      return absl::InvalidArgumentError(
+          StrCat("bridge_key of ", e.bridge_key().size(),
+                 " bytes exceeds the limit of ", kMaxBridgeKeyBytes));
+    }
+    return BridgeTreeKey(e.bridge_key());
+  }
   if (!e.account().empty()) {
     if (!e.contract().empty() || !e.key().empty()) {
       return absl::InvalidArgumentError(
@@ -73,7 +93,7 @@ absl::StatusOr<std::string> TreeKeyOf(const ProofEntry& e) {
   }
   if (e.contract().empty()) {
     return absl::InvalidArgumentError(
-        "names neither an account nor a contract");
+        "names neither an account, a contract nor a bridge record");
   }
   RETURN_IF_ERROR(CheckSize(e.contract(), kAddressSize, "contract"));
   if (e.has_nonce()) {
@@ -116,6 +136,13 @@ std::string StorageTreeKey(std::string_view contract, std::string_view key) {
   return h.Finish();
 }
 
+std::string BridgeTreeKey(std::string_view key) {
+  Sha256Hasher h;
+  h.Update(std::string_view(&kBridgePrefix, 1));
+  h.Update(key);
+  return h.Finish();
+}
+
 absl::StatusOr<nlohmann::json> ProofDocumentJson(const ProofResponse& doc) {
   ASSIGN_OR_RETURN(nlohmann::json j, ProtoToJson(doc));
   nlohmann::json& entries = j["entries"];
@@ -123,12 +150,12 @@ absl::StatusOr<nlohmann::json> ProofDocumentJson(const ProofResponse& doc) {
     const ProofEntry& e = doc.entries(i);
     nlohmann::json& out = entries[static_cast<size_t>(i)];
     if (!e.has_value()) out["value"] = nullptr;
-    if (e.account().empty()) {
-      out.erase("account");
-    } else {
+    if (e.account().empty()) out.erase("account");
+    if (!e.account().empty() || !e.bridge_key().empty()) {
       out.erase("contract");
       out.erase("key");
     }
+    if (e.bridge_key().empty()) out.erase("bridge_key");
   }
   return j;
 }
@@ -207,6 +234,7 @@ absl::StatusOr<ProvedDocument> VerifyProofDocument(const ProofResponse& doc,
     p.account = e.account();
     p.contract = e.contract();
     p.key = e.key();
+    p.bridge_key = e.bridge_key();
     if (e.has_value()) p.value = e.value();
   }
   return out;

@@ -36,12 +36,14 @@ inline constexpr size_t kMaxProofDocumentBytes = 4 << 20;
 inline constexpr size_t kMaxProofKeys = 64;
 
 // The tree keys of docs/formats.md 10: SHA-256 of the entry's store key,
-// 'a' || address(20) for an account and 's' || contract(20) || key for a
+// 'a' || address(20) for an account, 's' || contract(20) || key for a
 // storage key. (The ledger computes the same with StateTreeKey over
 // ledger/keys.h; this is the verifier's own reading of the format, which
 // tests pin to the ledger's.)
 std::string AccountTreeKey(std::string_view address);
 std::string StorageTreeKey(std::string_view contract, std::string_view key);
+// 'g' || key for a record of the bridge's table.
+std::string BridgeTreeKey(std::string_view key);
 
 // The JSON of a document: ProtoToJson, with an absent value as null and
 // each entry showing only the fields of its kind.
@@ -64,6 +66,7 @@ struct ProvedEntry {
   std::string account;               // 20 bytes, or empty for a storage entry
   std::string contract;              // 20 bytes, or empty for an account
   std::string key;                   // the raw storage key
+  std::string bridge_key;            // a bridge record's key, or empty
   std::optional<std::string> value;  // nullopt: the tree holds nothing there
 };
 

@@ -905,7 +905,9 @@ absl::Status VerifyProof(Session& s, const VerifyProofArgs& args) {
   std::string lines;
   for (const api::ProvedEntry& e : proved->entries) {
     json entry;
-    if (!e.account.empty()) {
+    if (!e.bridge_key.empty()) {
+      entry["bridge_key"] = Hex0x(e.bridge_key);
+    } else if (!e.account.empty()) {
       entry["account"] = Hex0x(e.account);
     } else {
       entry["contract"] = Hex0x(e.contract);
@@ -913,8 +915,11 @@ absl::Status VerifyProof(Session& s, const VerifyProofArgs& args) {
     }
     entry["value"] = e.value.has_value() ? json(Hex0x(*e.value)) : json();
     entries.push_back(std::move(entry));
-    lines += StrCat("  ", EntryName(e.account, e.contract, e.key), ": ",
-                    ValueText(e.account, e.value), "\n");
+    lines += StrCat("  ",
+                    e.bridge_key.empty()
+                        ? EntryName(e.account, e.contract, e.key)
+                        : StrCat("bridge record ", Hex0x(e.bridge_key)),
+                    ": ", ValueText(e.account, e.value), "\n");
   }
   json signed_by = json::array();
   for (const std::string& k : proved->signed_by) signed_by.push_back(Hex0x(k));

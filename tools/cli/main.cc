@@ -19,6 +19,7 @@
 #include "node/api/errors.h"
 #include "node/api/proto_json.h"
 #include "tools/cli/auction_commands.h"
+#include "tools/cli/bridge_commands.h"
 #include "tools/cli/chains_commands.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/dev_commands.h"
@@ -253,6 +254,7 @@ int Main(int argc, char** argv) {
   RegisterKeeperCommands(app, on);
   RegisterSimulateCommands(app, on);
   RegisterChainsCommands(app, on);
+  RegisterBridgeCommands(app, on);
   RegisterRedeemCommands(app, on);
   RegisterAuctionCommands(app, on);
   // system, vault, oracle, faucet, reserves (tools/cli/vault_cli.h)
