@@ -5,6 +5,7 @@
 
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
+#include "node/executor.h"
 
 namespace ballast::node {
 
@@ -82,8 +83,10 @@ absl::Status BridgeTx::Send(const std::vector<wasm::PacketSend>& packets) {
   return absl::OkStatus();
 }
 
-void BridgeTx::Commit(ledger::StateChanges* changes,
-                      std::vector<wasm::Event>* events) {
+absl::Status BridgeTx::Commit(ledger::StateChanges* changes,
+                              std::vector<wasm::Event>* events) {
+  RETURN_IF_ERROR(AddCreatedContracts(*store_.store(), app_created_,
+                                      block_.height, changes));
   store_.Commit(changes);
   for (auto& [key, value] : app_writes_) changes->storage[key] = value;
   for (wasm::Event& e : app_events_) events->push_back(std::move(e));
@@ -93,7 +96,9 @@ void BridgeTx::Commit(ledger::StateChanges* changes,
   }
   app_writes_.clear();
   app_events_.clear();
+  app_created_.clear();
   events_.clear();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<bridge::AppOutcome> BridgeTx::Call(std::string_view contract,
@@ -130,6 +135,9 @@ absl::StatusOr<bridge::AppOutcome> BridgeTx::Call(std::string_view contract,
   }
   for (auto& [key, value] : out.writes) app_writes_[key] = std::move(value);
   for (wasm::Event& e : out.events) app_events_.push_back(std::move(e));
+  for (wasm::CreatedContract& c : out.created) {
+    app_created_.push_back(std::move(c));
+  }
   // Packets the application sends from a callback are committed after it
   // returns, by the bridge.
   RETURN_IF_ERROR(Send(out.packets));

@@ -49,6 +49,7 @@ class TxBridgeStore final : public bridge::BridgeStore {
 
   // Hands the writes to the block.
   void Commit(ledger::StateChanges* changes);
+  ledger::Store* store() const { return store_; }
 
  private:
   ledger::Store* store_;
@@ -75,7 +76,9 @@ class BridgeTx final : public bridge::Apps {
   // Adds everything to the block: the bridge's writes, the application's
   // writes, and the events (the application's, then the bridge's, from
   // bridge::kBridgeAddress).
-  void Commit(ledger::StateChanges* changes, std::vector<wasm::Event>* events);
+  // Internal/DataLoss if the store fails.
+  absl::Status Commit(ledger::StateChanges* changes,
+                      std::vector<wasm::Event>* events);
 
   // bridge::Apps.
   absl::StatusOr<bridge::AppOutcome> Call(std::string_view contract,
@@ -96,6 +99,7 @@ class BridgeTx final : public bridge::Apps {
   // What the applications called did, kept for Commit.
   wasm::WriteSet app_writes_;
   std::vector<wasm::Event> app_events_;
+  std::vector<wasm::CreatedContract> app_created_;
 };
 
 // True for the errors that mean the node failed (Unavailable, DataLoss,

@@ -167,6 +167,35 @@ void FillEvents(const std::vector<wasm::Event>& events, uint64_t height,
 
 }  // namespace
 
+absl::Status AddCreatedContracts(
+    Store& store, const std::vector<wasm::CreatedContract>& created,
+    uint64_t height, StateChanges* changes) {
+  for (const wasm::CreatedContract& c : created) {
+    std::optional<ledger::ContractInfo> tmpl;
+    if (auto it = changes->contracts.find(c.template_address);
+        it != changes->contracts.end()) {
+      tmpl = it->second;
+    } else {
+      ASSIGN_OR_RETURN(tmpl, store.GetContract(c.template_address));
+    }
+    if (!tmpl.has_value()) {
+      return absl::InternalError(
+          StrCat("created contract ", ToHex(c.address), ": template ",
+                 ToHex(c.template_address), " has no record"));
+    }
+    ledger::ContractInfo info;
+    info.set_code_hash(tmpl->code_hash());
+    info.set_executable_hash(tmpl->executable_hash());
+    info.set_creator(c.creator);
+    info.set_created_height(height);
+    // Always a deployed contract's, never a chain of templates.
+    info.set_interface_of(tmpl->interface_of().empty() ? c.template_address
+                                                       : tmpl->interface_of());
+    changes->contracts[c.address] = std::move(info);
+  }
+  return absl::OkStatus();
+}
+
 ledger::ReceiptStatus StatusFor(wasm::FailureKind kind) {
   switch (kind) {
     case wasm::FailureKind::kNone:
@@ -372,8 +401,10 @@ absl::StatusOr<BlockCommit> Executor::ExecuteBlock(
           return false;
         }
         bridge_gas = btx.charged();
-        btx.Commit(&changes, &out.events);
+        RETURN_IF_ERROR(btx.Commit(&changes, &out.events));
       }
+      RETURN_IF_ERROR(
+          AddCreatedContracts(*store_, out.created, height, &changes));
       ApplyWrites(out.writes, &changes);
       receipt.set_status(ledger::RECEIPT_STATUS_SUCCESS);
       receipt.set_gas_used(intrinsic + out.gas_used + bridge_gas);
@@ -429,17 +460,23 @@ absl::StatusOr<BlockCommit> Executor::ExecuteBlock(
           return absl::InternalError(
               StrCat("transaction ", index, ": ", out.status.message()));
         }
+        // The contract's records go in first: its init may have created
+        // contracts from it (bl_instantiate), whose records name it.
+        ledger::ContractInfo info;
+        info.set_code_hash(code.original_hash());
+        info.set_executable_hash(executable_hash);
+        info.set_creator(checked->sender);
+        info.set_created_height(height);
+        info.set_interface(deploy.interface());
+        changes.contracts[address] = info;
+        const bool had_code = changes.codes.contains(executable_hash);
+        if (!had_code) changes.codes[executable_hash] = code;
         ASSIGN_OR_RETURN(bool ok, record(out));
         if (ok) {
-          ledger::ContractInfo info;
-          info.set_code_hash(code.original_hash());
-          info.set_executable_hash(executable_hash);
-          info.set_creator(checked->sender);
-          info.set_created_height(height);
-          info.set_interface(deploy.interface());
-          changes.contracts[address] = info;
-          changes.codes[executable_hash] = std::move(code);
           receipt.set_contract_address(address);
+        } else {
+          changes.contracts.erase(address);
+          if (!had_code) changes.codes.erase(executable_hash);
         }
       }
     } else if (tx.has_bridge()) {
@@ -452,7 +489,7 @@ absl::StatusOr<BlockCommit> Executor::ExecuteBlock(
           btx.Execute(msg, {checked->sender, height, time_ms});
       if (result.ok()) {
         std::vector<wasm::Event> events;
-        btx.Commit(&changes, &events);
+        RETURN_IF_ERROR(btx.Commit(&changes, &events));
         receipt.set_status(ledger::RECEIPT_STATUS_SUCCESS);
         receipt.set_gas_used(intrinsic + btx.charged());
         receipt.set_output(ledger::SerializeDeterministic(*result));

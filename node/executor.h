@@ -46,6 +46,7 @@
 #include "absl/time/time.h"
 #include "ledger/ballast.pb.h"
 #include "ledger/crypto.h"
+#include "ledger/state_changes.h"
 #include "ledger/store.h"
 #include "wasm/host_abi.h"
 #include "wasm/runtime.h"
@@ -153,6 +154,13 @@ class Executor {
   std::string chain_id_;
   uint64_t block_gas_limit_;
 };
+
+// Adds the contracts a successful call created (bl_instantiate) to
+// `changes`: each runs its template's code, and names the deployed contract
+// whose interface it has. Internal/DataLoss if a template has no record.
+absl::Status AddCreatedContracts(
+    ledger::Store& store, const std::vector<wasm::CreatedContract>& created,
+    uint64_t height, ledger::StateChanges* changes);
 
 // The receipt status for a runtime failure kind.
 ledger::ReceiptStatus StatusFor(wasm::FailureKind kind);

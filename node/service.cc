@@ -555,6 +555,12 @@ absl::StatusOr<std::optional<api::ContractInterface>> NodeService::Interface(
   ASSIGN_OR_RETURN(std::optional<ledger::ContractInfo> info,
                    node_->store().GetContract(address));
   if (!info.has_value()) return std::nullopt;
+  if (info->interface().empty() && !info->interface_of().empty()) {
+    // Created by a contract: the interface of the deployed template (one
+    // hop; the executor never records a chain of templates).
+    ASSIGN_OR_RETURN(info, node_->store().GetContract(info->interface_of()));
+    if (!info.has_value()) return std::nullopt;
+  }
   std::optional<api::ContractInterface> iface;
   if (!info->interface().empty()) {
     // A deploy's interface was checked to parse, not to build: one that

@@ -175,6 +175,10 @@ inline constexpr int64_t kGasSha256 = 100;
 inline constexpr ByteRate kGasSha256Bytes{1, 3};
 // A nested contract call: a frame, the re-entrancy check, the result copy.
 inline constexpr int64_t kGasContractCall = 1000;
+// A contract created by a contract (bl_instantiate): its record in world
+// state (a ContractInfo naming the template, a few hundred bytes in the
+// state tree), and the frame of its init; the init's own work comes on top.
+inline constexpr int64_t kGasCreateContract = 20'000;
 
 // Instantiating a module, once per contract frame (a fresh instance per
 // call): a base for the instance's store, imports and exports, ...

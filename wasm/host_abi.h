@@ -104,6 +104,24 @@
 //                                     Calling "init", a reserved export, a
 //                                     missing method or an address without a
 //                                     contract is also a failure of kind 1.
+//   bl_instantiate(template20, init, init_len, salt, salt_len, dst20) -> i32
+//                                     creates a contract that runs the code
+//                                     of the contract at template20 (and has
+//                                     its interface), at the address
+//                                     SHA-256("ballast/instantiate" || this
+//                                     contract || salt)[0..20), and runs its
+//                                     init with `init` (a template without
+//                                     init takes none), this contract being
+//                                     the caller and the creator. 0: created,
+//                                     the address written to dst20. 1: no
+//                                     contract at template20, the address is
+//                                     taken (the salt was used before), or
+//                                     the init aborted or trapped (nothing of
+//                                     it is kept); bl_return_* holds the
+//                                     reason. Out of gas and limits fail the
+//                                     whole transaction, as for bl_call. The
+//                                     contract exists only if this call
+//                                     succeeds. Salt at most 64 bytes
 //   bl_return_len() -> i32            length of the last bl_call's result
 //                                     (0 before any bl_call)
 //   bl_return_read(dst) -> ()         copies it to dst

@@ -218,6 +218,34 @@ absl::Status Call(HostContext& ctx, HostCall& call) {
   return absl::OkStatus();
 }
 
+absl::Status Instantiate(HostContext& ctx, HostCall& call) {
+  const uint64_t init_len = call.args[2], salt_len = call.args[4];
+  const Limits& limits = ctx.limits();
+  if (init_len > limits.max_input_bytes || salt_len > limits.max_salt_bytes) {
+    return ctx.Fail(
+        FailureKind::kLimit,
+        StrCat("bl_instantiate init of ", init_len, " bytes / salt of ",
+               salt_len, " bytes outside the limits ", limits.max_input_bytes,
+               " / ", limits.max_salt_bytes));
+  }
+  ASSIGN_OR_RETURN(std::string_view tmpl,
+                   ctx.ReadGuest(call.args[0], kAddressSize));
+  std::string template_copy(tmpl);
+  ASSIGN_OR_RETURN(std::string_view init,
+                   ctx.ReadGuest(call.args[1], init_len));
+  std::string init_copy(init);
+  ASSIGN_OR_RETURN(std::string_view salt,
+                   ctx.ReadGuest(call.args[3], salt_len));
+  std::string salt_copy(salt);
+  std::string address;
+  ASSIGN_OR_RETURN(
+      call.result,
+      ctx.Instantiate(std::move(template_copy), std::move(init_copy),
+                      std::move(salt_copy), &address));
+  if (call.result == 0) RETURN_IF_ERROR(ctx.WriteGuest(call.args[5], address));
+  return absl::OkStatus();
+}
+
 absl::Status ReturnLen(HostContext& ctx, HostCall& call) {
   call.result = ctx.ReturnData().size();
   return absl::OkStatus();
@@ -398,6 +426,14 @@ constexpr HostFunction kTable[] = {
            .PerByte("method_len", kGasCopied)
            .PerByte("input_len", kGasCopied),
        &Call),
+    Fn("bl_instantiate",
+       {In("template20", kAddressSize), In("init"), Len("init_len"), In("salt"),
+        Len("salt_len"), Out("dst20", kAddressSize)},
+       kI32,
+       Cost(kGasHostCall + kGasCreateContract + kGasCopied.Of(2 * kAddressSize))
+           .PerByte("init_len", kGasCopied)
+           .PerByte("salt_len", kGasCopied),
+       &Instantiate),
     Fn("bl_return_len", {}, kI32, Cost(kGasHostCall), &ReturnLen),
     Fn("bl_return_read", {Out("dst")}, kNone,
        Cost(kGasHostCall).PerProducedByte(kGasCopied, "the call's result"),

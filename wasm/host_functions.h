@@ -191,6 +191,15 @@ class HostContext {
   virtual absl::StatusOr<uint32_t> CallContract(std::string target,
                                                 std::string method,
                                                 std::string input) = 0;
+  // Creates a contract running the code of the contract at `template_addr`
+  // at InstantiatedAddress(Self(), salt) and runs its init with `init`.
+  // 0: created, *address set; 1: refused (no template, the address taken,
+  // the init failed) with the reason in ReturnData(). Fatal failures as
+  // CallContract's.
+  virtual absl::StatusOr<uint32_t> Instantiate(std::string template_addr,
+                                               std::string init,
+                                               std::string salt,
+                                               std::string* address) = 0;
   // The last CallContract's output or error ("" before any).
   virtual std::string_view ReturnData() const = 0;
 

@@ -37,6 +37,8 @@ struct Limits {
   uint32_t max_packet_data_bytes = 16 * 1024;
   uint32_t max_packets = 16;
   uint32_t max_channel_id_bytes = 64;
+  // The salt of bl_instantiate.
+  uint32_t max_salt_bytes = 64;
   // Method names (wasm export names that can be called).
   uint32_t max_method_name_bytes = 64;
   // Module shape.

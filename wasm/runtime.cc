@@ -85,6 +85,7 @@ class CallSession final : public HostDispatcher, public HostContext {
     out.writes = std::move(root.writes);
     out.events = std::move(root.events);
     out.packets = std::move(root.packets);
+    for (Created& c : root.created) out.created.push_back(std::move(c.info));
     return out;
   }
 
@@ -196,6 +197,9 @@ class CallSession final : public HostDispatcher, public HostContext {
 
   absl::StatusOr<uint32_t> CallContract(std::string target, std::string method,
                                         std::string input) override;
+  absl::StatusOr<uint32_t> Instantiate(std::string template_addr,
+                                       std::string init, std::string salt,
+                                       std::string* address) override;
 
   std::string_view ReturnData() const override {
     return stack_.back()->return_data;
@@ -216,6 +220,11 @@ class CallSession final : public HostDispatcher, public HostContext {
   }
 
  private:
+  struct Created {
+    CreatedContract info;
+    ContractCode code;  // the template's
+  };
+
   struct Frame {
     std::string contract;
     std::string caller;
@@ -226,7 +235,23 @@ class CallSession final : public HostDispatcher, public HostContext {
     WriteSet writes;
     std::vector<Event> events;
     std::vector<PacketSend> packets;
+    // Contracts this frame (and the callees that succeeded) created; they
+    // exist for the rest of the call only if the frame succeeds.
+    std::vector<Created> created;
+    bool instantiating = false;  // the init of a contract being created
   };
+
+  // The code of `contract`: one created during this call (by a frame still
+  // on the stack), else the chain's.
+  absl::StatusOr<std::optional<ContractCode>> LookupCode(
+      std::string_view contract) {
+    for (auto it = stack_.rbegin(); it != stack_.rend(); ++it) {
+      for (const Created& c : (*it)->created) {
+        if (c.info.address == contract) return c.code;
+      }
+    }
+    return state_.GetCode(contract);
+  }
 
   struct FrameResult {
     FailureKind kind = FailureKind::kNone;
@@ -311,7 +336,8 @@ CallSession::FrameResult CallSession::RunFrame(const std::string& contract,
                                             " bytes exceeds the limit of ",
                                             limits_.max_input_bytes));
   }
-  if (method == kInitMethod ? !(request_.is_deploy && stack_.size() == 1)
+  if (method == kInitMethod ? !((request_.is_deploy && stack_.size() == 1) ||
+                                frame->instantiating)
                             : IsReservedExportName(method)) {
     return fail(FailureKind::kInvalid,
                 StrCat("'", method, "' cannot be called"));
@@ -321,7 +347,7 @@ CallSession::FrameResult CallSession::RunFrame(const std::string& contract,
     return fail(FailureKind::kInvalid,
                 StrCat("'", method, "' can be called only by the bridge"));
   }
-  auto code = state_.GetCode(contract);
+  auto code = LookupCode(contract);
   if (!code.ok()) {
     return fail(FailureKind::kInternal,
                 StrCat("loading code: ", code.status().message()));
@@ -394,6 +420,8 @@ CallSession::FrameResult CallSession::RunFrame(const std::string& contract,
     gas_ = inst.Gas();
     if (s.ok()) continue;
     if (name == kEmscriptenInitExport && absl::IsNotFound(s)) continue;
+    // A created contract whose code has no init takes no init input.
+    if (frame->instantiating && absl::IsNotFound(s) && input.empty()) continue;
     if (absl::IsNotFound(s)) {
       return fail(FailureKind::kInvalid, "no such method");
     }
@@ -468,12 +496,68 @@ absl::StatusOr<uint32_t> CallSession::CallContract(std::string target,
     for (auto& [k, v] : callee.writes) f.writes[k] = std::move(v);
     for (Event& e : callee.events) f.events.push_back(std::move(e));
     for (PacketSend& p : callee.packets) f.packets.push_back(std::move(p));
+    for (Created& c : callee.created) f.created.push_back(std::move(c));
     f.return_data = std::move(r.output);
     return 0;
   }
   if (IsFatal(r.kind)) return r.status;  // unwinds the caller too; fatal_ set
   f.return_data = std::string(r.status.message());
   return 1;
+}
+
+absl::StatusOr<uint32_t> CallSession::Instantiate(std::string template_addr,
+                                                  std::string init,
+                                                  std::string salt,
+                                                  std::string* address) {
+  Frame& f = *stack_.back();
+  auto code = LookupCode(template_addr);
+  if (!code.ok()) {
+    return Fail(FailureKind::kInternal,
+                StrCat("loading code: ", code.status().message()));
+  }
+  if (!code->has_value()) {
+    f.return_data =
+        StrCat("instantiate: no contract at template 0x", ToHex(template_addr));
+    return 1;
+  }
+  std::string created = InstantiatedAddress(f.contract, salt);
+  auto existing = LookupCode(created);
+  if (!existing.ok()) {
+    return Fail(FailureKind::kInternal,
+                StrCat("loading code: ", existing.status().message()));
+  }
+  if (existing->has_value()) {
+    f.return_data = StrCat("instantiate: a contract already lives at 0x",
+                           ToHex(created), " (this salt was used before)");
+    return 1;
+  }
+  Frame callee;
+  callee.instantiating = true;
+  callee.created.push_back(
+      Created{CreatedContract{created, f.contract, std::move(template_addr)},
+              **std::move(code)});
+  FrameResult r = RunFrame(created, kInitMethod, init, f.contract, &callee);
+  if (r.kind == FailureKind::kNone) {
+    for (auto& [k, v] : callee.writes) f.writes[k] = std::move(v);
+    for (Event& e : callee.events) f.events.push_back(std::move(e));
+    for (PacketSend& p : callee.packets) f.packets.push_back(std::move(p));
+    for (Created& c : callee.created) f.created.push_back(std::move(c));
+    f.return_data = created;
+    *address = std::move(created);
+    return 0;
+  }
+  if (IsFatal(r.kind)) return r.status;
+  f.return_data = std::string(r.status.message());
+  return 1;
+}
+
+std::string InstantiatedAddress(std::string_view creator,
+                                std::string_view salt) {
+  Sha256Hasher h;
+  h.Update("ballast/instantiate");
+  h.Update(creator);
+  h.Update(salt);
+  return h.Finish().substr(0, kAddressSize);
 }
 
 // Watches calls with a deadline: one thread, started by the first Watch.

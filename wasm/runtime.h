@@ -116,6 +116,18 @@ struct PacketSend {
   int64_t timeout_ms = 0;
 };
 
+// A contract a contract created (bl_instantiate).
+struct CreatedContract {
+  std::string address;           // InstantiatedAddress(creator, salt)
+  std::string creator;           // the creating contract
+  std::string template_address;  // whose code (and interface) it runs
+};
+
+// The address bl_instantiate gives: the first 20 bytes of
+// SHA-256("ballast/instantiate" || creator(20) || salt).
+std::string InstantiatedAddress(std::string_view creator,
+                                std::string_view salt);
+
 struct CallOutcome {
   // OK, or why the call failed: "contract <hex> method <name>: <kind>:
   // <reason>", naming the contract where the failure happened, with code
@@ -127,9 +139,10 @@ struct CallOutcome {
   // back), including all its nested calls whatever their outcome; the whole
   // gas_limit when the call ran out of gas or past its deadline.
   uint64_t gas_used = 0;
-  WriteSet writes;                  // empty unless status is OK
-  std::vector<Event> events;        // empty unless status is OK
-  std::vector<PacketSend> packets;  // empty unless status is OK
+  WriteSet writes;                       // empty unless status is OK
+  std::vector<Event> events;             // empty unless status is OK
+  std::vector<PacketSend> packets;       // empty unless status is OK
+  std::vector<CreatedContract> created;  // empty unless status is OK
 };
 
 class Runtime {

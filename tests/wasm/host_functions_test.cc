@@ -99,6 +99,14 @@ class FakeContext : public HostContext {
   void EmitEvent(std::string name, std::string data) override {
     trace.push_back(StrCat("event ", name, " ", Show(data)));
   }
+  absl::StatusOr<uint32_t> Instantiate(std::string template_addr,
+                                       std::string init, std::string salt,
+                                       std::string* address) override {
+    trace.push_back(StrCat("instantiate ", Show(template_addr), " ", Show(init),
+                           " ", Show(salt)));
+    *address = std::string(20, 'n');
+    return 0;
+  }
   size_t PacketCount() const override { return 0; }
   void SendPacket(std::string channel, std::string data,
                   uint64_t timeout_height, int64_t timeout_ms) override {
@@ -205,6 +213,12 @@ std::vector<Case> Cases() {
        "read [64,84); read [0,3); read [16,18); "
        "call \"TTTTTTTTTTTTTTTTTTTT\" abc \"xy\"",
        0},
+      {"bl_instantiate",
+       {64, 0, 3, 16, 2, 100},
+       "charge 20045; read [64,84); read [0,3); read [16,18); read "
+       "[100,120); charge 2; read [64,84); read [0,3); read [16,18); "
+       "instantiate \"TTTTTTTTTTTTTTTTTTTT\" \"abc\" \"xy\"; write 100 "
+       "\"nnnnnnnnnnnnnnnnnnnn\""},
       {"bl_return_len", {}, "charge 40", 3},
       {"bl_return_read", {100}, "charge 40; charge 1; write 100 \"ret\""},
       {"bl_sha256",
@@ -248,7 +262,7 @@ TEST(HostFunctionTableTest, EveryEntryIsComplete) {
     }
   }
   EXPECT_EQ(FindHostFunction("bl_launch_missiles"), -1);
-  EXPECT_EQ(names.size(), 20u);
+  EXPECT_EQ(names.size(), 21u);
 }
 
 // Known answers, written from the cost model in gas.h: a change of a host
@@ -281,6 +295,8 @@ TEST(HostFunctionTableTest, GasRulesAreTheDocumentedOnes) {
           "bl_block_time: 40",
           "bl_call: 1043 + 1 per 8 bytes of method_len + 1 per 8 bytes of "
           "input_len",
+          "bl_instantiate: 20045 + 1 per 8 bytes of init_len + 1 per 8 "
+          "bytes of salt_len",
           "bl_return_len: 40",
           "bl_return_read: 40 + 1 per 8 bytes of the call's result",
           "bl_sha256: 140 + 1 per 3 bytes of len",
@@ -474,7 +490,7 @@ TEST(HostFunctionDispatchTest, WrongArityIsAnInternalError) {
                                       std::vector<uint64_t>{1, 2, 3}, &result);
   EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
   EXPECT_EQ(absl::StrJoin(ctx.trace, "; "),
-            "fail internal: host function 19 called with 3 arguments");
+            "fail internal: host function 20 called with 3 arguments");
   EXPECT_EQ(InvokeHostFunction(-1, ctx, {}, &result).code(),
             absl::StatusCode::kInternal);
   EXPECT_EQ(InvokeHostFunction(static_cast<int>(kHostFunctions.size()), ctx, {},

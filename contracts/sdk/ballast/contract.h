@@ -206,6 +206,21 @@ Resp Must(CallResult<Resp> result, std::string_view what) {
   return std::move(result.value);
 }
 
+// ---- Creating contracts ---------------------------------------------------
+
+// Creates a contract running the code (and interface) of `template_contract`
+// at an address given by this contract and `salt` (wasm/host_abi.h,
+// bl_instantiate), and runs its init with the encoded `init`. ok: `address`
+// is the new contract. !ok: `error` says why (no template, the salt was used
+// before, the init failed).
+struct InstantiateResult {
+  bool ok = false;
+  Address address;
+  std::string error;
+};
+InstantiateResult Instantiate(const Address& template_contract,
+                              std::string_view init, std::string_view salt);
+
 // ---- The bridge (bridge/README.md) ---------------------------------------
 
 // Asks the bridge to send `data` on `channel` of this contract's port

@@ -77,6 +77,20 @@ Address Caller() {
   return a;
 }
 
+InstantiateResult Instantiate(const Address& template_contract,
+                              std::string_view init, std::string_view salt) {
+  InstantiateResult result;
+  const int32_t status =
+      bl_instantiate(template_contract.data(), init.data(), init.size(),
+                     salt.data(), salt.size(), result.address.data());
+  result.ok = status == 0;
+  if (!result.ok) {
+    result.error.resize(static_cast<size_t>(bl_return_len()));
+    if (!result.error.empty()) bl_return_read(result.error.data());
+  }
+  return result;
+}
+
 void SendPacket(std::string_view channel, std::string_view data,
                 uint64_t timeout_height, int64_t timeout_ms) {
   bl_send_packet(channel.data(), channel.size(), data.data(), data.size(),

@@ -79,6 +79,11 @@ BALLAST_METHOD(output_twice) {
 InitResponse Probe::init(const InitRequest& request) {
   Store("init", request.data);
   if (request.fail) Abort("init: asked to fail");
+  if (!request.clone_salt.empty()) {
+    InstantiateResult clone = Instantiate(Self(), "", request.clone_salt);
+    if (!clone.ok) Abort({"init: clone failed: ", clone.error});
+    Store("clone", clone.address.bytes());
+  }
   return {};
 }
 
@@ -143,6 +148,27 @@ InfoResponse Probe::info(const InfoRequest&) {
 }
 
 CallResponse Probe::call(const CallRequest& request) { return DoCall(request); }
+
+InstantiateResponse Probe::instantiate(const InstantiateRequest& request) {
+  Address tmpl =
+      ParseAddress(request.template_contract, "instantiate: template");
+  InstantiateResult created = Instantiate(tmpl, request.init, request.salt);
+  InstantiateResponse response;
+  response.status = created.ok ? 0u : 1u;
+  if (!created.ok) {
+    response.output = created.error;
+    return response;
+  }
+  response.address = created.address.str();
+  if (!request.then_method.empty()) {
+    RawCallResult r =
+        CallRaw(created.address, request.then_method, request.then_input);
+    if (!r.ok) Abort({"instantiate: then_method failed: ", r.data});
+    response.output = r.data;
+  }
+  if (request.abort_after) Abort("instantiate: asked to abort after");
+  return response;
+}
 
 CallResponse Probe::call_then_abort(const CallRequest& request) {
   CallResponse response = DoCall(request);
