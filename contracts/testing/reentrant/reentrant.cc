@@ -7,8 +7,13 @@
 // ignores it and goes on (mode "ignore"). Either way the engine's books
 // must come out exactly as without the attack.
 //
-// Storage: "b" + owner balance (uint64 LE), "mode" ("fail" or "ignore"),
-// "id" the position id to attack.
+// For the transfer application's tests it can also lie about deposits
+// (Qubit's bridge credited a deposit that locked nothing): mode "lie"
+// reports success from transfer_from and moves nothing; mode "fee" moves
+// only half (the rest vanishes, as a fee-on-transfer token's would).
+//
+// Storage: "b" + owner balance (uint64 LE), "mode" (0 "ignore", 1 "fail",
+// 2 "lie", 3 "fee"), "id" the position id to attack.
 
 #include <cstdint>
 #include <string>
@@ -51,7 +56,10 @@ void Attack() {
 InitResponse Token::init(const InitRequest& request) {
   Address holder = ParseAddress(request.initial_holder, "init: holder");
   StoreU64(BalanceKey(holder), request.initial_supply);
-  StoreU64("mode", request.name == "fail" ? 1 : 0);
+  StoreU64("mode", request.name == "fail"  ? 1
+                   : request.name == "lie" ? 2
+                   : request.name == "fee" ? 3
+                                           : 0);
   StoreU64("id", request.decimals);
   return {};
 }
@@ -63,9 +71,17 @@ TransferResponse Token::transfer(const TransferRequest& request) {
 }
 
 TransferFromResponse Token::transfer_from(const TransferFromRequest& request) {
+  const uint64_t mode = LoadU64("mode");
+  if (mode == 2) return {};  // "lie": success, nothing moved
   Attack();
-  Move(ParseAddress(request.from, "transfer_from: from"),
-       ParseAddress(request.to, "transfer_from: to"), request.amount);
+  Address from = ParseAddress(request.from, "transfer_from: from");
+  Address to = ParseAddress(request.to, "transfer_from: to");
+  if (mode == 3) {  // "fee": half arrives, half vanishes
+    Move(from, to, request.amount - request.amount / 2);
+    Move(from, Address(), request.amount / 2);
+    return {};
+  }
+  Move(from, to, request.amount);
   return {};
 }
 

@@ -1,0 +1,272 @@
+// The token-transfer application (contracts/transfer) between two
+// in-process chains: tokens escrowed on A become vouchers on B (token
+// contracts the application creates with bl_instantiate, one per channel
+// and denomination) and come back; timeouts and error acknowledgements
+// refund; a token that locks nothing credits nothing (Qubit); escrow is
+// kept per channel, so vouchers of different channels are different
+// tokens and no channel releases another's escrow.
+
+#include <string>
+
+#include "bridge/core/keys.h"
+#include "contracts/token/token.pb.h"
+#include "contracts/transfer/transfer.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/base/bytes.h"
+#include "tests/node/bridge_coordinator.h"
+#include "wasm/runtime.h"
+
+namespace ballast::node {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kVersion[] = "ballast-transfer-1";
+
+class BridgeTransferTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (int i = 0; i < 2; ++i) {
+      tmpl_[i] = DeployToken(i, "Template", "TPL", "", 0);
+      app_[i] = DeployApp(i, tmpl_[i]);
+    }
+    atom_ = DeployToken(0, "Atom", "ATOM", AddressOf(alice_), 1'000'000);
+  }
+
+  std::string DeployToken(int on, const std::string& name,
+                          const std::string& symbol, const std::string& holder,
+                          uint64_t supply, const std::string& wasm = "token") {
+    token::InitRequest init;
+    init.set_name(name);
+    init.set_symbol(symbol);
+    init.set_decimals(6);
+    if (!holder.empty()) {
+      init.set_initial_holder(holder);
+      init.set_initial_supply(supply);
+    }
+    TestChain& chain = c_.chain(on);
+    ledger::Receipt r =
+        chain.Submit(chain.Deploy(alice_, wasm, init.SerializeAsString()));
+    EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_SUCCESS) << r.error();
+    return r.contract_address();
+  }
+
+  std::string DeployApp(int on, const std::string& voucher_template) {
+    transfer::InitRequest init;
+    init.set_admin(AddressOf(alice_));
+    init.set_voucher_template(voucher_template);
+    TestChain& chain = c_.chain(on);
+    ledger::Receipt r = chain.Submit(
+        chain.Deploy(alice_, "transfer", init.SerializeAsString()));
+    EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_SUCCESS) << r.error();
+    return r.contract_address();
+  }
+
+  void Link() {
+    absl::Status s =
+        c_.Link(bridge::PortOf(app_[0]), bridge::PortOf(app_[1]), kVersion);
+    ASSERT_TRUE(s.ok()) << s;
+  }
+
+  ledger::Receipt Call(int on, const KeyPair& who, const std::string& contract,
+                       const std::string& method,
+                       const google::protobuf::Message& m) {
+    TestChain& chain = c_.chain(on);
+    return chain.Submit(
+        chain.CallTx(who, contract, method, m.SerializeAsString()));
+  }
+
+  // `who` sends `amount` of `token` from chain `on` to `to` on the other
+  // chain, over the coordinator's channel; returns the packet.
+  bridge::Packet Send(int on, const KeyPair& who, const std::string& token,
+                      uint64_t amount, const std::string& to,
+                      uint64_t timeout_height = 1000) {
+    token::ApproveRequest approve;
+    approve.set_spender(app_[on]);
+    approve.set_amount(amount);
+    EXPECT_EQ(Call(on, who, token, "approve", approve).status(),
+              ledger::RECEIPT_STATUS_SUCCESS);
+    transfer::TransferRequest req;
+    req.set_channel(c_.side(on).channel);
+    req.set_token(token);
+    req.set_amount(amount);
+    req.set_receiver(to);
+    req.set_timeout_height(timeout_height);
+    ledger::Receipt r = Call(on, who, app_[on], "transfer", req);
+    EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_SUCCESS) << r.error();
+    auto sent = Coordinator::SentPackets(r);
+    EXPECT_EQ(sent.size(), 1u);
+    return sent.empty() ? bridge::Packet() : sent[0];
+  }
+
+  // Relays `p` from chain `from` and its acknowledgement back; returns the
+  // acknowledgement.
+  bridge::Acknowledgement Relay(int from, const bridge::Packet& p) {
+    ledger::Receipt got = c_.Recv(from, p);
+    EXPECT_EQ(got.status(), ledger::RECEIPT_STATUS_SUCCESS) << got.error();
+    bridge::Acknowledgement ack = Coordinator::WrittenAck(got);
+    ledger::Receipt done = c_.Acknowledge(from, p, ack);
+    EXPECT_EQ(done.status(), ledger::RECEIPT_STATUS_SUCCESS) << done.error();
+    return ack;
+  }
+
+  uint64_t Balance(int on, const std::string& token, const std::string& who) {
+    token::BalanceOfRequest req;
+    req.set_owner(who);
+    auto out = c_.chain(on).executor().Query(
+        token, "balance_of", req.SerializeAsString(), 1'000'000);
+    EXPECT_TRUE(out.ok() && out->status.ok());
+    token::BalanceOfResponse r;
+    if (out.ok()) r.ParseFromString(out->output);
+    return r.balance();
+  }
+
+  uint64_t Escrowed(int on, const std::string& channel,
+                    const std::string& token) {
+    transfer::EscrowedRequest req;
+    req.set_channel(channel);
+    req.set_token(token);
+    auto out = c_.chain(on).executor().Query(
+        app_[on], "escrowed", req.SerializeAsString(), 1'000'000);
+    EXPECT_TRUE(out.ok() && out->status.ok());
+    transfer::EscrowedResponse r;
+    if (out.ok()) r.ParseFromString(out->output);
+    return r.amount();
+  }
+
+  std::string VoucherOn(int on, const bridge::Acknowledgement& ack) {
+    transfer::TransferAck t;
+    EXPECT_TRUE(t.ParseFromString(ack.result())) << ack.error();
+    return t.token();
+  }
+
+  TestChain a_{"chain-a", 5};
+  TestChain b_{"chain-b"};
+  Coordinator c_{&a_, &b_};
+  KeyPair alice_ = DevKey('a');  // on A
+  KeyPair bob_ = DevKey('b');    // on B
+  std::string tmpl_[2], app_[2], atom_;
+};
+
+TEST_F(BridgeTransferTest, TokensGoAsVouchersAndComeBack) {
+  Link();
+  bridge::Packet p = Send(0, alice_, atom_, 100, AddressOf(bob_));
+  EXPECT_EQ(Balance(0, atom_, AddressOf(alice_)), 999'900u);
+  EXPECT_EQ(Escrowed(0, c_.side(0).channel, atom_), 100u);
+  bridge::Acknowledgement ack = Relay(0, p);
+  const std::string voucher = VoucherOn(1, ack);
+  EXPECT_EQ(Balance(1, voucher, AddressOf(bob_)), 100u);
+  // The voucher is the transfer application's creation, from the template,
+  // at the address of its channel and denomination.
+  const std::string denom =
+      bridge::PortOf(app_[1]) + "/" + c_.side(1).channel + "/0x" + ToHex(atom_);
+  EXPECT_EQ(voucher, wasm::InstantiatedAddress(app_[1], Sha256(denom)));
+  auto info = b_.store().GetContract(voucher);
+  ASSERT_TRUE(info.ok() && info->has_value());
+  EXPECT_EQ((*info)->interface_of(), tmpl_[1]);
+  EXPECT_EQ((*info)->creator(), app_[1]);
+
+  // Home again: the voucher burns on B, the escrow releases on A.
+  bridge::Packet back = Send(1, bob_, voucher, 40, AddressOf(alice_));
+  EXPECT_EQ(Balance(1, voucher, AddressOf(bob_)), 60u);
+  bridge::Acknowledgement home = Relay(1, back);
+  EXPECT_EQ(VoucherOn(0, home), atom_);
+  EXPECT_EQ(Balance(0, atom_, AddressOf(alice_)), 999'940u);
+  EXPECT_EQ(Escrowed(0, c_.side(0).channel, atom_), 60u);
+}
+
+TEST_F(BridgeTransferTest, ATimedOutTransferIsRefunded) {
+  Link();
+  auto head = b_.store().GetHead();
+  ASSERT_TRUE(head.ok() && head->has_value());
+  bridge::Packet p =
+      Send(0, alice_, atom_, 500, AddressOf(bob_), (*head)->height + 2);
+  EXPECT_EQ(Balance(0, atom_, AddressOf(alice_)), 999'500u);
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(b_.Commit({}).ok());
+  ledger::Receipt r = c_.Timeout(0, p);
+  ASSERT_EQ(r.status(), ledger::RECEIPT_STATUS_SUCCESS) << r.error();
+  EXPECT_EQ(Balance(0, atom_, AddressOf(alice_)), 1'000'000u);
+  EXPECT_EQ(Escrowed(0, c_.side(0).channel, atom_), 0u);
+}
+
+TEST_F(BridgeTransferTest, AnErrorAcknowledgementRefunds) {
+  Link();
+  // A second application on B whose voucher template does not exist: it
+  // cannot mint, so it answers with an error.
+  const std::string broken = DeployApp(1, std::string(20, '\x07'));
+  ASSERT_TRUE(
+      c_.OpenChannel(bridge::PortOf(app_[0]), bridge::PortOf(broken), kVersion)
+          .ok());
+  bridge::Packet p = Send(0, alice_, atom_, 70, AddressOf(bob_));
+  ledger::Receipt got = c_.Recv(0, p);
+  ASSERT_EQ(got.status(), ledger::RECEIPT_STATUS_SUCCESS) << got.error();
+  bridge::Acknowledgement ack = Coordinator::WrittenAck(got);
+  EXPECT_THAT(ack.error(), HasSubstr("no contract at template"));
+  EXPECT_EQ(Balance(0, atom_, AddressOf(alice_)), 999'930u);
+  ASSERT_EQ(c_.Acknowledge(0, p, ack).status(), ledger::RECEIPT_STATUS_SUCCESS);
+  EXPECT_EQ(Balance(0, atom_, AddressOf(alice_)), 1'000'000u);
+  EXPECT_EQ(Escrowed(0, c_.side(0).channel, atom_), 0u);
+}
+
+// Qubit: a deposit credited without a real lock. The application credits
+// the change of its own balance, whatever the token says.
+TEST_F(BridgeTransferTest, OnlyWhatTheTokenReallyMovedIsSent) {
+  Link();
+  const std::string liar =
+      DeployToken(0, "lie", "L", AddressOf(alice_), 1000, "reentrant");
+  transfer::TransferRequest req;
+  req.set_channel(c_.side(0).channel);
+  req.set_token(liar);
+  req.set_amount(1000);
+  req.set_receiver(AddressOf(bob_));
+  req.set_timeout_height(1000);
+  ledger::Receipt r = Call(0, alice_, app_[0], "transfer", req);
+  EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_ABORTED);
+  EXPECT_THAT(r.error(), HasSubstr("the token credited nothing"));
+  EXPECT_TRUE(Coordinator::SentPackets(r).empty());
+
+  const std::string fee =
+      DeployToken(0, "fee", "F", AddressOf(alice_), 1000, "reentrant");
+  req.set_token(fee);
+  r = Call(0, alice_, app_[0], "transfer", req);
+  ASSERT_EQ(r.status(), ledger::RECEIPT_STATUS_SUCCESS) << r.error();
+  transfer::TransferResponse sent;
+  ASSERT_TRUE(sent.ParseFromString(r.output()));
+  EXPECT_EQ(sent.amount(), 500u);
+  auto packets = Coordinator::SentPackets(r);
+  ASSERT_EQ(packets.size(), 1u);
+  const std::string voucher = VoucherOn(1, Relay(0, packets[0]));
+  EXPECT_EQ(Balance(1, voucher, AddressOf(bob_)), 500u);
+}
+
+// Vouchers of different channels are different tokens, and a channel
+// releases only what it escrowed.
+TEST_F(BridgeTransferTest, EachChannelHasItsOwnVouchersAndEscrow) {
+  Link();
+  const std::string first_channel = c_.side(0).channel;
+  const std::string v0 =
+      VoucherOn(1, Relay(0, Send(0, alice_, atom_, 10, AddressOf(bob_))));
+  ASSERT_TRUE(
+      c_.OpenChannel(bridge::PortOf(app_[0]), bridge::PortOf(app_[1]), kVersion)
+          .ok());
+  ASSERT_NE(c_.side(0).channel, first_channel);
+  const std::string v1 =
+      VoucherOn(1, Relay(0, Send(0, alice_, atom_, 20, AddressOf(bob_))));
+  EXPECT_NE(v0, v1);
+  EXPECT_EQ(Balance(1, v0, AddressOf(bob_)), 10u);
+  EXPECT_EQ(Balance(1, v1, AddressOf(bob_)), 20u);
+  EXPECT_EQ(Escrowed(0, first_channel, atom_), 10u);
+  EXPECT_EQ(Escrowed(0, c_.side(0).channel, atom_), 20u);
+  // v0 sent home through the second channel is not going home there: B
+  // escrows it, and A mints a voucher of a voucher rather than releasing
+  // the first channel's escrow.
+  bridge::Packet p = Send(1, bob_, v0, 10, AddressOf(alice_));
+  const std::string back = VoucherOn(0, Relay(1, p));
+  EXPECT_NE(back, atom_);
+  EXPECT_EQ(Escrowed(0, first_channel, atom_), 10u);
+  EXPECT_EQ(Escrowed(1, c_.side(1).channel, v0), 10u);
+}
+
+}  // namespace
+}  // namespace ballast::node
