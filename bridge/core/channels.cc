@@ -86,6 +86,24 @@ void Channels::Emit(std::string_view name,
   events_->push_back(BridgeEvent{std::string(name), Bytes(event)});
 }
 
+void Channels::EmitHandshake(std::string_view connection, std::string_view port,
+                             std::string_view channel, State state) {
+  HandshakeEvent event;
+  event.set_connection(std::string(connection));
+  event.set_port(std::string(port));
+  event.set_channel(std::string(channel));
+  event.set_state(state);
+  Emit("HandshakeEvent", event);
+}
+
+void Channels::WriteNewChannel(std::string_view port, const std::string& id,
+                               const ChannelEnd& end) {
+  store_->Put(ChannelKey(port, id), Bytes(end));
+  store_->Put(NextSendKey(port, id), EncodeBigEndian64(1));
+  store_->Put(ChannelPortKey(id), port);
+  EmitHandshake(end.connection(), port, id, end.state());
+}
+
 absl::StatusOr<ConnectionEnd> Channels::Connection(std::string_view id) const {
   RETURN_IF_ERROR(CheckId("connection id", id));
   ASSIGN_OR_RETURN(std::optional<ConnectionEnd> c,
@@ -138,10 +156,7 @@ absl::StatusOr<std::string> Channels::InitConnection(const ConnOpenInit& msg) {
   end.set_state(STATE_INIT);
   end.set_counterparty_client(msg.counterparty_client());
   store_->Put(ConnectionKey(id), Bytes(end));
-  HandshakeEvent event;
-  event.set_connection(id);
-  event.set_state(STATE_INIT);
-  Emit("HandshakeEvent", event);
+  EmitHandshake(id, "", "", STATE_INIT);
   return id;
 }
 
@@ -167,10 +182,7 @@ absl::StatusOr<std::string> Channels::TryConnection(const ConnOpenTry& msg) {
   end.set_counterparty_client(msg.counterparty_client());
   end.set_counterparty_connection(msg.counterparty_connection());
   store_->Put(ConnectionKey(id), Bytes(end));
-  HandshakeEvent event;
-  event.set_connection(id);
-  event.set_state(STATE_TRYOPEN);
-  Emit("HandshakeEvent", event);
+  EmitHandshake(id, "", "", STATE_TRYOPEN);
   return id;
 }
 
@@ -196,10 +208,7 @@ absl::Status Channels::AckConnection(const ConnOpenAck& msg) {
   end.set_state(STATE_OPEN);
   end.set_counterparty_connection(msg.counterparty_connection());
   store_->Put(ConnectionKey(msg.connection()), Bytes(end));
-  HandshakeEvent event;
-  event.set_connection(msg.connection());
-  event.set_state(STATE_OPEN);
-  Emit("HandshakeEvent", event);
+  EmitHandshake(msg.connection(), "", "", STATE_OPEN);
   return absl::OkStatus();
 }
 
@@ -222,10 +231,7 @@ absl::Status Channels::ConfirmConnection(const ConnOpenConfirm& msg) {
                          Bytes(theirs), msg.proof(), charge_));
   end.set_state(STATE_OPEN);
   store_->Put(ConnectionKey(msg.connection()), Bytes(end));
-  HandshakeEvent event;
-  event.set_connection(msg.connection());
-  event.set_state(STATE_OPEN);
-  Emit("HandshakeEvent", event);
+  EmitHandshake(msg.connection(), "", "", STATE_OPEN);
   return absl::OkStatus();
 }
 
@@ -274,15 +280,7 @@ absl::StatusOr<std::string> Channels::InitChannel(const ChanOpenInit& msg) {
   end.set_state(STATE_INIT);
   end.set_counterparty_port(msg.counterparty_port());
   end.set_version(msg.version());
-  store_->Put(ChannelKey(msg.port(), id), Bytes(end));
-  store_->Put(NextSendKey(msg.port(), id), EncodeBigEndian64(1));
-  store_->Put(ChannelPortKey(id), msg.port());
-  HandshakeEvent event;
-  event.set_connection(msg.connection());
-  event.set_port(msg.port());
-  event.set_channel(id);
-  event.set_state(STATE_INIT);
-  Emit("HandshakeEvent", event);
+  WriteNewChannel(msg.port(), id, end);
   return id;
 }
 
@@ -317,15 +315,7 @@ absl::StatusOr<std::string> Channels::TryChannel(const ChanOpenTry& msg) {
   end.set_counterparty_port(msg.counterparty_port());
   end.set_counterparty_channel(msg.counterparty_channel());
   end.set_version(msg.version());
-  store_->Put(ChannelKey(msg.port(), id), Bytes(end));
-  store_->Put(NextSendKey(msg.port(), id), EncodeBigEndian64(1));
-  store_->Put(ChannelPortKey(id), msg.port());
-  HandshakeEvent event;
-  event.set_connection(msg.connection());
-  event.set_port(msg.port());
-  event.set_channel(id);
-  event.set_state(STATE_TRYOPEN);
-  Emit("HandshakeEvent", event);
+  WriteNewChannel(msg.port(), id, end);
   return id;
 }
 
@@ -352,12 +342,7 @@ absl::Status Channels::AckChannel(const ChanOpenAck& msg) {
   end.set_state(STATE_OPEN);
   end.set_counterparty_channel(msg.counterparty_channel());
   store_->Put(ChannelKey(msg.port(), msg.channel()), Bytes(end));
-  HandshakeEvent event;
-  event.set_connection(end.connection());
-  event.set_port(msg.port());
-  event.set_channel(msg.channel());
-  event.set_state(STATE_OPEN);
-  Emit("HandshakeEvent", event);
+  EmitHandshake(end.connection(), msg.port(), msg.channel(), STATE_OPEN);
   return absl::OkStatus();
 }
 
@@ -382,12 +367,7 @@ absl::Status Channels::ConfirmChannel(const ChanOpenConfirm& msg) {
       Bytes(theirs), msg.proof(), charge_));
   end.set_state(STATE_OPEN);
   store_->Put(ChannelKey(msg.port(), msg.channel()), Bytes(end));
-  HandshakeEvent event;
-  event.set_connection(end.connection());
-  event.set_port(msg.port());
-  event.set_channel(msg.channel());
-  event.set_state(STATE_OPEN);
-  Emit("HandshakeEvent", event);
+  EmitHandshake(end.connection(), msg.port(), msg.channel(), STATE_OPEN);
   return absl::OkStatus();
 }
 

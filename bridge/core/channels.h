@@ -84,6 +84,13 @@ class Channels {
   absl::StatusOr<ConnectionEnd> InFlight(const Packet& p);
   absl::Status Consent(std::string_view port, const ChannelOpenCallback& cb);
   void Emit(std::string_view name, const google::protobuf::Message& event);
+  // A HandshakeEvent (port and channel empty for a connection step).
+  void EmitHandshake(std::string_view connection, std::string_view port,
+                     std::string_view channel, State state);
+  // A new channel end: its record, its first sequence (1), the index of its
+  // port, its handshake event.
+  void WriteNewChannel(std::string_view port, const std::string& id,
+                       const ChannelEnd& end);
 
   BridgeStore* store_;
   const LightClients* clients_;

@@ -9,11 +9,15 @@
 #include <string>
 
 #include "bridge/core/keys.h"
+#include "contracts/auction/auction.pb.h"
+#include "contracts/oracle/oracle.pb.h"
 #include "contracts/token/token.pb.h"
 #include "contracts/transfer/transfer.pb.h"
+#include "contracts/vault/vault.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
+#include "tests/contracts/vault_config.h"
 #include "tests/node/bridge_coordinator.h"
 #include "wasm/runtime.h"
 
@@ -266,6 +270,119 @@ TEST_F(BridgeTransferTest, EachChannelHasItsOwnVouchersAndEscrow) {
   EXPECT_NE(back, atom_);
   EXPECT_EQ(Escrowed(0, first_channel, atom_), 10u);
   EXPECT_EQ(Escrowed(1, c_.side(1).channel, v0), 10u);
+}
+
+// Issue 10: vouchers are tokens the vault engine accepts as collateral, and
+// a collateral type names one voucher contract, so vouchers that came
+// through another channel never count as that collateral.
+TEST_F(BridgeTransferTest, AVoucherBacksAVaultPositionOfItsOwnTypeOnly) {
+  Link();
+  const std::string atom = DeployToken(
+      0, "Big Atom", "BATOM", AddressOf(alice_), 1'000'000 * vault::kUsd);
+  const std::string v0 = VoucherOn(
+      1, Relay(0, Send(0, alice_, atom, 5'000 * vault::kUsd, AddressOf(bob_))));
+  ASSERT_TRUE(
+      c_.OpenChannel(bridge::PortOf(app_[0]), bridge::PortOf(app_[1]), kVersion)
+          .ok());
+  const std::string v1 = VoucherOn(
+      1, Relay(0, Send(0, alice_, atom, 5'000 * vault::kUsd, AddressOf(bob_))));
+
+  // The collateral system on B, with one type backed by the first
+  // channel's voucher (6 decimals, like the stable: price = USD in RAY).
+  auto deploy = [&](const std::string& name,
+                    const google::protobuf::Message& init) {
+    ledger::Receipt r =
+        b_.Submit(b_.Deploy(alice_, name, init.SerializeAsString()));
+    EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_SUCCESS) << name << r.error();
+    return r.contract_address();
+  };
+  auto ok = [&](const std::string& contract, const std::string& method,
+                const google::protobuf::Message& m, const KeyPair& who) {
+    ledger::Receipt r = Call(1, who, contract, method, m);
+    EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_SUCCESS)
+        << method << ": " << r.error();
+    return r;
+  };
+  oracle::InitRequest oracle_init;
+  oracle_init.set_admin(AddressOf(alice_));
+  const std::string oracle = deploy("oracle", oracle_init);
+  oracle::AddFeedRequest feed;
+  feed.set_feed("ATOM");
+  feed.mutable_config()->add_reporters(AddressOf(alice_));
+  feed.mutable_config()->set_quorum(1);
+  feed.mutable_config()->set_max_age_s(3600);
+  feed.mutable_config()->set_max_step("0");
+  feed.mutable_config()->set_min_price("1");
+  feed.mutable_config()->set_max_price(vault::Ray("1000000"));
+  ok(oracle, "add_feed", feed, alice_);
+  auto head = b_.store().GetBlockByHeight(b_.store().GetHead()->value().height);
+  ASSERT_TRUE(head.ok() && head->has_value());
+  oracle::PostRequest post;
+  post.set_feed("ATOM");
+  post.set_price(vault::Ray("10"));
+  post.set_time_ms((*head)->header().time_ms());
+  ok(oracle, "post", post, alice_);
+
+  vault::InitRequest vault_init;
+  vault_init.set_admin(AddressOf(alice_));
+  vault_init.set_oracle(oracle);
+  vault_init.set_line(50'000'000 * vault::kUsd);
+  vault_init.set_hole(20'000'000 * vault::kUsd);
+  const std::string engine = deploy("vault", vault_init);
+  token::InitRequest stable_init;
+  stable_init.set_name("Ballast Dollar");
+  stable_init.set_symbol("BUSD");
+  stable_init.set_decimals(6);
+  stable_init.add_minters(engine);
+  const std::string stable = deploy("token", stable_init);
+  vault::SetStableRequest set_stable;
+  set_stable.set_token(stable);
+  ok(engine, "set_stable", set_stable, alice_);
+  auction::InitRequest sales;
+  sales.set_engine(engine);
+  sales.set_type(1);
+  sales.set_token(v0);
+  sales.set_oracle(oracle);
+  sales.set_feed("ATOM");
+  sales.set_admin(AddressOf(alice_));
+  *sales.mutable_config() = vault::StandardAuctionConfig();
+  const std::string auction = deploy("auction", sales);
+  vault::AddTypeRequest add;
+  add.set_name("ATOM-channel-0");
+  add.set_token(v0);
+  add.set_feed("ATOM");
+  add.set_auction(auction);
+  *add.mutable_config() = vault::StandardConfig();
+  ok(engine, "add_type", add, alice_);
+
+  // Bob locks 3,000 vouchers of the first channel and mints 10,000 stable
+  // against them ($30,000 of collateral at a 1.5 ratio).
+  token::ApproveRequest approve;
+  approve.set_spender(engine);
+  approve.set_amount(~uint64_t{0});
+  ok(v0, "approve", approve, bob_);
+  ok(v1, "approve", approve, bob_);
+  vault::OpenAndMintRequest open;
+  open.set_type(1);
+  open.set_collateral(3'000 * vault::kUsd);
+  open.set_amount(10'000 * vault::kUsd);
+  ledger::Receipt opened = ok(engine, "open_and_mint", open, bob_);
+  EXPECT_EQ(Balance(1, v0, AddressOf(bob_)), 2'000 * vault::kUsd);
+  EXPECT_EQ(Balance(1, v0, engine), 3'000 * vault::kUsd);
+  EXPECT_EQ(Balance(1, stable, AddressOf(bob_)), 10'000 * vault::kUsd);
+
+  // With only the second channel's vouchers, bob has no collateral of this
+  // type: its vouchers are another token.
+  token::TransferRequest away;
+  away.set_to(AddressOf(alice_));
+  away.set_amount(2'000 * vault::kUsd);
+  ok(v0, "transfer", away, bob_);
+  open.set_amount(0);
+  ledger::Receipt refused = Call(1, bob_, engine, "open_and_mint", open);
+  EXPECT_NE(refused.status(), ledger::RECEIPT_STATUS_SUCCESS);
+  EXPECT_EQ(Balance(1, v1, AddressOf(bob_)), 5'000 * vault::kUsd);
+  EXPECT_EQ(Balance(1, v1, engine), 0u);
+  EXPECT_EQ(Balance(1, v0, engine), 3'000 * vault::kUsd);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // the CLI and the relayer read, and a clean stop.
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -22,18 +23,35 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class ChainsTest : public CliTest {};
+class ChainsTest : public CliTest {
+ protected:
+  // `ballast chains up`: two chains whose blocks five keys sign (three
+  // suffice), once the registry is written; null (and a test failure) if
+  // it stopped first.
+  std::unique_ptr<ChildProcess> Up() {
+    auto up = std::make_unique<ChildProcess>(
+        std::vector<std::string>{BALLAST_CLI_BINARY, "chains", "up", "--count",
+                                 "2", "--signing-keys", "5", "--threshold", "3",
+                                 "--dir", dir_ + "/chains", "--ballastd",
+                                 BallastdBinary()},
+        dir_ + "/up.log", EnvChanges{{"BALLAST_HOME", home_}});
+    const std::string registry = home_ + "/chains.json";
+    for (int i = 0; i < 600 && !std::filesystem::exists(registry); ++i) {
+      if (!up->Running()) {
+        ADD_FAILURE() << ReadFile(dir_ + "/up.log").value_or("");
+        return nullptr;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return up;
+  }
+};
 
 TEST_F(ChainsTest, UpStartsSignedChainsWritesTheRegistryAndStopsCleanly) {
   const std::string registry = home_ + "/chains.json";
-  ChildProcess up({BALLAST_CLI_BINARY, "chains", "up", "--count", "2",
-                   "--signing-keys", "5", "--threshold", "3", "--dir",
-                   dir_ + "/chains", "--ballastd", BallastdBinary()},
-                  dir_ + "/up.log", {{"BALLAST_HOME", home_}});
-  for (int i = 0; i < 600 && !std::filesystem::exists(registry); ++i) {
-    ASSERT_TRUE(up.Running()) << ReadFile(dir_ + "/up.log").value_or("");
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  std::unique_ptr<ChildProcess> started = Up();
+  ASSERT_NE(started, nullptr);
+  ChildProcess& up = *started;
   auto chains = cli::LoadChainRegistry(registry);
   ASSERT_TRUE(chains.ok()) << chains.status();
   ASSERT_EQ(chains->size(), 2u);
@@ -68,14 +86,9 @@ TEST_F(ChainsTest, UpStartsSignedChainsWritesTheRegistryAndStopsCleanly) {
 // shows it.
 TEST_F(ChainsTest, ALightClientOnBFollowsAsThreeOfFiveHeadersOverTheApi) {
   const std::string registry = home_ + "/chains.json";
-  ChildProcess up({BALLAST_CLI_BINARY, "chains", "up", "--count", "2",
-                   "--signing-keys", "5", "--threshold", "3", "--dir",
-                   dir_ + "/chains", "--ballastd", BallastdBinary()},
-                  dir_ + "/up.log", {{"BALLAST_HOME", home_}});
-  for (int i = 0; i < 600 && !std::filesystem::exists(registry); ++i) {
-    ASSERT_TRUE(up.Running()) << ReadFile(dir_ + "/up.log").value_or("");
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  std::unique_ptr<ChildProcess> started = Up();
+  ASSERT_NE(started, nullptr);
+  ChildProcess& up = *started;
   auto chains = cli::LoadChainRegistry(registry);
   ASSERT_TRUE(chains.ok()) << chains.status();
   const cli::ChainEntry& a = (*chains)[0];
