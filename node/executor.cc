@@ -555,6 +555,8 @@ absl::StatusOr<wasm::CallOutcome> Executor::Query(const wasm::BlockInfo& at,
   wasm::CallOutcome out = runtime_->Call(req, state);
   out.writes.clear();  // a query never writes
   out.events.clear();
+  out.packets.clear();
+  out.created.clear();
   return out;
 }
 

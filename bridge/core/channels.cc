@@ -1,5 +1,6 @@
 #include "bridge/core/channels.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -13,17 +14,35 @@
 namespace ballast::bridge {
 namespace {
 
-const char* StateName(State s) {
-  switch (s) {
-    case STATE_INIT:
-      return "INIT";
-    case STATE_TRYOPEN:
-      return "TRYOPEN";
-    case STATE_OPEN:
-      return "OPEN";
-    default:
-      return "UNSPECIFIED";
-  }
+absl::Status RequireState(std::string_view what, std::string_view id, State has,
+                          State want) {
+  if (has == want) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      StrCat(what, " ", id, " is ", StateName(has), ", not ", StateName(want)));
+}
+
+ConnectionEnd MakeConnection(std::string_view client, State state,
+                             std::string_view counterparty_client,
+                             std::string_view counterparty_connection) {
+  ConnectionEnd end;
+  end.set_client(std::string(client));
+  end.set_state(state);
+  end.set_counterparty_client(std::string(counterparty_client));
+  end.set_counterparty_connection(std::string(counterparty_connection));
+  return end;
+}
+
+ChannelEnd MakeChannel(std::string_view connection, State state,
+                       std::string_view counterparty_port,
+                       std::string_view counterparty_channel,
+                       std::string_view version) {
+  ChannelEnd end;
+  end.set_connection(std::string(connection));
+  end.set_state(state);
+  end.set_counterparty_port(std::string(counterparty_port));
+  end.set_counterparty_channel(std::string(counterparty_channel));
+  end.set_version(std::string(version));
+  return end;
 }
 
 template <typename M>
@@ -64,6 +83,11 @@ std::string Where(const Packet& p) {
 }
 
 }  // namespace
+
+std::string_view StateName(State s) {
+  std::string_view name = State_Name(s);  // "STATE_OPEN"
+  return name.substr(std::min(name.size(), std::string_view("STATE_").size()));
+}
 
 std::string PacketCommitment(const Packet& packet) {
   return Sha256(Bytes(packet));
@@ -132,10 +156,7 @@ absl::StatusOr<ChannelEnd> Channels::Channel(std::string_view port,
 absl::StatusOr<ConnectionEnd> Channels::OpenConnection(
     std::string_view id) const {
   ASSIGN_OR_RETURN(ConnectionEnd c, Connection(id));
-  if (c.state() != STATE_OPEN) {
-    return absl::FailedPreconditionError(
-        StrCat("connection ", id, " is ", StateName(c.state()), ", not OPEN"));
-  }
+  RETURN_IF_ERROR(RequireState("connection", id, c.state(), STATE_OPEN));
   return c;
 }
 
@@ -151,10 +172,8 @@ absl::StatusOr<std::string> Channels::InitConnection(const ConnOpenInit& msg) {
   }
   ASSIGN_OR_RETURN(uint64_t n, NextId(*store_, "connection"));
   const std::string id = StrCat("connection-", n);
-  ConnectionEnd end;
-  end.set_client(msg.client());
-  end.set_state(STATE_INIT);
-  end.set_counterparty_client(msg.counterparty_client());
+  const ConnectionEnd end =
+      MakeConnection(msg.client(), STATE_INIT, msg.counterparty_client(), "");
   store_->Put(ConnectionKey(id), Bytes(end));
   EmitHandshake(id, "", "", STATE_INIT);
   return id;
@@ -166,21 +185,17 @@ absl::StatusOr<std::string> Channels::TryConnection(const ConnOpenTry& msg) {
   RETURN_IF_ERROR(
       CheckId("counterparty connection", msg.counterparty_connection()));
   // The other side's record, exactly as it must be.
-  ConnectionEnd theirs;
-  theirs.set_client(msg.counterparty_client());
-  theirs.set_state(STATE_INIT);
-  theirs.set_counterparty_client(msg.client());
+  const ConnectionEnd theirs =
+      MakeConnection(msg.counterparty_client(), STATE_INIT, msg.client(), "");
   RETURN_IF_ERROR(
       VerifyCounterparty(*clients_, msg.client(), msg.proof_height(),
                          ConnectionKey(msg.counterparty_connection()),
                          Bytes(theirs), msg.proof(), charge_));
   ASSIGN_OR_RETURN(uint64_t n, NextId(*store_, "connection"));
   const std::string id = StrCat("connection-", n);
-  ConnectionEnd end;
-  end.set_client(msg.client());
-  end.set_state(STATE_TRYOPEN);
-  end.set_counterparty_client(msg.counterparty_client());
-  end.set_counterparty_connection(msg.counterparty_connection());
+  const ConnectionEnd end =
+      MakeConnection(msg.client(), STATE_TRYOPEN, msg.counterparty_client(),
+                     msg.counterparty_connection());
   store_->Put(ConnectionKey(id), Bytes(end));
   EmitHandshake(id, "", "", STATE_TRYOPEN);
   return id;
@@ -191,16 +206,10 @@ absl::Status Channels::AckConnection(const ConnOpenAck& msg) {
   RETURN_IF_ERROR(
       CheckId("counterparty connection", msg.counterparty_connection()));
   ASSIGN_OR_RETURN(ConnectionEnd end, Connection(msg.connection()));
-  if (end.state() != STATE_INIT) {
-    return absl::FailedPreconditionError(StrCat("connection ", msg.connection(),
-                                                " is ", StateName(end.state()),
-                                                ", not INIT"));
-  }
-  ConnectionEnd theirs;
-  theirs.set_client(end.counterparty_client());
-  theirs.set_state(STATE_TRYOPEN);
-  theirs.set_counterparty_client(end.client());
-  theirs.set_counterparty_connection(msg.connection());
+  RETURN_IF_ERROR(
+      RequireState("connection", msg.connection(), end.state(), STATE_INIT));
+  const ConnectionEnd theirs = MakeConnection(
+      end.counterparty_client(), STATE_TRYOPEN, end.client(), msg.connection());
   RETURN_IF_ERROR(
       VerifyCounterparty(*clients_, end.client(), msg.proof_height(),
                          ConnectionKey(msg.counterparty_connection()),
@@ -215,16 +224,10 @@ absl::Status Channels::AckConnection(const ConnOpenAck& msg) {
 absl::Status Channels::ConfirmConnection(const ConnOpenConfirm& msg) {
   RETURN_IF_ERROR(charge_(kGasPerMessage, "connection open confirm"));
   ASSIGN_OR_RETURN(ConnectionEnd end, Connection(msg.connection()));
-  if (end.state() != STATE_TRYOPEN) {
-    return absl::FailedPreconditionError(StrCat("connection ", msg.connection(),
-                                                " is ", StateName(end.state()),
-                                                ", not TRYOPEN"));
-  }
-  ConnectionEnd theirs;
-  theirs.set_client(end.counterparty_client());
-  theirs.set_state(STATE_OPEN);
-  theirs.set_counterparty_client(end.client());
-  theirs.set_counterparty_connection(msg.connection());
+  RETURN_IF_ERROR(
+      RequireState("connection", msg.connection(), end.state(), STATE_TRYOPEN));
+  const ConnectionEnd theirs = MakeConnection(
+      end.counterparty_client(), STATE_OPEN, end.client(), msg.connection());
   RETURN_IF_ERROR(
       VerifyCounterparty(*clients_, end.client(), msg.proof_height(),
                          ConnectionKey(end.counterparty_connection()),
@@ -275,11 +278,8 @@ absl::StatusOr<std::string> Channels::InitChannel(const ChanOpenInit& msg) {
   cb.set_counterparty_port(msg.counterparty_port());
   cb.set_version(msg.version());
   RETURN_IF_ERROR(Consent(msg.port(), cb));
-  ChannelEnd end;
-  end.set_connection(msg.connection());
-  end.set_state(STATE_INIT);
-  end.set_counterparty_port(msg.counterparty_port());
-  end.set_version(msg.version());
+  const ChannelEnd end = MakeChannel(
+      msg.connection(), STATE_INIT, msg.counterparty_port(), "", msg.version());
   WriteNewChannel(msg.port(), id, end);
   return id;
 }
@@ -291,11 +291,9 @@ absl::StatusOr<std::string> Channels::TryChannel(const ChanOpenTry& msg) {
   RETURN_IF_ERROR(CheckId("counterparty channel", msg.counterparty_channel()));
   RETURN_IF_ERROR(CheckVersion(msg.version()));
   ASSIGN_OR_RETURN(ConnectionEnd conn, OpenConnection(msg.connection()));
-  ChannelEnd theirs;
-  theirs.set_connection(conn.counterparty_connection());
-  theirs.set_state(STATE_INIT);
-  theirs.set_counterparty_port(msg.port());
-  theirs.set_version(msg.version());
+  const ChannelEnd theirs =
+      MakeChannel(conn.counterparty_connection(), STATE_INIT, msg.port(), "",
+                  msg.version());
   RETURN_IF_ERROR(VerifyCounterparty(
       *clients_, conn.client(), msg.proof_height(),
       ChannelKey(msg.counterparty_port(), msg.counterparty_channel()),
@@ -309,12 +307,9 @@ absl::StatusOr<std::string> Channels::TryChannel(const ChanOpenTry& msg) {
   cb.set_counterparty_channel(msg.counterparty_channel());
   cb.set_version(msg.version());
   RETURN_IF_ERROR(Consent(msg.port(), cb));
-  ChannelEnd end;
-  end.set_connection(msg.connection());
-  end.set_state(STATE_TRYOPEN);
-  end.set_counterparty_port(msg.counterparty_port());
-  end.set_counterparty_channel(msg.counterparty_channel());
-  end.set_version(msg.version());
+  const ChannelEnd end =
+      MakeChannel(msg.connection(), STATE_TRYOPEN, msg.counterparty_port(),
+                  msg.counterparty_channel(), msg.version());
   WriteNewChannel(msg.port(), id, end);
   return id;
 }
@@ -323,18 +318,12 @@ absl::Status Channels::AckChannel(const ChanOpenAck& msg) {
   RETURN_IF_ERROR(charge_(kGasPerMessage, "channel open ack"));
   RETURN_IF_ERROR(CheckId("counterparty channel", msg.counterparty_channel()));
   ASSIGN_OR_RETURN(ChannelEnd end, Channel(msg.port(), msg.channel()));
-  if (end.state() != STATE_INIT) {
-    return absl::FailedPreconditionError(StrCat("channel ", msg.channel(),
-                                                " is ", StateName(end.state()),
-                                                ", not INIT"));
-  }
+  RETURN_IF_ERROR(
+      RequireState("channel", msg.channel(), end.state(), STATE_INIT));
   ASSIGN_OR_RETURN(ConnectionEnd conn, OpenConnection(end.connection()));
-  ChannelEnd theirs;
-  theirs.set_connection(conn.counterparty_connection());
-  theirs.set_state(STATE_TRYOPEN);
-  theirs.set_counterparty_port(msg.port());
-  theirs.set_counterparty_channel(msg.channel());
-  theirs.set_version(end.version());
+  const ChannelEnd theirs =
+      MakeChannel(conn.counterparty_connection(), STATE_TRYOPEN, msg.port(),
+                  msg.channel(), end.version());
   RETURN_IF_ERROR(VerifyCounterparty(
       *clients_, conn.client(), msg.proof_height(),
       ChannelKey(end.counterparty_port(), msg.counterparty_channel()),
@@ -349,18 +338,12 @@ absl::Status Channels::AckChannel(const ChanOpenAck& msg) {
 absl::Status Channels::ConfirmChannel(const ChanOpenConfirm& msg) {
   RETURN_IF_ERROR(charge_(kGasPerMessage, "channel open confirm"));
   ASSIGN_OR_RETURN(ChannelEnd end, Channel(msg.port(), msg.channel()));
-  if (end.state() != STATE_TRYOPEN) {
-    return absl::FailedPreconditionError(StrCat("channel ", msg.channel(),
-                                                " is ", StateName(end.state()),
-                                                ", not TRYOPEN"));
-  }
+  RETURN_IF_ERROR(
+      RequireState("channel", msg.channel(), end.state(), STATE_TRYOPEN));
   ASSIGN_OR_RETURN(ConnectionEnd conn, OpenConnection(end.connection()));
-  ChannelEnd theirs;
-  theirs.set_connection(conn.counterparty_connection());
-  theirs.set_state(STATE_OPEN);
-  theirs.set_counterparty_port(msg.port());
-  theirs.set_counterparty_channel(msg.channel());
-  theirs.set_version(end.version());
+  const ChannelEnd theirs =
+      MakeChannel(conn.counterparty_connection(), STATE_OPEN, msg.port(),
+                  msg.channel(), end.version());
   RETURN_IF_ERROR(VerifyCounterparty(
       *clients_, conn.client(), msg.proof_height(),
       ChannelKey(end.counterparty_port(), end.counterparty_channel()),

@@ -42,6 +42,9 @@
 
 namespace ballast::bridge {
 
+// "INIT", "TRYOPEN", "OPEN" (the enum's name without its prefix).
+std::string_view StateName(State s);
+
 // The commitment of a packet and of an acknowledgement.
 std::string PacketCommitment(const Packet& packet);
 std::string AckCommitment(const Acknowledgement& ack);

@@ -4,6 +4,7 @@
 
 #include "CLI/CLI.hpp"
 #include "bridge/core/bridge.pb.h"
+#include "bridge/core/channels.h"
 #include "bridge/core/keys.h"
 #include "ledger/base/bytes.h"
 #include "ledger/base/status_macros.h"
@@ -19,19 +20,6 @@ using nlohmann::json;
 
 // At most this many clients or channels are listed.
 constexpr uint64_t kMaxListed = 1000;
-
-const char* StateName(bridge::State s) {
-  switch (s) {
-    case bridge::STATE_INIT:
-      return "INIT";
-    case bridge::STATE_TRYOPEN:
-      return "TRYOPEN";
-    case bridge::STATE_OPEN:
-      return "OPEN";
-    default:
-      return "UNSPECIFIED";
-  }
-}
 
 // How many ids the counter `name` has handed out.
 absl::StatusOr<uint64_t> Count(Session& s, std::string_view name,
@@ -120,14 +108,14 @@ absl::Status Channels(Session& s, std::optional<uint64_t> height) {
         next.has_value() && next->size() == 8 ? DecodeBigEndian64(*next) : 0;
     list.push_back({{"channel", id},
                     {"port", *ports[i]},
-                    {"state", StateName(c.state())},
+                    {"state", std::string(bridge::StateName(c.state()))},
                     {"connection", c.connection()},
                     {"counterparty_port", c.counterparty_port()},
                     {"counterparty_channel", c.counterparty_channel()},
                     {"version", c.version()},
                     {"next_sequence", StrCat(next_seq)}});
     text += StrCat(
-        id, " of ", *ports[i], ": ", StateName(c.state()), " on ",
+        id, " of ", *ports[i], ": ", bridge::StateName(c.state()), " on ",
         c.connection(), ", to ", c.counterparty_port(), "/",
         c.counterparty_channel().empty() ? "?" : c.counterparty_channel(),
         ", version ", c.version(), ", next sequence ", next_seq, "\n");
