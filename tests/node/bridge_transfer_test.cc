@@ -4,7 +4,8 @@
 // and denomination) and come back; timeouts and error acknowledgements
 // refund; a token that locks nothing credits nothing (Qubit); escrow is
 // kept per channel, so vouchers of different channels are different
-// tokens and no channel releases another's escrow.
+// tokens and no channel releases another's escrow; a per-channel outflow
+// rate limit pauses a channel until its admin resumes it.
 
 #include <string>
 
@@ -142,7 +143,63 @@ class BridgeTransferTest : public ::testing::Test {
   std::string VoucherOn(int on, const bridge::Acknowledgement& ack) {
     transfer::TransferAck t;
     EXPECT_TRUE(t.ParseFromString(ack.result())) << ack.error();
+    EXPECT_EQ(t.error(), "");
     return t.token();
+  }
+
+  // The application-level error of an acknowledgement (TransferAck.error).
+  static std::string AckError(const bridge::Acknowledgement& ack) {
+    EXPECT_EQ(ack.error(), "");
+    transfer::TransferAck t;
+    EXPECT_TRUE(t.ParseFromString(ack.result()));
+    EXPECT_EQ(t.token(), "");
+    return t.error();
+  }
+
+  // The admin (or `who`) sets the limit of `token` on chain `on`'s channel.
+  ledger::Receipt SetRateLimit(int on, const std::string& token,
+                               uint64_t window_seconds, uint32_t bps,
+                               const KeyPair* who = nullptr) {
+    transfer::SetRateLimitRequest req;
+    req.set_channel(c_.side(on).channel);
+    req.set_token(token);
+    req.set_window_seconds(window_seconds);
+    req.set_max_share_bps(bps);
+    return Call(on, who ? *who : alice_, app_[on], "set_rate_limit", req);
+  }
+
+  transfer::RateLimitResponse RateLimit(int on, const std::string& token) {
+    transfer::RateLimitRequest req;
+    req.set_channel(c_.side(on).channel);
+    req.set_token(token);
+    auto out = c_.chain(on).executor().Query(
+        app_[on], "rate_limit", req.SerializeAsString(), 1'000'000);
+    EXPECT_TRUE(out.ok() && out->status.ok());
+    transfer::RateLimitResponse r;
+    if (out.ok()) r.ParseFromString(out->output);
+    return r;
+  }
+
+  // The time of chain `on`'s head block (what a query sees).
+  int64_t HeadTimeMs(int on) {
+    ledger::Store& store = c_.chain(on).store();
+    auto head = store.GetBlockByHeight(store.GetHead()->value().height);
+    EXPECT_TRUE(head.ok() && head->has_value());
+    return (head.ok() && head->has_value()) ? (*head)->header().time_ms() : 0;
+  }
+
+  // A transfer of 1 atom over chain `on`'s channel, refused.
+  ledger::Receipt RefusedTransfer(int on) {
+    transfer::TransferRequest req;
+    req.set_channel(c_.side(on).channel);
+    req.set_token(atom_);
+    req.set_amount(1);
+    req.set_receiver(AddressOf(bob_));
+    req.set_timeout_height(1000);
+    ledger::Receipt r = Call(on, alice_, app_[on], "transfer", req);
+    EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_ABORTED);
+    EXPECT_TRUE(Coordinator::SentPackets(r).empty());
+    return r;
   }
 
   TestChain a_{"chain-a", 5};
@@ -383,6 +440,188 @@ TEST_F(BridgeTransferTest, AVoucherBacksAVaultPositionOfItsOwnTypeOnly) {
   EXPECT_EQ(Balance(1, v1, AddressOf(bob_)), 5'000 * vault::kUsd);
   EXPECT_EQ(Balance(1, v1, engine), 0u);
   EXPECT_EQ(Balance(1, v0, engine), 3'000 * vault::kUsd);
+}
+
+// Issue 10: the escrow a forged packet would drain leaves through releases,
+// so releases are limited per (channel, token) to a share of the escrow
+// per window. The release over the quota pauses the channel and is
+// answered with an application-level error acknowledgement (an abort would
+// drop the pause): the sender's voucher is minted back, the escrow stays.
+TEST_F(BridgeTransferTest, AReleaseOverTheRateLimitPausesTheChannel) {
+  Link();
+  const std::string channel = c_.side(0).channel;
+  const std::string voucher =
+      VoucherOn(1, Relay(0, Send(0, alice_, atom_, 1000, AddressOf(bob_))));
+  // 10% of the escrow (1000) per hour: 100.
+  ledger::Receipt set = SetRateLimit(0, atom_, 3600, 1000);
+  ASSERT_EQ(set.status(), ledger::RECEIPT_STATUS_SUCCESS) << set.error();
+
+  EXPECT_EQ(
+      VoucherOn(0, Relay(1, Send(1, bob_, voucher, 60, AddressOf(alice_)))),
+      atom_);
+  EXPECT_EQ(Balance(0, atom_, AddressOf(alice_)), 999'060u);
+  EXPECT_EQ(Escrowed(0, channel, atom_), 940u);
+
+  bridge::Packet over = Send(1, bob_, voucher, 50, AddressOf(alice_));
+  EXPECT_EQ(Balance(1, voucher, AddressOf(bob_)), 890u);
+  const std::string error = AckError(Relay(1, over));
+  EXPECT_EQ(error, "channel " + channel +
+                       " is paused: rate limit: releasing 50 of 0x" +
+                       ToHex(atom_) +
+                       " would exceed 10% of the escrow (1000) per 3600 s "
+                       "window (released 60, quota 100); an admin must "
+                       "resume it");
+  EXPECT_EQ(Balance(0, atom_, AddressOf(alice_)), 999'060u);
+  EXPECT_EQ(Escrowed(0, channel, atom_), 940u);
+  EXPECT_EQ(Balance(1, voucher, AddressOf(bob_)), 940u);  // refunded
+
+  transfer::RateLimitResponse limit = RateLimit(0, atom_);
+  EXPECT_TRUE(limit.paused());
+  EXPECT_THAT(limit.reason(), HasSubstr("rate limit: releasing 50"));
+  EXPECT_EQ(limit.released(), 60u);
+
+  // Paused: nothing leaves, and whatever arrives is refused and refunded,
+  // even within the quota.
+  EXPECT_THAT(RefusedTransfer(0).error(),
+              HasSubstr("transfer: channel " + channel +
+                        " is paused: rate limit: releasing 50"));
+  EXPECT_EQ(Balance(0, atom_, AddressOf(alice_)), 999'060u);
+  EXPECT_THAT(AckError(Relay(1, Send(1, bob_, voucher, 1, AddressOf(alice_)))),
+              HasSubstr("an admin must resume it"));
+  EXPECT_EQ(Balance(0, atom_, AddressOf(alice_)), 999'060u);
+  EXPECT_EQ(Escrowed(0, channel, atom_), 940u);
+  EXPECT_EQ(Balance(1, voucher, AddressOf(bob_)), 940u);
+}
+
+// Limits, pauses and resumes are the admin's; the admin's own pause stops
+// both directions like the rate limit's.
+TEST_F(BridgeTransferTest, OnlyTheAdminLimitsPausesAndResumes) {
+  Link();
+  const std::string channel = c_.side(0).channel;
+  const std::string voucher =
+      VoucherOn(1, Relay(0, Send(0, alice_, atom_, 1000, AddressOf(bob_))));
+
+  ledger::Receipt r = SetRateLimit(0, atom_, 3600, 1000, &bob_);
+  EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_ABORTED);
+  EXPECT_THAT(r.error(),
+              HasSubstr("set_rate_limit: only the admin may call this"));
+  EXPECT_EQ(RateLimit(0, atom_).max_share_bps(), 0u);
+  transfer::PauseRequest pause;
+  pause.set_channel(channel);
+  pause.set_reason("incident 7");
+  r = Call(0, bob_, app_[0], "pause", pause);
+  EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_ABORTED);
+  EXPECT_THAT(r.error(), HasSubstr("pause: only the admin may call this"));
+  EXPECT_FALSE(RateLimit(0, atom_).paused());
+
+  // Bad limits are refused.
+  EXPECT_THAT(SetRateLimit(0, atom_, 3600, 10'001).error(),
+              HasSubstr("max_share_bps must be at most 10000, got 10001"));
+  EXPECT_THAT(SetRateLimit(0, atom_, 0, 1000).error(),
+              HasSubstr("window_seconds must be 1..31536000"));
+  EXPECT_THAT(SetRateLimit(0, atom_, 31'536'001, 1000).error(),
+              HasSubstr("window_seconds must be 1..31536000"));
+  transfer::SetRateLimitRequest no_channel;
+  no_channel.set_token(atom_);
+  no_channel.set_window_seconds(3600);
+  no_channel.set_max_share_bps(1000);
+  EXPECT_THAT(Call(0, alice_, app_[0], "set_rate_limit", no_channel).error(),
+              HasSubstr("set_rate_limit: channel must be 1..64 bytes"));
+  EXPECT_EQ(RateLimit(0, atom_).max_share_bps(), 0u);
+
+  // The admin pauses: a packet within any limit is refused and refunded.
+  r = Call(0, alice_, app_[0], "pause", pause);
+  ASSERT_EQ(r.status(), ledger::RECEIPT_STATUS_SUCCESS) << r.error();
+  EXPECT_EQ(
+      AckError(Relay(1, Send(1, bob_, voucher, 10, AddressOf(alice_)))),
+      "channel " + channel + " is paused: incident 7; an admin must resume it");
+  EXPECT_EQ(Balance(1, voucher, AddressOf(bob_)), 1000u);
+  EXPECT_EQ(Escrowed(0, channel, atom_), 1000u);
+  EXPECT_THAT(RefusedTransfer(0).error(), HasSubstr("incident 7"));
+
+  transfer::ResumeRequest resume;
+  resume.set_channel(channel);
+  r = Call(0, bob_, app_[0], "resume", resume);
+  EXPECT_EQ(r.status(), ledger::RECEIPT_STATUS_ABORTED);
+  EXPECT_THAT(r.error(), HasSubstr("resume: only the admin may call this"));
+  EXPECT_TRUE(RateLimit(0, atom_).paused());
+  r = Call(0, alice_, app_[0], "resume", resume);
+  ASSERT_EQ(r.status(), ledger::RECEIPT_STATUS_SUCCESS) << r.error();
+  EXPECT_FALSE(RateLimit(0, atom_).paused());
+  r = Call(0, alice_, app_[0], "resume", resume);
+  EXPECT_THAT(r.error(),
+              HasSubstr("resume: channel " + channel + " is not paused"));
+  EXPECT_EQ(
+      VoucherOn(0, Relay(1, Send(1, bob_, voucher, 10, AddressOf(alice_)))),
+      atom_);
+  EXPECT_EQ(Escrowed(0, channel, atom_), 990u);
+}
+
+// A resume and an elapsed window both start a fresh window, whose quota is
+// the share of the escrow held when it starts; the query reports it.
+TEST_F(BridgeTransferTest, AResumeOrAnElapsedWindowRefillsTheQuota) {
+  Link();
+  const std::string channel = c_.side(0).channel;
+  const std::string voucher =
+      VoucherOn(1, Relay(0, Send(0, alice_, atom_, 1000, AddressOf(bob_))));
+  transfer::RateLimitResponse limit = RateLimit(0, atom_);
+  EXPECT_EQ(limit.max_share_bps(), 0u);
+  EXPECT_EQ(limit.remaining(), 1000u);  // no limit: the whole escrow
+  ASSERT_EQ(SetRateLimit(0, atom_, 60, 1000).status(),
+            ledger::RECEIPT_STATUS_SUCCESS);
+  limit = RateLimit(0, atom_);
+  EXPECT_EQ(limit.window_seconds(), 60u);
+  EXPECT_EQ(limit.max_share_bps(), 1000u);
+  EXPECT_EQ(limit.escrow_at_start(), 1000u);
+  EXPECT_EQ(limit.remaining(), 100u);
+
+  auto release = [&](uint64_t amount) {
+    return Relay(1, Send(1, bob_, voucher, amount, AddressOf(alice_)));
+  };
+  EXPECT_EQ(VoucherOn(0, release(100)), atom_);  // the whole quota
+  limit = RateLimit(0, atom_);
+  EXPECT_EQ(limit.escrow_at_start(), 1000u);
+  EXPECT_EQ(limit.released(), 100u);
+  EXPECT_EQ(limit.remaining(), 0u);
+  EXPECT_EQ(limit.escrowed(), 900u);
+  EXPECT_FALSE(limit.paused());
+  EXPECT_THAT(AckError(release(1)), HasSubstr("is paused: rate limit"));
+
+  // Resumed: a fresh window, 10% of the 900 held now.
+  transfer::ResumeRequest resume;
+  resume.set_channel(channel);
+  ASSERT_EQ(Call(0, alice_, app_[0], "resume", resume).status(),
+            ledger::RECEIPT_STATUS_SUCCESS);
+  limit = RateLimit(0, atom_);
+  EXPECT_FALSE(limit.paused());
+  EXPECT_EQ(limit.reason(), "");
+  EXPECT_EQ(limit.window_start_ms(), HeadTimeMs(0));
+  EXPECT_EQ(limit.escrow_at_start(), 900u);
+  EXPECT_EQ(limit.released(), 0u);
+  EXPECT_EQ(limit.remaining(), 90u);
+  EXPECT_EQ(VoucherOn(0, release(90)), atom_);
+  limit = RateLimit(0, atom_);
+  const int64_t started = limit.window_start_ms();
+  EXPECT_EQ(limit.released(), 90u);
+  EXPECT_EQ(limit.remaining(), 0u);
+
+  // A minute later (a block a second), the window has ended: 10% of 810.
+  while (HeadTimeMs(0) < started + 60'000) ASSERT_TRUE(a_.Commit({}).ok());
+  limit = RateLimit(0, atom_);
+  EXPECT_EQ(limit.window_start_ms(), HeadTimeMs(0));
+  EXPECT_EQ(limit.escrow_at_start(), 810u);
+  EXPECT_EQ(limit.released(), 0u);
+  EXPECT_EQ(limit.remaining(), 81u);
+  EXPECT_EQ(VoucherOn(0, release(81)), atom_);
+  EXPECT_EQ(Escrowed(0, channel, atom_), 729u);
+  EXPECT_EQ(Balance(0, atom_, AddressOf(alice_)), 999'271u);
+
+  // Without a limit, nothing counts.
+  ASSERT_EQ(SetRateLimit(0, atom_, 0, 0).status(),
+            ledger::RECEIPT_STATUS_SUCCESS);
+  EXPECT_EQ(RateLimit(0, atom_).remaining(), 729u);
+  EXPECT_EQ(VoucherOn(0, release(700)), atom_);
+  EXPECT_EQ(Escrowed(0, channel, atom_), 29u);
 }
 
 }  // namespace
