@@ -367,6 +367,11 @@ absl::StatusOr<api::ContractView> NodeService::Contract(
     for (const std::string& e : iface->Events()) out.add_events(e);
   }
   out.set_interface(info->interface());
+  if (info->interface().empty() && !info->interface_of().empty()) {
+    ASSIGN_OR_RETURN(std::optional<ledger::ContractInfo> tmpl,
+                     node_->store().GetContract(info->interface_of()));
+    if (tmpl.has_value()) out.set_interface(tmpl->interface());
+  }
   return out;
 }
 

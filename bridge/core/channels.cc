@@ -525,6 +525,7 @@ absl::Status Channels::Acknowledge(const AcknowledgePacket& msg) {
   }
   PacketDoneEvent event;
   *event.mutable_packet() = p;
+  *event.mutable_acknowledgement() = msg.acknowledgement();
   Emit("PacketDoneEvent", event);
   return absl::OkStatus();
 }

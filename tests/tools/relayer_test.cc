@@ -65,6 +65,28 @@ class RelayerTest : public CliTest {
       side_[i].app = Deploy(i, "transfer", init.SerializeAsString());
     }
     atom_ = DeployToken(0, "Atom", "ATOM", 1'000'000);
+    // The same keys in the CLI's keystore, for `ballast bridge transfer`.
+    for (auto [name, seed] : {std::pair{"alice", 'a'}, {"bob", 'b'}}) {
+      RunResult r = Cli({"keys", "import", name}, ToHex(std::string(32, seed)));
+      ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    }
+  }
+
+  // `ballast --json ARGS...` against chain `on`.
+  nlohmann::json CliOn(int on, const std::vector<std::string>& args) {
+    node_url_ = side_[on].entry.url;
+    return CliJson(args);
+  }
+
+  // `ballast bridge audit` of A (escrow) against B (vouchers): exit 0 and
+  // every path ok.
+  void ExpectAuditHolds() {
+    node_url_ = side_[0].entry.url;
+    RunResult r = Cli({"--json", "bridge", "audit", "--chain-a",
+                       side_[0].entry.url, "--chain-b", side_[1].entry.url});
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    nlohmann::json doc = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_EQ(doc.value("ok", false), true) << r.out;
   }
 
   void TearDown() override {
@@ -279,9 +301,26 @@ TEST_F(RelayerTest, ChaosAndAKillLoseNothingAndMintNothingTwice) {
   nlohmann::json status = Status();
   EXPECT_GE(status["received"].get<uint64_t>(), 1u);
   EXPECT_GT(status["dropped"].get<uint64_t>(), 0u) << status.dump();
+  ExpectAuditHolds();
+  // Every packet acknowledged, as `bridge packets` and `doctor` say.
+  nlohmann::json packets = CliOn(0, {"bridge", "packets"});
+  ASSERT_EQ(packets["packets"].size(), size_t{kPackets}) << packets.dump();
+  for (const nlohmann::json& p : packets["packets"]) {
+    EXPECT_EQ(p["state"], "acknowledged") << p.dump();
+  }
+  nlohmann::json doctor =
+      CliOn(0, {"bridge", "doctor", StrCat(channel_[0], "/3")});
+  EXPECT_THAT(std::string(doctor["state"]), HasSubstr("delivered"));
+  EXPECT_EQ(doctor["amount"], "3");
 
-  // Back: bob returns 40 to alice; the voucher is burnt, the escrow released.
-  Send(1, bob_, voucher, 40, alice_.address);
+  // Back with the CLI: bob returns 40 to alice; the voucher is burnt, the
+  // escrow released.
+  nlohmann::json back = CliOn(
+      1, {"bridge", "transfer", "--channel", channel_[1], "0x" + ToHex(voucher),
+          "40", "0x" + ToHex(alice_.address), "--from", "bob"});
+  EXPECT_EQ(back["amount"], "40") << back.dump();
+  EXPECT_EQ(back["denom"], StrCat(bridge::PortOf(side_[1].app), "/",
+                                  channel_[1], "/0x", ToHex(atom_)));
   ASSERT_TRUE(Eventually([&] {
     return Balance(0, atom_, alice_.address) == 1'000'000 - sent + 40 &&
            Status().value("pending", 1) == 0;
@@ -289,6 +328,7 @@ TEST_F(RelayerTest, ChaosAndAKillLoseNothingAndMintNothingTwice) {
   EXPECT_EQ(Supply(1, voucher), sent - 40);
   EXPECT_EQ(Escrowed(0, channel_[0], atom_), sent - 40);
   EXPECT_EQ(Balance(1, voucher, bob_.address), sent - 40);
+  ExpectAuditHolds();
 }
 
 // A packet whose timeout passes while no relayer runs is refunded by the
@@ -299,8 +339,18 @@ TEST_F(RelayerTest, ATimedOutTransferIsRefunded) {
   ASSERT_TRUE(head.ok());
   Send(0, alice_, atom_, 500, bob_.address, head->header().height() + 3);
   EXPECT_EQ(Balance(0, atom_, alice_.address), 1'000'000 - 500u);
+  nlohmann::json doctor =
+      CliOn(0, {"bridge", "doctor", StrCat(channel_[0], "/1")});
+  EXPECT_THAT(std::string(doctor["next_action"]),
+              HasSubstr("relay the packet: ballast-relayer start --path"))
+      << doctor.dump();
+  ExpectAuditHolds();  // the escrow is in flight
   // B moves past the timeout (blocks every 100 ms).
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  doctor = CliOn(0, {"bridge", "doctor", StrCat(channel_[0], "/1")});
+  EXPECT_THAT(std::string(doctor["next_action"]),
+              HasSubstr("submit the timeout to refund"))
+      << doctor.dump();
   StartRelayer({});
   ASSERT_TRUE(Eventually(
       [&] { return Balance(0, atom_, alice_.address) == 1'000'000u; }));
@@ -309,6 +359,12 @@ TEST_F(RelayerTest, ATimedOutTransferIsRefunded) {
   ASSERT_TRUE(Eventually([&] { return Status().value("timed_out", 0) == 1; }));
   RunResult text = Relayer({"status"});
   EXPECT_THAT(text.out, HasSubstr("timed out 1"));
+  doctor = CliOn(0, {"bridge", "doctor", StrCat(channel_[0], "/1")});
+  EXPECT_THAT(std::string(doctor["state"]), HasSubstr("timed out; refunded"));
+  nlohmann::json packets = CliOn(0, {"bridge", "packets"});
+  ASSERT_EQ(packets["packets"].size(), 1u);
+  EXPECT_EQ(packets["packets"][0]["state"], "timed out (refunded)");
+  ExpectAuditHolds();
 }
 
 TEST_F(RelayerTest, BadArgumentsAreRefusedWithWhatIsWrong) {

@@ -12,6 +12,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/tools/cli_harness.h"
+#include "tests/tools/system_harness.h"
 
 namespace ballast::test {
 namespace {
@@ -22,7 +23,6 @@ using json = nlohmann::json;
 constexpr uint64_t kEth = 100'000'000;
 constexpr uint64_t kUsd = 1'000'000;
 
-std::string S(uint64_t v) { return std::to_string(v); }
 
 class VaultE2ETest : public CliTest {
  protected:

@@ -2,10 +2,15 @@
 //
 //   ballast bridge clients  [--height N]   light clients of other chains
 //   ballast bridge channels [--height N]   channels and their next sequence
+//   ballast bridge transfer --channel CH TOKEN AMOUNT RECIPIENT --from NAME
+//                           [--timeout 10m | --timeout-height N]
+//   ballast bridge packets  [--channel CH] [--height N]
+//   ballast bridge doctor   TX_HASH | CHANNEL/SEQUENCE   (bridge_audit.cc)
+//   ballast bridge audit    --chain-a URL --chain-b URL  (bridge_audit.cc)
 //
-// Both read the bridge's records through GET /v1/proof?bridge_key= (so
-// what they show is what a relayer would prove), at one height, and take
-// --json.
+// Records are read through GET /v1/proof?bridge_key= (so what they show is
+// what a relayer would prove), packets from the bridge's events, at one
+// height per chain. All take --json.
 
 #ifndef BALLAST_TOOLS_CLI_BRIDGE_COMMANDS_H_
 #define BALLAST_TOOLS_CLI_BRIDGE_COMMANDS_H_
@@ -27,7 +32,19 @@ absl::StatusOr<std::vector<std::optional<std::string>>> ReadBridge(
     Session& s, const std::vector<std::string>& keys,
     std::optional<uint64_t>* height);
 
+struct BridgeTransferArgs {
+  std::string channel;
+  std::string token;
+  std::string amount;
+  std::string recipient;
+  std::string timeout;  // a duration; "" = 10m
+  std::optional<uint64_t> timeout_height;
+  TxOptions tx;
+};
+
 void RegisterBridgeCommands(CLI::App& app, const CommandHook& on);
+// `doctor` and `audit` (bridge_audit.cc), under `bridge`.
+void RegisterBridgeDoctorAndAudit(CLI::App* bridge, const CommandHook& on);
 
 }  // namespace ballast::cli
 
