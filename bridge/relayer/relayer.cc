@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "bridge/core/host.h"
 #include "bridge/core/keys.h"
 #include "ledger/base/files.h"
@@ -19,10 +20,12 @@ using nlohmann::json;
 
 // Events read per request (the API's maximum).
 constexpr uint32_t kEventPage = 1000;
-// The gas limits a message kind starts with; each grows to twice the most
-// a message of its kind used (and doubles after running out of gas).
-constexpr uint64_t kStartGas[] = {2'000'000, 20'000'000, 20'000'000,
-                                  20'000'000};
+// The gas limits a message kind starts with. After each round a kind's
+// limit becomes twice the most one of its messages used in that round (the
+// block's gas limit counts limits, not use, so a tight limit packs more
+// messages in a block); it doubles after one runs out of gas.
+constexpr uint64_t kStartGas[] = {1'000'000, 4'000'000, 2'000'000, 2'000'000};
+constexpr uint64_t kMinGas = 100'000;
 constexpr uint64_t kMaxGas = 50'000'000;  // half a default block
 
 }  // namespace
@@ -75,6 +78,11 @@ json Progress::ToJson() const {
           {"latency_count", latency_count},
           {"latency_sum_ms", latency_sum_ms},
           {"latency_max_ms", latency_max_ms},
+          {"gas_limits",
+           {gas_limits[0], gas_limits[1], gas_limits[2], gas_limits[3]}},
+          {"scan_ms", scan_ms},
+          {"decide_ms", decide_ms},
+          {"submit_ms", submit_ms},
           {"last_error", last_error}};
 }
 
@@ -105,6 +113,22 @@ absl::StatusOr<Progress> Progress::FromJson(const json& doc) {
   RETURN_IF_ERROR(u64("latency_count", &p.latency_count));
   RETURN_IF_ERROR(u64("latency_sum_ms", &p.latency_sum_ms));
   RETURN_IF_ERROR(u64("latency_max_ms", &p.latency_max_ms));
+  RETURN_IF_ERROR(u64("scan_ms", &p.scan_ms));
+  RETURN_IF_ERROR(u64("decide_ms", &p.decide_ms));
+  RETURN_IF_ERROR(u64("submit_ms", &p.submit_ms));
+  if (auto it = doc.find("gas_limits"); it != doc.end()) {
+    if (!it->is_array() || it->size() != 4) {
+      return absl::DataLossError(
+          "relayer progress: 'gas_limits' is not 4 limits");
+    }
+    for (size_t k = 0; k < 4; ++k) {
+      if (!(*it)[k].is_number_unsigned()) {
+        return absl::DataLossError(
+            "relayer progress: a gas limit is not a count");
+      }
+      p.gas_limits[k] = (*it)[k].get<uint64_t>();
+    }
+  }
   if (auto it = doc.find("last_error"); it != doc.end() && it->is_string()) {
     p.last_error = it->get<std::string>();
   }
@@ -146,7 +170,10 @@ Relayer::Relayer(std::map<std::string, Chain*> chains, std::vector<Path> paths,
       options_(std::move(options)),
       progress_(std::move(progress)),
       rng_(options_.seed) {
-  for (int k = 0; k < kKinds; ++k) gas_[k] = kStartGas[k];
+  for (int k = 0; k < kKinds; ++k) {
+    const uint64_t learnt = progress_.gas_limits[k];
+    gas_[k] = learnt == 0 ? kStartGas[k] : std::clamp(learnt, kMinGas, kMaxGas);
+  }
   for (const auto& [id, chain] : chains_) {
     auto it = progress_.scan_from.find(id);
     scanned_[id] = it == progress_.scan_from.end() ? 1 : it->second;
@@ -455,11 +482,13 @@ absl::Status Relayer::Submit(const std::string& chain_id,
     gas.push_back(gas_[m.kind]);
   }
   std::vector<Outcome> outcomes = chain.SubmitAll(msgs, gas, options_.wait);
+  uint64_t most_used[kKinds] = {};
+  bool out_of_gas[kKinds] = {};
   for (size_t i = 0; i < now.size(); ++i) {
     const Outcome& o = outcomes[i];
     const Kind kind = now[i].kind;
     if (o.status == ledger::RECEIPT_STATUS_SUCCESS) {
-      gas_[kind] = std::min(kMaxGas, std::max(gas_[kind], 2 * o.gas_used));
+      most_used[kind] = std::max(most_used[kind], o.gas_used);
       switch (kind) {
         case kUpdate:
           ++progress_.updates;
@@ -483,10 +512,16 @@ absl::Status Relayer::Submit(const std::string& chain_id,
       }
       continue;
     }
-    if (o.status == ledger::RECEIPT_STATUS_OUT_OF_GAS) {
-      gas_[kind] = std::min(kMaxGas, 2 * gas_[kind]);
-    }
+    if (o.status == ledger::RECEIPT_STATUS_OUT_OF_GAS) out_of_gas[kind] = true;
     ++progress_.refused;
+  }
+  for (int k = 0; k < kKinds; ++k) {
+    if (out_of_gas[k]) {
+      gas_[k] = std::min(kMaxGas, 2 * gas_[k]);
+    } else if (most_used[k] > 0) {
+      gas_[k] = std::clamp<uint64_t>(2 * most_used[k], kMinGas, kMaxGas);
+    }
+    progress_.gas_limits[k] = gas_[k];
   }
   return absl::OkStatus();
 }
@@ -512,16 +547,25 @@ void Relayer::SaveProgress() {
 absl::Status Relayer::Step() {
   ++progress_.rounds;
   absl::Status status = [&]() -> absl::Status {
+    auto ms_since = [](absl::Time t) {
+      return static_cast<uint64_t>(absl::ToInt64Milliseconds(absl::Now() - t));
+    };
+    absl::Time t = absl::Now();
     std::map<std::string, Head> heads;
     for (const auto& [id, chain] : chains_) {
       ASSIGN_OR_RETURN(heads[id], chain->ReadHead());
     }
     for (const auto& [id, head] : heads) RETURN_IF_ERROR(Scan(id, head.height));
+    progress_.scan_ms += ms_since(t);
+    t = absl::Now();
     std::map<std::string, std::vector<Pending>> batches;
     RETURN_IF_ERROR(Decide(heads, &batches));
+    progress_.decide_ms += ms_since(t);
+    t = absl::Now();
     for (auto& [id, chain] : chains_) {
       RETURN_IF_ERROR(Submit(id, std::move(batches[id])));
     }
+    progress_.submit_ms += ms_since(t);
     return absl::OkStatus();
   }();
   progress_.last_error = status.ok() ? "" : std::string(status.message());

@@ -85,6 +85,14 @@ struct Progress {
   uint64_t latency_count = 0;
   uint64_t latency_sum_ms = 0;
   uint64_t latency_max_ms = 0;
+  // Where the rounds' time went: reading events, reading records with
+  // proofs (deciding), submitting and awaiting receipts.
+  // The gas limit each message kind is sent with (update, receive,
+  // acknowledge, timeout), learnt from the receipts; 0: the default.
+  uint64_t gas_limits[4] = {0, 0, 0, 0};
+  uint64_t scan_ms = 0;
+  uint64_t decide_ms = 0;
+  uint64_t submit_ms = 0;
   std::string last_error;  // of the last round, if it failed
 
   nlohmann::json ToJson() const;

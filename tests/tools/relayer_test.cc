@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "bridge/core/keys.h"
+#include "bridge/relayer/bench.h"
 #include "contracts/token/token.pb.h"
 #include "contracts/transfer/transfer.pb.h"
 #include "gmock/gmock.h"
@@ -365,6 +366,32 @@ TEST_F(RelayerTest, ATimedOutTransferIsRefunded) {
   ASSERT_EQ(packets["packets"].size(), 1u);
   EXPECT_EQ(packets["packets"][0]["state"], "timed out (refunded)");
   ExpectAuditHolds();
+}
+
+// The bridge benchmark (ballast_load --workload bridge) at smoke size: its
+// own two chains, every transfer acknowledged, figures reported.
+TEST(RelayerBenchTest, RunsEndToEnd) {
+  TempDir tmp("bridge-bench");
+  relayer::BenchOptions o;
+  o.transfers = 8;
+  o.senders = 2;
+  o.block_time_ms = 100;
+  o.ballastd = BallastdBinary();
+  o.contracts_dir = BALLAST_CONTRACTS_DIR;
+  o.out_dir = tmp.path();
+  auto r = relayer::BenchBridge(o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->transfers, 8u);
+  EXPECT_GE(r->relayer.acknowledged, 8u);
+  EXPECT_EQ(r->relayer.received, 8u);
+  EXPECT_GT(r->per_second, 0);
+  EXPECT_GT(r->baseline_per_second, 0);
+  EXPECT_GT(r->latency_mean_ms, 0);
+  EXPECT_GT(r->send_gas, 0u);
+  EXPECT_GT(r->recv_gas, 0u);
+  o.transfers = 7;
+  EXPECT_THAT(std::string(relayer::BenchBridge(o).status().message()),
+              HasSubstr("transfers must be 8..20000"));
 }
 
 TEST_F(RelayerTest, BadArgumentsAreRefusedWithWhatIsWrong) {

@@ -6,11 +6,14 @@
 //   ballast_load --node URL --print-deploy   # a signed token deploy body
 //   ballast_load --workload vault --ops 300  # the collateral system, on a
 //                                            # node it starts (simulate.h)
+//   ballast_load --workload bridge --ops 500 # transfers between two chains
+//                                            # it starts (relayer/bench.h)
 
 #include <cstdio>
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "bridge/relayer/bench.h"
 #include "ledger/base/bytes.h"
 #include "ledger/base/strings.h"
 #include "tools/load/load.h"
@@ -50,6 +53,60 @@ int Vault(uint32_t ops, const std::string& ballastd, bool as_json) {
   return 0;
 }
 
+int Bridge(uint32_t ops, int block_time_ms, const std::string& ballastd,
+           bool as_json) {
+  relayer::BenchOptions options;
+  options.transfers = ops;
+  options.block_time_ms = block_time_ms;
+  options.ballastd = ballastd;
+  options.contracts_dir = BALLAST_CONTRACTS_DIR;
+  auto r = relayer::BenchBridge(options);
+  if (!r.ok()) {
+    std::cerr << "ballast_load: " << r.status().message() << "\n";
+    return 1;
+  }
+  const relayer::Progress& p = r->relayer;
+  nlohmann::json doc = {
+      {"transfers", r->transfers},
+      {"block_time_ms", r->block_time_ms},
+      {"seconds", r->seconds},
+      {"transfers_per_second", r->per_second},
+      {"baseline_token_transfers_per_second", r->baseline_per_second},
+      {"latency_mean_ms", r->latency_mean_ms},
+      {"latency_max_ms", r->latency_max_ms},
+      {"latency_mean_blocks", r->latency_mean_ms / r->block_time_ms},
+      {"send_gas", r->send_gas},
+      {"recv_gas", r->recv_gas},
+      {"relayer", p.ToJson()}};
+  if (as_json) {
+    std::cout << doc.dump(2) << "\n";
+    return 0;
+  }
+  std::printf(
+      "%u transfers A->B completed (acknowledged on A) in %.2f s: %.1f/s; "
+      "plain token transfers on A: %.1f/s (%.2fx)\n"
+      "lock-to-mint latency: mean %.0f ms (%.1f blocks of %d ms), max %llu "
+      "ms\n"
+      "relayer: %llu rounds, %llu client updates, %llu refused; time in "
+      "reading events %llu ms, reading records with proofs %llu ms, "
+      "submitting and awaiting %llu ms\n"
+      "gas: a transfer (escrow and send) on A %llu, a receive (mint) on B "
+      "%llu\n",
+      r->transfers, r->seconds, r->per_second, r->baseline_per_second,
+      r->per_second / r->baseline_per_second, r->latency_mean_ms,
+      r->latency_mean_ms / r->block_time_ms, r->block_time_ms,
+      static_cast<unsigned long long>(r->latency_max_ms),
+      static_cast<unsigned long long>(p.rounds),
+      static_cast<unsigned long long>(p.updates),
+      static_cast<unsigned long long>(p.refused),
+      static_cast<unsigned long long>(p.scan_ms),
+      static_cast<unsigned long long>(p.decide_ms),
+      static_cast<unsigned long long>(p.submit_ms),
+      static_cast<unsigned long long>(r->send_gas),
+      static_cast<unsigned long long>(r->recv_gas));
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{"ballast_load: end-to-end signed token transfers per second"};
   LoadOptions o;
@@ -75,13 +132,18 @@ int Main(int argc, char** argv) {
   std::string workload = "transfer";
   app.add_option("--workload", workload,
                  "transfer (to --node), or vault: open_and_mint, transfer, "
-                 "liquidate and take on a ballastd --dev it starts")
-      ->check(CLI::IsMember({"transfer", "vault"}))
+                 "liquidate and take on a ballastd --dev it starts, or "
+                 "bridge: transfers between two chains it starts, relayed")
+      ->check(CLI::IsMember({"transfer", "vault", "bridge"}))
       ->capture_default_str();
   uint32_t ops = 300;
-  app.add_option("--ops", ops, "vault: operations per phase")
+  app.add_option("--ops", ops, "vault: operations per phase; bridge: transfers")
       ->capture_default_str()
-      ->check(CLI::Range(8, 5000));
+      ->check(CLI::Range(8, 20000));
+  int block_time_ms = 200;
+  app.add_option("--block-time", block_time_ms, "bridge: block time (ms)")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 10000));
   std::string ballastd = BALLASTD_BINARY;
   app.add_option("--ballastd", ballastd, "vault: the ballastd binary")
       ->capture_default_str();
@@ -98,7 +160,11 @@ int Main(int argc, char** argv) {
     std::cout << *body << "\n";
     return 0;
   }
-  if (workload == "vault") return Vault(ops, ballastd, as_json);
+  if (workload == "vault")
+    return Vault(std::min<uint32_t>(ops, 5000), ballastd, as_json);
+  if (workload == "bridge") {
+    return Bridge(ops, block_time_ms, ballastd, as_json);
+  }
   auto report = RunTransferLoad(o);
   if (!report.ok()) {
     std::cerr << "ballast_load: " << report.status().message() << "\n";
