@@ -42,10 +42,13 @@ class RelayerTest : public CliTest {
     std::string template_;  // the voucher template
   };
 
+  // How many chains `ballast chains up` starts (chain-a, chain-b, ...).
+  virtual int Chains() const { return 2; }
+
   void SetUp() override {
     up_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{
-            BALLAST_CLI_BINARY, "chains", "up", "--count", "2",
+            BALLAST_CLI_BINARY, "chains", "up", "--count", StrCat(Chains()),
             "--signing-keys", "3", "--threshold", "2", "--block-time", "100",
             "--dir", dir_ + "/chains", "--ballastd", BallastdBinary()},
         dir_ + "/up.log", EnvChanges{{"BALLAST_HOME", home_}});
@@ -56,7 +59,7 @@ class RelayerTest : public CliTest {
     }
     auto chains = cli::LoadChainRegistry(registry);
     ASSERT_TRUE(chains.ok()) << chains.status();
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < Chains(); ++i) {
       side_[i].entry = (*chains)[i];
       side_[i].node = *api::Client::Create(side_[i].entry.url);
       side_[i].template_ = DeployToken(i, "Template", "TPL", 0);
@@ -79,15 +82,16 @@ class RelayerTest : public CliTest {
     return CliJson(args);
   }
 
-  // `ballast bridge audit` of A (escrow) against B (vouchers): exit 0 and
-  // every path ok.
-  void ExpectAuditHolds() {
-    node_url_ = side_[0].entry.url;
+  // `ballast bridge audit` of chain `a` (escrow) against `b` (vouchers):
+  // exit 0 and every path ok.
+  void ExpectAuditHolds(int a = 0, int b = 1) {
+    node_url_ = side_[a].entry.url;
     RunResult r = Cli({"--json", "bridge", "audit", "--chain-a",
-                       side_[0].entry.url, "--chain-b", side_[1].entry.url});
+                       side_[a].entry.url, "--chain-b", side_[b].entry.url});
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     nlohmann::json doc = nlohmann::json::parse(r.out, nullptr, false);
     EXPECT_EQ(doc.value("ok", false), true) << r.out;
+    EXPECT_FALSE(doc.value("paths", nlohmann::json::array()).empty()) << r.out;
   }
 
   void TearDown() override {
@@ -179,10 +183,16 @@ class RelayerTest : public CliTest {
   }
   // The voucher on B of ATOM sent through the channel (empty if none yet).
   std::string Voucher() {
+    return VoucherOf(1, channel_[1], "0x" + ToHex(atom_));
+  }
+  // The voucher on chain `on` of `denom` arrived through `channel` there.
+  std::string VoucherOf(int on, const std::string& channel,
+                        const std::string& denom) {
     transfer::VoucherRequest req;
-    req.set_denom(StrCat(bridge::PortOf(side_[1].app), "/", channel_[1], "/0x",
-                         ToHex(atom_)));
-    auto r = Query<transfer::VoucherResponse>(1, side_[1].app, "voucher", req);
+    req.set_denom(
+        StrCat(bridge::PortOf(side_[on].app), "/", channel, "/", denom));
+    auto r =
+        Query<transfer::VoucherResponse>(on, side_[on].app, "voucher", req);
     return r.exists() ? r.token() : "";
   }
 
@@ -202,20 +212,33 @@ class RelayerTest : public CliTest {
                side_[1].entry.chain_id),
         "--interval-ms",
         "100"};
+    for (const auto& [chain, channel, other] : more_paths_) {
+      argv.push_back("--path");
+      argv.push_back(StrCat(side_[chain].entry.chain_id, ":", channel, ":",
+                            side_[other].entry.chain_id));
+    }
     argv.insert(argv.end(), extra.begin(), extra.end());
     relayer_ = std::make_unique<ChildProcess>(
         argv, dir_ + "/relayer.log", EnvChanges{{"BALLAST_HOME", home_}});
   }
 
   void Link() {
+    auto [a, b] = LinkPair(0, 1);
+    channel_[0] = a;
+    channel_[1] = b;
+  }
+
+  // Opens a channel between the applications of chains `i` and `j`
+  // (`ballast-relayer link`); returns its ends' ids.
+  std::pair<std::string, std::string> LinkPair(int i, int j) {
     RunResult r = Relayer(
-        {"--json", "link", "--a", side_[0].entry.chain_id, "--b",
-         side_[1].entry.chain_id, "--port-a", bridge::PortOf(side_[0].app),
-         "--port-b", bridge::PortOf(side_[1].app), "--version", kVersion});
-    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+        {"--json", "link", "--a", side_[i].entry.chain_id, "--b",
+         side_[j].entry.chain_id, "--port-a", bridge::PortOf(side_[i].app),
+         "--port-b", bridge::PortOf(side_[j].app), "--version", kVersion});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    if (r.exit_code != 0) return {};
     nlohmann::json doc = nlohmann::json::parse(r.out);
-    channel_[0] = doc["path"][0]["channel"];
-    channel_[1] = doc["path"][1]["channel"];
+    return {doc["path"][0]["channel"], doc["path"][1]["channel"]};
   }
 
   // `who` sends `amount` of `token` from chain `on` to `to` on the other
@@ -223,13 +246,18 @@ class RelayerTest : public CliTest {
   void Send(int on, const cli::StoredKey& who, const std::string& token,
             uint64_t amount, const std::string& to,
             uint64_t timeout_height = 1'000'000) {
+    SendOn(on, channel_[on], who, token, amount, to, timeout_height);
+  }
+  void SendOn(int on, const std::string& channel, const cli::StoredKey& who,
+              const std::string& token, uint64_t amount, const std::string& to,
+              uint64_t timeout_height = 1'000'000) {
     token::ApproveRequest approve;
     approve.set_spender(side_[on].app);
     approve.set_amount(amount);
     ASSERT_EQ(Call(on, who, token, "approve", approve).status(),
               ledger::RECEIPT_STATUS_SUCCESS);
     transfer::TransferRequest req;
-    req.set_channel(channel_[on]);
+    req.set_channel(channel);
     req.set_token(token);
     req.set_amount(amount);
     req.set_receiver(to);
@@ -266,7 +294,10 @@ class RelayerTest : public CliTest {
   cli::StoredKey bob_ = Key('b', "bob");
   std::unique_ptr<ChildProcess> up_;
   std::unique_ptr<ChildProcess> relayer_;
-  Side side_[2];
+  Side side_[3];
+  // Paths the relayer carries besides chain-a's channel_[0] to chain-b:
+  // (chain, channel, other chain).
+  std::vector<std::tuple<int, std::string, int>> more_paths_;
   std::string atom_;
   std::string channel_[2];
 };
@@ -366,6 +397,60 @@ TEST_F(RelayerTest, ATimedOutTransferIsRefunded) {
   ASSERT_EQ(packets["packets"].size(), 1u);
   EXPECT_EQ(packets["packets"][0]["state"], "timed out (refunded)");
   ExpectAuditHolds();
+}
+
+class ThreeChainRelayerTest : public RelayerTest {
+ protected:
+  int Chains() const override { return 3; }
+};
+
+// A -> B -> C and back, through one relayer carrying two paths: the
+// denomination records its path (C's voucher names both hops), and each
+// hop home burns the voucher and releases the escrow it came from.
+TEST_F(ThreeChainRelayerTest, AToBToCAndBackUnwindsTheDenomination) {
+  Link();
+  auto [b_to_c, c_to_b] = LinkPair(1, 2);
+  ASSERT_FALSE(b_to_c.empty());
+  more_paths_.push_back({1, b_to_c, 2});
+  StartRelayer({});
+  const cli::StoredKey carol = Key('c', "carol");
+  const std::string atom_denom = "0x" + ToHex(atom_);
+  Send(0, alice_, atom_, 100, bob_.address);
+  ASSERT_TRUE(Eventually([&] {
+    const std::string v = Voucher();
+    return !v.empty() && Balance(1, v, bob_.address) == 100;
+  }));
+  const std::string on_b = Voucher();
+  SendOn(1, b_to_c, bob_, on_b, 60, carol.address);
+  // On C, the voucher's denomination names both hops.
+  const std::string b_denom =
+      StrCat(bridge::PortOf(side_[1].app), "/", channel_[1], "/", atom_denom);
+  ASSERT_TRUE(Eventually([&] {
+    const std::string v = VoucherOf(2, c_to_b, b_denom);
+    return !v.empty() && Balance(2, v, carol.address) == 60;
+  }));
+  const std::string on_c = VoucherOf(2, c_to_b, b_denom);
+  EXPECT_EQ(Escrowed(1, b_to_c, on_b), 60u);
+  EXPECT_EQ(Balance(1, on_b, bob_.address), 40u);
+  ASSERT_TRUE(Eventually([&] { return Status().value("pending", 1) == 0; }));
+  ExpectAuditHolds(0, 1);
+  ExpectAuditHolds(1, 2);
+
+  // Home again: C -> B burns C's voucher and releases B's escrow; B -> A
+  // burns B's voucher and releases the ATOM.
+  SendOn(2, c_to_b, carol, on_c, 60, bob_.address);
+  ASSERT_TRUE(
+      Eventually([&] { return Balance(1, on_b, bob_.address) == 100; }));
+  EXPECT_EQ(Supply(2, on_c), 0u);
+  EXPECT_EQ(Escrowed(1, b_to_c, on_b), 0u);
+  SendOn(1, channel_[1], bob_, on_b, 100, alice_.address);
+  ASSERT_TRUE(Eventually(
+      [&] { return Balance(0, atom_, alice_.address) == 1'000'000u; }));
+  EXPECT_EQ(Supply(1, on_b), 0u);
+  EXPECT_EQ(Escrowed(0, channel_[0], atom_), 0u);
+  ASSERT_TRUE(Eventually([&] { return Status().value("pending", 1) == 0; }));
+  ExpectAuditHolds(0, 1);
+  ExpectAuditHolds(1, 2);
 }
 
 // The bridge benchmark (ballast_load --workload bridge) at smoke size: its

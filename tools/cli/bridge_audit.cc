@@ -315,19 +315,40 @@ absl::Status Audit(Session& s, const std::string& url_a,
     const std::string prefix = StrCat(eb.port, "/", eb.channel, "/");
     // The tokens of A that crossed: what A sent natively, and what B got.
     std::map<std::string, bool> tokens;
-    for (const auto& [seq, r] : ha_hist.sent) {
+    // A denomination that does not start with A's own end of the channel
+    // leaves A into escrow (a token of A's, or a voucher A holds of another
+    // path); one that does is a voucher of B's coming home (ICS-20).
+    const std::string own = StrCat(ea.port, "/", ea.channel, "/");
+    auto escrowed_here =
+        [&](const PacketRecord& r) -> std::optional<std::string> {
       auto t = DecodeTransferData(r.packet.data());
-      if (t && t->denom.starts_with("0x")) tokens[t->denom] = true;
+      if (!t || t->denom.starts_with(own)) return std::nullopt;
+      return t->denom;
+    };
+    for (const auto& [seq, r] : ha_hist.sent) {
+      if (auto d = escrowed_here(r)) tokens[*d] = true;
     }
     for (const auto& [seq, r] : hb_hist.received) {
-      auto t = DecodeTransferData(r.packet.data());
-      if (t && t->denom.starts_with("0x")) tokens[t->denom] = true;
+      if (auto d = escrowed_here(r)) tokens[*d] = true;
     }
     for (const auto& [denom, unused] : tokens) {
-      ASSIGN_OR_RETURN(
-          uint64_t escrow,
-          QueryU64(*a, *app_a, "escrowed",
-                   {{"channel", ea.channel}, {"token", denom}}, "amount", *ha));
+      // The token A escrows: itself, or A's voucher of that denomination.
+      std::string escrow_token = denom;
+      if (!denom.starts_with("0x")) {
+        ASSIGN_OR_RETURN(
+            api::QueryResponse ar,
+            QueryMethod(*a, *app_a, "voucher", {{"denom", denom}}, *ha));
+        ASSIGN_OR_RETURN(json v, QueryResult(ar));
+        if (!v.value("exists", false)) {
+          return absl::DataLossError(StrCat(ia.chain_id(), " sent ", denom,
+                                            " but holds no voucher of it"));
+        }
+        escrow_token = AnswerText(v, "token");
+      }
+      ASSIGN_OR_RETURN(uint64_t escrow, QueryU64(*a, *app_a, "escrowed",
+                                                 {{"channel", ea.channel},
+                                                  {"token", escrow_token}},
+                                                 "amount", *ha));
       ASSIGN_OR_RETURN(
           api::QueryResponse vr,
           QueryMethod(*b, *app_b, "voucher", {{"denom", prefix + denom}}, *hb));

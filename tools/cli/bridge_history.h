@@ -57,7 +57,7 @@ std::optional<TransferData> DecodeTransferData(const std::string& data);
 // error (its field 2). The error otherwise.
 std::optional<std::string> AckError(const bridge::Acknowledgement& ack);
 
-// The audit's identity (bridge_audit.cc) for one token native to chain A
+// The audit's identity (bridge_audit.cc) for one denomination chain A escrows
 // on one path: `a` is A's end read at hA, `b` B's end read after it at hB,
 // `prefix` is "PORT_B/CHANNEL_B/" (what B's vouchers of `denom` carry).
 struct PathBalance {
