@@ -121,6 +121,27 @@ absl::Status LinkCommand(const Args& a) {
   return absl::OkStatus();
 }
 
+// The paths of --path, resolved on `chains`; `used` gets the chains they
+// touch.
+absl::Status ResolvePaths(const Args& a, Chains& chains,
+                          std::vector<Path>* paths,
+                          std::map<std::string, Chain*>* used) {
+  for (const std::string& text : a.paths) {
+    std::vector<std::string> parts = absl::StrSplit(text, ':');
+    if (parts.size() != 3) {
+      return absl::InvalidArgumentError(
+          StrCat("--path '", text, "': CHAIN:CHANNEL:CHAIN is expected"));
+    }
+    ASSIGN_OR_RETURN(Chain * ca, chains.Get(parts[0]));
+    ASSIGN_OR_RETURN(Chain * cb, chains.Get(parts[2]));
+    ASSIGN_OR_RETURN(Path p, Resolve(*ca, parts[1], *cb));
+    (*used)[ca->id()] = ca;
+    (*used)[cb->id()] = cb;
+    paths->push_back(std::move(p));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status StartCommand(const Args& a) {
   ASSIGN_OR_RETURN(Chaos chaos, ParseChaos(a.chaos));
   if (a.paths.empty()) {
@@ -129,19 +150,7 @@ absl::Status StartCommand(const Args& a) {
   ASSIGN_OR_RETURN(std::unique_ptr<Chains> chains, Connect(a));
   std::vector<Path> paths;
   std::map<std::string, Chain*> used;
-  for (const std::string& text : a.paths) {
-    std::vector<std::string> parts = absl::StrSplit(text, ':');
-    if (parts.size() != 3) {
-      return absl::InvalidArgumentError(
-          StrCat("--path '", text, "': CHAIN:CHANNEL:CHAIN is expected"));
-    }
-    ASSIGN_OR_RETURN(Chain * ca, chains->Get(parts[0]));
-    ASSIGN_OR_RETURN(Chain * cb, chains->Get(parts[2]));
-    ASSIGN_OR_RETURN(Path p, Resolve(*ca, parts[1], *cb));
-    used[ca->id()] = ca;
-    used[cb->id()] = cb;
-    paths.push_back(std::move(p));
-  }
+  RETURN_IF_ERROR(ResolvePaths(a, *chains, &paths, &used));
   std::error_code ec;
   std::filesystem::create_directories(StateDir(a), ec);
   Options options;
@@ -150,7 +159,8 @@ absl::Status StartCommand(const Args& a) {
   options.max_batch = a.max_batch;
   options.progress_file = StateDir(a) + "/progress.json";
   ASSIGN_OR_RETURN(Progress progress, Progress::Load(options.progress_file));
-  Relayer relayer(used, std::move(paths), options, std::move(progress));
+  auto relayer = std::make_unique<Relayer>(used, std::move(paths), options,
+                                           std::move(progress));
   std::signal(SIGINT, OnStop);
   std::signal(SIGTERM, OnStop);
   std::cout << json{{"action", "started"},
@@ -162,10 +172,26 @@ absl::Status StartCommand(const Args& a) {
   for (uint64_t round = 0; !g_stop && (a.rounds == 0 || round < a.rounds);
        ++round) {
     const absl::Time start = absl::Now();
-    absl::Status s = relayer.Step();
-    json line = relayer.progress().ToJson();
+    absl::Status s = relayer->Step();
+    json line = relayer->progress().ToJson();
     line["action"] = s.ok() ? "round" : "round_error";
     std::cout << line.dump() << std::endl;
+    if (absl::IsUnavailable(s)) {
+      // A node went away: it may be back on another port (`ballast chains
+      // up` again), so the registry is read again; the progress carries
+      // over, and the chains' records tell what is already done.
+      absl::StatusOr<std::unique_ptr<Chains>> again = Connect(a);
+      std::vector<Path> again_paths;
+      std::map<std::string, Chain*> again_used;
+      if (again.ok() &&
+          ResolvePaths(a, **again, &again_paths, &again_used).ok()) {
+        Progress kept = relayer->progress();
+        relayer = std::make_unique<Relayer>(again_used, std::move(again_paths),
+                                            options, std::move(kept));
+        chains = *std::move(again);
+        std::cout << json{{"action", "reconnected"}}.dump() << std::endl;
+      }
+    }
     const absl::Duration left =
         absl::Milliseconds(a.interval_ms) - (absl::Now() - start);
     if (left > absl::ZeroDuration()) absl::SleepFor(left);

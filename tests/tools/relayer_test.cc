@@ -46,6 +46,26 @@ class RelayerTest : public CliTest {
   virtual int Chains() const { return 2; }
 
   void SetUp() override {
+    StartChains();
+    if (HasFatalFailure()) return;
+    for (int i = 0; i < Chains(); ++i) {
+      side_[i].template_ = DeployToken(i, "Template", "TPL", 0);
+      transfer::InitRequest init;
+      init.set_admin(alice_.address);
+      init.set_voucher_template(side_[i].template_);
+      side_[i].app = Deploy(i, "transfer", init.SerializeAsString());
+    }
+    atom_ = DeployToken(0, "Atom", "ATOM", 1'000'000);
+    // The same keys in the CLI's keystore, for `ballast bridge transfer`.
+    for (auto [name, seed] : {std::pair{"alice", 'a'}, {"bob", 'b'}}) {
+      RunResult r = Cli({"keys", "import", name}, ToHex(std::string(32, seed)));
+      ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    }
+  }
+
+  // `ballast chains up` (again: the same data dirs, new ports), and a
+  // client of each chain from the registry it writes.
+  void StartChains() {
     up_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{
             BALLAST_CLI_BINARY, "chains", "up", "--count", StrCat(Chains()),
@@ -62,19 +82,9 @@ class RelayerTest : public CliTest {
     for (int i = 0; i < Chains(); ++i) {
       side_[i].entry = (*chains)[i];
       side_[i].node = *api::Client::Create(side_[i].entry.url);
-      side_[i].template_ = DeployToken(i, "Template", "TPL", 0);
-      transfer::InitRequest init;
-      init.set_admin(alice_.address);
-      init.set_voucher_template(side_[i].template_);
-      side_[i].app = Deploy(i, "transfer", init.SerializeAsString());
-    }
-    atom_ = DeployToken(0, "Atom", "ATOM", 1'000'000);
-    // The same keys in the CLI's keystore, for `ballast bridge transfer`.
-    for (auto [name, seed] : {std::pair{"alice", 'a'}, {"bob", 'b'}}) {
-      RunResult r = Cli({"keys", "import", name}, ToHex(std::string(32, seed)));
-      ASSERT_EQ(r.exit_code, 0) << r.Describe();
     }
   }
+  void RestartChains() { StartChains(); }
 
   // `ballast --json ARGS...` against chain `on`.
   nlohmann::json CliOn(int on, const std::vector<std::string>& args) {
@@ -396,6 +406,74 @@ TEST_F(RelayerTest, ATimedOutTransferIsRefunded) {
   nlohmann::json packets = CliOn(0, {"bridge", "packets"});
   ASSERT_EQ(packets["packets"].size(), 1u);
   EXPECT_EQ(packets["packets"][0]["state"], "timed out (refunded)");
+  ExpectAuditHolds();
+}
+
+// Two relayers with their own keys on the same path, both under chaos: the
+// chains accept each packet, acknowledgement and client height once, so the
+// second relayer's copies are refused and nothing is delivered twice.
+TEST_F(RelayerTest, TwoRelayersOnOnePathDoNoHarm) {
+  Link();
+  StartRelayer({"--chaos", "dup=0.3,reorder=0.5", "--seed", "3"});
+  ChildProcess second(
+      {BALLAST_RELAYER_BINARY, "--key", "relayer2", "--state",
+       dir_ + "/relayer2", "start", "--path",
+       StrCat(side_[0].entry.chain_id, ":", channel_[0], ":",
+              side_[1].entry.chain_id),
+       "--interval-ms", "70", "--chaos", "dup=0.3,reorder=0.5", "--seed", "4"},
+      dir_ + "/relayer2.log", EnvChanges{{"BALLAST_HOME", home_}});
+  constexpr int kPackets = 10;
+  uint64_t sent = 0;
+  for (int i = 1; i <= kPackets; ++i) {
+    Send(0, alice_, atom_, i, bob_.address);
+    sent += i;
+  }
+  ASSERT_TRUE(Eventually([&] {
+    const std::string v = Voucher();
+    return !v.empty() && Balance(1, v, bob_.address) == sent &&
+           Status().value("pending", 1) == 0;
+  }));
+  EXPECT_EQ(Supply(1, Voucher()), sent);
+  EXPECT_EQ(Escrowed(0, channel_[0], atom_), sent);
+  // Between them they received each packet once.
+  RunResult other =
+      Relayer({"--json", "--state", dir_ + "/relayer2", "status"});
+  ASSERT_EQ(other.exit_code, 0) << other.Describe();
+  nlohmann::json s2 = nlohmann::json::parse(other.out);
+  EXPECT_EQ(
+      Status()["received"].get<uint64_t>() + s2["received"].get<uint64_t>(),
+      uint64_t{kPackets});
+  ExpectAuditHolds();
+}
+
+// Both nodes stopped and started again (on new ports) in the middle of a
+// flow: the relayer reads the registry again and carries on; every packet
+// is delivered once.
+TEST_F(RelayerTest, NodesRestartedMidFlowDeliverEveryPacketOnce) {
+  Link();
+  StartRelayer({});
+  uint64_t sent = 0;
+  for (int i = 1; i <= 4; ++i) {
+    Send(0, alice_, atom_, i, bob_.address);
+    sent += i;
+  }
+  ASSERT_EQ(up_->Stop(std::chrono::seconds(30)), 0);
+  up_.reset();
+  RestartChains();
+  ASSERT_FALSE(HasFatalFailure());
+  for (int i = 5; i <= 8; ++i) {
+    Send(0, alice_, atom_, i, bob_.address);
+    sent += i;
+  }
+  ASSERT_TRUE(Eventually([&] {
+    const std::string v = Voucher();
+    return !v.empty() && Balance(1, v, bob_.address) == sent &&
+           Status().value("pending", 1) == 0;
+  }));
+  EXPECT_EQ(Supply(1, Voucher()), sent);
+  EXPECT_EQ(Escrowed(0, channel_[0], atom_), sent);
+  EXPECT_THAT(ReadFile(dir_ + "/relayer.log").value_or(""),
+              HasSubstr("reconnected"));
   ExpectAuditHolds();
 }
 
