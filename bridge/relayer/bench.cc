@@ -16,6 +16,7 @@
 #include "tools/cli/commands.h"
 #include "tools/cli/local_node.h"
 #include "tools/cli/output.h"
+#include "tools/cli/vault_commands.h"
 
 namespace ballast::relayer {
 namespace {
@@ -257,7 +258,10 @@ absl::StatusOr<BenchReport> BenchBridge(const BenchOptions& o) {
     fresh.scan_from[id] = h.height + 1;
   }
   const uint64_t b_start = fresh.scan_from[b.chain->id()];
-  Relayer relayer(chains, {path}, options, std::move(fresh));
+  Options timed_options = options;
+  timed_options.chaos = o.chaos;
+  timed_options.seed = o.seed;
+  Relayer relayer(chains, {path}, timed_options, std::move(fresh));
   const absl::Time start = absl::Now();
   for (const std::string& body : bodies) {
     RETURN_IF_ERROR(a.chain->node().SubmitRendered(body).status());
@@ -289,8 +293,39 @@ absl::StatusOr<BenchReport> BenchBridge(const BenchOptions& o) {
       report.recv_gas = v.receipt().gas_used();
     }
   }
+  // Exactly once: every unit sent is a voucher on B and escrowed on A.
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < o.transfers; ++i) total += 1 + i % 100;
+  total += 2;  // the warm-up
+  ASSIGN_OR_RETURN(api::QueryResponse vq,
+                   cli::QueryMethod(*b.session, b.app, "voucher",
+                                    {{"denom", StrCat(path.end[1].port, "/",
+                                                      path.end[1].channel, "/",
+                                                      cli::Hex0x(atom))}},
+                                    std::nullopt));
+  ASSIGN_OR_RETURN(json voucher, cli::QueryResult(vq));
+  ASSIGN_OR_RETURN(std::string voucher_token,
+                   cli::ParseAddress(voucher.value("token", "")));
+  ASSIGN_OR_RETURN(api::QueryResponse sq,
+                   cli::QueryMethod(*b.session, voucher_token, "total_supply",
+                                    json::object(), std::nullopt));
+  ASSIGN_OR_RETURN(json supply_doc, cli::QueryResult(sq));
+  ASSIGN_OR_RETURN(report.voucher_supply,
+                   cli::AnswerU64(supply_doc, "total_supply"));
+  ASSIGN_OR_RETURN(api::QueryResponse eq,
+                   cli::QueryMethod(*a.session, a.app, "escrowed",
+                                    {{"channel", path.end[0].channel},
+                                     {"token", cli::Hex0x(atom)}},
+                                    std::nullopt));
+  ASSIGN_OR_RETURN(json escrow_doc, cli::QueryResult(eq));
+  ASSIGN_OR_RETURN(report.escrowed, cli::AnswerU64(escrow_doc, "amount"));
   a.process->Stop();
   b.process->Stop();
+  if (report.voucher_supply != total || report.escrowed != total) {
+    return absl::DataLossError(
+        StrCat("sent ", total, " in all, but B holds ", report.voucher_supply,
+               " vouchers and A escrows ", report.escrowed));
+  }
   return report;
 }
 

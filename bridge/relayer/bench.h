@@ -6,6 +6,8 @@
 // the last acknowledgement on A, so a transfer counts once it is complete:
 // locked on A, minted on B, acknowledged on A. The baseline, measured in
 // the same run on chain A, is N plain token transfers timed the same way.
+// At the end the vouchers on B and the escrow on A must both equal the sum
+// sent, so a run under chaos is also a soak test of exactly-once delivery.
 
 #ifndef BALLAST_BRIDGE_RELAYER_BENCH_H_
 #define BALLAST_BRIDGE_RELAYER_BENCH_H_
@@ -25,6 +27,10 @@ struct BenchOptions {
   std::string ballastd;
   std::string contracts_dir;
   std::string out_dir = "/tmp";  // data dirs and logs
+  // The chaos relay (relayer.h) for a soak: the run then also proves that
+  // nothing was lost or minted twice.
+  Chaos chaos;
+  uint64_t seed = 1;
 };
 
 struct BenchReport {
@@ -39,7 +45,11 @@ struct BenchReport {
   uint64_t latency_max_ms = 0;
   uint64_t send_gas = 0;  // gas of one transfer on A (an escrow and a send)
   uint64_t recv_gas = 0;  // gas of one receive on B (a mint)
-  Progress relayer;       // rounds, messages, where the time went
+  // After the run: the vouchers on B and the escrow on A, both equal to
+  // everything sent (the run fails otherwise).
+  uint64_t voucher_supply = 0;
+  uint64_t escrowed = 0;
+  Progress relayer;  // rounds, messages, where the time went
 };
 
 absl::StatusOr<BenchReport> BenchBridge(const BenchOptions& options);

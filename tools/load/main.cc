@@ -54,8 +54,14 @@ int Vault(uint32_t ops, const std::string& ballastd, bool as_json) {
 }
 
 int Bridge(uint32_t ops, int block_time_ms, const std::string& ballastd,
-           bool as_json) {
+           const std::string& chaos, bool as_json) {
   relayer::BenchOptions options;
+  auto parsed = relayer::ParseChaos(chaos);
+  if (!parsed.ok()) {
+    std::cerr << "ballast_load: " << parsed.status().message() << "\n";
+    return 1;
+  }
+  options.chaos = *parsed;
   options.transfers = ops;
   options.block_time_ms = block_time_ms;
   options.ballastd = ballastd;
@@ -77,6 +83,8 @@ int Bridge(uint32_t ops, int block_time_ms, const std::string& ballastd,
       {"latency_mean_blocks", r->latency_mean_ms / r->block_time_ms},
       {"send_gas", r->send_gas},
       {"recv_gas", r->recv_gas},
+      {"voucher_supply", r->voucher_supply},
+      {"escrowed", r->escrowed},
       {"relayer", p.ToJson()}};
   if (as_json) {
     std::cout << doc.dump(2) << "\n";
@@ -91,7 +99,9 @@ int Bridge(uint32_t ops, int block_time_ms, const std::string& ballastd,
       "reading events %llu ms, reading records with proofs %llu ms, "
       "submitting and awaiting %llu ms\n"
       "gas: a transfer (escrow and send) on A %llu, a receive (mint) on B "
-      "%llu\n",
+      "%llu\n"
+      "exactly once: %llu vouchers on B, %llu escrowed on A (everything "
+      "sent)\n",
       r->transfers, r->seconds, r->per_second, r->baseline_per_second,
       r->per_second / r->baseline_per_second, r->latency_mean_ms,
       r->latency_mean_ms / r->block_time_ms, r->block_time_ms,
@@ -103,7 +113,9 @@ int Bridge(uint32_t ops, int block_time_ms, const std::string& ballastd,
       static_cast<unsigned long long>(p.decide_ms),
       static_cast<unsigned long long>(p.submit_ms),
       static_cast<unsigned long long>(r->send_gas),
-      static_cast<unsigned long long>(r->recv_gas));
+      static_cast<unsigned long long>(r->recv_gas),
+      static_cast<unsigned long long>(r->voucher_supply),
+      static_cast<unsigned long long>(r->escrowed));
   return 0;
 }
 
@@ -141,6 +153,10 @@ int Main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(8, 20000));
   int block_time_ms = 200;
+  std::string chaos;
+  app.add_option("--chaos", chaos,
+                 "bridge: relay with chaos (drop=P,dup=P,delay=P,reorder=P) "
+                 "and prove nothing was lost or minted twice");
   app.add_option("--block-time", block_time_ms, "bridge: block time (ms)")
       ->capture_default_str()
       ->check(CLI::Range(10, 10000));
@@ -163,7 +179,7 @@ int Main(int argc, char** argv) {
   if (workload == "vault")
     return Vault(std::min<uint32_t>(ops, 5000), ballastd, as_json);
   if (workload == "bridge") {
-    return Bridge(ops, block_time_ms, ballastd, as_json);
+    return Bridge(ops, block_time_ms, ballastd, chaos, as_json);
   }
   auto report = RunTransferLoad(o);
   if (!report.ok()) {
