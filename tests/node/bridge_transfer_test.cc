@@ -237,6 +237,42 @@ TEST_F(BridgeTransferTest, TokensGoAsVouchersAndComeBack) {
   EXPECT_EQ(Escrowed(0, c_.side(0).channel, atom_), 60u);
 }
 
+// Qubit's class at the source: nothing goes out unless a real token really
+// moved. An address with no contract, an account, the application itself,
+// a zero amount and an unknown channel are each refused with the reason,
+// and nothing is sent or escrowed.
+TEST_F(BridgeTransferTest, AnUnknownTokenOrAZeroAmountSendsNothing) {
+  Link();
+  auto refused = [&](const std::string& token, uint64_t amount,
+                     const std::string& channel) {
+    transfer::TransferRequest req;
+    req.set_channel(channel);
+    req.set_token(token);
+    req.set_amount(amount);
+    req.set_receiver(AddressOf(bob_));
+    req.set_timeout_height(1000);
+    ledger::Receipt r = Call(0, alice_, app_[0], "transfer", req);
+    EXPECT_NE(r.status(), ledger::RECEIPT_STATUS_SUCCESS);
+    EXPECT_TRUE(Coordinator::SentPackets(r).empty());
+    return r.error();
+  };
+  const std::string channel = c_.side(0).channel;
+  EXPECT_THAT(refused(atom_, 0, channel), HasSubstr("amount must be positive"));
+  EXPECT_THAT(refused(std::string(20, '\x42'), 5, channel),
+              HasSubstr("no contract at this address"));
+  EXPECT_THAT(refused(AddressOf(alice_), 5, channel),
+              HasSubstr("no contract at this address"));
+  EXPECT_THAT(refused(app_[0], 5, channel), HasSubstr("re-entrancy refused"));
+  token::ApproveRequest approve;
+  approve.set_spender(app_[0]);
+  approve.set_amount(5);
+  ASSERT_EQ(Call(0, alice_, atom_, "approve", approve).status(),
+            ledger::RECEIPT_STATUS_SUCCESS);
+  EXPECT_THAT(refused(atom_, 5, "channel-9"), HasSubstr("channel-9"));
+  EXPECT_EQ(Escrowed(0, channel, atom_), 0u);
+  EXPECT_EQ(Balance(0, atom_, AddressOf(alice_)), 1'000'000u);
+}
+
 TEST_F(BridgeTransferTest, ATimedOutTransferIsRefunded) {
   Link();
   auto head = b_.store().GetHead();
