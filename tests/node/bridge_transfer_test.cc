@@ -7,8 +7,10 @@
 // tokens and no channel releases another's escrow; a per-channel outflow
 // rate limit pauses a channel until its admin resumes it.
 
+#include <set>
 #include <string>
 
+#include "bridge/core/host.h"
 #include "bridge/core/keys.h"
 #include "contracts/auction/auction.pb.h"
 #include "contracts/oracle/oracle.pb.h"
@@ -18,8 +20,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
+#include "ledger/base/strings.h"
 #include "tests/contracts/vault_config.h"
 #include "tests/node/bridge_coordinator.h"
+#include "tools/cli/bridge_history.h"
 #include "wasm/runtime.h"
 
 namespace ballast::node {
@@ -37,6 +41,96 @@ class BridgeTransferTest : public ::testing::Test {
       app_[i] = DeployApp(i, tmpl_[i]);
     }
     atom_ = DeployToken(0, "Atom", "ATOM", AddressOf(alice_), 1'000'000);
+  }
+
+  // After every test, the audit (`ballast bridge audit`'s identity,
+  // tools/cli/bridge_history.h) holds both ways on every channel.
+  void TearDown() override {
+    for (int on = 0; on < 2; ++on) ExpectAuditHolds(on);
+  }
+
+  // The bridge's events of chain `on` as the history of one channel end.
+  cli::ChannelHistory History(int on, const std::string& port,
+                              const std::string& channel) {
+    ledger::EventFilter filter;
+    filter.contract = std::string(bridge::kBridgeAddress);
+    filter.limit = 0;
+    auto events = c_.chain(on).store().QueryEvents(filter);
+    EXPECT_TRUE(events.ok()) << events.status();
+    cli::ChannelHistory h;
+    for (const ledger::Event& e :
+         events.value_or(std::vector<ledger::Event>{})) {
+      cli::AddBridgeEvent(&h, port, channel, e.name(), e.data(),
+                          e.block_height(), e.tx_index());
+    }
+    return h;
+  }
+
+  // The voucher of `denom` on chain `on` ("" if none).
+  std::string VoucherOf(int on, const std::string& denom) {
+    transfer::VoucherRequest req;
+    req.set_denom(denom);
+    auto out = c_.chain(on).executor().Query(
+        app_[on], "voucher", req.SerializeAsString(), 1'000'000);
+    EXPECT_TRUE(out.ok() && out->status.ok());
+    transfer::VoucherResponse r;
+    if (out.ok()) r.ParseFromString(out->output);
+    return r.exists() ? r.token() : "";
+  }
+
+  uint64_t Supply(int on, const std::string& token) {
+    auto out = c_.chain(on).executor().Query(
+        token, "total_supply", token::TotalSupplyRequest().SerializeAsString(),
+        1'000'000);
+    EXPECT_TRUE(out.ok() && out->status.ok());
+    token::TotalSupplyResponse r;
+    if (out.ok()) r.ParseFromString(out->output);
+    return r.total_supply();
+  }
+
+  // What chain `on`'s application escrows on each of its channels against
+  // the vouchers on the other chain and the packets in flight.
+  void ExpectAuditHolds(int on) {
+    const int other = 1 - on;
+    const std::string port = bridge::PortOf(app_[on]);
+    for (int i = 0; i < 8; ++i) {
+      const std::string ch = StrCat("channel-", i);
+      auto bound = c_.chain(on).store().GetBridge(bridge::ChannelPortKey(ch));
+      if (!bound.ok() || !bound->has_value() || **bound != port) continue;
+      auto raw = c_.chain(on).store().GetBridge(bridge::ChannelKey(port, ch));
+      bridge::ChannelEnd end;
+      if (!raw.ok() || !raw->has_value() || !end.ParseFromString(**raw) ||
+          end.state() != bridge::STATE_OPEN) {
+        continue;
+      }
+      const cli::ChannelHistory ha = History(on, port, ch);
+      const cli::ChannelHistory hb =
+          History(other, end.counterparty_port(), end.counterparty_channel());
+      const std::string own = port + "/" + ch + "/";
+      const std::string prefix =
+          end.counterparty_port() + "/" + end.counterparty_channel() + "/";
+      std::set<std::string> denoms;
+      for (const auto* list : {&ha.sent, &hb.received}) {
+        for (const auto& [seq, r] : *list) {
+          auto t = cli::DecodeTransferData(r.packet.data());
+          if (t && !t->denom.starts_with(own)) denoms.insert(t->denom);
+        }
+      }
+      for (const std::string& denom : denoms) {
+        std::string token = VoucherOf(on, denom);
+        if (denom.starts_with("0x")) token = *FromHex(denom.substr(2));
+        const uint64_t escrow = Escrowed(on, ch, token);
+        const std::string voucher = VoucherOf(other, prefix + denom);
+        const uint64_t supply = voucher.empty() ? 0 : Supply(other, voucher);
+        const cli::PathBalance b =
+            cli::BalancePath(ha, hb, denom, prefix, escrow, supply);
+        EXPECT_TRUE(b.ok) << "chain " << on << " " << ch << " " << denom
+                          << ": escrow " << b.escrow_a << ", vouchers "
+                          << b.supply_b << ", in flight out "
+                          << b.in_flight_a_to_b << ", in flight home "
+                          << b.in_flight_b_to_a;
+      }
+    }
   }
 
   std::string DeployToken(int on, const std::string& name,

@@ -29,6 +29,46 @@ std::optional<std::string> Field(const google::protobuf::UnknownFieldSet& set,
 
 }  // namespace
 
+void AddBridgeEvent(ChannelHistory* h, const std::string& port,
+                    const std::string& channel, std::string_view name,
+                    const std::string& data, uint64_t height,
+                    uint32_t tx_index) {
+  if (name == "SendPacketEvent") {
+    bridge::SendPacketEvent ev;
+    if (!ev.ParseFromString(data) || ev.packet().source_port() != port ||
+        ev.packet().source_channel() != channel) {
+      return;
+    }
+    PacketRecord& r = h->sent[ev.packet().sequence()];
+    r.packet = ev.packet();
+    r.height = height;
+    r.tx_index = tx_index;
+  } else if (name == "PacketDoneEvent") {
+    bridge::PacketDoneEvent ev;
+    if (!ev.ParseFromString(data) || ev.packet().source_port() != port ||
+        ev.packet().source_channel() != channel) {
+      return;
+    }
+    PacketRecord& r = h->sent[ev.packet().sequence()];
+    r.packet = ev.packet();
+    r.done = true;
+    r.timed_out = ev.timed_out();
+    r.done_height = height;
+    r.ack = ev.acknowledgement();
+  } else if (name == "WriteAckEvent") {
+    bridge::WriteAckEvent ev;
+    if (!ev.ParseFromString(data) || ev.packet().destination_port() != port ||
+        ev.packet().destination_channel() != channel) {
+      return;
+    }
+    PacketRecord& r = h->received[ev.packet().sequence()];
+    r.packet = ev.packet();
+    r.height = height;
+    r.tx_index = tx_index;
+    r.ack = ev.acknowledgement();
+  }
+}
+
 absl::StatusOr<ChannelHistory> ReadChannelHistory(api::Client& node,
                                                   const std::string& port,
                                                   const std::string& channel,
@@ -50,43 +90,8 @@ absl::StatusOr<ChannelHistory> ReadChannelHistory(api::Client& node,
       if (any && at <= last) continue;  // read on the page before
       any = true;
       last = at;
-      if (e.name() == "SendPacketEvent") {
-        bridge::SendPacketEvent ev;
-        if (!ev.ParseFromString(e.data())) continue;
-        if (ev.packet().source_port() != port ||
-            ev.packet().source_channel() != channel) {
-          continue;
-        }
-        PacketRecord& r = h.sent[ev.packet().sequence()];
-        r.packet = ev.packet();
-        r.height = e.block_height();
-        r.tx_index = e.tx_index();
-      } else if (e.name() == "PacketDoneEvent") {
-        bridge::PacketDoneEvent ev;
-        if (!ev.ParseFromString(e.data())) continue;
-        if (ev.packet().source_port() != port ||
-            ev.packet().source_channel() != channel) {
-          continue;
-        }
-        PacketRecord& r = h.sent[ev.packet().sequence()];
-        r.packet = ev.packet();
-        r.done = true;
-        r.timed_out = ev.timed_out();
-        r.done_height = e.block_height();
-        r.ack = ev.acknowledgement();
-      } else if (e.name() == "WriteAckEvent") {
-        bridge::WriteAckEvent ev;
-        if (!ev.ParseFromString(e.data())) continue;
-        if (ev.packet().destination_port() != port ||
-            ev.packet().destination_channel() != channel) {
-          continue;
-        }
-        PacketRecord& r = h.received[ev.packet().sequence()];
-        r.packet = ev.packet();
-        r.height = e.block_height();
-        r.tx_index = e.tx_index();
-        r.ack = ev.acknowledgement();
-      }
+      AddBridgeEvent(&h, port, channel, e.name(), e.data(), e.block_height(),
+                     e.tx_index());
     }
     if (page.events_size() < static_cast<int>(kPage)) break;
     const uint64_t next = std::get<0>(last);

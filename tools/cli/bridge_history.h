@@ -35,6 +35,13 @@ struct ChannelHistory {
   std::map<uint64_t, PacketRecord> received;  // by sequence
 };
 
+// Adds one event of the bridge's address to the history of channel
+// `channel` of `port` (events of other channels and kinds are ignored).
+void AddBridgeEvent(ChannelHistory* h, const std::string& port,
+                    const std::string& channel, std::string_view name,
+                    const std::string& data, uint64_t height,
+                    uint32_t tx_index);
+
 // The history of channel `channel` of `port` on `node`, from its events up
 // to `to_height` (inclusive).
 absl::StatusOr<ChannelHistory> ReadChannelHistory(api::Client& node,
