@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "CLI/CLI.hpp"
+#include "absl/time/clock.h"
 #include "bridge/core/bridge.pb.h"
 #include "bridge/core/channels.h"
 #include "bridge/core/host.h"
@@ -169,9 +170,12 @@ absl::Status BridgeTransfer(Session& s, const BridgeTransferArgs& a) {
         int64_t ms,
         ParseDurationMs(a.timeout.empty() ? std::string("10m") : a.timeout));
     if (ms <= 0) return absl::InvalidArgumentError("--timeout must be > 0");
+    // From the later of now and the head's time: a chain that has been
+    // idle has an old head, and a dev chain's clock may run ahead of ours.
     ASSIGN_OR_RETURN(api::Client * node, s.Node());
     ASSIGN_OR_RETURN(api::BlockView head, node->LatestBlock());
-    timeout_ms = head.header().time_ms() + ms;
+    timeout_ms =
+        std::max(head.header().time_ms(), absl::ToUnixMillis(absl::Now())) + ms;
   }
   ASSIGN_OR_RETURN(StoredKey from, s.Keys().Load(a.tx.from));
   RETURN_IF_ERROR(
