@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <limits>
 
+#include "bridge/core/bridge.pb.h"
+#include "bridge/core/host.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "ledger/base/bytes.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
@@ -547,8 +551,32 @@ absl::StatusOr<api::DevMineResponse> NodeService::DevMine(
   return out;
 }
 
+namespace {
+
+// The bridge module's interface (bridge.proto's Bridge service), built once
+// from the descriptors compiled into this binary.
+const std::optional<api::ContractInterface>& BridgeInterface() {
+  static const std::optional<api::ContractInterface> iface = [] {
+    const google::protobuf::FileDescriptor* file =
+        bridge::Msg::descriptor()->file();
+    google::protobuf::FileDescriptorSet set;
+    for (int i = 0; i < file->dependency_count(); ++i) {
+      file->dependency(i)->CopyTo(set.add_file());
+    }
+    file->CopyTo(set.add_file());
+    auto built = api::ContractInterface::FromDescriptorSet(
+        set.SerializeAsString());
+    return built.ok() ? std::optional<api::ContractInterface>(*built)
+                      : std::nullopt;
+  }();
+  return iface;
+}
+
+}  // namespace
+
 absl::StatusOr<std::optional<api::ContractInterface>> NodeService::Interface(
     std::string_view address) {
+  if (address == bridge::kBridgeAddress) return BridgeInterface();
   std::string key(address);
   {
     absl::MutexLock lock(&iface_mu_);

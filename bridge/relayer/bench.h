@@ -43,6 +43,10 @@ struct BenchReport {
   // block time.
   double latency_mean_ms = 0;
   uint64_t latency_max_ms = 0;
+  // The same, without load: ten transfers one at a time, each relayed home
+  // before the next is sent.
+  double light_latency_mean_ms = 0;
+  uint64_t light_latency_max_ms = 0;
   uint64_t send_gas = 0;  // gas of one transfer on A (an escrow and a send)
   uint64_t recv_gas = 0;  // gas of one receive on B (a mint)
   // After the run: the vouchers on B and the escrow on A, both equal to

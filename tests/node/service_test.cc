@@ -5,6 +5,7 @@
 #include "node/service.h"
 
 #include "bridge/core/bridge.pb.h"
+#include "bridge/core/host.h"
 #include "bridge/core/keys.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -300,6 +301,47 @@ class ProofServiceTest : public ServiceTest {
 
 // A relayer proves records of the bridge's table (bridge/core/keys.h) to
 // the other chain; `ballast proof verify` checks them like any other.
+// The bridge module's events decode through its own interface (bridge.proto's
+// Bridge service), as a contract's do through the interface it deployed.
+TEST_F(ProofServiceTest, BridgeEventsDecodeThroughTheBridgesInterface) {
+  DeployToken();
+  auto head = node_->store().GetHead();
+  ASSERT_TRUE(head.ok() && head->has_value());
+  auto block = node_->store().GetBlockByHeight((*head)->height);
+  ASSERT_TRUE(block.ok() && block->has_value());
+  bridge::Msg create;
+  create.mutable_create_client()->set_chain_id("svc");
+  create.mutable_create_client()->add_trusted_keys(
+      node_->producer().public_key);
+  create.mutable_create_client()->set_threshold(1);
+  *create.mutable_create_client()->mutable_header()->mutable_header() =
+      (*block)->header();
+  *create.mutable_create_client()->mutable_header()->mutable_signatures() =
+      (*block)->signatures();
+  bridge::Msg init;
+  init.mutable_conn_open_init()->set_client("client-0");
+  init.mutable_conn_open_init()->set_counterparty_client("client-7");
+  for (const bridge::Msg& m : {create, init}) {
+    ledger::Transaction tx;
+    tx.set_bridge(ledger::SerializeDeterministic(m));
+    auto view = service_->SubmitAndWait(Tx(tx), absl::Seconds(30));
+    ASSERT_TRUE(view.ok()) << view.status();
+    ASSERT_EQ(view->receipt().status(), ledger::RECEIPT_STATUS_SUCCESS)
+        << view->receipt().error();
+  }
+  api::EventsRequest req;
+  req.set_contract(std::string(bridge::kBridgeAddress));
+  auto events = service_->Events(req);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->events_size(), 1);
+  const api::EventView& e = events->events(0);
+  EXPECT_EQ(e.name(), "HandshakeEvent");
+  ASSERT_TRUE(e.has_args()) << e.decode_error();
+  const std::string args = api::JsonText(e.args());
+  EXPECT_THAT(args, HasSubstr("\"connection\":\"connection-0\""));
+  EXPECT_THAT(args, HasSubstr("STATE_INIT"));
+}
+
 TEST_F(ProofServiceTest, BridgeRecordsProveAndVerifyOffline) {
   DeployToken();  // some state: an empty chain's root is all zero
   auto head = node_->store().GetHead();

@@ -81,6 +81,8 @@ int Bridge(uint32_t ops, int block_time_ms, const std::string& ballastd,
       {"latency_mean_ms", r->latency_mean_ms},
       {"latency_max_ms", r->latency_max_ms},
       {"latency_mean_blocks", r->latency_mean_ms / r->block_time_ms},
+      {"unloaded_latency_mean_ms", r->light_latency_mean_ms},
+      {"unloaded_latency_max_ms", r->light_latency_max_ms},
       {"send_gas", r->send_gas},
       {"recv_gas", r->recv_gas},
       {"voucher_supply", r->voucher_supply},
@@ -94,7 +96,7 @@ int Bridge(uint32_t ops, int block_time_ms, const std::string& ballastd,
       "%u transfers A->B completed (acknowledged on A) in %.2f s: %.1f/s; "
       "plain token transfers on A: %.1f/s (%.2fx)\n"
       "lock-to-mint latency: mean %.0f ms (%.1f blocks of %d ms), max %llu "
-      "ms\n"
+      "ms; one at a time: mean %.0f ms (%.1f blocks), max %llu ms\n"
       "relayer: %llu rounds, %llu client updates, %llu refused; time in "
       "reading events %llu ms, reading records with proofs %llu ms, "
       "submitting and awaiting %llu ms\n"
@@ -106,6 +108,8 @@ int Bridge(uint32_t ops, int block_time_ms, const std::string& ballastd,
       r->per_second / r->baseline_per_second, r->latency_mean_ms,
       r->latency_mean_ms / r->block_time_ms, r->block_time_ms,
       static_cast<unsigned long long>(r->latency_max_ms),
+      r->light_latency_mean_ms, r->light_latency_mean_ms / r->block_time_ms,
+      static_cast<unsigned long long>(r->light_latency_max_ms),
       static_cast<unsigned long long>(p.rounds),
       static_cast<unsigned long long>(p.updates),
       static_cast<unsigned long long>(p.refused),
