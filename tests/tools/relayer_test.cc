@@ -344,6 +344,19 @@ TEST_F(RelayerTest, ChaosAndAKillLoseNothingAndMintNothingTwice) {
   EXPECT_GE(status["received"].get<uint64_t>(), 1u);
   EXPECT_GT(status["dropped"].get<uint64_t>(), 0u) << status.dump();
   ExpectAuditHolds();
+  // With proofs: the escrow on A and the voucher supply on B, each proved
+  // at the audited height and verified against the registry's keys.
+  node_url_ = side_[0].entry.url;
+  nlohmann::json proved =
+      CliJson({"bridge", "audit", "--chain-a", side_[0].entry.url,
+               "--chain-b", side_[1].entry.url, "--prove", dir_ + "/audit"});
+  ASSERT_EQ(proved["proofs"].size(), 2u) << proved.dump();
+  for (const nlohmann::json& p : proved["proofs"]) {
+    EXPECT_EQ(p["trusted_keys_from"], "the chain registry");
+    EXPECT_TRUE(std::filesystem::exists(p["file"].get<std::string>()));
+  }
+  EXPECT_EQ(proved["proofs"][0]["height"], proved["height_a"]);
+  EXPECT_EQ(proved["proofs"][1]["height"], proved["height_b"]);
   // Every packet acknowledged, as `bridge packets` and `doctor` say.
   nlohmann::json packets = CliOn(0, {"bridge", "packets"});
   ASSERT_EQ(packets["packets"].size(), size_t{kPackets}) << packets.dump();

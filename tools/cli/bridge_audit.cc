@@ -18,6 +18,7 @@
 // and a difference is a real one: tokens minted without a lock, or
 // released twice.
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -28,8 +29,11 @@
 #include "bridge/core/host.h"
 #include "bridge/core/keys.h"
 #include "ledger/base/bytes.h"
+#include "ledger/base/files.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
+#include "node/api/proof.h"
+#include "node/api/proto_json.h"
 #include "tools/cli/bridge_commands.h"
 #include "tools/cli/bridge_history.h"
 #include "tools/cli/chains_commands.h"
@@ -40,6 +44,11 @@ namespace ballast::cli {
 namespace {
 
 using nlohmann::json;
+
+struct ProofTrustOf {
+  api::ProofTrust trust;
+  std::string source;  // where the keys came from, for the reader
+};
 
 // At most this many channels of a chain are audited.
 constexpr uint64_t kMaxAuditedChannels = 1000;
@@ -276,8 +285,74 @@ absl::StatusOr<uint64_t> QueryU64(Session& s, const std::string& contract,
   return AnswerU64(doc, field);
 }
 
+// What a chain's proof must show: the storage key and the figure the audit
+// read there by query.
+struct Proved {
+  std::vector<ProofKey> keys;
+  std::vector<uint64_t> figures;
+};
+
+// The keys a light client of `chain_id` would trust: the registry's (the
+// user's own configuration) if it names the chain, else the node's own
+// signing keys, all of them (said in the output).
+ProofTrustOf TrustOf(const api::InfoResponse& info) {
+  ProofTrustOf t;
+  t.trust.chain_id = info.chain_id();
+  if (auto chains = LoadChainRegistry(ChainRegistryPath()); chains.ok()) {
+    for (const ChainEntry& e : *chains) {
+      if (e.chain_id == info.chain_id()) {
+        t.trust.producers = e.trusted_keys;
+        t.trust.threshold = e.threshold;
+        t.source = "the chain registry";
+        return t;
+      }
+    }
+  }
+  t.trust.producers.assign(info.signing_pubkeys().begin(),
+                           info.signing_pubkeys().end());
+  t.trust.threshold = t.trust.producers.size();
+  t.source = "the node's own signing keys (no registry entry)";
+  return t;
+}
+
+// Proves `p`'s keys on `s` at `height`, verifies the document offline
+// against `info`'s trusted keys, checks every proved figure against the
+// query's, and writes the document into `dir`. Returns its path.
+absl::StatusOr<json> ProveFigures(Session& s, const api::InfoResponse& info,
+                                  const Proved& p, uint64_t height,
+                                  const std::string& dir) {
+  ASSIGN_OR_RETURN(api::ProofResponse doc, ProveAll(s, p.keys, height));
+  const ProofTrustOf t = TrustOf(info);
+  ASSIGN_OR_RETURN(api::ProvedDocument proved,
+                   api::VerifyProofDocument(doc, t.trust));
+  for (size_t i = 0; i < p.keys.size(); ++i) {
+    const api::ProvedEntry* e = nullptr;
+    for (const api::ProvedEntry& pe : proved.entries) {
+      if (pe.contract == p.keys[i].contract && pe.key == p.keys[i].key) e = &pe;
+    }
+    if (e == nullptr) {
+      return absl::DataLossError(
+          StrCat("the proof of ", info.chain_id(), " lacks ", p.keys[i].label));
+    }
+    ASSIGN_OR_RETURN(uint64_t v, TokenU64(e->value, p.keys[i].label));
+    if (v != p.figures[i]) {
+      return absl::DataLossError(
+          StrCat(info.chain_id(), ": proved ", p.keys[i].label, " ", v,
+                 " differs from the query's ", p.figures[i]));
+    }
+  }
+  ASSIGN_OR_RETURN(json doc_json, api::ProofDocumentJson(doc));
+  const std::string path =
+      StrCat(dir, "/audit-", info.chain_id(), "-", height, ".json");
+  RETURN_IF_ERROR(WriteFileDurably(path, api::DumpJson(doc_json, 2) + "\n"));
+  return json{{"file", path},
+              {"height", StrCat(height)},
+              {"entries", p.keys.size()},
+              {"trusted_keys_from", t.source}};
+}
+
 absl::Status Audit(Session& s, const std::string& url_a,
-                   const std::string& url_b) {
+                   const std::string& url_b, const std::string& prove_dir) {
   std::unique_ptr<Session> a = SessionAt(s, url_a);
   std::unique_ptr<Session> b = SessionAt(s, url_b);
   ASSIGN_OR_RETURN(api::Client * na, a->Node());
@@ -298,6 +373,7 @@ absl::Status Audit(Session& s, const std::string& url_a,
   json paths = json::array();
   std::string text;
   bool all_ok = true;
+  Proved proved_a, proved_b;
   for (uint64_t i = 0; i < n; ++i) {
     ASSIGN_OR_RETURN(End ea, ReadEnd(*a, StrCat("channel-", i), &ha));
     if (ea.counterparty_chain != ib.chain_id() ||
@@ -362,6 +438,19 @@ absl::Status Audit(Session& s, const std::string& url_a,
       }
       const PathBalance pb =
           BalancePath(ha_hist, hb_hist, denom, prefix, escrow, supply);
+      // The storage behind the two figures (contracts/transfer/transfer.cc
+      // and contracts/token/token.cc: "e" + token + channel, "supply").
+      ASSIGN_OR_RETURN(std::string escrow_raw, ParseAddress(escrow_token));
+      proved_a.keys.push_back(
+          {*app_a, "e" + escrow_raw + ea.channel,
+           StrCat("escrow of ", denom, " on ", ea.channel)});
+      proved_a.figures.push_back(escrow);
+      if (voucher.value("exists", false)) {
+        ASSIGN_OR_RETURN(std::string raw, ParseAddress(vtoken));
+        proved_b.keys.push_back(
+            {raw, "supply", StrCat("supply of the voucher of ", denom)});
+        proved_b.figures.push_back(supply);
+      }
       const bool ok = pb.ok;
       all_ok = all_ok && ok;
       auto u = [](uint64_t v) { return StrCat(v); };
@@ -388,12 +477,32 @@ absl::Status Audit(Session& s, const std::string& url_a,
     }
   }
   if (text.empty()) text = "no transfer paths between the two chains\n";
-  s.Emit(json{{"height_a", StrCat(*ha)},
+  json doc = {{"height_a", StrCat(*ha)},
               {"height_b", StrCat(*hb)},
               {"ok", all_ok},
-              {"paths", paths}},
-         StrCat(ia.chain_id(), " at height ", *ha, ", ", ib.chain_id(),
-                " at height ", *hb, ":\n", text));
+              {"paths", paths}};
+  if (!prove_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(prove_dir, ec);
+    json proofs = json::array();
+    if (!proved_a.keys.empty()) {
+      ASSIGN_OR_RETURN(json pa, ProveFigures(*a, ia, proved_a, *ha, prove_dir));
+      proofs.push_back(pa);
+    }
+    if (!proved_b.keys.empty()) {
+      ASSIGN_OR_RETURN(json pb, ProveFigures(*b, ib, proved_b, *hb, prove_dir));
+      proofs.push_back(pb);
+    }
+    for (const json& p : proofs) {
+      text += StrCat("proved ", p["entries"].get<size_t>(),
+                     " figures at height ", p["height"].get<std::string>(),
+                     " (keys from ", p["trusted_keys_from"].get<std::string>(),
+                     "): ", p["file"].get<std::string>(), "\n");
+    }
+    doc["proofs"] = proofs;
+  }
+  s.Emit(doc, StrCat(ia.chain_id(), " at height ", *ha, ", ", ib.chain_id(),
+                     " at height ", *hb, ":\n", text));
   if (!all_ok) {
     return absl::DataLossError(
         "the escrow and the vouchers do not match (see above)");
@@ -421,6 +530,7 @@ void RegisterBridgeDoctorAndAudit(CLI::App* bridge, const CommandHook& on) {
      [what, other](Session& s) { return Doctor(s, *what, *other); });
 
   auto url_a = std::make_shared<std::string>();
+  auto prove = std::make_shared<std::string>();
   auto url_b = std::make_shared<std::string>();
   CLI::App* audit = bridge->add_subcommand(
       "audit",
@@ -430,8 +540,13 @@ void RegisterBridgeDoctorAndAudit(CLI::App* bridge, const CommandHook& on) {
       ->required();
   audit->add_option("--chain-b", *url_b, "API URL of the voucher chain")
       ->required();
-  on(audit, "bridge audit",
-     [url_a, url_b](Session& s) { return Audit(s, *url_a, *url_b); });
+  audit->add_option("--prove", *prove,
+                    "Prove every escrow and voucher supply with state "
+                    "proofs, verify them offline against the registry's "
+                    "keys, and write the documents into this directory");
+  on(audit, "bridge audit", [url_a, url_b, prove](Session& s) {
+    return Audit(s, *url_a, *url_b, *prove);
+  });
 }
 
 }  // namespace ballast::cli

@@ -1060,6 +1060,8 @@ std::string BigEndianDecimal(std::string_view bytes) {
   return digits;
 }
 
+}  // namespace
+
 // A token's uint64 storage value (8 bytes little-endian; absent = 0).
 absl::StatusOr<uint64_t> TokenU64(const std::optional<std::string>& value,
                                   std::string_view what) {
@@ -1073,12 +1075,6 @@ absl::StatusOr<uint64_t> TokenU64(const std::optional<std::string>& value,
   }
   return v;
 }
-
-struct ProofKey {
-  std::string contract;
-  std::string key;
-  std::string label;  // "tETH balance of the engine"
-};
 
 // Fetches the keys (grouped per contract, at `height`) and merges the
 // documents into one (MergeProofDocuments).
@@ -1106,8 +1102,6 @@ absl::StatusOr<api::ProofResponse> ProveAll(Session& s,
   }
   return MergeProofDocuments(std::move(docs));
 }
-
-}  // namespace
 
 absl::Status Reserves(Session& s, const ReservesArgs& a) {
   ASSIGN_OR_RETURN(SystemFile sys, System(s, a.system));

@@ -99,6 +99,21 @@ absl::Status Reserves(Session& s, const ReservesArgs& args);
 absl::StatusOr<api::ProofResponse> MergeProofDocuments(
     std::vector<api::ProofResponse> docs);
 
+// A storage key to prove and what it means, for the reader.
+struct ProofKey {
+  std::string contract;
+  std::string key;
+  std::string label;  // "tETH balance of the engine"
+};
+// Fetches the keys (grouped per contract, at `height`) and merges the
+// documents into one (MergeProofDocuments).
+absl::StatusOr<api::ProofResponse> ProveAll(Session& s,
+                                            const std::vector<ProofKey>& keys,
+                                            uint64_t height);
+// A token's uint64 storage value (8 bytes little-endian; absent = 0).
+absl::StatusOr<uint64_t> TokenU64(const std::optional<std::string>& value,
+                                  std::string_view what);
+
 }  // namespace ballast::cli
 
 #endif  // BALLAST_TOOLS_CLI_VAULT_COMMANDS_H_
