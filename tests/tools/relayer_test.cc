@@ -348,8 +348,8 @@ TEST_F(RelayerTest, ChaosAndAKillLoseNothingAndMintNothingTwice) {
   // at the audited height and verified against the registry's keys.
   node_url_ = side_[0].entry.url;
   nlohmann::json proved =
-      CliJson({"bridge", "audit", "--chain-a", side_[0].entry.url,
-               "--chain-b", side_[1].entry.url, "--prove", dir_ + "/audit"});
+      CliJson({"bridge", "audit", "--chain-a", side_[0].entry.url, "--chain-b",
+               side_[1].entry.url, "--prove", dir_ + "/audit"});
   ASSERT_EQ(proved["proofs"].size(), 2u) << proved.dump();
   for (const nlohmann::json& p : proved["proofs"]) {
     EXPECT_EQ(p["trusted_keys_from"], "the chain registry");
@@ -487,6 +487,98 @@ TEST_F(RelayerTest, NodesRestartedMidFlowDeliverEveryPacketOnce) {
   EXPECT_EQ(Escrowed(0, channel_[0], atom_), sent);
   EXPECT_THAT(ReadFile(dir_ + "/relayer.log").value_or(""),
               HasSubstr("reconnected"));
+  ExpectAuditHolds();
+}
+
+// Issue 10's collateral flow on real processes: lock ATOM on A, and on B a
+// collateral type of the vault engine names the voucher of exactly this
+// channel and denomination (`ballast system deploy` with the voucher as the
+// type's token); bob mints B's stable against it, repays, closes, and sends
+// the voucher home, where the ATOM is released.
+TEST_F(RelayerTest, LockOnAMintStableOnBRepayAndReturn) {
+  Link();
+  StartRelayer({});
+  Send(0, alice_, atom_, 1'000'000, bob_.address);
+  ASSERT_TRUE(Eventually([&] {
+    const std::string v = Voucher();
+    return !v.empty() && Balance(1, v, bob_.address) == 1'000'000;
+  }));
+  const std::string voucher = Voucher();
+  // B's collateral system, its one type the voucher (decimals read from
+  // it: 6, as ATOM's), priced 2000 per whole token, no stability fee.
+  const std::string config = dir_ + "/system-b.json";
+  ASSERT_TRUE(WriteFileDurably(
+                  config, nlohmann::json{{"stable",
+                                          {{"name", "Ballast Dollar"},
+                                           {"symbol", "BUSD"},
+                                           {"decimals", 6}}},
+                                         {"line", "20000000000000"},
+                                         {"hole", "2000000000000"},
+                                         {"oracle",
+                                          {{"reporters", {"alice"}},
+                                           {"quorum", 1},
+                                           {"max_age_s", 3600},
+                                           {"delay_s", 0},
+                                           {"max_step", "0"}}},
+                                         {"faucet", {{"period_s", 60}}},
+                                         {"auction",
+                                          {{"buf", "1.05"},
+                                           {"tail_s", 3600},
+                                           {"cusp", "0.6"},
+                                           {"step_s", 60},
+                                           {"cut", "0.99"}}},
+                                         {"types",
+                                          {{{"name", "ATOM-A"},
+                                            {"token", "0x" + ToHex(voucher)},
+                                            {"price", "2000"},
+                                            {"liquidation_ratio", "1.5"},
+                                            {"liquidation_penalty", "1.13"},
+                                            {"line", "10000000000000"},
+                                            {"dust", "100000000"},
+                                            {"fee", "1"},
+                                            {"hole", "1000000000000"},
+                                            {"tip", "10000000"},
+                                            {"chip", "0.01"},
+                                            {"redemption_fee", "0.005"}}}}}
+                              .dump())
+                  .ok());
+  node_url_ = side_[1].entry.url;
+  RunResult deployed = Cli({"system", "deploy", "--from", "alice", "--config",
+                            config, "--contracts", BALLAST_CONTRACTS_DIR});
+  ASSERT_EQ(deployed.exit_code, 0) << deployed.Describe();
+  nlohmann::json system = CliJson({"system", "show"});
+  ASSERT_EQ(system["types"].size(), 1u) << system.dump();
+  EXPECT_EQ(system["types"][0]["token"], "0x" + ToHex(voucher));
+  const std::string stable = system["stable"];
+
+  // 1 ATOM-A (1,000,000) at 2000 backs 500 BUSD at a ratio of 4.
+  EXPECT_EQ(CliJson({"vault", "open", "ATOM-A", "--from", "bob"})["id"], "1");
+  CliJson({"vault", "deposit", "1", "1000000", "--from", "bob"});
+  CliJson({"vault", "mint", "1", "500000000", "--from", "bob"});
+  auto stable_raw = cli::ParseAddress(stable);
+  ASSERT_TRUE(stable_raw.ok());
+  EXPECT_EQ(Balance(1, *stable_raw, bob_.address), 500'000'000u);
+  EXPECT_EQ(Balance(1, voucher, bob_.address), 0u);  // locked in the engine
+  // The voucher cannot leave B while it backs the debt.
+  EXPECT_NE(Cli({"bridge", "transfer", "--channel", channel_[1],
+                 "0x" + ToHex(voucher), "1", "0x" + ToHex(alice_.address),
+                 "--from", "bob"})
+                .exit_code,
+            0);
+  CliJson({"vault", "repay", "1", "500000000", "--from", "bob"});
+  CliJson({"vault", "close", "1", "--from", "bob"});
+  EXPECT_EQ(Balance(1, voucher, bob_.address), 1'000'000u);
+  EXPECT_EQ(Supply(1, *stable_raw), 0u);
+
+  // Home: the voucher burns on B, the ATOM is released to alice on A.
+  CliOn(1,
+        {"bridge", "transfer", "--channel", channel_[1], "0x" + ToHex(voucher),
+         "1000000", "0x" + ToHex(alice_.address), "--from", "bob"});
+  ASSERT_TRUE(Eventually(
+      [&] { return Balance(0, atom_, alice_.address) == 1'000'000u; }));
+  EXPECT_EQ(Supply(1, voucher), 0u);
+  EXPECT_EQ(Escrowed(0, channel_[0], atom_), 0u);
+  ASSERT_TRUE(Eventually([&] { return Status().value("pending", 1) == 0; }));
   ExpectAuditHolds();
 }
 
