@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -323,8 +324,8 @@ absl::Status Relayer::Decide(
     }
     docs[chain_id] = std::move(doc);
   }
-  // Client heights, from the tails of the documents: client of chain X on
-  // chain Y -> its latest height.
+  // Client heights, from the tails of the documents: (chain, its client of
+  // another chain) -> the client's latest height.
   std::map<std::pair<std::string, std::string>, uint64_t> client_height;
   for (const auto& [chain_id, doc] : docs) {
     const size_t n = reads[chain_id].keys.size();
@@ -343,20 +344,20 @@ absl::Status Relayer::Decide(
               StrCat(chain_id, "'s client '", path.end[e].client,
                      "' is frozen: ", c.frozen_reason()));
         }
-        client_height[{path.end[1 - e].chain_id, chain_id}] = c.latest_height();
+        client_height[{chain_id, path.end[e].client}] = c.latest_height();
       }
     }
   }
 
   std::map<std::string, std::vector<Pending>> msgs;
-  std::map<std::string, std::string> update_of;  // chain -> the source chain
+  // The clients this round updates: (chain, client).
+  std::set<std::pair<std::string, std::string>> updating;
   auto need_update = [&](const std::string& on, const std::string& of,
                          const std::string& client) {
     const uint64_t h = heads.at(of).height;
-    const uint64_t have = client_height[{of, on}];
+    const uint64_t have = client_height[{on, client}];
     if (have > h) return false;  // moved past our read: next round
-    if (have < h && !update_of.count(on + "/" + of)) {
-      update_of[on + "/" + of] = client;
+    if (have < h && updating.insert({on, client}).second) {
       Pending u;
       u.msg = Chain::UpdateOf(client, docs.at(of));
       u.kind = kUpdate;
