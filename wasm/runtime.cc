@@ -390,7 +390,11 @@ CallSession::FrameResult CallSession::RunFrame(const std::string& contract,
   }
   auto instance = compiled->Instantiate(this);
   if (!instance.ok()) {
-    return fail(FailureKind::kTrap, std::string(instance.status().message()));
+    // An engine's own failure (InternalError: out of memory, an
+    // unrecognised trap) is the node's, not the contract's.
+    return fail(absl::IsInternal(instance.status()) ? FailureKind::kInternal
+                                                    : FailureKind::kTrap,
+                std::string(instance.status().message()));
   }
   Instance& inst = **instance;
   // Declared after `instance`, so it runs first: the watchdog stops seeing
@@ -442,10 +446,13 @@ CallSession::FrameResult CallSession::Classify(
     pending_.reset();
     return r;
   }
-  // A trap inside wasm: the counters tell whether it was ours.
+  // A trap inside wasm: the counters tell whether it was ours. An engine's
+  // InternalError (trap.h) is the node's failure, not the contract's.
   FailureKind kind = FailureKind::kTrap;
   std::string reason(engine_status.message());
-  if (instance->Gas() < 0) {
+  if (absl::IsInternal(engine_status)) {
+    kind = FailureKind::kInternal;
+  } else if (instance->Gas() < 0) {
     if (expired_.load(std::memory_order_relaxed)) {
       kind = FailureKind::kDeadline;
       reason = kDeadlineReason;

@@ -21,11 +21,21 @@
 #include "wasm/host_abi.h"
 #include "wasm/host_functions.h"
 #include "wasm/prepare.h"
+#include "wasm/trap.h"
 
 namespace ballast::wasm {
 namespace {
 
 namespace interp = wabt::interp;
+
+// A trap whose message WabtTrapKind does not know: a wabt upgrade changed its
+// wording, or a trap no contract should reach. It is the node's problem, not
+// the contract's (FailureKind::kInternal), so no engine-specific text can
+// reach a receipt.
+absl::Status Unrecognised(const interp::Trap::Ptr& trap) {
+  return absl::InternalError(StrCat("wabt interpreter: unrecognised trap: ",
+                                    trap ? trap->message() : "(none)"));
+}
 
 class WabtInstance final : public Instance {
  public:
@@ -72,8 +82,11 @@ class WabtInstance final : public Instance {
     instance_ =
         interp::Instance::Instantiate(store_, module.ref(), imports, &trap);
     if (!instance_) {
-      return absl::FailedPreconditionError(
-          StrCat("instantiation failed: ", trap ? trap->message() : "unknown"));
+      // Only an active segment that does not fit can trap here.
+      std::optional<TrapKind> kind =
+          trap ? WabtTrapKind(trap->message()) : std::nullopt;
+      if (kind != TrapKind::kOutOfBounds) return Unrecognised(trap);
+      return InstantiationTrapStatus(TrapKind::kSegmentOutOfBounds);
     }
     const auto& export_types = module->export_types();
     for (size_t i = 0; i < export_types.size(); ++i) {
@@ -116,8 +129,10 @@ class WabtInstance final : public Instance {
         host_error_.reset();
         return s;
       }
-      return absl::AbortedError(
-          StrCat("wasm trap: ", trap ? trap->message() : "unknown"));
+      std::optional<TrapKind> kind =
+          trap ? WabtTrapKind(trap->message()) : std::nullopt;
+      if (!kind.has_value()) return Unrecognised(trap);
+      return TrapStatus(*kind);
     }
     return absl::OkStatus();
   }
@@ -219,6 +234,31 @@ class WabtEngine final : public Engine {
 };
 
 }  // namespace
+
+std::optional<TrapKind> WabtTrapKind(std::string_view message) {
+  // wabt 1.0.32's messages (src/interp/interp.cc), by prefix: the
+  // out-of-bounds ones go on with addresses and sizes.
+  static constexpr struct {
+    std::string_view prefix;
+    TrapKind kind;
+  } kMessages[] = {
+      {"unreachable executed", TrapKind::kUnreachable},
+      {"integer divide by zero", TrapKind::kDivideByZero},
+      {"integer overflow", TrapKind::kIntegerOverflow},
+      {"out of bounds memory access", TrapKind::kOutOfBounds},
+      // Table instructions are refused at deploy; only an element segment
+      // at instantiation reaches the table.
+      {"out of bounds table access", TrapKind::kOutOfBounds},
+      {"undefined table index", TrapKind::kIndirectCall},
+      {"uninitialized table element", TrapKind::kIndirectCall},
+      {"indirect call signature mismatch", TrapKind::kIndirectCall},
+      {"call stack exhausted", TrapKind::kStackExhausted},
+  };
+  for (const auto& m : kMessages) {
+    if (message.substr(0, m.prefix.size()) == m.prefix) return m.kind;
+  }
+  return std::nullopt;
+}
 
 std::unique_ptr<Engine> NewWabtInterpreterEngine() {
   return std::make_unique<WabtEngine>();

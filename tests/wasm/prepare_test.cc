@@ -3,6 +3,8 @@
 
 #include "wasm/prepare.h"
 
+#include <set>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/wasm/test_state.h"
@@ -89,10 +91,31 @@ TEST(PrepareTest, MalformedBytes) {
   }
 }
 
+// The offsets where `wasm`'s sections end: a module cut there is a shorter
+// valid module (only the custom name section is missing, say).
+std::set<size_t> SectionEnds(const std::string& wasm) {
+  std::set<size_t> ends;
+  size_t pos = 8;  // magic and version
+  while (pos < wasm.size()) {
+    ++pos;  // section id
+    uint64_t size = 0;
+    for (int shift = 0; pos < wasm.size(); shift += 7) {
+      uint8_t byte = static_cast<uint8_t>(wasm[pos++]);
+      size |= uint64_t{byte & 0x7fu} << shift;
+      if (!(byte & 0x80)) break;
+    }
+    pos += size;
+    ends.insert(pos);
+  }
+  return ends;
+}
+
 TEST(PrepareTest, TruncatedModulesAreRefusedNotCrashed) {
   std::string good = CorpusModule("handmade");
+  std::set<size_t> ends = SectionEnds(good);
   for (size_t n = 0; n < good.size(); n += 7) {
     auto prepared = PrepareModule(good.substr(0, n), Limits());
+    if (ends.count(n)) continue;
     EXPECT_FALSE(prepared.ok()) << "accepted a module cut at " << n;
   }
 }
@@ -110,11 +133,13 @@ TEST(PrepareTest, GoodModuleListsMethodsAndIsReproducible) {
   std::string wasm = CorpusModule("handmade");
   auto a = PrepareModule(wasm, Limits());
   ASSERT_TRUE(a.ok()) << a.status();
-  EXPECT_THAT(a->methods,
-              ::testing::ElementsAre(
-                  "abort_input", "divide_by_zero", "echo", "fill", "grow",
-                  "grow_one", "host_oob", "many_returns", "oob", "output_max",
-                  "output_too_big", "recurse", "spin", "trap"));
+  EXPECT_THAT(
+      a->methods,
+      ::testing::ElementsAre(
+          "abort_input", "divide_by_zero", "echo", "fill", "fill_oob", "grow",
+          "grow_one", "host_oob", "indirect_null", "indirect_oob",
+          "indirect_type", "many_returns", "oob", "output_max",
+          "output_too_big", "overflow", "recurse", "spin", "trap"));
   EXPECT_FALSE(a->has_init);
   EXPECT_GT(a->code.size(), wasm.size());
   auto b = PrepareModule(wasm, Limits());

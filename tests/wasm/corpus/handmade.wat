@@ -8,6 +8,9 @@
   (memory (export "memory") 2)
   (data (i32.const 16) "grow refused")
   (global $counter (mut i32) (i32.const 0))
+  (type $void (func))
+  (table 2 funcref)
+  (elem (i32.const 0) $f32_sig)
   (func (export "ballast_abi_v1"))
   ;; Runs forever: only gas stops it.
   (func (export "spin") (loop $l (br $l)))
@@ -46,6 +49,15 @@
   (func (export "trap") unreachable)
   (func (export "divide_by_zero") (drop (i32.div_u (i32.const 1) (call $input_len))))
   (func (export "oob") (drop (i32.load (i32.const 0x7ffffff0))))
+  (func (export "fill_oob") (memory.fill (i32.const 131000) (i32.const 0) (i32.const 1000)))
+  ;; INT32_MIN / -1 (the divisor from the input length, so nothing folds it).
+  (func (export "overflow")
+    (drop (i32.div_s (i32.const 0x80000000) (i32.sub (i32.const 0) (call $input_len)))))
+  ;; call_indirect: a slot of another type, an empty slot, past the table.
+  (func $f32_sig (param i32))
+  (func (export "indirect_type") (call_indirect (type $void) (i32.const 0)))
+  (func (export "indirect_null") (call_indirect (type $void) (i32.const 1)))
+  (func (export "indirect_oob") (call_indirect (type $void) (i32.const 9)))
   ;; Aborts with the input as the message.
   (func (export "abort_input")
     (call $input_read (i32.const 1024))
