@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -104,6 +105,24 @@ TEST(CheckModuleTest, ExpectRefusalProvesTheRefusal) {
   EXPECT_THAT(r.output,
               HasSubstr("float.wasm: refused at deploy, but not with \"no "
                         "such reason\": function "));
+}
+
+TEST(CheckModuleTest, WritesTheInstrumentedModuleThatPasses) {
+  std::string out = testing::TempDir() + "/token.instrumented.wasm";
+  std::remove(out.c_str());
+  Result r = Check("--write-instrumented '" + out + "' " + Contract("token"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  auto prepared = PrepareModule(ContractModule("token"), Limits());
+  ASSERT_TRUE(prepared.ok());
+  EXPECT_EQ(ReadFileOrDie(out), prepared->code);
+
+  // A refused module writes nothing.
+  std::string refused = testing::TempDir() + "/float.instrumented.wasm";
+  std::remove(refused.c_str());
+  r = Check("--write-instrumented '" + refused + "' " + Contract("float"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_FALSE(std::ifstream(refused).good());
+  EXPECT_EQ(Check("--write-instrumented '' " + Contract("token")).exit_code, 2);
 }
 
 TEST(CheckModuleTest, BadUsageAndUnreadableFiles) {

@@ -1,4 +1,5 @@
 // ballast-check-module [--expect-refusal TEXT] FILE.wasm
+// ballast-check-module --write-instrumented OUT.wasm FILE.wasm
 //
 // The contract build's post-link check: runs the runtime's own deploy
 // checks (PrepareModule with the default Limits) on a module em++ linked, so
@@ -11,6 +12,10 @@
 // With --expect-refusal, the module must be refused by PrepareModule with a
 // message containing TEXT (test contracts that exist to be refused, such as
 // contracts/testing/float).
+//
+// With --write-instrumented, a module that passes is also written to OUT as
+// the node would run it (instrumented by PrepareModule): what the compiled
+// engine's C is generated from, for benchmarks and for reading.
 //
 // Exit status: 0 if the module passed (or was refused as expected), 1 if it
 // failed the check (the reason, naming FILE, on stderr), 2 on bad usage or
@@ -44,7 +49,8 @@ absl::Status CheckDeclaredMemory(const PreparedModule& prepared,
              limits.max_memory_pages, " pages (em++ -sMAXIMUM_MEMORY)"));
 }
 
-int Run(const std::string& path, const std::string* expect_refusal) {
+int Run(const std::string& path, const std::string* expect_refusal,
+        const std::string* instrumented_out) {
   const absl::StatusOr<std::string> bytes = ReadFile(path);
   if (!bytes.ok()) {
     std::fprintf(stderr, "%s\n", bytes.status().ToString().c_str());
@@ -78,6 +84,13 @@ int Run(const std::string& path, const std::string* expect_refusal) {
                  std::string(s.message()).c_str());
     return 1;
   }
+  if (instrumented_out != nullptr) {
+    absl::Status s = WriteFileDurably(*instrumented_out, prepared->code);
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s\n", s.ToString().c_str());
+      return 2;
+    }
+  }
   return 0;
 }
 
@@ -86,13 +99,18 @@ int Run(const std::string& path, const std::string* expect_refusal) {
 
 int main(int argc, char** argv) {
   const std::string usage =
-      "usage: ballast-check-module [--expect-refusal TEXT] FILE.wasm\n";
-  if (argc == 2 && std::string_view(argv[1]) != "--expect-refusal") {
-    return ballast::wasm::Run(argv[1], nullptr);
+      "usage: ballast-check-module [--expect-refusal TEXT] FILE.wasm\n"
+      "       ballast-check-module --write-instrumented OUT.wasm FILE.wasm\n";
+  if (argc == 2 && std::string_view(argv[1]).substr(0, 2) != "--") {
+    return ballast::wasm::Run(argv[1], nullptr, nullptr);
   }
   if (argc == 4 && std::string_view(argv[1]) == "--expect-refusal") {
     const std::string text = argv[2];
-    if (!text.empty()) return ballast::wasm::Run(argv[3], &text);
+    if (!text.empty()) return ballast::wasm::Run(argv[3], &text, nullptr);
+  }
+  if (argc == 4 && std::string_view(argv[1]) == "--write-instrumented") {
+    const std::string out = argv[2];
+    if (!out.empty()) return ballast::wasm::Run(argv[3], nullptr, &out);
   }
   std::fputs(usage.c_str(), stderr);
   return 2;

@@ -1,0 +1,407 @@
+// The compiled engine (wasm/compiled/) against the interpreter, the
+// reference: the same calls on both must give the same outcome byte for
+// byte (kind, message, gas, output, writes, events), on one thread and on
+// several; and every way compiling can fail leaves the interpreter running
+// with a warning.
+
+#include "wasm/compiled/compiled_engine.h"
+
+#include <pthread.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/base/bytes.h"
+#include "tests/wasm/test_state.h"
+#include "wasm/compiled/c_source.h"
+#include "wasm/prepare.h"
+#include "wasm/runtime.h"
+#include "wasm/wabt_engine.h"
+
+namespace ballast::wasm {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Varint(uint64_t v) {
+  std::string out;
+  do {
+    uint8_t byte = v & 0x7f;
+    v >>= 7;
+    if (v) byte |= 0x80;
+    out += static_cast<char>(byte);
+  } while (v);
+  return out;
+}
+
+std::string Field(int number, const std::string& value) {
+  return std::string(1, static_cast<char>(number << 3 | 2)) +
+         Varint(value.size()) + value;
+}
+
+// probe's CallRequest: contract, method, input.
+std::string ProbeCall(char to, const std::string& method,
+                      const std::string& input) {
+  return Field(1, Addr(to)) + Field(2, method) + Field(3, input);
+}
+
+// Everything a caller or a block can observe of a call.
+std::string Render(const CallOutcome& o) {
+  std::string s = std::string(FailureKindName(o.failure)) +
+                  " gas=" + std::to_string(o.gas_used) +
+                  " out=" + ToHex(o.output) +
+                  " msg=" + std::string(o.status.message());
+  for (const auto& [key, value] : o.writes) {
+    s += " w:" + ToHex(key.first) + "/" + ToHex(key.second) + "=" +
+         (value ? ToHex(*value) : "deleted");
+  }
+  for (const auto& e : o.events) s += " e:" + e.name + "/" + ToHex(e.data);
+  s += " packets=" + std::to_string(o.packets.size()) +
+       " created=" + std::to_string(o.created.size());
+  return s;
+}
+
+struct Case {
+  std::string contract;  // 20 bytes
+  std::string method;
+  std::string input;
+  uint64_t gas;
+};
+
+// Options for tests: the compiler at normal priority, since ctest keeps
+// both cores busy and an idle-priority compile could starve past its
+// timeout.
+CompiledEngineOptions TestOptions() {
+  CompiledEngineOptions options;
+  options.compile_low_priority = false;
+  return options;
+}
+
+// One engine per process: each module compiles once (a few seconds).
+Engine& SharedCompiledEngine() {
+  static Engine* engine = NewCompiledEngine(TestOptions()).release();
+  return *engine;
+}
+
+// A runtime over the shared compiled engine: Runtime owns its engine, so
+// this one forwards.
+class ForwardingEngine final : public Engine {
+ public:
+  explicit ForwardingEngine(Engine& engine) : engine_(engine) {}
+  std::string_view Name() const override { return engine_.Name(); }
+  absl::StatusOr<std::shared_ptr<const CompiledModule>> Compile(
+      std::string_view code) const override {
+    return engine_.Compile(code);
+  }
+
+ private:
+  Engine& engine_;
+};
+
+// Installs `modules` (address byte -> module) on both engines, checks the
+// compiled engine really runs them natively, and returns the outcomes of
+// `cases` on each.
+class Differential {
+ public:
+  explicit Differential(
+      const std::vector<std::pair<char, std::string>>& modules)
+      : interp_(NewWabtInterpreterEngine()),
+        compiled_(std::make_unique<ForwardingEngine>(SharedCompiledEngine())) {
+    for (const auto& [address, wasm] : modules) {
+      EXPECT_TRUE(interp_state_.Install(interp_, Addr(address), wasm).ok());
+      EXPECT_TRUE(compiled_state_.Install(compiled_, Addr(address), wasm).ok());
+      auto prepared = PrepareModule(wasm, Limits());
+      EXPECT_TRUE(prepared.ok()) << prepared.status();
+      auto module = SharedCompiledEngine().Compile(prepared->code);
+      EXPECT_TRUE(module.ok() && RunsNativeCode(**module))
+          << "module at " << address << " is not running natively";
+    }
+  }
+
+  std::string Run(Runtime& runtime, MemoryChainState& state, const Case& c) {
+    CallRequest req{c.contract, c.method,           c.input, Addr('s'),
+                    c.gas,      {7, 1700000000000}, false};
+    return Render(runtime.Call(req, state));
+  }
+
+  // Compares every case; returns the number that differ.
+  int Compare(const std::vector<Case>& cases) {
+    int differ = 0;
+    for (const Case& c : cases) {
+      std::string a = Run(interp_, interp_state_, c);
+      std::string b = Run(compiled_, compiled_state_, c);
+      if (a != b) {
+        ++differ;
+        ADD_FAILURE() << c.method << " (gas " << c.gas
+                      << ")\n  interpreter: " << a << "\n  compiled:    " << b;
+      }
+    }
+    return differ;
+  }
+
+  Runtime& compiled() { return compiled_; }
+
+ private:
+  Runtime interp_;
+  Runtime compiled_;
+  MemoryChainState interp_state_;
+  MemoryChainState compiled_state_;
+};
+
+std::vector<Case> ProbeCases() {
+  const std::string a = Addr('A');
+  std::vector<Case> cases = {
+      {a, "echo", "hello", 1'000'000},
+      {a, "noop", "", 1'000'000},
+      {a, "trap", "", 1'000'000},
+      {a, "spin", "", 200'000},
+      {a, "divide", "\x08\x0e", 1'000'000},
+      {a, "divide", "\x08" + Varint(~0ull) + "\x10\x01", 1'000'000},
+      {a, "divide", "\x08\x0e\x10\x04", 1'000'000},
+      {a, "recurse", "\x08" + Varint(2000), 50'000'000},
+      {a, "recurse", "\x08" + Varint(300), 50'000'000},
+      {a, "recurse", "\x08" + Varint(100) + "\x10" + Varint(1000), 50'000'000},
+      {a, "grow", "\x08" + Varint(40), 10'000'000},
+      {a, "grow", "\x08" + Varint(5), 10'000'000},
+      {a, "hash", "abc", 1'000'000},
+      {a, "abort_with", "bye", 1'000'000},
+      {a, "store", "\x0a\x01k\x12\x01v", 1'000'000},
+      {a, "emit", "\x0a\x02hi\x10\x03", 1'000'000},
+      {a, "call", ProbeCall('B', "trap", ""), 5'000'000},
+      {a, "call", ProbeCall('B', "divide", "\x08\x0e"), 5'000'000},
+      {a, "call", ProbeCall('B', "spin", ""), 2'000'000},
+      {a, "call", ProbeCall('B', "recurse", "\x08" + Varint(2000)), 50'000'000},
+      {a, "call", ProbeCall('B', "echo", "nested"), 5'000'000},
+      {a, "call",
+       ProbeCall('B', "recurse", "\x08" + Varint(100) + "\x10" + Varint(1000)),
+       50'000'000},
+      {a, "no_such", "", 1'000'000},
+      {a, "_initialize", "", 1'000'000},
+  };
+  // Out of gas at every point of a call, near enough: a sweep of limits.
+  for (uint64_t gas = 0; gas < 9000; gas += 97) {
+    cases.push_back({a, "echo", "hello", gas});
+  }
+  return cases;
+}
+
+TEST(CompiledEngineTest, ProbeMatchesTheInterpreterOnOneAndFourThreads) {
+  std::string probe = ContractModule("probe");
+  Differential diff({{'A', probe}, {'B', probe}});
+  std::vector<Case> cases = ProbeCases();
+  EXPECT_EQ(diff.Compare(cases), 0);
+
+  // The same calls on four threads at once (traps, out of gas, the depth
+  // limit, nested calls): each thread unwinds to its own caller.
+  std::vector<std::string> expected;
+  {
+    MemoryChainState state;
+    ASSERT_TRUE(state.Install(diff.compiled(), Addr('A'), probe).ok());
+    ASSERT_TRUE(state.Install(diff.compiled(), Addr('B'), probe).ok());
+    for (size_t i = 0; i < 24; ++i) {
+      expected.push_back(diff.Run(diff.compiled(), state, cases[i]));
+    }
+  }
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      MemoryChainState state;
+      if (!state.Install(diff.compiled(), Addr('A'), probe).ok() ||
+          !state.Install(diff.compiled(), Addr('B'), probe).ok()) {
+        ++mismatches;
+        return;
+      }
+      for (int i = 0; i < 60; ++i) {
+        size_t k = (t * 7 + i) % 24;
+        // "store" and "emit" change the state a later call sees.
+        if (cases[k].method == "store" || cases[k].method == "emit") continue;
+        if (diff.Run(diff.compiled(), state, cases[k]) != expected[k]) {
+          ++mismatches;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST(CompiledEngineTest, HandmadeMatchesTheInterpreter) {
+  std::string handmade = CorpusModule("handmade");
+  Differential diff({{'h', handmade}});
+  auto prepared = PrepareModule(handmade, Limits());
+  ASSERT_TRUE(prepared.ok());
+  std::vector<Case> cases;
+  for (const std::string& method : prepared->methods) {
+    for (const char* input : {"", "x", "abcdefgh"}) {
+      cases.push_back({Addr('h'), method, input, 1'000'000});
+      cases.push_back({Addr('h'), method, input, 500});
+    }
+  }
+  EXPECT_EQ(diff.Compare(cases), 0);
+}
+
+TEST(CompiledEngineTest, ADeadlineStopsAPureLoop) {
+  // handmade's "spin" is `loop br` with no memory access: gcc would keep the
+  // gas counter in a register through it unless the counter is volatile,
+  // and the watchdog's write would never be seen: the call would run until
+  // its 2^36 gas were spent (seconds) and end out of gas.
+  std::string handmade = CorpusModule("handmade");
+  Runtime runtime(std::make_unique<ForwardingEngine>(SharedCompiledEngine()));
+  MemoryChainState state;
+  ASSERT_TRUE(state.Install(runtime, Addr('h'), handmade).ok());
+  auto prepared = PrepareModule(handmade, Limits());
+  ASSERT_TRUE(prepared.ok());
+  auto module = SharedCompiledEngine().Compile(prepared->code);
+  ASSERT_TRUE(module.ok() && RunsNativeCode(**module));
+  // Loaded before the clock starts: a deadline that passed while compiling
+  // would end the call at its first charge, before the loop.
+  CallRequest warm{Addr('h'), "echo", "", Addr('s'), 100'000, {}, false};
+  ASSERT_TRUE(runtime.Call(warm, state).status.ok());
+  CallRequest req{Addr('h'),         "spin", "",   Addr('s'),
+                  uint64_t{1} << 36, {},     false};
+  req.deadline = absl::Now() + absl::Milliseconds(100);
+  absl::Time start = absl::Now();
+  CallOutcome out = runtime.Call(req, state);
+  EXPECT_EQ(out.failure, FailureKind::kDeadline) << out.status;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+}
+
+// Runs `fn` on a thread with a stack of `bytes`.
+void RunOnStack(size_t bytes, void (*fn)(void*), void* arg) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, bytes);
+  pthread_t thread;
+  struct Start {
+    void (*fn)(void*);
+    void* arg;
+  } start{fn, arg};
+  ASSERT_EQ(pthread_create(
+                &thread, &attr,
+                [](void* p) -> void* {
+                  auto* s = static_cast<Start*>(p);
+                  s->fn(s->arg);
+                  return nullptr;
+                },
+                &start),
+            0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+}
+
+TEST(CompiledEngineTest, AShortNativeStackRunsTheInterpreterInstead) {
+  // 900 levels of a function that keeps 96 i64 values across each call:
+  // ~720 KB of native stack compiled. On a thread of 512 KiB the
+  // engine must see that the recursion might not fit and use the
+  // interpreter (whose wasm frames live on the heap): without that check
+  // the node would die of a stack overflow.
+  std::string wasm = CorpusModule("deep_frames");
+  struct Run {
+    std::string wasm;
+    std::string result;
+    size_t remaining = 0;
+  };
+  auto call = [](void* p) {
+    auto* run = static_cast<Run*>(p);
+    run->remaining = RemainingNativeStack();
+    Runtime runtime(std::make_unique<ForwardingEngine>(SharedCompiledEngine()));
+    MemoryChainState state;
+    if (!state.Install(runtime, Addr('d'), run->wasm).ok()) return;
+    CallRequest req{Addr('d'),   "deep", "123456789", Addr('s'),
+                    100'000'000, {},     false};
+    run->result = Render(runtime.Call(req, state));
+  };
+  Run big{wasm, "", 0}, small{wasm, "", 0};
+  call(&big);  // the test's own thread: 8 MiB
+  RunOnStack(size_t{512} << 10, call, &small);
+  EXPECT_THAT(big.result, HasSubstr("ok gas="));
+  EXPECT_EQ(small.result, big.result);
+  EXPECT_LT(small.remaining, size_t{512} << 10);
+  EXPECT_GT(small.remaining, size_t{256} << 10);
+
+  Runtime interp(NewWabtInterpreterEngine());
+  MemoryChainState state;
+  ASSERT_TRUE(state.Install(interp, Addr('d'), wasm).ok());
+  CallRequest req{Addr('d'),   "deep", "123456789", Addr('s'),
+                  100'000'000, {},     false};
+  EXPECT_EQ(Render(interp.Call(req, state)), big.result);
+}
+
+// A compiled engine whose compiles go wrong in the given way: each must
+// warn and leave the interpreter running the module, with the same result.
+void ExpectFallback(CompiledEngineOptions options, const std::string& why) {
+  std::vector<std::string> warnings;
+  options.warn = [&](std::string_view line) { warnings.emplace_back(line); };
+  std::unique_ptr<Engine> engine = NewCompiledEngine(options);
+  std::string handmade = CorpusModule("handmade");
+  auto prepared = PrepareModule(handmade, Limits());
+  ASSERT_TRUE(prepared.ok());
+  auto module = engine->Compile(prepared->code);
+  ASSERT_TRUE(module.ok()) << module.status();
+  EXPECT_FALSE(RunsNativeCode(**module));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("stays in the interpreter"));
+  EXPECT_THAT(warnings[0], HasSubstr(why));
+  // Not retried: a second compile neither warns nor compiles again.
+  ASSERT_TRUE(engine->Compile(prepared->code).ok());
+  EXPECT_EQ(warnings.size(), 1u);
+
+  Runtime runtime(std::move(engine));
+  Runtime interp(NewWabtInterpreterEngine());
+  MemoryChainState a, b;
+  ASSERT_TRUE(a.Install(runtime, Addr('h'), handmade).ok());
+  ASSERT_TRUE(b.Install(interp, Addr('h'), handmade).ok());
+  for (const char* method : {"echo", "oob", "many_returns"}) {
+    CallRequest req{Addr('h'), method, "hi", Addr('s'), 10'000'000, {}, false};
+    EXPECT_EQ(Render(runtime.Call(req, a)), Render(interp.Call(req, b)))
+        << method;
+  }
+}
+
+TEST(CompiledEngineTest, EveryCompileFailureFallsBackToTheInterpreter) {
+  std::string dir = testing::TempDir() + "/compiled-fallback";
+  std::filesystem::create_directories(dir);
+  std::string slow = dir + "/slow-cc";
+  std::ofstream(slow) << "#!/bin/sh\nsleep 30\n";
+  std::filesystem::permissions(slow, std::filesystem::perms::owner_all);
+
+  CompiledEngineOptions missing = TestOptions();
+  missing.cc = "/nonexistent/cc";
+  ExpectFallback(missing, "/nonexistent/cc");
+
+  CompiledEngineOptions failing = TestOptions();
+  failing.cc = "/bin/false";
+  ExpectFallback(failing, "exit");
+
+  CompiledEngineOptions timeout = TestOptions();
+  timeout.cc = slow;
+  timeout.compile_timeout = absl::Milliseconds(300);
+  ExpectFallback(timeout, "timed out");
+
+  CompiledEngineOptions too_much_c = TestOptions();
+  too_much_c.max_c_source_bytes = 1000;
+  ExpectFallback(too_much_c, "over the limit of 1000");
+
+  CompiledEngineOptions big_frames = TestOptions();
+  big_frames.max_frame_bytes = 1;
+  ExpectFallback(big_frames, "native frame of");
+}
+
+TEST(CompiledEngineTest, NamesAreMangledAsWasm2cDoes) {
+  EXPECT_EQ(MangleCName("transfer"), "transfer");
+  EXPECT_EQ(MangleCName("_x__y"), "_x__y");
+  EXPECT_EQ(MangleCName("aZb"), "aZ5Ab");
+  EXPECT_EQ(MangleCName("a.b-c"), "aZ2EbZ2Dc");
+  EXPECT_EQ(MangleCName("\xc3\xa9t\xc3\xa9"), "ZC3ZA9tZC3ZA9");
+}
+
+}  // namespace
+}  // namespace ballast::wasm

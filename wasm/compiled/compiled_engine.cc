@@ -1,0 +1,449 @@
+#include "wasm/compiled/compiled_engine.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "ledger/base/bytes.h"
+#include "ledger/base/strings.h"
+#include "wasm-rt.h"
+#include "wasm/compiled/c_source.h"
+#include "wasm/compiled/compiled_abi.h"
+#include "wasm/compiled/compiler.h"
+#include "wasm/trap.h"
+#include "wasm/wabt_engine.h"
+
+namespace ballast::wasm {
+namespace {
+
+// The runtime and the ABI header, embedded at build time
+// (wasm/CMakeLists.txt): kRuntimeSource, kAbiHeader.
+#include "embedded_sources.inc"
+
+// Stack kept free below a compiled call for the glue, the host functions
+// and the C++ runtime frames of this contract level.
+constexpr size_t kStackReserve = size_t{256} << 10;
+
+// A loaded shared object: dlclosed when the last module and instance that
+// use it are gone.
+struct LoadedObject {
+  void* handle = nullptr;
+  const ballast_contract_v1* entry = nullptr;
+  absl::flat_hash_map<std::string, uint32_t> methods;  // name -> index
+  uint32_t initial_pages = 0;
+  size_t stack_need = 0;  // bytes of native stack a call may use
+  size_t object_bytes = 0;
+
+  ~LoadedObject() {
+    if (handle != nullptr) dlclose(handle);
+  }
+};
+
+std::optional<TrapKind> KindOfCode(int code) {
+  switch (code) {
+    case WASM_RT_TRAP_OOB:
+      return TrapKind::kOutOfBounds;
+    case WASM_RT_TRAP_INT_OVERFLOW:
+      return TrapKind::kIntegerOverflow;
+    case WASM_RT_TRAP_DIV_BY_ZERO:
+      return TrapKind::kDivideByZero;
+    case WASM_RT_TRAP_UNREACHABLE:
+      return TrapKind::kUnreachable;
+    case WASM_RT_TRAP_CALL_INDIRECT:
+      return TrapKind::kIndirectCall;
+    default:
+      return std::nullopt;  // floats and exceptions are refused at deploy
+  }
+}
+
+class NativeInstance final : public Instance {
+ public:
+  NativeInstance(std::shared_ptr<const LoadedObject> object,
+                 HostDispatcher* host)
+      : object_(std::move(object)), host_(host) {}
+  ~NativeInstance() override {
+    if (instance_ != nullptr) object_->entry->free_instance(instance_);
+  }
+
+  absl::Status Init() {
+    int trap = 0;
+    instance_ = object_->entry->instantiate(&Trampoline, this, &trap);
+    if (instance_ == nullptr || trap == BALLAST_TRAP_NOMEM) {
+      return absl::InternalError("compiled engine: out of memory");
+    }
+    if (trap != 0) {
+      // Only an active segment that does not fit can trap here.
+      return InstantiationTrapStatus(TrapKind::kSegmentOutOfBounds);
+    }
+    gas_ = object_->entry->gas(instance_);
+    depth_ = object_->entry->depth(instance_);
+    return absl::OkStatus();
+  }
+
+  absl::Status Call(std::string_view name) override {
+    auto it = object_->methods.find(ToAbsl(name));
+    if (it == object_->methods.end()) {
+      return absl::NotFoundError(StrCat("no exported function '", name, "'"));
+    }
+    int code = object_->entry->call(instance_, it->second);
+    if (code == 0) return absl::OkStatus();
+    if (code == BALLAST_TRAP_HOST && host_error_.has_value()) {
+      absl::Status s = std::move(*host_error_);
+      host_error_.reset();
+      return s;
+    }
+    if (code == BALLAST_TRAP_NOMEM) {
+      return absl::InternalError("compiled engine: out of memory");
+    }
+    std::optional<TrapKind> kind = KindOfCode(code);
+    if (!kind.has_value()) {
+      return absl::InternalError(
+          StrCat("compiled engine: unrecognised trap code ", code));
+    }
+    return TrapStatus(*kind);
+  }
+
+  absl::Span<uint8_t> Memory() override {
+    ballast_memory_view* m = object_->entry->memory(instance_);
+    return absl::MakeSpan(m->data, m->size);
+  }
+  int64_t Gas() const override { return gas_ ? *gas_ : INT64_MAX; }
+  void SetGas(int64_t gas) override {
+    if (gas_) *gas_ = gas;
+  }
+  uint32_t Depth() const override { return depth_ ? *depth_ : 0; }
+  void ExhaustGasFromOtherThread() override {
+    // The same benign race as the interpreter's (engine.h); the counter is
+    // volatile in the compiled code, which reloads it at every charge.
+    if (gas_ && *gas_ > 0) *gas_ = 0;
+  }
+
+ private:
+  // Called from the glue; never lets an exception or a longjmp cross it: a
+  // failure is kept and reported as nonzero, and the glue then traps.
+  static int Trampoline(void* ctx, int index, const uint64_t* args,
+                        uint32_t nargs, uint64_t* result) noexcept {
+    auto* self = static_cast<NativeInstance*>(ctx);
+    try {
+      absl::Status s = self->host_->Invoke(
+          index, *self, absl::MakeConstSpan(args, nargs), result);
+      if (s.ok()) return 0;
+      self->host_error_ = std::move(s);
+    } catch (...) {
+      self->host_error_ =
+          absl::InternalError("compiled engine: a host function threw");
+    }
+    return 1;
+  }
+
+  std::shared_ptr<const LoadedObject> object_;
+  HostDispatcher* host_;
+  void* instance_ = nullptr;
+  volatile int64_t* gas_ = nullptr;
+  uint32_t* depth_ = nullptr;
+  std::optional<absl::Status> host_error_;
+};
+
+class NativeModule final : public CompiledModule {
+ public:
+  NativeModule(std::shared_ptr<const LoadedObject> object,
+               std::shared_ptr<const CompiledModule> interpreted)
+      : object_(std::move(object)), interpreted_(std::move(interpreted)) {}
+
+  absl::StatusOr<std::unique_ptr<Instance>> Instantiate(
+      HostDispatcher* host) const override {
+    // Deep recursion must fit this thread's stack; if it might not, the
+    // interpreter (whose wasm frames live on the heap) runs the call.
+    if (RemainingNativeStack() < object_->stack_need + kStackReserve) {
+      return interpreted_->Instantiate(host);
+    }
+    auto instance = std::make_unique<NativeInstance>(object_, host);
+    if (absl::Status s = instance->Init(); !s.ok()) return s;
+    return instance;
+  }
+  uint32_t InitialMemoryPages() const override {
+    return object_->initial_pages;
+  }
+  size_t MemoryBytes() const override {
+    return interpreted_->MemoryBytes() + object_->object_bytes;
+  }
+
+ private:
+  std::shared_ptr<const LoadedObject> object_;
+  std::shared_ptr<const CompiledModule> interpreted_;
+};
+
+absl::Status WriteCompileFile(const std::filesystem::path& path,
+                              std::string_view data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  out.close();
+  if (!out) return absl::InternalError(StrCat("cannot write ", path.string()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadCompileFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(StrCat("cannot read ", path.string()));
+  std::ostringstream data;
+  data << in.rdbuf();
+  return data.str();
+}
+
+// The largest native frame of the object, from gcc's .su files ("file:line:
+// col:function<TAB>bytes<TAB>static|dynamic|dynamic,bounded"). Refuses an
+// unbounded frame.
+absl::StatusOr<size_t> LargestFrame(const std::filesystem::path& dir) {
+  size_t largest = 0;
+  bool any = false;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".su") continue;
+    absl::StatusOr<std::string> text = ReadCompileFile(entry.path());
+    if (!text.ok()) return text.status();
+    std::vector<std::string> lines =
+        absl::StrSplit(*text, '\n', absl::SkipEmpty());
+    for (const std::string& line : lines) {
+      std::vector<std::string> fields = absl::StrSplit(line, '\t');
+      if (fields.size() != 3) {
+        return absl::InternalError(StrCat("stack usage: bad line: ", line));
+      }
+      if (fields[2] == "dynamic") {
+        return absl::FailedPreconditionError(
+            StrCat("stack usage: unbounded frame: ", fields[0]));
+      }
+      size_t bytes = 0;
+      if (!absl::SimpleAtoi(fields[1], &bytes)) {
+        return absl::InternalError(StrCat("stack usage: bad line: ", line));
+      }
+      largest = std::max(largest, bytes);
+      any = true;
+    }
+  }
+  if (!any) return absl::InternalError("stack usage: no .su files");
+  return largest;
+}
+
+// dlopen of exactly these bytes: they go to an anonymous memory file first,
+// so what is loaded is what was checked, whatever happens on disk.
+absl::StatusOr<void*> LoadFromMemory(std::string_view bytes) {
+  int fd = memfd_create("ballast-contract", MFD_CLOEXEC);
+  if (fd < 0) return absl::InternalError("memfd_create failed");
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) {
+      close(fd);
+      return absl::InternalError("cannot write the object to memory");
+    }
+    done += static_cast<size_t>(n);
+  }
+  std::string path = StrCat("/proc/self/fd/", fd);
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  close(fd);
+  if (handle == nullptr) {
+    const char* error = dlerror();
+    return absl::InternalError(StrCat("dlopen: ", error ? error : "failed"));
+  }
+  return handle;
+}
+
+class CompileDir {
+ public:
+  explicit CompileDir(std::string path) : path_(std::move(path)) {}
+  ~CompileDir() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+class NativeEngine final : public Engine {
+ public:
+  explicit NativeEngine(CompiledEngineOptions options)
+      : options_(std::move(options)), interpreter_(NewWabtInterpreterEngine()) {
+    if (!options_.warn) {
+      options_.warn = [](std::string_view line) {
+        fprintf(stderr, "compiled engine: %.*s\n",
+                static_cast<int>(line.size()), line.data());
+      };
+    }
+  }
+
+  std::string_view Name() const override { return "wasm2c"; }
+
+  absl::StatusOr<std::shared_ptr<const CompiledModule>> Compile(
+      std::string_view code) const override {
+    // The interpreter's module: the fallback, and what a call runs when the
+    // native stack is short. Its errors are the engine's errors.
+    absl::StatusOr<std::shared_ptr<const CompiledModule>> interpreted =
+        interpreter_->Compile(code);
+    if (!interpreted.ok()) return interpreted.status();
+    std::string key = Sha256(code);
+    absl::MutexLock lock(&mu_);  // one compile at a time
+    if (failed_.contains(key)) return interpreted;
+    std::shared_ptr<const LoadedObject> object;
+    if (auto it = loaded_.find(key); it != loaded_.end()) {
+      object = it->second.lock();
+    }
+    if (object == nullptr) {
+      absl::StatusOr<std::shared_ptr<const LoadedObject>> built = Build(code);
+      if (!built.ok()) {
+        options_.warn(
+            StrCat("code ", ToHex(key).substr(0, 16),
+                   " stays in the interpreter: ", built.status().message()));
+        if (failed_.size() >= kMaxRemembered) failed_.clear();
+        failed_.insert(key);
+        return interpreted;
+      }
+      object = *std::move(built);
+      if (loaded_.size() >= kMaxRemembered) Prune();
+      loaded_[key] = object;
+    }
+    return std::shared_ptr<const CompiledModule>(
+        std::make_shared<NativeModule>(object, *std::move(interpreted)));
+  }
+
+ private:
+  static constexpr size_t kMaxRemembered = 4096;
+
+  void Prune() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (auto it = loaded_.begin(); it != loaded_.end();) {
+      if (it->second.expired()) {
+        loaded_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  absl::StatusOr<std::shared_ptr<const LoadedObject>> Build(
+      std::string_view code) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    absl::StatusOr<CSource> source =
+        GenerateCSource(code, options_.max_c_source_bytes);
+    if (!source.ok()) return source.status();
+
+    std::string base = options_.work_dir;
+    if (base.empty()) {
+      const char* tmp = getenv("TMPDIR");
+      base = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+    }
+    std::string pattern = base + "/ballast-cc-XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) {
+      return absl::InternalError(StrCat("cannot create a directory in ", base));
+    }
+    CompileDir dir(pattern);
+    std::filesystem::path d(dir.path());
+    for (const auto& [name, text] :
+         std::initializer_list<std::pair<const char*, std::string_view>>{
+             {"c.c", source->c},
+             {"c.h", source->h},
+             {"glue.c", source->glue},
+             {"ballast_rt.c", kRuntimeSource},
+             {"compiled_abi.h", kAbiHeader}}) {
+      if (absl::Status s = WriteCompileFile(d / name, text); !s.ok()) return s;
+    }
+    CompilerRun run;
+    run.program = options_.cc;
+    run.dir = dir.path();
+    run.args = options_.cflags;
+    for (const char* flag :
+         {"-fPIC", "-shared", "-fvisibility=hidden", "-DNDEBUG",
+          "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0",
+          "-DWASM_RT_USE_STACK_DEPTH_COUNT=0", "-fstack-usage", "-g0", "-w",
+          "-Wl,--no-undefined", "-Wl,-z,now", "-I.", "c.c", "glue.c",
+          "ballast_rt.c", "-o", "c.so"}) {
+      run.args.push_back(flag);
+    }
+    CompilerLimits limits;
+    limits.timeout = options_.compile_timeout;
+    limits.memory_bytes = options_.compile_memory_bytes;
+    limits.low_priority = options_.compile_low_priority;
+    if (absl::Status s = RunCompiler(run, limits); !s.ok()) return s;
+
+    absl::StatusOr<size_t> frame = LargestFrame(d);
+    if (!frame.ok()) return frame.status();
+    if (*frame > options_.max_frame_bytes) {
+      return absl::FailedPreconditionError(StrCat("a native frame of ", *frame,
+                                                  " bytes, over the limit of ",
+                                                  options_.max_frame_bytes));
+    }
+    absl::StatusOr<std::string> bytes = ReadCompileFile(d / "c.so");
+    if (!bytes.ok()) return bytes.status();
+    absl::StatusOr<void*> handle = LoadFromMemory(*bytes);
+    if (!handle.ok()) return handle.status();
+
+    auto object = std::make_shared<LoadedObject>();
+    object->handle = *handle;
+    using EntryFn = const ballast_contract_v1* (*)();
+    auto entry_fn =
+        reinterpret_cast<EntryFn>(dlsym(object->handle, "ballast_contract_v1"));
+    object->entry = entry_fn != nullptr ? entry_fn() : nullptr;
+    if (object->entry == nullptr ||
+        object->entry->abi_version != BALLAST_COMPILED_ABI_VERSION ||
+        object->entry->method_count != source->methods.size()) {
+      return absl::InternalError("the object's entry point does not match");
+    }
+    if (int trap = object->entry->init(); trap != 0) {
+      return absl::InternalError(StrCat("the module's init trapped: ", trap));
+    }
+    for (uint32_t i = 0; i < source->methods.size(); ++i) {
+      object->methods.emplace(source->methods[i], i);
+    }
+    object->initial_pages = source->initial_pages;
+    object->stack_need = (size_t{options_.max_call_depth} + 2) * *frame;
+    object->object_bytes = bytes->size();
+    return std::shared_ptr<const LoadedObject>(std::move(object));
+  }
+
+  CompiledEngineOptions options_;
+  std::unique_ptr<Engine> interpreter_;
+  mutable absl::Mutex mu_;
+  mutable absl::flat_hash_map<std::string, std::weak_ptr<const LoadedObject>>
+      loaded_ ABSL_GUARDED_BY(mu_);
+  mutable absl::flat_hash_set<std::string> failed_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+size_t RemainingNativeStack() {
+  // The lowest address of this thread's stack, found once per thread.
+  thread_local const uintptr_t low = [] {
+    pthread_attr_t attr;
+    void* addr = nullptr;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+      pthread_attr_getstack(&attr, &addr, &size);
+      pthread_attr_destroy(&attr);
+    }
+    return reinterpret_cast<uintptr_t>(addr);
+  }();
+  auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  return low != 0 && here > low ? here - low : 0;
+}
+
+std::unique_ptr<Engine> NewCompiledEngine(CompiledEngineOptions options) {
+  return std::make_unique<NativeEngine>(std::move(options));
+}
+
+bool RunsNativeCode(const CompiledModule& module) {
+  return dynamic_cast<const NativeModule*>(&module) != nullptr;
+}
+
+}  // namespace ballast::wasm
