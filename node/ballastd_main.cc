@@ -1,7 +1,8 @@
 // ballastd: a local Ballast chain node.
 //
 //   ballastd --data-dir DIR --chain-id ID [--listen 127.0.0.1:8545]
-//            [--block-time MS|manual] [--dev] [--http-* limits, ...]
+//            [--block-time MS|manual] [--dev] [--engine interp|compiled|auto]
+//            [--http-* limits, ...]
 //
 // Serves the HTTP JSON API of docs/api.md, produces blocks (automine with
 // --block-time 0, else one every MS milliseconds; with --dev --block-time
@@ -142,6 +143,15 @@ int Main(int argc, char** argv) {
   app.add_flag("--dev", options.dev,
                "A development chain: POST /v1/dev/mine mines blocks now and "
                "moves the block clock forward (docs/api.md)");
+  app.add_option("--engine", options.engine,
+                 "Contract engine: interp (wabt's interpreter), compiled "
+                 "(native code before the first call) or auto (the "
+                 "interpreter, then native code compiled in the background)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"interp", "compiled", "auto"}));
+  app.add_option("--compile-after", options.compile_after_calls,
+                 "--engine auto: compile a contract at its Nth call")
+      ->capture_default_str();
   app.add_option("--max-block-txs", options.max_block_txs,
                  "Most transactions in one block")
       ->capture_default_str()
@@ -288,7 +298,8 @@ int Main(int argc, char** argv) {
             << "  api           http://" << address << "\n"
             << "  data dir      " << options.data_dir << "\n"
             << "  head height   " << height << "\n"
-            << "  producer key  0x" << ToHex(n.producer().public_key) << "\n";
+            << "  producer key  0x" << ToHex(n.producer().public_key) << "\n"
+            << "  engine        " << options.engine << "\n";
   for (const KeyPair& key : n.data_dir().co_signers()) {
     std::cout << "  co-signer key 0x" << ToHex(key.public_key) << "\n";
   }

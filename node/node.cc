@@ -7,7 +7,7 @@
 #include "ledger/base/strings.h"
 #include "ledger/hashing.h"
 #include "spdlog/spdlog.h"
-#include "wasm/wabt_engine.h"
+#include "wasm/compiled/compiled_engine.h"
 
 namespace ballast::node {
 namespace {
@@ -38,6 +38,13 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
         "manual mining (--block-time manual) needs --dev: blocks are then "
         "produced only by POST /v1/dev/mine");
   }
+  wasm::CompiledEngineOptions engine_options;
+  engine_options.compile_after_calls = options.compile_after_calls;
+  engine_options.warn = [](std::string_view line) {
+    spdlog::warn("compiled engine: {}", line);
+  };
+  ASSIGN_OR_RETURN(std::unique_ptr<wasm::Engine> engine,
+                   wasm::NewEngine(options.engine, engine_options));
   ASSIGN_OR_RETURN(
       std::unique_ptr<DataDir> data_dir,
       DataDir::Open(options.data_dir, options.chain_id, options.signing_keys));
@@ -64,8 +71,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   }
   NodeOptions opts = options;
   opts.chain_id = data_dir->chain_id();
-  std::unique_ptr<Node> node(
-      new Node(std::move(opts), std::move(data_dir), std::move(store)));
+  std::unique_ptr<Node> node(new Node(std::move(opts), std::move(data_dir),
+                                      std::move(store), std::move(engine)));
   absl::MutexLock lock(&node->produce_mu_);
   node->last_time_ms_ = head_time_ms;
   node->dev_offset_ms_ = dev_offset_ms;
@@ -73,13 +80,13 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
 }
 
 Node::Node(NodeOptions options, std::unique_ptr<DataDir> data_dir,
-           std::unique_ptr<ledger::Store> store)
+           std::unique_ptr<ledger::Store> store,
+           std::unique_ptr<wasm::Engine> engine)
     : options_(std::move(options)),
       data_dir_(std::move(data_dir)),
       producer_(data_dir_->producer()),
       store_(std::move(store)),
-      runtime_(
-          std::make_unique<wasm::Runtime>(wasm::NewWabtInterpreterEngine())),
+      runtime_(std::make_unique<wasm::Runtime>(std::move(engine))),
       executor_(std::make_unique<Executor>(store_.get(), runtime_.get(),
                                            options_.chain_id,
                                            options_.block_gas_limit)),

@@ -73,6 +73,14 @@ struct NodeOptions {
   // ignored), so that each block holds exactly what a simulator submitted
   // for one step, at the time it asks for.
   bool manual_mining = false;
+  // The contract engine (wasm/compiled/compiled_engine.h, NewEngine):
+  // "interp" (wabt's interpreter), "compiled" (every module compiled to
+  // native code before its first call; for tests and benchmarks) or "auto"
+  // (the interpreter first; a module instantiated compile_after_calls
+  // times is compiled in the background and switched to). All give the
+  // same results and gas.
+  std::string engine = "auto";
+  uint32_t compile_after_calls = 8;
   // The store's file environment; null means LevelDB's default. Not owned.
   // Tests pass fault-injecting environments.
   leveldb::Env* env = nullptr;
@@ -172,7 +180,8 @@ class Node {
 
  private:
   Node(NodeOptions options, std::unique_ptr<DataDir> data_dir,
-       std::unique_ptr<ledger::Store> store);
+       std::unique_ptr<ledger::Store> store,
+       std::unique_ptr<wasm::Engine> engine);
 
   void ProducerLoop();
   // What ProduceBlock did: the transactions it took from the mempool (also

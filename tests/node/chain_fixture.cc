@@ -45,9 +45,11 @@ ledger::SignedTransaction SignTx(const KeyPair& key, ledger::Transaction tx) {
   return stx;
 }
 
-TestChain::TestChain(std::string chain_id, int signers)
+TestChain::TestChain(std::string chain_id, int signers,
+                     std::unique_ptr<wasm::Engine> engine)
     : chain_id_(std::move(chain_id)),
-      runtime_(wasm::NewWabtInterpreterEngine()) {
+      runtime_(engine != nullptr ? std::move(engine)
+                                 : wasm::NewWabtInterpreterEngine()) {
   signers_.push_back(DevKey('p'));
   for (int i = 1; i < signers; ++i) {
     signers_.push_back(DevKey(static_cast<char>('0' + i)));

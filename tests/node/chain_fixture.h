@@ -40,7 +40,9 @@ ledger::SignedTransaction SignTx(const KeyPair& key, ledger::Transaction tx);
 // with --signing-keys.
 class TestChain {
  public:
-  explicit TestChain(std::string chain_id = "test-chain", int signers = 1);
+  // `engine` runs the contracts; null: wabt's interpreter.
+  explicit TestChain(std::string chain_id = "test-chain", int signers = 1,
+                     std::unique_ptr<wasm::Engine> engine = nullptr);
   ~TestChain();
 
   // Builds a block of `txs` at the next time step and commits it.

@@ -395,6 +395,97 @@ TEST(CompiledEngineTest, EveryCompileFailureFallsBackToTheInterpreter) {
   ExpectFallback(big_frames, "native frame of");
 }
 
+TEST(TieredEngineTest, CallsSwitchToCompiledCodeOnceItIsReady) {
+  CompiledEngineOptions options = TestOptions();
+  options.compile_after_calls = 3;
+  std::unique_ptr<Engine> engine = NewTieredEngine(options);
+  std::string handmade = CorpusModule("handmade");
+  auto prepared = PrepareModule(handmade, Limits());
+  ASSERT_TRUE(prepared.ok());
+  auto module = engine->Compile(prepared->code);
+  ASSERT_TRUE(module.ok());
+  EXPECT_FALSE(RunsNativeCode(**module));
+
+  Runtime runtime(std::make_unique<ForwardingEngine>(*engine));
+  Runtime interp(NewWabtInterpreterEngine());
+  MemoryChainState a, b;
+  ASSERT_TRUE(a.Install(runtime, Addr('h'), handmade).ok());
+  ASSERT_TRUE(b.Install(interp, Addr('h'), handmade).ok());
+  auto same = [&](const char* method) {
+    CallRequest req{Addr('h'), method, "hi", Addr('s'), 1'000'000, {}, false};
+    return Render(runtime.Call(req, a)) == Render(interp.Call(req, b));
+  };
+  // Two calls: not yet queued; nothing compiles.
+  EXPECT_TRUE(same("echo"));
+  EXPECT_TRUE(same("oob"));
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_FALSE(RunsNativeCode(**module));
+  // The third queues it; calls go on in the interpreter meanwhile, with the
+  // same results, and switch once it is loaded.
+  absl::Time give_up = absl::Now() + absl::Seconds(120);
+  int calls = 0;
+  while (!RunsNativeCode(**module) && absl::Now() < give_up) {
+    EXPECT_TRUE(same(calls % 2 ? "echo" : "divide_by_zero"));
+    ++calls;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_TRUE(RunsNativeCode(**module));
+  for (const char* method : {"echo", "oob", "trap", "many_returns"}) {
+    EXPECT_TRUE(same(method)) << method;
+  }
+}
+
+TEST(TieredEngineTest, StoppingKillsACompileInProgress) {
+  std::string dir = testing::TempDir() + "/tiered-stop";
+  std::filesystem::create_directories(dir);
+  std::string slow = dir + "/slow-cc";
+  std::ofstream(slow) << "#!/bin/sh\nsleep 60\n";
+  std::filesystem::permissions(slow, std::filesystem::perms::owner_all);
+  CompiledEngineOptions options = TestOptions();
+  options.cc = slow;
+  options.compile_after_calls = 0;  // at once
+  std::vector<std::string> warnings;
+  options.warn = [&](std::string_view line) { warnings.emplace_back(line); };
+  std::unique_ptr<Engine> engine = NewTieredEngine(options);
+  auto prepared = PrepareModule(CorpusModule("handmade"), Limits());
+  ASSERT_TRUE(prepared.ok());
+  ASSERT_TRUE(engine->Compile(prepared->code).ok());
+  absl::SleepFor(absl::Milliseconds(300));  // the compiler is running
+  absl::Time start = absl::Now();
+  engine.reset();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_TRUE(warnings.empty());  // a cancelled compile is no failure
+}
+
+TEST(TieredEngineTest, EngineNames) {
+  EXPECT_EQ((*NewEngine("interp"))->Name(), "wabt-interp");
+  EXPECT_EQ((*NewEngine("compiled"))->Name(), "wasm2c");
+  EXPECT_EQ((*NewEngine("auto"))->Name(), "tiered");
+  absl::StatusOr<std::unique_ptr<Engine>> bad = NewEngine("jit");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "unknown engine 'jit' (interp, compiled or auto)");
+}
+
+TEST(CompiledEngineTest, ModulesLoadedAtOnceEachRunTheirOwnCode) {
+  // Each object is loaded from its own memory file; a path reused while the
+  // first is loaded would hand back the first object.
+  std::vector<std::shared_ptr<const CompiledModule>> held;
+  for (const char* name : {"handmade", "deep_frames", "gas"}) {
+    auto prepared = PrepareModule(CorpusModule(name), Limits());
+    ASSERT_TRUE(prepared.ok()) << name;
+    auto module = SharedCompiledEngine().Compile(prepared->code);
+    ASSERT_TRUE(module.ok() && RunsNativeCode(**module)) << name;
+    held.push_back(*module);
+  }
+  Differential diff(
+      {{'h', CorpusModule("handmade")}, {'d', CorpusModule("deep_frames")}});
+  EXPECT_EQ(diff.Compare({{Addr('h'), "echo", "abc", 1'000'000},
+                          {Addr('d'), "deep", "12", 10'000'000},
+                          {Addr('d'), "echo", "", 1'000'000}}),
+            0);
+}
+
 TEST(CompiledEngineTest, NamesAreMangledAsWasm2cDoes) {
   EXPECT_EQ(MangleCName("transfer"), "transfer");
   EXPECT_EQ(MangleCName("_x__y"), "_x__y");

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_replace.h"
+#include "ledger/base/bytes.h"
 #include "ledger/base/strings.h"
 #include "wabt/apply-names.h"
 #include "wabt/binary-reader-ir.h"
@@ -171,7 +172,7 @@ static struct ballast_memory_view* brt_memory(void* p) {
 }
 
 static const struct ballast_contract_v1 brt_contract = {
-    BALLAST_COMPILED_ABI_VERSION, BRT_METHOD_COUNT, brt_init,
+    BALLAST_COMPILED_ABI_VERSION, BRT_METHOD_COUNT, BRT_CODE_SHA256, brt_init,
     brt_instantiate, brt_free, brt_call, brt_gas, brt_depth, brt_memory};
 
 BRT_EXPORT const struct ballast_contract_v1* ballast_contract_v1(void) {
@@ -284,7 +285,9 @@ absl::StatusOr<CSource> GenerateCSource(std::string_view code,
             "  return &((brt_instance*)p)->module.w2c_ballast_depth;\n}\n"
           : "static volatile int64_t* brt_gas(void* p) { return NULL; }\n"
             "static uint32_t* brt_depth(void* p) { return NULL; }\n";
-  out.glue = StrCat(kGlueHead, *imports, methods, "\n", counters, kGlueTail);
+  out.glue =
+      StrCat(kGlueHead, "#define BRT_CODE_SHA256 \"", ToHex(Sha256(code)),
+             "\"\n\n", *imports, methods, "\n", counters, kGlueTail);
   return out;
 }
 

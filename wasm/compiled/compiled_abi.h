@@ -29,6 +29,9 @@ struct ballast_memory_view {
 struct ballast_contract_v1 {
   uint32_t abi_version;
   uint32_t method_count;
+  /* Hex SHA-256 of the wasm code this object was generated from: the
+   * engine checks it names the module it meant to load. */
+  const char* code_sha256;
   /* The module's one-time init; 0 or a trap code. Called once, by the
    * engine, right after loading. */
   int (*init)(void);
@@ -47,7 +50,7 @@ struct ballast_contract_v1 {
   struct ballast_memory_view* (*memory)(void* instance);
 };
 
-#define BALLAST_COMPILED_ABI_VERSION 1
+#define BALLAST_COMPILED_ABI_VERSION 2
 
 #ifdef __cplusplus
 }

@@ -8,10 +8,12 @@
 
 #include <atomic>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -42,6 +44,10 @@ constexpr size_t kStackReserve = size_t{256} << 10;
 // use it are gone.
 struct LoadedObject {
   void* handle = nullptr;
+  // The memory file it was loaded from, open while it is loaded: dlopen
+  // knows objects by path, and a path /proc/self/fd/N reused by a later
+  // object would return this one.
+  int fd = -1;
   const ballast_contract_v1* entry = nullptr;
   absl::flat_hash_map<std::string, uint32_t> methods;  // name -> index
   uint32_t initial_pages = 0;
@@ -50,6 +56,7 @@ struct LoadedObject {
 
   ~LoadedObject() {
     if (handle != nullptr) dlclose(handle);
+    if (fd >= 0) close(fd);
   }
 };
 
@@ -238,8 +245,9 @@ absl::StatusOr<size_t> LargestFrame(const std::filesystem::path& dir) {
 }
 
 // dlopen of exactly these bytes: they go to an anonymous memory file first,
-// so what is loaded is what was checked, whatever happens on disk.
-absl::StatusOr<void*> LoadFromMemory(std::string_view bytes) {
+// so what is loaded is what was checked, whatever happens on disk. Sets
+// object->handle and object->fd (which must stay open while it is loaded).
+absl::Status LoadFromMemory(std::string_view bytes, LoadedObject* object) {
   int fd = memfd_create("ballast-contract", MFD_CLOEXEC);
   if (fd < 0) return absl::InternalError("memfd_create failed");
   size_t done = 0;
@@ -253,12 +261,14 @@ absl::StatusOr<void*> LoadFromMemory(std::string_view bytes) {
   }
   std::string path = StrCat("/proc/self/fd/", fd);
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  close(fd);
   if (handle == nullptr) {
+    close(fd);
     const char* error = dlerror();
     return absl::InternalError(StrCat("dlopen: ", error ? error : "failed"));
   }
-  return handle;
+  object->handle = handle;
+  object->fd = fd;
+  return absl::OkStatus();
 }
 
 class CompileDir {
@@ -274,19 +284,27 @@ class CompileDir {
   std::string path_;
 };
 
+CompiledEngineOptions WithDefaultWarn(CompiledEngineOptions options) {
+  if (!options.warn) {
+    options.warn = [](std::string_view line) {
+      fprintf(stderr, "compiled engine: %.*s\n", static_cast<int>(line.size()),
+              line.data());
+    };
+  }
+  return options;
+}
+
 class NativeEngine final : public Engine {
  public:
   explicit NativeEngine(CompiledEngineOptions options)
-      : options_(std::move(options)), interpreter_(NewWabtInterpreterEngine()) {
-    if (!options_.warn) {
-      options_.warn = [](std::string_view line) {
-        fprintf(stderr, "compiled engine: %.*s\n",
-                static_cast<int>(line.size()), line.data());
-      };
-    }
-  }
+      : options_(WithDefaultWarn(std::move(options))),
+        interpreter_(NewWabtInterpreterEngine()) {}
 
   std::string_view Name() const override { return "wasm2c"; }
+
+  // Kills a compile in progress, and every later one, which then fall back
+  // to the interpreter without a warning (the node is stopping).
+  void Cancel() { cancel_.store(true, std::memory_order_relaxed); }
 
   absl::StatusOr<std::shared_ptr<const CompiledModule>> Compile(
       std::string_view code) const override {
@@ -304,6 +322,7 @@ class NativeEngine final : public Engine {
     }
     if (object == nullptr) {
       absl::StatusOr<std::shared_ptr<const LoadedObject>> built = Build(code);
+      if (absl::IsCancelled(built.status())) return interpreted;
       if (!built.ok()) {
         options_.warn(
             StrCat("code ", ToHex(key).substr(0, 16),
@@ -362,6 +381,7 @@ class NativeEngine final : public Engine {
     CompilerRun run;
     run.program = options_.cc;
     run.dir = dir.path();
+    run.cancel = &cancel_;
     run.args = options_.cflags;
     for (const char* flag :
          {"-fPIC", "-shared", "-fvisibility=hidden", "-DNDEBUG",
@@ -386,18 +406,19 @@ class NativeEngine final : public Engine {
     }
     absl::StatusOr<std::string> bytes = ReadCompileFile(d / "c.so");
     if (!bytes.ok()) return bytes.status();
-    absl::StatusOr<void*> handle = LoadFromMemory(*bytes);
-    if (!handle.ok()) return handle.status();
-
     auto object = std::make_shared<LoadedObject>();
-    object->handle = *handle;
+    if (absl::Status s = LoadFromMemory(*bytes, object.get()); !s.ok()) {
+      return s;
+    }
     using EntryFn = const ballast_contract_v1* (*)();
     auto entry_fn =
         reinterpret_cast<EntryFn>(dlsym(object->handle, "ballast_contract_v1"));
     object->entry = entry_fn != nullptr ? entry_fn() : nullptr;
     if (object->entry == nullptr ||
         object->entry->abi_version != BALLAST_COMPILED_ABI_VERSION ||
-        object->entry->method_count != source->methods.size()) {
+        object->entry->method_count != source->methods.size() ||
+        object->entry->code_sha256 == nullptr ||
+        std::string_view(object->entry->code_sha256) != ToHex(Sha256(code))) {
       return absl::InternalError("the object's entry point does not match");
     }
     if (int trap = object->entry->init(); trap != 0) {
@@ -414,10 +435,175 @@ class NativeEngine final : public Engine {
 
   CompiledEngineOptions options_;
   std::unique_ptr<Engine> interpreter_;
+  std::atomic<bool> cancel_{false};
   mutable absl::Mutex mu_;
   mutable absl::flat_hash_map<std::string, std::weak_ptr<const LoadedObject>>
       loaded_ ABSL_GUARDED_BY(mu_);
   mutable absl::flat_hash_set<std::string> failed_ ABSL_GUARDED_BY(mu_);
+};
+
+// One module's progress towards compiled code, shared by every TieredModule
+// of the same code (the runtime may evict and reload it).
+struct TierState {
+  explicit TierState(std::string c) : code(std::move(c)) {}
+  const std::string code;
+  std::atomic<uint32_t> instantiations{0};
+  std::atomic<bool> queued{false};
+  std::atomic<std::shared_ptr<const CompiledModule>> native;
+};
+
+// The background compiler of a tiered engine: one thread, one compile at a
+// time, a bounded queue. Shared with the modules, which may outlive the
+// engine; after Stop nothing more is queued.
+class TierQueue {
+ public:
+  explicit TierQueue(CompiledEngineOptions options)
+      : engine_(options), warn_(WithDefaultWarn(options).warn) {
+    thread_ = std::thread([this] { Work(); });
+  }
+
+  void Stop() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    engine_.Cancel();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void Enqueue(const std::shared_ptr<TierState>& state) {
+    if (state->queued.exchange(true)) return;
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    if (queue_.size() >= kMaxQueued) {
+      warn_("compile queue full: a module stays in the interpreter");
+      return;
+    }
+    queue_.push_back(state);
+  }
+
+ private:
+  static constexpr size_t kMaxQueued = 64;
+
+  void Work() {
+    while (true) {
+      std::shared_ptr<TierState> state;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](TierQueue* q) { return q->stopping_ || !q->queue_.empty(); },
+            this));
+        if (stopping_) return;
+        state = queue_.front().lock();
+        queue_.pop_front();
+      }
+      if (state == nullptr) continue;  // no module holds it any more
+      absl::StatusOr<std::shared_ptr<const CompiledModule>> module =
+          engine_.Compile(state->code);
+      if (module.ok() && RunsNativeCode(**module)) {
+        state->native.store(*std::move(module), std::memory_order_release);
+      }
+    }
+  }
+
+  NativeEngine engine_;
+  std::function<void(std::string_view)> warn_;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::deque<std::weak_ptr<TierState>> queue_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+class TieredModule final : public CompiledModule {
+ public:
+  TieredModule(std::shared_ptr<const CompiledModule> interpreted,
+               std::shared_ptr<TierState> state,
+               std::shared_ptr<TierQueue> queue, uint32_t compile_after)
+      : interpreted_(std::move(interpreted)),
+        state_(std::move(state)),
+        queue_(std::move(queue)),
+        compile_after_(compile_after) {}
+
+  absl::StatusOr<std::unique_ptr<Instance>> Instantiate(
+      HostDispatcher* host) const override {
+    // Both tiers give the same results, so a call may switch at any
+    // instantiation, also in the middle of a block.
+    if (auto native = state_->native.load(std::memory_order_acquire)) {
+      return native->Instantiate(host);
+    }
+    if (state_->instantiations.fetch_add(1, std::memory_order_relaxed) + 1 >=
+        compile_after_) {
+      queue_->Enqueue(state_);
+    }
+    return interpreted_->Instantiate(host);
+  }
+  uint32_t InitialMemoryPages() const override {
+    return interpreted_->InitialMemoryPages();
+  }
+  size_t MemoryBytes() const override {
+    auto native = state_->native.load(std::memory_order_acquire);
+    return native ? native->MemoryBytes() : interpreted_->MemoryBytes();
+  }
+  bool native() const {
+    return state_->native.load(std::memory_order_acquire) != nullptr;
+  }
+
+ private:
+  std::shared_ptr<const CompiledModule> interpreted_;
+  std::shared_ptr<TierState> state_;
+  std::shared_ptr<TierQueue> queue_;
+  uint32_t compile_after_;
+};
+
+class TieredEngine final : public Engine {
+ public:
+  explicit TieredEngine(CompiledEngineOptions options)
+      : compile_after_(options.compile_after_calls),
+        interpreter_(NewWabtInterpreterEngine()),
+        queue_(std::make_shared<TierQueue>(std::move(options))) {}
+  ~TieredEngine() override { queue_->Stop(); }
+
+  std::string_view Name() const override { return "tiered"; }
+
+  absl::StatusOr<std::shared_ptr<const CompiledModule>> Compile(
+      std::string_view code) const override {
+    absl::StatusOr<std::shared_ptr<const CompiledModule>> interpreted =
+        interpreter_->Compile(code);
+    if (!interpreted.ok()) return interpreted.status();
+    std::shared_ptr<TierState> state;
+    {
+      absl::MutexLock lock(&mu_);
+      std::string key = Sha256(code);
+      auto& slot = states_[key];
+      state = slot.lock();
+      if (state == nullptr) {
+        state = std::make_shared<TierState>(std::string(code));
+        slot = state;
+      }
+      if (states_.size() > kMaxStates) {
+        for (auto it = states_.begin(); it != states_.end();) {
+          if (it->second.expired()) {
+            states_.erase(it++);
+          } else {
+            ++it;
+          }
+        }
+      }
+    }
+    if (compile_after_ == 0) queue_->Enqueue(state);
+    return std::shared_ptr<const CompiledModule>(std::make_shared<TieredModule>(
+        *std::move(interpreted), std::move(state), queue_, compile_after_));
+  }
+
+ private:
+  static constexpr size_t kMaxStates = 4096;
+
+  uint32_t compile_after_;
+  std::unique_ptr<Engine> interpreter_;
+  std::shared_ptr<TierQueue> queue_;
+  mutable absl::Mutex mu_;
+  mutable absl::flat_hash_map<std::string, std::weak_ptr<TierState>> states_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -442,7 +628,23 @@ std::unique_ptr<Engine> NewCompiledEngine(CompiledEngineOptions options) {
   return std::make_unique<NativeEngine>(std::move(options));
 }
 
+std::unique_ptr<Engine> NewTieredEngine(CompiledEngineOptions options) {
+  return std::make_unique<TieredEngine>(std::move(options));
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> NewEngine(
+    std::string_view name, CompiledEngineOptions options) {
+  if (name == "interp") return NewWabtInterpreterEngine();
+  if (name == "compiled") return NewCompiledEngine(std::move(options));
+  if (name == "auto") return NewTieredEngine(std::move(options));
+  return absl::InvalidArgumentError(
+      StrCat("unknown engine '", name, "' (interp, compiled or auto)"));
+}
+
 bool RunsNativeCode(const CompiledModule& module) {
+  if (auto* tiered = dynamic_cast<const TieredModule*>(&module)) {
+    return tiered->native();
+  }
   return dynamic_cast<const NativeModule*>(&module) != nullptr;
 }
 

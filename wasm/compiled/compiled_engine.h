@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "wasm/engine.h"
 
@@ -52,6 +53,9 @@ struct CompiledEngineOptions {
   // The runtime's Limits::max_call_depth: sizes the native stack a call
   // may need.
   uint32_t max_call_depth = 1000;
+  // Tiered engine only: a module is queued for compiling at its Nth
+  // instantiation (0: as soon as it is loaded).
+  uint32_t compile_after_calls = 8;
   // Where warnings go (one line each); default: stderr.
   std::function<void(std::string_view)> warn;
 };
@@ -60,8 +64,21 @@ struct CompiledEngineOptions {
 // compiled before and still holds) the native object before it returns.
 std::unique_ptr<Engine> NewCompiledEngine(CompiledEngineOptions options = {});
 
-// True if `module` came from NewCompiledEngine and runs native code (not the
-// interpreter it fell back to). For tests and benchmarks.
+// The tiered engine (ballastd --engine auto): Compile returns at once with
+// the interpreter's module; after compile_after_calls instantiations the
+// module is compiled in the background (one compile at a time, on one
+// thread, at low priority), and instantiations switch to native code once it
+// is loaded. Destroying the engine kills a compile in progress.
+std::unique_ptr<Engine> NewTieredEngine(CompiledEngineOptions options = {});
+
+// "interp" (wabt's interpreter), "compiled" (NewCompiledEngine) or "auto"
+// (NewTieredEngine); InvalidArgument naming the choices otherwise.
+absl::StatusOr<std::unique_ptr<Engine>> NewEngine(
+    std::string_view name, CompiledEngineOptions options = {});
+
+// True if `module` runs native code now: it came from NewCompiledEngine
+// (and did not fall back to the interpreter), or from NewTieredEngine and
+// its compiled code is loaded. For tests and benchmarks.
 bool RunsNativeCode(const CompiledModule& module);
 
 // The thread's stack left below the caller's frame, in bytes. Exposed for

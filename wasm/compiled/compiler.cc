@@ -282,6 +282,7 @@ absl::Status RunCompiler(const CompilerRun& run, const CompilerLimits& limits) {
                         absl::ToChronoNanoseconds(limits.timeout);
   absl::Duration nap = absl::Milliseconds(1);
   bool timed_out = false;
+  bool cancelled = false;
   while (true) {
     siginfo_t info = {};
     if (waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
@@ -294,6 +295,10 @@ absl::Status RunCompiler(const CompilerRun& run, const CompilerLimits& limits) {
       timed_out = true;
       break;
     }
+    if (run.cancel != nullptr && run.cancel->load(std::memory_order_relaxed)) {
+      cancelled = true;
+      break;
+    }
     absl::SleepFor(nap);
     nap = std::min(nap * 2, absl::Milliseconds(20));
   }
@@ -303,6 +308,7 @@ absl::Status RunCompiler(const CompilerRun& run, const CompilerLimits& limits) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  if (cancelled) return absl::CancelledError("compile cancelled");
   if (timed_out) {
     return absl::DeadlineExceededError(
         absl::StrFormat("compiler timed out after %.1fs",

@@ -13,6 +13,7 @@
 #ifndef BALLAST_WASM_COMPILED_COMPILER_H_
 #define BALLAST_WASM_COMPILED_COMPILER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -42,6 +43,9 @@ struct CompilerRun {
   // The working directory, which must exist. stdout and stderr go to
   // dir/compiler.log (truncated first); TMPDIR is dir.
   std::string dir;
+  // If set and it becomes true, the compiler is killed and RunCompiler
+  // returns Cancelled (the node is stopping). Not owned.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // Runs `run.program` and waits for it; OK if it exited with status 0.
@@ -51,6 +55,7 @@ struct CompilerRun {
 //   FailedPrecondition dir/compiler.log cannot be created
 //   NotFound           the program does not exist or cannot be executed
 //   DeadlineExceeded   killed at the timeout
+//   Cancelled          killed because *run.cancel became true
 //   ResourceExhausted  killed by SIGXCPU, SIGXFSZ or SIGKILL (a limit), or
 //                      fork failed
 //   Internal           it exited with a nonzero status or was killed by
