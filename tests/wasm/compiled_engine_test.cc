@@ -8,10 +8,12 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -484,6 +486,77 @@ TEST(CompiledEngineTest, ModulesLoadedAtOnceEachRunTheirOwnCode) {
                           {Addr('d'), "deep", "12", 10'000'000},
                           {Addr('d'), "echo", "", 1'000'000}}),
             0);
+}
+
+// Compiles corpus module `name` on a fresh engine with `options`; returns
+// whether it runs natively, and appends the engine's warnings.
+bool CompileFresh(CompiledEngineOptions options, const std::string& name,
+                  std::vector<std::string>* warnings) {
+  options.warn = [&](std::string_view line) { warnings->emplace_back(line); };
+  auto prepared = PrepareModule(CorpusModule(name), Limits());
+  auto module = NewCompiledEngine(options)->Compile(prepared->code);
+  return module.ok() && RunsNativeCode(**module);
+}
+
+std::vector<std::string> CachedObjects(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    if (f.path().extension() == ".so") names.push_back(f.path().string());
+  }
+  return names;
+}
+
+TEST(ObjectCacheTest, ARestartLoadsTheObjectAndACorruptOneIsRebuilt) {
+  std::string dir = testing::TempDir() + "/object-cache";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  // gcc, counting the compiles (not the identity queries).
+  std::string cc = dir + "-cc", count = dir + "-count";
+  std::ofstream(cc) << "#!/bin/sh\ncase \"$1\" in -dump*) ;; *) echo >> "
+                    << count << ";; esac\nexec /usr/bin/gcc \"$@\"\n";
+  std::filesystem::permissions(cc, std::filesystem::perms::owner_all);
+  std::filesystem::remove(count);
+  auto compiles = [&] {
+    std::ifstream in(count);
+    return std::count(std::istreambuf_iterator<char>(in),
+                      std::istreambuf_iterator<char>(), '\n');
+  };
+  CompiledEngineOptions options = TestOptions();
+  options.cc = cc;
+  options.cache_dir = dir;
+  std::vector<std::string> warnings;
+  ASSERT_TRUE(CompileFresh(options, "handmade", &warnings));
+  ASSERT_EQ(CachedObjects(dir).size(), 1u);
+  EXPECT_EQ(compiles(), 1);
+
+  // A new engine (a restarted node) loads it without compiling.
+  EXPECT_TRUE(CompileFresh(options, "handmade", &warnings));
+  EXPECT_EQ(compiles(), 1);
+  EXPECT_TRUE(warnings.empty());
+
+  // One flipped byte: discarded with a warning, never loaded, rebuilt.
+  std::string so = CachedObjects(dir)[0];
+  std::string bytes = ReadFileOrDie(so);
+  bytes[bytes.size() / 2] ^= 1;
+  std::ofstream(so, std::ios::binary | std::ios::trunc) << bytes;
+  EXPECT_TRUE(CompileFresh(options, "handmade", &warnings));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("discarded: the object does not match"));
+  EXPECT_EQ(compiles(), 2);
+  EXPECT_NE(ReadFileOrDie(CachedObjects(dir)[0]), bytes);
+}
+
+TEST(ObjectCacheTest, TheCacheKeepsTheMostRecentWithinItsCap) {
+  std::string dir = testing::TempDir() + "/object-cache-cap";
+  std::filesystem::remove_all(dir);
+  CompiledEngineOptions options = TestOptions();
+  options.cache_dir = dir;
+  options.cache_bytes = 1;  // room for the newest only
+  std::vector<std::string> warnings;
+  ASSERT_TRUE(CompileFresh(options, "handmade", &warnings));
+  ASSERT_TRUE(CompileFresh(options, "deep_frames", &warnings));
+  EXPECT_EQ(CachedObjects(dir).size(), 1u);
+  EXPECT_TRUE(warnings.empty());
 }
 
 TEST(CompiledEngineTest, NamesAreMangledAsWasm2cDoes) {

@@ -18,6 +18,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "ledger/base/bytes.h"
@@ -26,6 +27,7 @@
 #include "wasm/compiled/c_source.h"
 #include "wasm/compiled/compiled_abi.h"
 #include "wasm/compiled/compiler.h"
+#include "wasm/compiled/object_cache.h"
 #include "wasm/trap.h"
 #include "wasm/wabt_engine.h"
 
@@ -298,7 +300,11 @@ class NativeEngine final : public Engine {
  public:
   explicit NativeEngine(CompiledEngineOptions options)
       : options_(WithDefaultWarn(std::move(options))),
-        interpreter_(NewWabtInterpreterEngine()) {}
+        interpreter_(NewWabtInterpreterEngine()),
+        cache_(options_.cache_dir.empty()
+                   ? nullptr
+                   : std::make_unique<ObjectCache>(options_.cache_dir,
+                                                   options_.cache_bytes)) {}
 
   std::string_view Name() const override { return "wasm2c"; }
 
@@ -369,6 +375,31 @@ class NativeEngine final : public Engine {
     }
     CompileDir dir(pattern);
     std::filesystem::path d(dir.path());
+
+    // A cached object made from exactly this C by this compiler.
+    std::string cache_key;
+    if (cache_ != nullptr) {
+      absl::StatusOr<std::string> identity = CompilerIdentity(dir.path());
+      if (identity.ok()) {
+        cache_key = ToHex(Sha256(
+            StrCat("ballast/compiled-object\n", *identity, "\n",
+                   absl::StrJoin(options_.cflags, " "), "\n", Sha256(source->c),
+                   Sha256(source->h), Sha256(source->glue),
+                   Sha256(kRuntimeSource), Sha256(kAbiHeader))));
+        std::string problem;
+        std::optional<ObjectCache::Entry> hit =
+            cache_->Get(cache_key, &problem);
+        if (!problem.empty()) options_.warn(problem);
+        if (hit.has_value()) {
+          absl::StatusOr<std::shared_ptr<const LoadedObject>> loaded =
+              Load(code, *source, hit->object, hit->largest_frame);
+          if (loaded.ok()) return loaded;
+          options_.warn(StrCat("cached object ", cache_key.substr(0, 16),
+                               " not loaded: ", loaded.status().message()));
+        }
+      }
+    }
+
     for (const auto& [name, text] :
          std::initializer_list<std::pair<const char*, std::string_view>>{
              {"c.c", source->c},
@@ -406,8 +437,40 @@ class NativeEngine final : public Engine {
     }
     absl::StatusOr<std::string> bytes = ReadCompileFile(d / "c.so");
     if (!bytes.ok()) return bytes.status();
+    absl::StatusOr<std::shared_ptr<const LoadedObject>> loaded =
+        Load(code, *source, *bytes, *frame);
+    if (loaded.ok() && !cache_key.empty()) {
+      if (absl::Status s = cache_->Put(cache_key, {*std::move(bytes), *frame});
+          !s.ok()) {
+        options_.warn(StrCat("cannot cache an object: ", s.message()));
+      }
+    }
+    return loaded;
+  }
+
+  // "gcc (version) target": part of the cache key, found once.
+  absl::StatusOr<std::string> CompilerIdentity(const std::string& dir) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (compiler_identity_.empty()) {
+      CompilerRun run{options_.cc, {"-dumpfullversion", "-dumpmachine"}, dir};
+      run.cancel = &cancel_;
+      CompilerLimits limits;
+      limits.timeout = absl::Seconds(30);
+      if (absl::Status s = RunCompiler(run, limits); !s.ok()) return s;
+      absl::StatusOr<std::string> out =
+          ReadCompileFile(std::filesystem::path(dir) / "compiler.log");
+      if (!out.ok()) return out.status();
+      compiler_identity_ = StrCat(options_.cc, " ", *out);
+    }
+    return compiler_identity_;
+  }
+
+  // Loads `bytes`, the object compiled from `source`, and checks that it is.
+  absl::StatusOr<std::shared_ptr<const LoadedObject>> Load(
+      std::string_view code, const CSource& source, std::string_view bytes,
+      size_t frame) const {
     auto object = std::make_shared<LoadedObject>();
-    if (absl::Status s = LoadFromMemory(*bytes, object.get()); !s.ok()) {
+    if (absl::Status s = LoadFromMemory(bytes, object.get()); !s.ok()) {
       return s;
     }
     using EntryFn = const ballast_contract_v1* (*)();
@@ -416,7 +479,7 @@ class NativeEngine final : public Engine {
     object->entry = entry_fn != nullptr ? entry_fn() : nullptr;
     if (object->entry == nullptr ||
         object->entry->abi_version != BALLAST_COMPILED_ABI_VERSION ||
-        object->entry->method_count != source->methods.size() ||
+        object->entry->method_count != source.methods.size() ||
         object->entry->code_sha256 == nullptr ||
         std::string_view(object->entry->code_sha256) != ToHex(Sha256(code))) {
       return absl::InternalError("the object's entry point does not match");
@@ -424,12 +487,12 @@ class NativeEngine final : public Engine {
     if (int trap = object->entry->init(); trap != 0) {
       return absl::InternalError(StrCat("the module's init trapped: ", trap));
     }
-    for (uint32_t i = 0; i < source->methods.size(); ++i) {
-      object->methods.emplace(source->methods[i], i);
+    for (uint32_t i = 0; i < source.methods.size(); ++i) {
+      object->methods.emplace(source.methods[i], i);
     }
-    object->initial_pages = source->initial_pages;
-    object->stack_need = (size_t{options_.max_call_depth} + 2) * *frame;
-    object->object_bytes = bytes->size();
+    object->initial_pages = source.initial_pages;
+    object->stack_need = (size_t{options_.max_call_depth} + 2) * frame;
+    object->object_bytes = bytes.size();
     return std::shared_ptr<const LoadedObject>(std::move(object));
   }
 
@@ -437,6 +500,8 @@ class NativeEngine final : public Engine {
   std::unique_ptr<Engine> interpreter_;
   std::atomic<bool> cancel_{false};
   mutable absl::Mutex mu_;
+  std::unique_ptr<ObjectCache> cache_ ABSL_PT_GUARDED_BY(mu_);
+  mutable std::string compiler_identity_ ABSL_GUARDED_BY(mu_);
   mutable absl::flat_hash_map<std::string, std::weak_ptr<const LoadedObject>>
       loaded_ ABSL_GUARDED_BY(mu_);
   mutable absl::flat_hash_set<std::string> failed_ ABSL_GUARDED_BY(mu_);

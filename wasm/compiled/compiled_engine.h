@@ -50,6 +50,10 @@ struct CompiledEngineOptions {
   // A module with a native frame larger than this, or of unbounded size,
   // stays in the interpreter.
   size_t max_frame_bytes = size_t{16} << 10;
+  // Where compiled objects are kept across restarts (object_cache.h);
+  // empty: in memory only. ballastd uses <data-dir>/compiled.
+  std::string cache_dir;
+  size_t cache_bytes = size_t{256} << 20;
   // The runtime's Limits::max_call_depth: sizes the native stack a call
   // may need.
   uint32_t max_call_depth = 1000;

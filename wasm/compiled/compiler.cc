@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -55,6 +56,7 @@ struct ChildPlan {
   int stdin_fd, log_fd, report_fd, max_fd;
   Limit limits[4];
   bool low_priority;
+  pid_t parent;
 };
 
 // Closes a fd when it goes out of scope.
@@ -98,6 +100,26 @@ int AboveStdio(int fd) {
     (void)!write(p.report_fd, &f, sizeof(f));
     _exit(127);
   };
+  // First of all, let go of every fd of the node but the report pipe
+  // (close-on-exec): a lock the node holds (its data dir's flock) must not
+  // outlive the node in a child that has not reached execve yet, which, at
+  // idle priority on a busy machine, can take a long time.
+  if (dup2(p.stdin_fd, 0) < 0 || dup2(p.log_fd, 1) < 0 ||
+      dup2(p.log_fd, 2) < 0) {
+    fail(kSetup);
+  }
+  if (syscall(SYS_close_range, 3u, static_cast<unsigned>(p.report_fd - 1),
+              0u) != 0 ||
+      syscall(SYS_close_range, static_cast<unsigned>(p.report_fd + 1), ~0u,
+              0u) != 0) {
+    for (int fd = 3; fd < p.max_fd; ++fd) {
+      if (fd != p.report_fd) close(fd);
+    }
+  }
+  // Dies with the node (a kill -9 included) instead of compiling on for
+  // nobody; checked once more in case the node died before this line.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != p.parent) _exit(127);
   // None of the node's handlers may run here, and signals it ignores or
   // blocks (SIGPIPE, SIGXFSZ...) must act normally in the compiler.
   struct sigaction dfl = {};
@@ -119,17 +141,6 @@ int AboveStdio(int fd) {
     if (setrlimit(limit.resource, &limit.value) != 0) fail(kSetup);
   }
   if (chdir(p.dir) != 0) fail(kChdir);
-  if (dup2(p.stdin_fd, 0) < 0 || dup2(p.log_fd, 1) < 0 ||
-      dup2(p.log_fd, 2) < 0) {
-    fail(kSetup);
-  }
-  // No other fd of the node reaches the compiler: all close at exec (the
-  // report pipe too, which tells the parent that exec worked).
-  if (syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) != 0) {
-    for (int fd = 3; fd < p.max_fd; ++fd) {
-      if (fd != p.report_fd) close(fd);
-    }
-  }
   execve(p.program, p.argv, p.envp);
   fail(kExec);
   _exit(127);  // not reached
@@ -255,7 +266,8 @@ absl::Status RunCompiler(const CompilerRun& run, const CompilerLimits& limits) {
         Clamp(RLIMIT_FSIZE, limits.output_bytes, limits.output_bytes)},
        // A crashing compiler leaves no core of gigabytes behind.
        {RLIMIT_CORE, {0, 0}}},
-      limits.low_priority};
+      limits.low_priority,
+      getpid()};
 
   // Signals stay blocked across fork(), so that no handler of the node runs
   // in the child before it resets them.

@@ -1,0 +1,53 @@
+// The compiled engine's cache of shared objects on disk, so that a node
+// restarted (or a module evicted from memory) does not compile again.
+//
+// <dir>/<key>.so is the object and <key>.meta its record: the SHA-256 and
+// size of the .so and the largest native frame. The key (computed by the
+// engine) is a hash of everything the object is made from: the generated
+// C, the runtime, the compiler's identity and flags. Every Get verifies the
+// object against its record; a file that does not match is removed, never
+// loaded. Writes are atomic (a temporary file renamed). The total size of
+// the objects is capped: the least recently used go first.
+//
+// Thread-safe: no (the engine calls it under its lock); several processes
+// must not share a dir (each node has its own data dir).
+
+#ifndef BALLAST_WASM_COMPILED_OBJECT_CACHE_H_
+#define BALLAST_WASM_COMPILED_OBJECT_CACHE_H_
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace ballast::wasm {
+
+class ObjectCache {
+ public:
+  struct Entry {
+    std::string object;  // the .so's bytes
+    size_t largest_frame = 0;
+  };
+
+  // REQUIRES: `dir` exists or can be created (mode 0700).
+  ObjectCache(std::string dir, size_t max_bytes);
+
+  // The entry for `key` if it is there and verifies. A corrupt or foreign
+  // one is removed, and `*problem` says what was wrong.
+  std::optional<Entry> Get(const std::string& key, std::string* problem);
+
+  // Stores `entry` under `key`, then removes the least recently used
+  // objects (never this one) while the total is over the cap.
+  absl::Status Put(const std::string& key, const Entry& entry);
+
+ private:
+  void Evict(const std::string& keep);
+
+  std::string dir_;
+  size_t max_bytes_;
+};
+
+}  // namespace ballast::wasm
+
+#endif  // BALLAST_WASM_COMPILED_OBJECT_CACHE_H_
