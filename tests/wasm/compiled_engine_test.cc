@@ -524,8 +524,14 @@ TEST(ObjectCacheTest, ARestartLoadsTheObjectAndACorruptOneIsRebuilt) {
   CompiledEngineOptions options = TestOptions();
   options.cc = cc;
   options.cache_dir = dir;
+  // What a compile cut short by a crash left behind goes when an engine
+  // starts on the cache.
+  std::filesystem::create_directories(dir + "/work/ballast-cc-crashed");
+  std::ofstream(dir + "/work/ballast-cc-crashed/c.c") << "int x;";
   std::vector<std::string> warnings;
   ASSERT_TRUE(CompileFresh(options, "handmade", &warnings));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/work/ballast-cc-crashed"));
+  EXPECT_TRUE(std::filesystem::is_empty(dir + "/work"));
   ASSERT_EQ(CachedObjects(dir).size(), 1u);
   EXPECT_EQ(compiles(), 1);
 

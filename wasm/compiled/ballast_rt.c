@@ -107,6 +107,14 @@ uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
   return id;
 }
 
+/* The registry lives as long as the object: freed when it is unloaded. */
+__attribute__((destructor)) static void brt_free_func_types(void) {
+  for (uint32_t i = 0; i < brt_type_count; ++i) free(brt_types[i].types);
+  free(brt_types);
+  brt_types = NULL;
+  brt_type_count = 0;
+}
+
 void wasm_rt_allocate_memory(wasm_rt_memory_t* m, uint32_t initial,
                              uint32_t max) {
   /* +1: a valid pointer even for zero pages. */

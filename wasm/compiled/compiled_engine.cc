@@ -286,20 +286,34 @@ class CompileDir {
   std::string path_;
 };
 
-CompiledEngineOptions WithDefaultWarn(CompiledEngineOptions options) {
-  if (!options.warn) {
-    options.warn = [](std::string_view line) {
-      fprintf(stderr, "compiled engine: %.*s\n", static_cast<int>(line.size()),
-              line.data());
-    };
+void StderrWarning(std::string_view line) {
+  fprintf(stderr, "compiled engine: %.*s\n", static_cast<int>(line.size()),
+          line.data());
+}
+
+// The options with their defaults filled in: the warning sink and the
+// work dir (created, and emptied of what a crashed compile left if it is
+// the cache's).
+CompiledEngineOptions WithDefaults(CompiledEngineOptions options) {
+  if (options.work_dir.empty() && !options.cache_dir.empty()) {
+    options.work_dir = options.cache_dir + "/work";
+    std::error_code ignored;
+    std::filesystem::remove_all(options.work_dir, ignored);
   }
+  if (options.work_dir.empty()) {
+    const char* tmp = getenv("TMPDIR");
+    options.work_dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+  }
+  std::error_code ignored;
+  std::filesystem::create_directories(options.work_dir, ignored);
+  if (!options.warn) options.warn = StderrWarning;
   return options;
 }
 
 class NativeEngine final : public Engine {
  public:
   explicit NativeEngine(CompiledEngineOptions options)
-      : options_(WithDefaultWarn(std::move(options))),
+      : options_(WithDefaults(std::move(options))),
         interpreter_(NewWabtInterpreterEngine()),
         cache_(options_.cache_dir.empty()
                    ? nullptr
@@ -364,11 +378,7 @@ class NativeEngine final : public Engine {
         GenerateCSource(code, options_.max_c_source_bytes);
     if (!source.ok()) return source.status();
 
-    std::string base = options_.work_dir;
-    if (base.empty()) {
-      const char* tmp = getenv("TMPDIR");
-      base = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
-    }
+    const std::string& base = options_.work_dir;
     std::string pattern = base + "/ballast-cc-XXXXXX";
     if (mkdtemp(pattern.data()) == nullptr) {
       return absl::InternalError(StrCat("cannot create a directory in ", base));
@@ -523,7 +533,7 @@ struct TierState {
 class TierQueue {
  public:
   explicit TierQueue(CompiledEngineOptions options)
-      : engine_(options), warn_(WithDefaultWarn(options).warn) {
+      : engine_(options), warn_(options.warn ? options.warn : StderrWarning) {
     thread_ = std::thread([this] { Work(); });
   }
 
