@@ -80,7 +80,9 @@ struct NodeOptions {
   // times is compiled in the background and switched to). All give the
   // same results and gas.
   std::string engine = "auto";
-  uint32_t compile_after_calls = 8;
+  // A compile costs 3-20 s of (otherwise idle) CPU, the time of thousands
+  // of interpreted calls: only a contract in steady use is worth it.
+  uint32_t compile_after_calls = 1000;
   // The store's file environment; null means LevelDB's default. Not owned.
   // Tests pass fault-injecting environments.
   leveldb::Env* env = nullptr;

@@ -61,7 +61,7 @@ struct CompiledEngineOptions {
   uint32_t max_call_depth = 1000;
   // Tiered engine only: a module is queued for compiling at its Nth
   // instantiation (0: as soon as it is loaded).
-  uint32_t compile_after_calls = 8;
+  uint32_t compile_after_calls = 1000;
   // Where warnings go (one line each); default: stderr.
   std::function<void(std::string_view)> warn;
 };
