@@ -38,21 +38,19 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
         "manual mining (--block-time manual) needs --dev: blocks are then "
         "produced only by POST /v1/dev/mine");
   }
-  if (options.engine != "interp" && options.engine != "compiled" &&
-      options.engine != "auto") {
-    return wasm::NewEngine(options.engine).status();  // names the choices
-  }
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<DataDir> data_dir,
-      DataDir::Open(options.data_dir, options.chain_id, options.signing_keys));
+  // Before the data dir: a bad engine name opens nothing (and an engine
+  // touches the disk only when it first compiles).
   wasm::CompiledEngineOptions engine_options;
   engine_options.compile_after_calls = options.compile_after_calls;
-  engine_options.cache_dir = data_dir->path() + "/compiled";
+  engine_options.cache_dir = options.data_dir + "/compiled";
   engine_options.warn = [](std::string_view line) {
     spdlog::warn("compiled engine: {}", line);
   };
   ASSIGN_OR_RETURN(std::unique_ptr<wasm::Engine> engine,
                    wasm::NewEngine(options.engine, engine_options));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<DataDir> data_dir,
+      DataDir::Open(options.data_dir, options.chain_id, options.signing_keys));
   ledger::StoreOptions store_options;
   store_options.sync = options.sync;
   store_options.env = options.env;

@@ -292,20 +292,15 @@ void StderrWarning(std::string_view line) {
 }
 
 // The options with their defaults filled in: the warning sink and the
-// work dir (created, and emptied of what a crashed compile left if it is
-// the cache's).
+// work dir. Nothing is created on disk until the first compile.
 CompiledEngineOptions WithDefaults(CompiledEngineOptions options) {
   if (options.work_dir.empty() && !options.cache_dir.empty()) {
     options.work_dir = options.cache_dir + "/work";
-    std::error_code ignored;
-    std::filesystem::remove_all(options.work_dir, ignored);
   }
   if (options.work_dir.empty()) {
     const char* tmp = getenv("TMPDIR");
     options.work_dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
   }
-  std::error_code ignored;
-  std::filesystem::create_directories(options.work_dir, ignored);
   if (!options.warn) options.warn = StderrWarning;
   return options;
 }
@@ -379,6 +374,16 @@ class NativeEngine final : public Engine {
     if (!source.ok()) return source.status();
 
     const std::string& base = options_.work_dir;
+    if (!work_dir_ready_) {
+      // The cache's own work dir holds only what a compile cut short by a
+      // crash left behind: emptied before the first compile.
+      std::error_code ignored;
+      if (options_.work_dir == options_.cache_dir + "/work") {
+        std::filesystem::remove_all(base, ignored);
+      }
+      std::filesystem::create_directories(base, ignored);
+      work_dir_ready_ = true;
+    }
     std::string pattern = base + "/ballast-cc-XXXXXX";
     if (mkdtemp(pattern.data()) == nullptr) {
       return absl::InternalError(StrCat("cannot create a directory in ", base));
@@ -512,6 +517,7 @@ class NativeEngine final : public Engine {
   mutable absl::Mutex mu_;
   std::unique_ptr<ObjectCache> cache_ ABSL_PT_GUARDED_BY(mu_);
   mutable std::string compiler_identity_ ABSL_GUARDED_BY(mu_);
+  mutable bool work_dir_ready_ ABSL_GUARDED_BY(mu_) = false;
   mutable absl::flat_hash_map<std::string, std::weak_ptr<const LoadedObject>>
       loaded_ ABSL_GUARDED_BY(mu_);
   mutable absl::flat_hash_set<std::string> failed_ ABSL_GUARDED_BY(mu_);

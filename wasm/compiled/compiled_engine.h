@@ -41,8 +41,9 @@ struct CompiledEngineOptions {
   std::vector<std::string> cflags = {"-O2"};
   // Where compiles happen (a fresh directory under it each time, removed
   // afterwards). Empty: <cache_dir>/work if there is a cache dir (emptied
-  // when the engine starts, so a compile cut short by a crash leaves
-  // nothing behind for long), else $TMPDIR or /tmp.
+  // before the engine's first compile, so a compile cut short by a crash
+  // leaves nothing behind for long), else $TMPDIR or /tmp. Creating an
+  // engine touches nothing on disk.
   std::string work_dir;
   absl::Duration compile_timeout = absl::Seconds(120);
   // The compiler at nice 19 and SCHED_IDLE (compiler.h); tests turn it off.

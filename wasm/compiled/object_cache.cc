@@ -33,11 +33,7 @@ std::string MetaText(const ObjectCache::Entry& entry) {
 }  // namespace
 
 ObjectCache::ObjectCache(std::string dir, size_t max_bytes)
-    : dir_(std::move(dir)), max_bytes_(max_bytes) {
-  std::error_code ignored;
-  fs::create_directories(dir_, ignored);
-  chmod(dir_.c_str(), 0700);
-}
+    : dir_(std::move(dir)), max_bytes_(max_bytes) {}
 
 std::optional<ObjectCache::Entry> ObjectCache::Get(const std::string& key,
                                                    std::string* problem) {
@@ -71,6 +67,11 @@ std::optional<ObjectCache::Entry> ObjectCache::Get(const std::string& key,
 }
 
 absl::Status ObjectCache::Put(const std::string& key, const Entry& entry) {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec || chmod(dir_.c_str(), 0700) != 0) {
+    return absl::InternalError(StrCat("cannot create ", dir_));
+  }
   // The object first: a record never names an object that is not there.
   WriteFileOptions options;
   options.mode = 0600;

@@ -30,7 +30,7 @@ class ObjectCache {
     size_t largest_frame = 0;
   };
 
-  // REQUIRES: `dir` exists or can be created (mode 0700).
+  // Touches nothing on disk; the first Put creates `dir` (mode 0700).
   ObjectCache(std::string dir, size_t max_bytes);
 
   // The entry for `key` if it is there and verifies. A corrupt or foreign
