@@ -119,7 +119,7 @@ struct DevMineOptions {
   // The exact time of the first block (not before the head block's); the
   // offset becomes time_ms - the wall clock, so later blocks continue
   // from it. Not together with advance_ms.
-  std::optional<int64_t> time_ms;
+  std::optional<int64_t> time_ms = std::nullopt;
 };
 
 // A block DevMine produced.

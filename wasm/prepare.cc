@@ -314,7 +314,8 @@ absl::Status CheckExports(const wabt::Module& m, const Limits& limits,
   return absl::OkStatus();
 }
 
-absl::Status CheckShape(const wabt::Module& m, const Limits& limits) {
+absl::Status CheckShape(const wabt::Module& m, const Limits& limits,
+                        bool floats) {
   if (!m.starts.empty()) {
     return Invalid("a start function is not allowed (use an \"init\" method)");
   }
@@ -347,7 +348,7 @@ absl::Status CheckShape(const wabt::Module& m, const Limits& limits) {
     }
   }
   for (Index i = 0; i < m.globals.size(); ++i) {
-    if (IsFloat(m.globals[i]->type)) {
+    if (!floats && IsFloat(m.globals[i]->type)) {
       return Invalid(StrCat("global ", i, ": floating point is not allowed"));
     }
   }
@@ -357,7 +358,7 @@ absl::Status CheckShape(const wabt::Module& m, const Limits& limits) {
     for (Index j = 0; j < f->local_types.size(); ++j) {
       float_local = float_local || IsFloat(f->local_types[j]);
     }
-    if (SignatureHasFloat(f->decl.sig) || float_local) {
+    if (!floats && (SignatureHasFloat(f->decl.sig) || float_local)) {
       return Invalid(StrCat(FuncLabel(m, i), ": floating point is not ",
                             "allowed (float parameter, result or local)"));
     }
@@ -404,7 +405,8 @@ wabt::Block* BlockOf(Expr& expr) {
 }
 
 // Returns what is wrong with `expr` on its own (not its contents), or "".
-std::string DisallowedReason(const Expr& expr) {
+// `floats`: floating point is allowed (PrepareModuleWithFloatsForTesting).
+std::string DisallowedReason(const Expr& expr, bool floats) {
   switch (expr.type()) {
     case ExprType::Binary:
     case ExprType::Compare:
@@ -413,38 +415,42 @@ std::string DisallowedReason(const Expr& expr) {
     case ExprType::Load:
     case ExprType::Store: {
       wabt::Opcode op = OpcodeOf(expr);
-      if (IsFloat(op.GetResultType()) || IsFloat(op.GetParamType1()) ||
-          IsFloat(op.GetParamType2())) {
+      if (!floats &&
+          (IsFloat(op.GetResultType()) || IsFloat(op.GetParamType1()) ||
+           IsFloat(op.GetParamType2()))) {
         return StrCat("floating point is not allowed (", op.GetName(), ")");
       }
       return "";
     }
     case ExprType::Const:
-      if (IsFloat(wabt::cast<wabt::ConstExpr>(&expr)->const_.type())) {
+      if (!floats &&
+          IsFloat(wabt::cast<wabt::ConstExpr>(&expr)->const_.type())) {
         return "floating point is not allowed (float constant)";
       }
       return "";
     case ExprType::Select: {
       const auto& types = wabt::cast<wabt::SelectExpr>(&expr)->result_type;
-      if (std::any_of(types.begin(), types.end(), IsFloat)) {
+      if (!floats && std::any_of(types.begin(), types.end(), IsFloat)) {
         return "floating point is not allowed (typed select)";
       }
       return "";
     }
     case ExprType::CallIndirect:
-      if (SignatureHasFloat(
-              wabt::cast<wabt::CallIndirectExpr>(&expr)->decl.sig)) {
+      if (!floats && SignatureHasFloat(
+                         wabt::cast<wabt::CallIndirectExpr>(&expr)->decl.sig)) {
         return "floating point is not allowed (call_indirect signature)";
       }
       return "";
     case ExprType::Block:
     case ExprType::Loop:
-      if (SignatureHasFloat(BlockOf(const_cast<Expr&>(expr))->decl.sig)) {
+      if (!floats &&
+          SignatureHasFloat(BlockOf(const_cast<Expr&>(expr))->decl.sig)) {
         return "floating point is not allowed (block type)";
       }
       return "";
     case ExprType::If:
-      if (SignatureHasFloat(wabt::cast<wabt::IfExpr>(&expr)->true_.decl.sig)) {
+      if (!floats &&
+          SignatureHasFloat(wabt::cast<wabt::IfExpr>(&expr)->true_.decl.sig)) {
         return "floating point is not allowed (block type)";
       }
       return "";
@@ -476,7 +482,7 @@ std::string DisallowedReason(const Expr& expr) {
 
 // Returns the first disallowed instruction of `body`, in code order, or "".
 // Iterative: an explicit stack of the lists being walked.
-std::string FindDisallowed(const ExprList& body) {
+std::string FindDisallowed(const ExprList& body, bool floats) {
   struct Walk {
     ExprList::const_iterator next, end;
   };
@@ -487,7 +493,7 @@ std::string FindDisallowed(const ExprList& body) {
       continue;
     }
     const Expr& expr = *stack.back().next++;
-    std::string bad = DisallowedReason(expr);
+    std::string bad = DisallowedReason(expr, floats);
     if (!bad.empty()) return bad;
     if (expr.type() == ExprType::Block || expr.type() == ExprType::Loop) {
       const ExprList& exprs = BlockOf(const_cast<Expr&>(expr))->exprs;
@@ -501,9 +507,9 @@ std::string FindDisallowed(const ExprList& body) {
   return "";
 }
 
-absl::Status CheckInstructions(const wabt::Module& m) {
+absl::Status CheckInstructions(const wabt::Module& m, bool floats) {
   for (Index i = m.num_func_imports; i < m.funcs.size(); ++i) {
-    std::string bad = FindDisallowed(m.funcs[i]->exprs);
+    std::string bad = FindDisallowed(m.funcs[i]->exprs, floats);
     if (!bad.empty()) return Invalid(StrCat(FuncLabel(m, i), ": ", bad));
   }
   return absl::OkStatus();
@@ -729,8 +735,10 @@ bool IsReservedExportName(std::string_view name) {
          name.starts_with("emscripten_") || name.starts_with("stack");
 }
 
-absl::StatusOr<PreparedModule> PrepareModule(std::string_view wasm,
-                                             const Limits& limits) {
+namespace {
+
+absl::StatusOr<PreparedModule> Prepare(std::string_view wasm,
+                                       const Limits& limits, bool floats) {
   if (wasm.size() > limits.max_code_bytes) {
     return Invalid(StrCat("code of ", wasm.size(),
                           " bytes exceeds the limit of ", limits.max_code_bytes,
@@ -757,9 +765,9 @@ absl::StatusOr<PreparedModule> PrepareModule(std::string_view wasm,
 
   PreparedModule out;
   if (absl::Status s = CheckImports(module); !s.ok()) return s;
-  if (absl::Status s = CheckShape(module, limits); !s.ok()) return s;
+  if (absl::Status s = CheckShape(module, limits, floats); !s.ok()) return s;
   if (absl::Status s = CheckExports(module, limits, &out); !s.ok()) return s;
-  if (absl::Status s = CheckInstructions(module); !s.ok()) return s;
+  if (absl::Status s = CheckInstructions(module, floats); !s.ok()) return s;
 
   // Clamp the memory's maximum to the limit: memory.grow past it returns -1.
   wabt::Limits& pages = module.memories[0]->page_limits;
@@ -785,6 +793,18 @@ absl::StatusOr<PreparedModule> PrepareModule(std::string_view wasm,
   out.code.assign(data.begin(), data.end());
   out.instrumenter_version = kInstrumenterVersion;
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<PreparedModule> PrepareModule(std::string_view wasm,
+                                             const Limits& limits) {
+  return Prepare(wasm, limits, /*floats=*/false);
+}
+
+absl::StatusOr<PreparedModule> PrepareModuleWithFloatsForTesting(
+    std::string_view wasm, const Limits& limits) {
+  return Prepare(wasm, limits, /*floats=*/true);
 }
 
 }  // namespace ballast::wasm

@@ -46,6 +46,13 @@ struct PreparedModule {
 absl::StatusOr<PreparedModule> PrepareModule(std::string_view wasm,
                                              const Limits& limits);
 
+// PrepareModule with floating point allowed, for the engines' differential
+// tests only: the modules binaryen's translate-to-fuzz generates are full
+// of it (tests/wasm/ttf_differential_test.cc). Nothing outside tests/ may
+// call it (tests/layers checks): a contract with floating point is refused.
+absl::StatusOr<PreparedModule> PrepareModuleWithFloatsForTesting(
+    std::string_view wasm, const Limits& limits);
+
 // Returns true if `name` is an export name the ABI reserves (Emscripten's
 // and the runtime's own exports); such exports are never callable methods.
 bool IsReservedExportName(std::string_view name);

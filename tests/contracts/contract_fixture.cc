@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "ledger/base/bytes.h"
+#include "tests/testing/engine.h"
 #include "tests/testing/files.h"
 #include "wasm/wabt_engine.h"
 
@@ -14,19 +15,41 @@ std::string ContractWasm(std::string_view name) {
                        std::string(name) + ".wasm");
 }
 
-ContractTest::ContractTest() : runtime_(wasm::NewWabtInterpreterEngine()) {}
+ContractTest::ContractTest() : runtime_(test::NewEngineUnderTest()) {
+  if (EngineUnderTestName() != "interp") {
+    reference_ =
+        std::make_unique<wasm::Runtime>(wasm::NewWabtInterpreterEngine());
+  }
+}
+
+void ContractTest::TearDown() {
+  if (reference_ != nullptr) {
+    EXPECT_EQ(chain_.Dump(), reference_chain_.Dump())
+        << "the compiled engine's chain differs from the interpreter's";
+  }
+}
 
 void ContractTest::Install(const std::string& address, std::string_view name) {
   absl::Status status = chain_.Install(runtime_, address, ContractWasm(name));
   ASSERT_TRUE(status.ok()) << name << ": " << status;
+  if (reference_ != nullptr) {
+    status = reference_chain_.Install(*reference_, address, ContractWasm(name));
+    ASSERT_TRUE(status.ok()) << name << ": " << status;
+  }
   installed_.emplace_back(address, std::string(name));
 }
 
 void ContractTest::ResetChain() {
   chain_ = wasm::MemoryChainState();
+  reference_chain_ = wasm::MemoryChainState();
   for (const auto& [address, name] : installed_) {
     absl::Status status = chain_.Install(runtime_, address, ContractWasm(name));
     ASSERT_TRUE(status.ok()) << name << ": " << status;
+    if (reference_ != nullptr) {
+      status =
+          reference_chain_.Install(*reference_, address, ContractWasm(name));
+      ASSERT_TRUE(status.ok()) << name << ": " << status;
+    }
   }
   block_ = wasm::BlockInfo();
   events_.clear();
@@ -56,7 +79,18 @@ wasm::CallOutcome ContractTest::Run(const std::string& sender,
   req.is_deploy = deploy;
   wasm::CallOutcome out = runtime_.Call(req, chain_);
   last_gas_ = out.gas_used;
+  if (reference_ != nullptr) {
+    EXPECT_EQ(RenderOutcome(out),
+              RenderOutcome(reference_->Call(req, reference_chain_)))
+        << method << ": the compiled engine (left) differs from the "
+        << "interpreter (right)";
+  }
   return out;
+}
+
+void ContractTest::Apply(const wasm::CallOutcome& out) {
+  chain_.Apply(out);
+  if (reference_ != nullptr) reference_chain_.Apply(out);
 }
 
 wasm::CallOutcome ContractTest::Deploy(
@@ -73,7 +107,7 @@ wasm::CallOutcome ContractTest::Ok(const std::string& sender,
   wasm::CallOutcome out = Run(sender, contract, method, request, deploy);
   EXPECT_TRUE(out.status.ok()) << method << ": " << out.status;
   if (out.status.ok()) {
-    chain_.Apply(out);
+    Apply(out);
     events_ = out.events;
   }
   return out;

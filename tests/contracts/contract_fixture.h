@@ -3,6 +3,13 @@
 // wabt's interpreter over one in-memory chain (wasm::MemoryChainState), as
 // the node runs them, without a ledger or transactions.
 //
+// On the compiled engine (ctest's "compiled.*" run, tests/testing/engine.h)
+// it is a differential test: every call runs on the compiled engine and,
+// over a second chain kept in step, on the interpreter, and the two
+// outcomes must be equal byte for byte (test::RenderOutcome). Every test of
+// a contract, its random-input properties included, then checks the
+// compiled engine against the reference.
+//
 //   class OracleTest : public test::ContractTest {
 //    protected:
 //     void SetUp() override { Install(kOracle, "oracle"); }
@@ -27,6 +34,7 @@
 #define BALLAST_TESTS_CONTRACTS_CONTRACT_FIXTURE_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -136,10 +144,20 @@ class ContractTest : public ::testing::Test {
   // Gas used by the last call run through this fixture (also a failed one).
   uint64_t last_gas() const { return last_gas_; }
 
+  // Applies a successful outcome of Run to the chain (and the reference's).
+  void Apply(const wasm::CallOutcome& out);
+
+  void TearDown() override;
+
   wasm::Runtime runtime_;
   wasm::MemoryChainState chain_;
 
  private:
+  // The differential run's reference (the interpreter) and its chain, which
+  // every call and every Apply keep in step with chain_; null otherwise.
+  std::unique_ptr<wasm::Runtime> reference_;
+  wasm::MemoryChainState reference_chain_;
+
   std::vector<std::pair<std::string, std::string>> installed_;  // addr, name
   wasm::BlockInfo block_;
   uint64_t gas_limit_ = 10'000'000;

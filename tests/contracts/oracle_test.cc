@@ -493,7 +493,7 @@ TEST_F(OracleTest, OneReporterCannotMoveTheMedianOutOfTheHonestRange) {
   Post(kR2, "1010");
   Post(kR3, "990");
   Post(kR4, "1020");
-  for (const std::string& evil : {"1", "1000000", "995", "1015", "5000"}) {
+  for (const char* evil : {"1", "1000000", "995", "1015", "5000"}) {
     Advance(1);
     Post(kR5, evil);
     u128 median = 0;

@@ -257,5 +257,38 @@ TEST(LayersTest, ForbiddenEdgesAreCaught) {
               ::testing::ElementsAre(HasSubstr("belongs to no layer")));
 }
 
+// A function named *ForTesting (PrepareModuleWithFloatsForTesting: floating
+// point allowed, for the engines' differential tests) is called from tests/
+// only; outside it, only the file pair that defines it names it.
+TEST(LayersTest, ForTestingFunctionsAreCalledFromTestsOnly) {
+  const fs::path root(BALLAST_SOURCE_DIR);
+  const std::regex for_testing(R"re(\b(\w+ForTesting)\s*\()re");
+  std::vector<std::string> violations;
+  size_t names = 0;
+  for (const std::string& top : ProjectDirs()) {
+    if (top == "tests" || !fs::exists(root / top)) continue;
+    for (const auto& entry : fs::recursive_directory_iterator(root / top)) {
+      const std::string ext = entry.path().extension().string();
+      if (!entry.is_regular_file() || (ext != ".h" && ext != ".cc")) continue;
+      const std::string text = test::ReadFileOrDie(entry.path());
+      for (std::sregex_iterator it(text.begin(), text.end(), for_testing), end;
+           it != end; ++it) {
+        ++names;
+        // Declared in x.h and defined in x.cc: each names it, and so does
+        // the other half of its pair. Any other file calls it.
+        fs::path other = entry.path();
+        other.replace_extension(ext == ".h" ? ".cc" : ".h");
+        if (!fs::exists(other) || test::ReadFileOrDie(other).find(
+                                      (*it)[1].str()) == std::string::npos) {
+          violations.push_back(fs::relative(entry.path(), root).string() +
+                               " names " + (*it)[1].str());
+        }
+      }
+    }
+  }
+  EXPECT_GT(names, 0u);
+  EXPECT_THAT(violations, IsEmpty());
+}
+
 }  // namespace
 }  // namespace ballast::layers

@@ -264,7 +264,9 @@ TEST_F(FormatsTest, StateTreesRootsAndProofs) {
       absl::StatusOr<StateTreeRead> r = (*db)->tree().Get(1, key);
       ASSERT_TRUE(r.ok()) << r.status();
       EXPECT_EQ(r->value.has_value(), p.at("present").get<bool>()) << p;
-      if (r->value.has_value()) EXPECT_EQ(*r->value, Bytes(p, "value"));
+      if (r->value.has_value()) {
+        EXPECT_EQ(*r->value, Bytes(p, "value"));
+      }
       EXPECT_EQ(ToHex(SerializeStateProof(r->proof)), p.at("proof")) << p;
     }
   }

@@ -135,7 +135,9 @@ TEST_F(DevNodeTest, AdvancingTheClockStampsTheNextBlocksLater) {
   EXPECT_GE(mined[0].time_ms, before + 3'600'000);
   for (size_t i = 0; i < mined.size(); ++i) {
     EXPECT_EQ(mined[i].height, 2 + i);
-    if (i > 0) EXPECT_GE(mined[i].time_ms, mined[i - 1].time_ms);
+    if (i > 0) {
+      EXPECT_GE(mined[i].time_ms, mined[i - 1].time_ms);
+    }
     auto block = node->store().GetBlockByHeight(mined[i].height);
     ASSERT_TRUE(block.ok() && block->has_value());
     EXPECT_EQ((*block)->header().time_ms(), mined[i].time_ms);

@@ -96,7 +96,9 @@ TEST_F(ChainsTest, ALightClientOnBFollowsAsThreeOfFiveHeadersOverTheApi) {
   auto node_a = api::Client::Create(a.url);
   auto node_b = api::Client::Create(b.url);
   ASSERT_TRUE(node_a.ok() && node_b.ok());
-  cli::StoredKey relayer{"relayer", *KeyPairFromSeed(std::string(32, 'r'))};
+  cli::StoredKey relayer;
+  relayer.name = "relayer";
+  relayer.key = *KeyPairFromSeed(std::string(32, 'r'));
   relayer.address = AddressFromPublicKey(relayer.key.public_key);
 
   auto submit = [&](api::Client& node, const std::string& chain_id,
@@ -206,9 +208,8 @@ TEST_F(ChainsTest, ABadRegistryIsRefusedWithWhatIsWrong) {
            "\"data_dir\": \"d\", \"trusted_keys\": [" +
            keys + "], \"threshold\": " + threshold + "}]}";
   };
-  EXPECT_TRUE(
-      cli::LoadChainRegistry((WriteFileDurably(path, chain(key, "1")), path))
-          .ok());
+  ASSERT_TRUE(WriteFileDurably(path, chain(key, "1")).ok());
+  EXPECT_TRUE(cli::LoadChainRegistry(path).ok());
   EXPECT_THAT(refuse("[]"), HasSubstr("expected {\"chains\""));
   EXPECT_THAT(refuse(chain(key, "2")), HasSubstr("threshold: 1..1"));
   EXPECT_THAT(refuse(chain(key, "0")), HasSubstr("threshold"));

@@ -33,7 +33,9 @@ class KeeperE2ETest : public SystemE2ETest {
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     std::vector<json> lines = Lines(r.out);
     EXPECT_FALSE(lines.empty()) << r.Describe();
-    if (!lines.empty()) EXPECT_EQ(lines.back()["action"], "step") << r.out;
+    if (!lines.empty()) {
+      EXPECT_EQ(lines.back()["action"], "step") << r.out;
+    }
     return lines;
   }
 };

@@ -21,6 +21,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
+#include "tests/testing/engine.h"
 #include "tests/wasm/test_state.h"
 #include "wasm/compiled/c_source.h"
 #include "wasm/prepare.h"
@@ -30,6 +31,7 @@
 namespace ballast::wasm {
 namespace {
 
+using ::ballast::test::RenderOutcome;
 using ::testing::HasSubstr;
 
 std::string Varint(uint64_t v) {
@@ -52,22 +54,6 @@ std::string Field(int number, const std::string& value) {
 std::string ProbeCall(char to, const std::string& method,
                       const std::string& input) {
   return Field(1, Addr(to)) + Field(2, method) + Field(3, input);
-}
-
-// Everything a caller or a block can observe of a call.
-std::string Render(const CallOutcome& o) {
-  std::string s = std::string(FailureKindName(o.failure)) +
-                  " gas=" + std::to_string(o.gas_used) +
-                  " out=" + ToHex(o.output) +
-                  " msg=" + std::string(o.status.message());
-  for (const auto& [key, value] : o.writes) {
-    s += " w:" + ToHex(key.first) + "/" + ToHex(key.second) + "=" +
-         (value ? ToHex(*value) : "deleted");
-  }
-  for (const auto& e : o.events) s += " e:" + e.name + "/" + ToHex(e.data);
-  s += " packets=" + std::to_string(o.packets.size()) +
-       " created=" + std::to_string(o.created.size());
-  return s;
 }
 
 struct Case {
@@ -130,7 +116,7 @@ class Differential {
   std::string Run(Runtime& runtime, MemoryChainState& state, const Case& c) {
     CallRequest req{c.contract, c.method,           c.input, Addr('s'),
                     c.gas,      {7, 1700000000000}, false};
-    return Render(runtime.Call(req, state));
+    return RenderOutcome(runtime.Call(req, state));
   }
 
   // Compares every case; returns the number that differ.
@@ -235,19 +221,33 @@ TEST(CompiledEngineTest, ProbeMatchesTheInterpreterOnOneAndFourThreads) {
   EXPECT_EQ(mismatches.load(), 0);
 }
 
-TEST(CompiledEngineTest, HandmadeMatchesTheInterpreter) {
-  std::string handmade = CorpusModule("handmade");
-  Differential diff({{'h', handmade}});
-  auto prepared = PrepareModule(handmade, Limits());
-  ASSERT_TRUE(prepared.ok());
-  std::vector<Case> cases;
-  for (const std::string& method : prepared->methods) {
-    for (const char* input : {"", "x", "abcdefgh"}) {
-      cases.push_back({Addr('h'), method, input, 1'000'000});
-      cases.push_back({Addr('h'), method, input, 500});
+// The hostile corpus (tests/wasm/corpus): every module the deploy rules
+// accept runs every method with a few inputs, to the end and out of gas
+// part way, on both engines.
+TEST(CompiledEngineTest, EveryDeployableCorpusModuleMatchesTheInterpreter) {
+  int deployable = 0;
+  for (const auto& file :
+       std::filesystem::directory_iterator(BALLAST_CORPUS_DIR)) {
+    if (file.path().extension() != ".wasm") continue;
+    const std::string name = file.path().stem().string();
+    std::string wasm = CorpusModule(name);
+    auto prepared = PrepareModule(wasm, Limits());
+    if (!prepared.ok()) continue;
+    ++deployable;
+    SCOPED_TRACE(name);
+    Differential diff({{'h', wasm}});
+    std::vector<Case> cases;
+    for (const std::string& method : prepared->methods) {
+      for (const char* input : {"", "x", "abcdefgh"}) {
+        for (uint64_t gas : {1'000'000, 5'000, 500}) {
+          cases.push_back({Addr('h'), method, input, gas});
+        }
+      }
     }
+    EXPECT_EQ(diff.Compare(cases), 0);
   }
-  EXPECT_EQ(diff.Compare(cases), 0);
+  // handmade, gas, relay, deep_frames, segment_oob at least.
+  EXPECT_GE(deployable, 5);
 }
 
 TEST(CompiledEngineTest, ADeadlineStopsAPureLoop) {
@@ -319,7 +319,7 @@ TEST(CompiledEngineTest, AShortNativeStackRunsTheInterpreterInstead) {
     if (!state.Install(runtime, Addr('d'), run->wasm).ok()) return;
     CallRequest req{Addr('d'),   "deep", "123456789", Addr('s'),
                     100'000'000, {},     false};
-    run->result = Render(runtime.Call(req, state));
+    run->result = RenderOutcome(runtime.Call(req, state));
   };
   Run big{wasm, "", 0}, small{wasm, "", 0};
   call(&big);  // the test's own thread: 8 MiB
@@ -334,7 +334,7 @@ TEST(CompiledEngineTest, AShortNativeStackRunsTheInterpreterInstead) {
   ASSERT_TRUE(state.Install(interp, Addr('d'), wasm).ok());
   CallRequest req{Addr('d'),   "deep", "123456789", Addr('s'),
                   100'000'000, {},     false};
-  EXPECT_EQ(Render(interp.Call(req, state)), big.result);
+  EXPECT_EQ(RenderOutcome(interp.Call(req, state)), big.result);
 }
 
 // A compiled engine whose compiles go wrong in the given way: each must
@@ -363,7 +363,8 @@ void ExpectFallback(CompiledEngineOptions options, const std::string& why) {
   ASSERT_TRUE(b.Install(interp, Addr('h'), handmade).ok());
   for (const char* method : {"echo", "oob", "many_returns"}) {
     CallRequest req{Addr('h'), method, "hi", Addr('s'), 10'000'000, {}, false};
-    EXPECT_EQ(Render(runtime.Call(req, a)), Render(interp.Call(req, b)))
+    EXPECT_EQ(RenderOutcome(runtime.Call(req, a)),
+              RenderOutcome(interp.Call(req, b)))
         << method;
   }
 }
@@ -415,7 +416,8 @@ TEST(TieredEngineTest, CallsSwitchToCompiledCodeOnceItIsReady) {
   ASSERT_TRUE(b.Install(interp, Addr('h'), handmade).ok());
   auto same = [&](const char* method) {
     CallRequest req{Addr('h'), method, "hi", Addr('s'), 1'000'000, {}, false};
-    return Render(runtime.Call(req, a)) == Render(interp.Call(req, b));
+    return RenderOutcome(runtime.Call(req, a)) ==
+           RenderOutcome(interp.Call(req, b));
   };
   // Two calls: not yet queued; nothing compiles.
   EXPECT_TRUE(same("echo"));

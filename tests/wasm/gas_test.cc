@@ -8,9 +8,9 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/testing/engine.h"
 #include "tests/wasm/test_state.h"
 #include "wasm/runtime.h"
-#include "wasm/wabt_engine.h"
 
 namespace ballast::wasm {
 namespace {
@@ -85,7 +85,7 @@ class GasTest : public ::testing::Test {
     return out;
   }
 
-  Runtime runtime_{NewWabtInterpreterEngine()};
+  Runtime runtime_{test::NewEngineUnderTest()};
   MemoryChainState state_;
   int64_t code_bytes_ = 0;
 };

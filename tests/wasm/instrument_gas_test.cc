@@ -7,12 +7,12 @@
 //   cost(empty) = kGasChargeInstructions + kGasCallBookkeepingInstructions.
 
 #include "gtest/gtest.h"
+#include "tests/testing/engine.h"
 #include "tests/wasm/nested_module.h"
 #include "tests/wasm/test_state.h"
 #include "wasm/gas.h"
 #include "wasm/prepare.h"
 #include "wasm/runtime.h"
-#include "wasm/wabt_engine.h"
 
 namespace ballast::wasm {
 namespace {
@@ -21,7 +21,7 @@ using namespace std::string_literals;
 
 // The gas "run" uses beyond "empty", or -1 if a call failed.
 int64_t RunCost(const std::string& body, uint32_t locals = 0) {
-  Runtime runtime(NewWabtInterpreterEngine());
+  Runtime runtime(test::NewEngineUnderTest());
   MemoryChainState state;
   absl::Status installed =
       state.Install(runtime, Addr('g'), ModuleWithBody(body, locals));

@@ -6,9 +6,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
+#include "tests/testing/engine.h"
 #include "tests/wasm/test_state.h"
 #include "wasm/runtime.h"
-#include "wasm/wabt_engine.h"
 
 namespace ballast::wasm {
 namespace {
@@ -81,7 +81,7 @@ class ProbeTest : public ::testing::Test {
     return s;
   }
 
-  Runtime runtime_{NewWabtInterpreterEngine()};
+  Runtime runtime_{test::NewEngineUnderTest()};
   MemoryChainState state_;
   std::string wasm_;
 };
@@ -406,7 +406,7 @@ TEST_F(ProbeTest, GasIsIdenticalAcrossRunsAndInstances) {
   probe::EmitRequest emit;
   emit.set_count(5);
   uint64_t gas = Call('A', "emit", emit).gas_used;
-  Runtime other(NewWabtInterpreterEngine());
+  Runtime other(test::NewEngineUnderTest());
   MemoryChainState state;
   ASSERT_TRUE(state.Install(other, Addr('A'), wasm_).ok());
   CallRequest req{Addr('A'), "emit", emit.SerializeAsString(),

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/bytes.h"
+#include "tests/testing/engine.h"
 #include "tests/wasm/test_state.h"
 #include "wasm/gas.h"
 #include "wasm/wabt_engine.h"
@@ -40,7 +41,7 @@ class HandmadeTest : public ::testing::Test {
     return out;
   }
 
-  Runtime runtime_{NewWabtInterpreterEngine()};
+  Runtime runtime_{test::NewEngineUnderTest()};
   MemoryChainState state_;
 };
 
@@ -128,7 +129,7 @@ TEST_F(HandmadeTest, DeepRecursionStoppedByDepthLimit) {
 TEST_F(HandmadeTest, DepthLimitIsConfigurable) {
   Limits limits;
   limits.max_call_depth = 10;
-  Runtime small(NewWabtInterpreterEngine(), limits);
+  Runtime small(test::NewEngineUnderTest(), limits);
   MemoryChainState state;
   ASSERT_TRUE(state.Install(small, Addr('h'), CorpusModule("handmade")).ok());
   CallRequest req{Addr('h'), "recurse", "", Addr('s'), 1'000'000, {}, false};
@@ -198,7 +199,7 @@ TEST_F(HandmadeTest, TrapsAreReportedAsTraps) {
 }
 
 TEST(SegmentTrapTest, AMisfitSegmentTrapsAtInstantiationWithTheKindOnly) {
-  Runtime runtime(NewWabtInterpreterEngine());
+  Runtime runtime(test::NewEngineUnderTest());
   MemoryChainState state;
   ASSERT_TRUE(
       state.Install(runtime, Addr('g'), CorpusModule("segment_oob")).ok());

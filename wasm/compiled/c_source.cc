@@ -130,7 +130,11 @@ static int brt_init(void) { return brt_guarded(brt_init_thunk, NULL); }
 
 static void brt_instantiate_thunk(void* p) {
   brt_instance* i = p;
+#if BRT_HAS_IMPORTS
   Z_c_instantiate(&i->module, &i->env);
+#else  /* wasm2c passes no import instances to a module that has none */
+  Z_c_instantiate(&i->module);
+#endif
 }
 
 static void* brt_instantiate(ballast_invoke_fn invoke, void* ctx, int* trap) {
@@ -287,7 +291,8 @@ absl::StatusOr<CSource> GenerateCSource(std::string_view code,
             "static uint32_t* brt_depth(void* p) { return NULL; }\n";
   out.glue =
       StrCat(kGlueHead, "#define BRT_CODE_SHA256 \"", ToHex(Sha256(code)),
-             "\"\n\n", *imports, methods, "\n", counters, kGlueTail);
+             "\"\n#define BRT_HAS_IMPORTS ", m.imports.empty() ? 0 : 1,
+             "\n\n", *imports, methods, "\n", counters, kGlueTail);
   return out;
 }
 

@@ -286,6 +286,30 @@ class CompileDir {
   std::string path_;
 };
 
+// The compiler's arguments after the engine's cflags: a shared object of
+// the generated C, its glue and our runtime, with bounds checks and no
+// signal handler, every symbol bound at load (-z now, --no-undefined), and
+// a .su file of each function's frame. libm serves wasm2c's floating-point
+// helpers (contracts have none; the engines' differential tests do).
+constexpr const char* kFixedFlags[] = {"-fPIC",
+                                       "-shared",
+                                       "-fvisibility=hidden",
+                                       "-DNDEBUG",
+                                       "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0",
+                                       "-DWASM_RT_USE_STACK_DEPTH_COUNT=0",
+                                       "-fstack-usage",
+                                       "-g0",
+                                       "-w",
+                                       "-Wl,--no-undefined",
+                                       "-Wl,-z,now",
+                                       "-I.",
+                                       "c.c",
+                                       "glue.c",
+                                       "ballast_rt.c",
+                                       "-lm",
+                                       "-o",
+                                       "c.so"};
+
 void StderrWarning(std::string_view line) {
   fprintf(stderr, "compiled engine: %.*s\n", static_cast<int>(line.size()),
           line.data());
@@ -393,14 +417,20 @@ class NativeEngine final : public Engine {
 
     // A cached object made from exactly this C by this compiler.
     std::string cache_key;
+    std::unique_ptr<ObjectCache::KeyLock> key_lock;  // held until Put
     if (cache_ != nullptr) {
       absl::StatusOr<std::string> identity = CompilerIdentity(dir.path());
       if (identity.ok()) {
         cache_key = ToHex(Sha256(
             StrCat("ballast/compiled-object\n", *identity, "\n",
-                   absl::StrJoin(options_.cflags, " "), "\n", Sha256(source->c),
+                   absl::StrJoin(options_.cflags, " "), "\n",
+                   absl::StrJoin(kFixedFlags, " "), "\n", Sha256(source->c),
                    Sha256(source->h), Sha256(source->glue),
                    Sha256(kRuntimeSource), Sha256(kAbiHeader))));
+        absl::StatusOr<std::unique_ptr<ObjectCache::KeyLock>> locked =
+            cache_->LockKey(cache_key, cancel_);
+        if (absl::IsCancelled(locked.status())) return locked.status();
+        if (locked.ok()) key_lock = *std::move(locked);
         std::string problem;
         std::optional<ObjectCache::Entry> hit =
             cache_->Get(cache_key, &problem);
@@ -429,14 +459,7 @@ class NativeEngine final : public Engine {
     run.dir = dir.path();
     run.cancel = &cancel_;
     run.args = options_.cflags;
-    for (const char* flag :
-         {"-fPIC", "-shared", "-fvisibility=hidden", "-DNDEBUG",
-          "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0",
-          "-DWASM_RT_USE_STACK_DEPTH_COUNT=0", "-fstack-usage", "-g0", "-w",
-          "-Wl,--no-undefined", "-Wl,-z,now", "-I.", "c.c", "glue.c",
-          "ballast_rt.c", "-o", "c.so"}) {
-      run.args.push_back(flag);
-    }
+    for (const char* flag : kFixedFlags) run.args.push_back(flag);
     CompilerLimits limits;
     limits.timeout = options_.compile_timeout;
     limits.memory_bytes = options_.compile_memory_bytes;

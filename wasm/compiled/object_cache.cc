@@ -1,10 +1,16 @@
 #include "wasm/compiled/object_cache.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -85,6 +91,29 @@ absl::Status ObjectCache::Put(const std::string& key, const Entry& entry) {
   return absl::OkStatus();
 }
 
+ObjectCache::KeyLock::~KeyLock() { close(fd_); }  // releases the flock
+
+absl::StatusOr<std::unique_ptr<ObjectCache::KeyLock>> ObjectCache::LockKey(
+    const std::string& key, const std::atomic<bool>& cancel) {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec || chmod(dir_.c_str(), 0700) != 0) {
+    return absl::InternalError(StrCat("cannot create ", dir_));
+  }
+  const std::string path = dir_ + "/" + key + ".lock";
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return absl::InternalError(StrCat("cannot open ", path));
+  auto lock = std::make_unique<KeyLock>(fd);
+  while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      return absl::InternalError(StrCat("cannot lock ", path));
+    }
+    if (cancel.load()) return absl::CancelledError("stopped");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return lock;
+}
+
 void ObjectCache::Evict(const std::string& keep) {
   struct Object {
     fs::file_time_type used;
@@ -109,6 +138,7 @@ void ObjectCache::Evict(const std::string& keep) {
     if (o.key == keep) continue;
     fs::remove(dir_ + "/" + o.key + ".so", ec);
     fs::remove(dir_ + "/" + o.key + ".meta", ec);
+    fs::remove(dir_ + "/" + o.key + ".lock", ec);
     total -= o.bytes;
   }
 }

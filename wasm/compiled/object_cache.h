@@ -9,17 +9,22 @@
 // loaded. Writes are atomic (a temporary file renamed). The total size of
 // the objects is capped: the least recently used go first.
 //
-// Thread-safe: no (the engine calls it under its lock); several processes
-// must not share a dir (each node has its own data dir).
+// Thread-safe: no (the engine calls it under its lock). Processes may share
+// a dir (the tests' processes do; each node has its own): LockKey makes
+// each object compile once, and a file replaced while another process reads
+// it fails verification and costs a compile, never a wrong load.
 
 #ifndef BALLAST_WASM_COMPILED_OBJECT_CACHE_H_
 #define BALLAST_WASM_COMPILED_OBJECT_CACHE_H_
 
+#include <atomic>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace ballast::wasm {
 
@@ -40,6 +45,23 @@ class ObjectCache {
   // Stores `entry` under `key`, then removes the least recently used
   // objects (never this one) while the total is over the cap.
   absl::Status Put(const std::string& key, const Entry& entry);
+
+  // An exclusive lock on `key` across processes (flock of <dir>/<key>.lock),
+  // released when the returned value is destroyed. The engine holds it from
+  // Get to Put, so processes sharing the dir compile an object once. Waits
+  // for the lock; Cancelled if `*cancel` becomes true meanwhile.
+  class KeyLock {
+   public:
+    explicit KeyLock(int fd) : fd_(fd) {}
+    KeyLock(const KeyLock&) = delete;
+    KeyLock& operator=(const KeyLock&) = delete;
+    ~KeyLock();
+
+   private:
+    int fd_;
+  };
+  absl::StatusOr<std::unique_ptr<KeyLock>> LockKey(
+      const std::string& key, const std::atomic<bool>& cancel);
 
  private:
   void Evict(const std::string& keep);
