@@ -126,13 +126,7 @@ void ReplyJson(Response& res, int status, const nlohmann::json& j) {
 // The error table (node/api/errors.h) decides the HTTP status, unless
 // `status` is given (transport refusals such as 431).
 void ReplyError(Response& res, const absl::Status& s, int status = 0) {
-  api::ErrorResponse body;
-  body.mutable_error()->set_code(api::StatusCodeName(s.code()));
-  body.mutable_error()->set_message(std::string(s.message()));
-  if (std::optional<std::string> failure = api::FailureOf(s)) {
-    body.set_failure(*failure);
-  }
-  if (std::optional<uint64_t> gas = api::GasUsedOf(s)) body.set_gas_used(*gas);
+  api::ErrorResponse body = api::ErrorResponseOf(s);
   if (status == 0) status = api::HttpStatusOf(s);
   res.retry_after = status == api::HttpStatusOf(api::ErrorKind::kBusy);
   auto j = api::ProtoToJson(body);
@@ -398,7 +392,7 @@ void Route(NodeService* service, const Request& req, Response& res) {
       return Reply(res, service->Events(*request));
     }
   } else if (req.method == "POST" &&
-             (path == "/v1/tx" || path == "/v1/query")) {
+             (path == "/v1/tx" || path == "/v1/txs" || path == "/v1/query")) {
     if (req.content_type.rfind("multipart/form-data", 0) == 0) {
       return ReplyError(
           res, absl::InvalidArgumentError("the body must be JSON, not a form"));
@@ -410,6 +404,11 @@ void Route(NodeService* service, const Request& req, Response& res) {
       if (!wait.ok()) return ReplyError(res, wait.status());
       if (!wait->has_value()) return Reply(res, service->Submit(*stx));
       return Reply(res, service->SubmitAndWait(*stx, **wait));
+    }
+    if (path == "/v1/txs") {
+      auto batch = ParseBody<api::SubmitBatchRequest>(req.body);
+      if (!batch.ok()) return ReplyError(res, batch.status());
+      return Reply(res, service->SubmitBatch(*batch));
     }
     auto request = ParseBody<api::QueryRequest>(req.body);
     if (!request.ok()) return ReplyError(res, request.status());

@@ -112,6 +112,7 @@ absl::StatusOr<api::InfoResponse> NodeService::Info() {
   limits->set_max_body_bytes(options_.max_body_bytes);
   limits->set_block_gas_limit(o.block_gas_limit);
   limits->set_max_block_txs(Saturate32(o.max_block_txs));
+  limits->set_max_batch_txs(Saturate32(kMaxBatchTxs));
   limits->set_query_gas_limit(kMaxQueryGas);
   limits->set_mempool_capacity(Saturate32(o.mempool.capacity));
   limits->set_mempool_max_bytes(Saturate32(o.mempool.max_bytes));
@@ -149,6 +150,29 @@ absl::StatusOr<api::SubmitResponse> NodeService::Submit(
   ASSIGN_OR_RETURN(std::string hash, node_->Submit(stx));
   api::SubmitResponse out;
   out.set_hash(hash);
+  return out;
+}
+
+absl::StatusOr<api::SubmitBatchResponse> NodeService::SubmitBatch(
+    const api::SubmitBatchRequest& request) {
+  if (request.txs().empty() ||
+      static_cast<size_t>(request.txs_size()) > kMaxBatchTxs) {
+    return absl::InvalidArgumentError(
+        StrCat("field 'txs': ", request.txs_size(),
+               " transactions, expected 1..", kMaxBatchTxs));
+  }
+  api::SubmitBatchResponse out;
+  for (const ledger::SignedTransaction& stx : request.txs()) {
+    api::SubmitBatchResult* result = out.add_results();
+    absl::StatusOr<api::SubmitResponse> submitted = Submit(stx);
+    if (submitted.ok()) {
+      result->set_hash(submitted->hash());
+      out.set_accepted(out.accepted() + 1);
+    } else {
+      *result->mutable_error() = api::ErrorResponseOf(submitted.status());
+      result->set_status(api::HttpStatusOf(submitted.status()));
+    }
+  }
   return out;
 }
 
@@ -564,8 +588,8 @@ const std::optional<api::ContractInterface>& BridgeInterface() {
       file->dependency(i)->CopyTo(set.add_file());
     }
     file->CopyTo(set.add_file());
-    auto built = api::ContractInterface::FromDescriptorSet(
-        set.SerializeAsString());
+    auto built =
+        api::ContractInterface::FromDescriptorSet(set.SerializeAsString());
     return built.ok() ? std::optional<api::ContractInterface>(*built)
                       : std::nullopt;
   }();

@@ -39,6 +39,9 @@ inline constexpr uint64_t kMaxQueryGas = kDefaultQueryGas;
 inline constexpr uint32_t kDefaultEventLimit = 100;
 inline constexpr uint32_t kMaxEventLimit = 1000;
 
+// Most transactions in one POST /v1/txs (the body limit bounds its bytes).
+inline constexpr size_t kMaxBatchTxs = 1000;
+
 struct ServiceOptions {
   // The longest SubmitAndWait waits.
   absl::Duration max_wait = absl::Seconds(30);
@@ -69,6 +72,12 @@ class NodeService {
   // Checks and queues `stx` (Node::Submit); its hash.
   absl::StatusOr<api::SubmitResponse> Submit(
       const ledger::SignedTransaction& stx);
+  // Submit for each transaction of `request`, in order: a result for each,
+  // its hash or why it was refused (a refusal does not stop the rest). The
+  // batch itself must hold 1..kMaxBatchTxs transactions (else
+  // InvalidArgument, nothing submitted).
+  absl::StatusOr<api::SubmitBatchResponse> SubmitBatch(
+      const api::SubmitBatchRequest& request);
   // Submit, then wait at most min(`wait`, max_wait) for the commit: the
   // transaction, "committed" or still "pending".
   absl::StatusOr<api::TransactionView> SubmitAndWait(

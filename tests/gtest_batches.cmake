@@ -9,7 +9,9 @@
 # TEST_ENVIRONMENT (one VAR=value), BATCH_SIZE, WORKING_DIR, CTEST_FILE.
 
 set(filter "${TEST_FILTER}")
-if(TEST_SKIP)
+if(TEST_SKIP AND filter MATCHES "-")
+  set(filter "${filter}:${TEST_SKIP}")  # one negative part: "A*-B*:C*"
+elseif(TEST_SKIP)
   set(filter "${filter}-${TEST_SKIP}")
 endif()
 execute_process(

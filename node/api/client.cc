@@ -42,12 +42,9 @@ absl::Status ErrorFromResponse(int http_status, const std::string& body) {
   std::string code = typed ? err.error().code() : "";
   std::string message = typed ? err.error().message() : body.substr(0, 200);
   if (message.empty()) message = StrCat("HTTP ", http_status);
-  absl::Status s = StatusFromResponse(
-      http_status, code, message,
-      err.has_failure() ? std::optional<std::string>(err.failure())
-                        : std::nullopt,
-      err.has_gas_used() ? std::optional<uint64_t>(err.gas_used())
-                         : std::nullopt);
+  err.mutable_error()->set_code(code);
+  err.mutable_error()->set_message(message);
+  absl::Status s = StatusOfErrorResponse(http_status, err);
   // Keep the kind and payloads; say where the error came from.
   absl::Status out(
       s.code(),
@@ -145,6 +142,33 @@ absl::StatusOr<std::string> Client::SubmitRendered(const std::string& body) {
   SubmitResponse out;
   RETURN_IF_ERROR(Call("/v1/tx", &body, &out));
   return out.hash();
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<std::string>>>
+Client::SubmitBatchRendered(const std::vector<const std::string*>& bodies) {
+  std::string body = "{\"txs\": [";
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    if (i > 0) body += ",";
+    body += *bodies[i];
+  }
+  body += "]}";
+  SubmitBatchResponse out;
+  RETURN_IF_ERROR(Call("/v1/txs", &body, &out));
+  if (static_cast<size_t>(out.results_size()) != bodies.size()) {
+    return absl::InternalError(StrCat("node: ", out.results_size(),
+                                      " results for ", bodies.size(),
+                                      " transactions"));
+  }
+  std::vector<absl::StatusOr<std::string>> results;
+  for (const SubmitBatchResult& r : out.results()) {
+    if (r.has_error()) {
+      results.push_back(
+          StatusOfErrorResponse(static_cast<int>(r.status()), r.error()));
+    } else {
+      results.push_back(r.hash());
+    }
+  }
+  return results;
 }
 
 absl::StatusOr<TransactionView> Client::SubmitAndWait(

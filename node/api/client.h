@@ -25,6 +25,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -61,6 +62,11 @@ class Client {
   // time (a load generator renders its bodies before the clock starts).
   static std::string SubmitBody(const ledger::SignedTransaction& stx);
   absl::StatusOr<std::string> SubmitRendered(const std::string& body);
+  // POST /v1/txs of transactions whose POST /v1/tx bodies (SubmitBody) are
+  // `bodies`: each one's hash, or the status it was refused with, in order.
+  // Fails as a whole only if the batch did (none was then submitted).
+  absl::StatusOr<std::vector<absl::StatusOr<std::string>>> SubmitBatchRendered(
+      const std::vector<const std::string*>& bodies);
   // Submits and waits until the transaction is committed or `timeout`
   // passed (DeadlineExceeded, naming the hash). It asks the node to wait
   // (?wait=true); when the node declines (busy) or answers before the commit,

@@ -120,6 +120,26 @@ absl::Status TooLarge(std::string_view message) {
   return s;
 }
 
+ErrorResponse ErrorResponseOf(const absl::Status& status) {
+  ErrorResponse body;
+  body.mutable_error()->set_code(StatusCodeName(status.code()));
+  body.mutable_error()->set_message(std::string(status.message()));
+  if (std::optional<std::string> failure = FailureOf(status)) {
+    body.set_failure(*failure);
+  }
+  if (std::optional<uint64_t> gas = GasUsedOf(status)) body.set_gas_used(*gas);
+  return body;
+}
+
+absl::Status StatusOfErrorResponse(int http_status, const ErrorResponse& body) {
+  return StatusFromResponse(
+      http_status, body.error().code(), body.error().message(),
+      body.has_failure() ? std::optional<std::string>(body.failure())
+                         : std::nullopt,
+      body.has_gas_used() ? std::optional<uint64_t>(body.gas_used())
+                          : std::nullopt);
+}
+
 std::string StatusCodeName(absl::StatusCode code) {
   std::string name = absl::StatusCodeToString(code);
   for (char& c : name) {

@@ -35,6 +35,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "node/api/api.pb.h"
 
 namespace ballast::api {
 
@@ -87,6 +88,13 @@ absl::Status StatusFromResponse(int http_status, std::string_view code_name,
 
 // "INVALID_ARGUMENT" for kInvalidArgument: the name errors carry on the wire.
 std::string StatusCodeName(absl::StatusCode code);
+
+// The body of an error answer, and of a refused transaction of a batch:
+// the code's name, the message, and a failed call's failure and gas.
+ErrorResponse ErrorResponseOf(const absl::Status& status);
+// The status a client rebuilds from such a body and the HTTP status it came
+// with (StatusFromResponse).
+absl::Status StatusOfErrorResponse(int http_status, const ErrorResponse& body);
 
 }  // namespace ballast::api
 

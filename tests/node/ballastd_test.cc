@@ -33,6 +33,7 @@
 #include "ledger/hashing.h"
 #include "node/api/client.h"
 #include "node/api/contract_interface.h"
+#include "node/api/errors.h"
 #include "node/api/proto_json.h"
 #include "tests/node/chain_fixture.h"
 #include "tests/testing/ballastd_process.h"
@@ -785,6 +786,69 @@ TEST_F(BallastdTest, FullMempoolRefusesWithRetryLater) {
   HttpResult full = node->Submit(gapped.Transfer(token, alice_.address(), 1));
   EXPECT_EQ(full.status, 503) << full.text;
   EXPECT_THAT(full.text, HasSubstr("mempool is full"));
+}
+
+// POST /v1/txs: each transaction is admitted or refused on its own, as by
+// POST /v1/tx, and answered in its place; a refusal does not stop the rest.
+TEST_F(BallastdTest, ABatchAnswersEachTransactionInItsPlace) {
+  auto node = StartNode();
+  std::string token = DeployToken(*node);
+  const std::string carol = AddressOf(DevKey('c'));
+  ledger::SignedTransaction first = alice_.Transfer(token, carol, 5);
+  ledger::SignedTransaction forged = alice_.Transfer(token, carol, 1000);
+  forged.mutable_signature()->at(0) ^= 1;
+  --alice_.nonce;  // the forged one never counts
+  ledger::SignedTransaction second = alice_.Transfer(token, carol, 7);
+  std::vector<std::string> bodies = {
+      Client::SubmitBody(first), Client::SubmitBody(forged),
+      Client::SubmitBody(second), Client::SubmitBody(first)};
+  std::vector<const std::string*> refs;
+  for (const std::string& b : bodies) refs.push_back(&b);
+  auto results = node->Client()->SubmitBatchRendered(refs);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 4u);
+  EXPECT_EQ((*results)[0].value_or(""), ledger::TxHash(first));
+  EXPECT_EQ(api::KindOf((*results)[1].status()), api::ErrorKind::kBadRequest)
+      << (*results)[1].status();
+  EXPECT_THAT((*results)[1].status().message(), HasSubstr("signature"));
+  EXPECT_EQ((*results)[2].value_or(""), ledger::TxHash(second));
+  EXPECT_EQ(api::KindOf((*results)[3].status()), api::ErrorKind::kConflict)
+      << (*results)[3].status();
+  // Both accepted transfers commit, in order.
+  auto done =
+      node->Client()->WaitCommitted(ledger::TxHash(second), absl::Seconds(30));
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(Balance(*node, token, carol), 12u);
+
+  // The raw answer: 200, one result each, the refusal's HTTP status.
+  HttpResult raw =
+      node->Post("/v1/txs", "{\"txs\": [" + Client::SubmitBody(forged) + "]}");
+  EXPECT_EQ(raw.status, 200) << raw.text;
+  EXPECT_EQ(raw.body["results"][0]["status"], 400) << raw.text;
+  EXPECT_EQ(raw.body["results"][0]["error"]["error"]["code"],
+            "INVALID_ARGUMENT")
+      << raw.text;
+
+  // A malformed batch is refused whole, naming what is wrong.
+  struct Bad {
+    std::string body, message;
+  };
+  std::string many = "{\"txs\": [";
+  for (int i = 0; i <= 1000; ++i) {
+    many += std::string(i ? "," : "") + R"({"tx": "0x01", "signature": "0x"})";
+  }
+  many += "]}";
+  for (const Bad& bad : std::vector<Bad>{
+           {"{\"txs\": []}", "field 'txs': 0 transactions, expected 1..1000"},
+           {"{}", "field 'txs': 0 transactions"},
+           {many, "field 'txs': 1001 transactions, expected 1..1000"},
+           {"{\"txs\": 5}", "txs"},
+           {"{\"txs\": [", "malformed JSON"}}) {
+    HttpResult r = node->Post("/v1/txs", bad.body);
+    EXPECT_EQ(r.status, 400) << r.text;
+    EXPECT_THAT(r.text, HasSubstr(bad.message));
+  }
+  EXPECT_EQ(Balance(*node, token, carol), 12u);  // nothing else committed
 }
 
 TEST_F(BallastdTest, MempoolByteBudgetAndWaitingCapAreEnforced) {

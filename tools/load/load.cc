@@ -1,5 +1,6 @@
 #include "tools/load/load.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -122,6 +123,55 @@ absl::StatusOr<ledger::SignedTransaction> TokenDeploy(
   return stx;
 }
 
+// Sends the senders' bodies (from next[i] on) in batches of up to `batch`
+// (POST /v1/txs), each sender's in nonce order, until all are accepted. A
+// sender's transfers after its first refusal in a batch are sent again in
+// the next one; "already known" then means accepted earlier. A full mempool
+// waits for a block; any other refusal fails the run.
+void SubmitBatches(Client& client, const std::vector<Sender*>& mine,
+                   size_t batch, Clock::time_point deadline,
+                   std::vector<size_t>& next, std::atomic<size_t>& refused,
+                   std::atomic<bool>& failed, std::string& failure,
+                   std::mutex& failure_mu) {
+  auto fail = [&](const absl::Status& s) {
+    std::lock_guard<std::mutex> lock(failure_mu);
+    failure = std::string(s.message());
+    failed = true;
+  };
+  if (mine.empty()) return;
+  const size_t per_sender = std::max<size_t>(1, batch / mine.size());
+  while (!failed) {
+    std::vector<const std::string*> bodies;
+    std::vector<size_t> owner;
+    for (size_t m = 0; m < mine.size(); ++m) {
+      for (size_t k = next[m];
+           k < mine[m]->bodies.size() && k < next[m] + per_sender; ++k) {
+        bodies.push_back(&mine[m]->bodies[k]);
+        owner.push_back(m);
+      }
+    }
+    if (bodies.empty()) return;
+    auto results = client.SubmitBatchRendered(bodies);
+    if (!results.ok()) return fail(results.status());
+    std::vector<bool> stopped(mine.size(), false);
+    bool busy = false;
+    for (size_t i = 0; i < results->size(); ++i) {
+      const size_t m = owner[i];
+      if (stopped[m]) continue;
+      const absl::Status& s = (*results)[i].status();
+      if (s.ok() || absl::IsAlreadyExists(s)) {
+        ++next[m];
+      } else if (absl::IsResourceExhausted(s) && Clock::now() < deadline) {
+        stopped[m] = busy = true;  // the mempool is full
+      } else {
+        ++refused;
+        return fail(s);
+      }
+    }
+    if (busy) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
 }  // namespace
 
 double MeasureVerifyRate(int n) {
@@ -238,6 +288,11 @@ absl::StatusOr<LoadReport> RunTransferLoad(const LoadOptions& o) {
         mine.push_back(&senders[i]);
       }
       std::vector<size_t> next(mine.size(), 0);
+      if (o.batch > 1) {
+        SubmitBatches(**c, mine, o.batch, deadline, next, refused, failed,
+                      failure, failure_mu);
+        return;
+      }
       for (bool more = true; more && !failed;) {
         more = false;
         for (size_t m = 0; m < mine.size() && !failed; ++m) {

@@ -31,6 +31,9 @@ struct LoadOptions {
   size_t txs = 10'000;                         // transfers to send
   size_t senders = 8;
   size_t connections = 4;
+  // Transactions per request: 1 sends each as POST /v1/tx; more send
+  // batches of up to `batch` as POST /v1/txs.
+  size_t batch = 1;
   uint64_t gas_limit = 200'000;  // per transfer
   std::string key_seed = "ballast-load";
   int timeout_s = 300;  // for the whole run

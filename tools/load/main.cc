@@ -136,6 +136,11 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--connections", o.connections, "HTTP connections")
       ->capture_default_str();
+  app.add_option("--batch", o.batch,
+                 "Transfers per request: 1 = POST /v1/tx each, more = "
+                 "POST /v1/txs batches")
+      ->check(CLI::Range(size_t{1}, size_t{1000}))
+      ->capture_default_str();
   app.add_option("--gas", o.gas_limit, "Gas limit per transfer")
       ->capture_default_str();
   app.add_option("--key-seed", o.key_seed, "Seed of the senders' keys")
