@@ -29,13 +29,19 @@ void ContractTest::TearDown() {
   }
 }
 
-void ContractTest::Install(const std::string& address, std::string_view name) {
-  absl::Status status = chain_.Install(runtime_, address, ContractWasm(name));
+void ContractTest::InstallOnEachChain(const std::string& address,
+                                      std::string_view name) {
+  const std::string wasm = ContractWasm(name);
+  absl::Status status = chain_.Install(runtime_, address, wasm);
   ASSERT_TRUE(status.ok()) << name << ": " << status;
   if (reference_ != nullptr) {
-    status = reference_chain_.Install(*reference_, address, ContractWasm(name));
+    status = reference_chain_.Install(*reference_, address, wasm);
     ASSERT_TRUE(status.ok()) << name << ": " << status;
   }
+}
+
+void ContractTest::Install(const std::string& address, std::string_view name) {
+  InstallOnEachChain(address, name);
   installed_.emplace_back(address, std::string(name));
 }
 
@@ -43,13 +49,7 @@ void ContractTest::ResetChain() {
   chain_ = wasm::MemoryChainState();
   reference_chain_ = wasm::MemoryChainState();
   for (const auto& [address, name] : installed_) {
-    absl::Status status = chain_.Install(runtime_, address, ContractWasm(name));
-    ASSERT_TRUE(status.ok()) << name << ": " << status;
-    if (reference_ != nullptr) {
-      status =
-          reference_chain_.Install(*reference_, address, ContractWasm(name));
-      ASSERT_TRUE(status.ok()) << name << ": " << status;
-    }
+    InstallOnEachChain(address, name);
   }
   block_ = wasm::BlockInfo();
   events_.clear();

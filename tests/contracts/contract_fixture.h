@@ -158,6 +158,10 @@ class ContractTest : public ::testing::Test {
   std::unique_ptr<wasm::Runtime> reference_;
   wasm::MemoryChainState reference_chain_;
 
+  // Installs the built contract `name` at `address` on chain_ and, in the
+  // differential run, on reference_chain_.
+  void InstallOnEachChain(const std::string& address, std::string_view name);
+
   std::vector<std::pair<std::string, std::string>> installed_;  // addr, name
   wasm::BlockInfo block_;
   uint64_t gas_limit_ = 10'000'000;

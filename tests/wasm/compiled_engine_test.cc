@@ -63,18 +63,20 @@ struct Case {
   uint64_t gas;
 };
 
-// Options for tests: the compiler at normal priority, since ctest keeps
-// both cores busy and an idle-priority compile could starve past its
-// timeout.
+// Options for the tests that make the engine compile, fail or cache on
+// purpose: the compiler at normal priority (as in
+// test::CompiledEngineOptionsForTests), no shared cache, warnings to stderr.
 CompiledEngineOptions TestOptions() {
   CompiledEngineOptions options;
   options.compile_low_priority = false;
   return options;
 }
 
-// One engine per process: each module compiles once (a few seconds).
+// One engine per process, over the build's object cache: each module
+// compiles once per build.
 Engine& SharedCompiledEngine() {
-  static Engine* engine = NewCompiledEngine(TestOptions()).release();
+  static Engine* engine =
+      NewCompiledEngine(test::CompiledEngineOptionsForTests()).release();
   return *engine;
 }
 
