@@ -72,12 +72,17 @@ std::optional<ObjectCache::Entry> ObjectCache::Get(const std::string& key,
   return entry;
 }
 
-absl::Status ObjectCache::Put(const std::string& key, const Entry& entry) {
+absl::Status ObjectCache::MakeDir() const {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec || chmod(dir_.c_str(), 0700) != 0) {
     return absl::InternalError(StrCat("cannot create ", dir_));
   }
+  return absl::OkStatus();
+}
+
+absl::Status ObjectCache::Put(const std::string& key, const Entry& entry) {
+  if (absl::Status s = MakeDir(); !s.ok()) return s;
   // The object first: a record never names an object that is not there.
   WriteFileOptions options;
   options.mode = 0600;
@@ -95,11 +100,7 @@ ObjectCache::KeyLock::~KeyLock() { close(fd_); }  // releases the flock
 
 absl::StatusOr<std::unique_ptr<ObjectCache::KeyLock>> ObjectCache::LockKey(
     const std::string& key, const std::atomic<bool>& cancel) {
-  std::error_code ec;
-  fs::create_directories(dir_, ec);
-  if (ec || chmod(dir_.c_str(), 0700) != 0) {
-    return absl::InternalError(StrCat("cannot create ", dir_));
-  }
+  if (absl::Status s = MakeDir(); !s.ok()) return s;
   const std::string path = dir_ + "/" + key + ".lock";
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return absl::InternalError(StrCat("cannot open ", path));

@@ -64,6 +64,8 @@ class ObjectCache {
       const std::string& key, const std::atomic<bool>& cancel);
 
  private:
+  // Creates dir_ (mode 0700) if it is not there.
+  absl::Status MakeDir() const;
   void Evict(const std::string& keep);
 
   std::string dir_;
