@@ -50,12 +50,12 @@ absl::Status Start(const BenchOptions& o, const std::string& id,
   const std::string dir = StrCat(o.out_dir, "/bridge-bench-", id);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
-  ASSIGN_OR_RETURN(
-      c->process,
-      cli::LocalNode::Start(o.ballastd, dir,
-                            {"--chain-id", id, "--block-time",
-                             StrCat(o.block_time_ms), "--log-level", "warn"},
-                            dir + ".log"));
+  ASSIGN_OR_RETURN(c->process,
+                   cli::LocalNode::Start(o.ballastd, dir,
+                                         {"--chain-id", id, "--block-time",
+                                          StrCat(o.block_time_ms), "--engine",
+                                          o.engine, "--log-level", "warn"},
+                                         dir + ".log"));
   cli::GlobalOptions g;
   g.node_url = c->process->url();
   c->session = std::make_unique<cli::Session>(g, c->sink);

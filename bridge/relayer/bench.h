@@ -25,6 +25,9 @@ struct BenchOptions {
   uint32_t senders = 8;
   int block_time_ms = 200;
   std::string ballastd;
+  // Both nodes' ballastd --engine: interp, compiled (each contract is
+  // compiled when it is deployed, before the clock starts) or auto.
+  std::string engine = "auto";
   std::string contracts_dir;
   std::string out_dir = "/tmp";  // data dirs and logs
   // The chaos relay (relayer.h) for a soak: the run then also proves that

@@ -40,9 +40,12 @@
 //   Compile/<contract>/wasm2c  the C generation alone (c_bytes: its size)
 //   Ed25519/Verify             libsodium signature checks per second: the
 //                              ceiling of a node that verifies every tx
-//   GasFairness/<kernel>       ns per gas unit of adversarial kernels
-//                              (gas_fairness.cc, interpreter only);
-//                              --gas_table prints them as a markdown table
+//   GasFairness/<kernel>/<e>   ns per gas unit of adversarial kernels
+//                              (gas_fairness.cc; on the compiled tier,
+//                              the node's tiered engine, warmed up);
+//                              --gas_table prints them as markdown tables
+//   FullBlock/<kernel>/<e>     a block at the default gas limit, filled by
+//                              one kernel (gas_fairness.cc)
 //   StateTree/{Update,Prove,Verify}  the state tree (state_tree.cc)
 //   TokenQuery/...             query latency through the state tree at the
 //                              head and an older height, against reading
@@ -57,7 +60,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -72,6 +74,7 @@
 #include "ledger/hashing.h"
 #include "ledger/store.h"
 #include "node/executor.h"
+#include "tools/bench/engines.h"
 #include "tools/bench/gas_fairness.h"
 #include "wasm/compiled/c_source.h"
 #include "wasm/compiled/compiled_engine.h"
@@ -129,22 +132,6 @@ const char* EngineName(EngineKind kind) {
   return kind == EngineKind::kInterp ? "interp" : "compiled";
 }
 
-// --cflags: the C compiler's flags instead of the engine's default.
-std::optional<std::vector<std::string>>& CFlags() {
-  static std::optional<std::vector<std::string>> cflags;
-  return cflags;
-}
-
-// The compiled engine's defaults, but the compiler at normal priority: at
-// nice 19 and SCHED_IDLE on a loaded machine a compile may reach its
-// deadline and fall back. The generated code is the same.
-wasm::CompiledEngineOptions BenchCompiledOptions() {
-  wasm::CompiledEngineOptions options;
-  options.compile_low_priority = false;
-  if (CFlags().has_value()) options.cflags = *CFlags();
-  return options;
-}
-
 // Serves the three host functions that sha256_64k and the kernels use:
 // the input goes wherever bl_input_read asks.
 class RawHost : public wasm::HostDispatcher {
@@ -178,37 +165,6 @@ class RawHost : public wasm::HostDispatcher {
   std::string input_;
 };
 
-// Fails unless `module`, from the compiled engine, runs native code on
-// this thread: the engine falls back to the interpreter when it cannot
-// compile, and an instance falls back when the thread's stack might not
-// hold the module's deepest recursion. The second is seen by comparing
-// the instance's type with the interpreter's instance of the same code
-// (checked here, at about the depth of the calls measured).
-absl::Status CheckNative(const wasm::CompiledModule& module,
-                         std::string_view code) {
-  if (!wasm::RunsNativeCode(module)) {
-    return absl::FailedPreconditionError(
-        "the compiled engine fell back to the interpreter (see its warning)");
-  }
-  static const std::unique_ptr<wasm::Engine> interp =
-      wasm::NewWabtInterpreterEngine();
-  auto reference = interp->Compile(code);
-  if (!reference.ok()) return reference.status();
-  RawHost host("");
-  auto native = module.Instantiate(&host);
-  auto interpreted = (*reference)->Instantiate(&host);
-  if (!native.ok()) return native.status();
-  if (!interpreted.ok()) return interpreted.status();
-  const wasm::Instance& a = **native;
-  const wasm::Instance& b = **interpreted;
-  if (typeid(a) == typeid(b)) {
-    return absl::FailedPreconditionError(
-        "the compiled module's instances run in the interpreter (the "
-        "thread's stack is too small for its deepest recursion)");
-  }
-  return absl::OkStatus();
-}
-
 // Compiles each distinct code once per engine kind for the whole process
 // (a compiled module takes seconds, and Google Benchmark runs a benchmark
 // function several times), and refuses what would not run native code.
@@ -227,11 +183,11 @@ absl::StatusOr<std::shared_ptr<const wasm::CompiledModule>> CompileShared(
   if (engine == nullptr) {
     engine = kind == EngineKind::kInterp
                  ? wasm::NewWabtInterpreterEngine()
-                 : wasm::NewCompiledEngine(BenchCompiledOptions());
+                 : wasm::NewCompiledEngine(bench::BenchCompiledOptions());
   }
   auto module = engine->Compile(code);
   if (module.ok() && kind == EngineKind::kCompiled) {
-    if (absl::Status native = CheckNative(**module, code); !native.ok())
+    if (absl::Status native = bench::CheckNative(**module, code); !native.ok())
       module = native;
   }
   return modules->emplace(std::move(key), std::move(module)).first->second;
@@ -662,7 +618,7 @@ void BM_Compile(benchmark::State& state, EngineKind kind,
     std::unique_ptr<wasm::Engine> engine =
         kind == EngineKind::kInterp
             ? wasm::NewWabtInterpreterEngine()
-            : wasm::NewCompiledEngine(BenchCompiledOptions());
+            : wasm::NewCompiledEngine(bench::BenchCompiledOptions());
     auto module = engine->Compile(code);
     if (!module.ok()) {
       state.SkipWithError(std::string(module.status().message()).c_str());
@@ -670,7 +626,7 @@ void BM_Compile(benchmark::State& state, EngineKind kind,
     }
     if (kind == EngineKind::kCompiled) {
       state.PauseTiming();
-      absl::Status native = CheckNative(**module, code);
+      absl::Status native = bench::CheckNative(**module, code);
       auto interpreted = wasm::NewWabtInterpreterEngine()->Compile(code);
       if (native.ok() && interpreted.ok()) {
         so_bytes = (*module)->MemoryBytes() - (*interpreted)->MemoryBytes();
@@ -690,8 +646,8 @@ void BM_WriteC(benchmark::State& state, const std::string& file) {
   const std::string& code = PreparedContract(file);
   size_t c_bytes = 0;
   for (auto _ : state) {
-    auto source =
-        wasm::GenerateCSource(code, BenchCompiledOptions().max_c_source_bytes);
+    auto source = wasm::GenerateCSource(
+        code, bench::BenchCompiledOptions().max_c_source_bytes);
     if (!source.ok()) {
       state.SkipWithError(std::string(source.status().message()).c_str());
       break;
@@ -828,7 +784,8 @@ int main(int argc, char** argv) {
     if (std::strncmp(argv[i], "--engine=", 9) == 0) {
       engine = argv[i] + 9;
     } else if (std::strncmp(argv[i], "--cflags=", 9) == 0) {
-      ballast::CFlags() = absl::StrSplit(argv[i] + 9, ' ', absl::SkipEmpty());
+      ballast::bench::CFlags() =
+          absl::StrSplit(argv[i] + 9, ' ', absl::SkipEmpty());
     } else {
       argv[kept++] = argv[i];
     }
@@ -841,10 +798,11 @@ int main(int argc, char** argv) {
   }
   benchmark::AddCustomContext(
       "compiled_cflags",
-      absl::StrJoin(ballast::BenchCompiledOptions().cflags, " "));
+      absl::StrJoin(ballast::bench::BenchCompiledOptions().cflags, " "));
   std::vector<EngineKind> kinds;
   if (engine != "compiled") kinds.push_back(EngineKind::kInterp);
   if (engine != "interp") kinds.push_back(EngineKind::kCompiled);
   ballast::RegisterEngineBenchmarks(kinds);
+  ballast::bench::RegisterGasFairness(engine != "compiled", engine != "interp");
   return ballast::bench::RunBenchmarks(argc, argv);
 }

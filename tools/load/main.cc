@@ -54,7 +54,7 @@ int Vault(uint32_t ops, const std::string& ballastd, bool as_json) {
 }
 
 int Bridge(uint32_t ops, int block_time_ms, const std::string& ballastd,
-           const std::string& chaos, bool as_json) {
+           const std::string& engine, const std::string& chaos, bool as_json) {
   relayer::BenchOptions options;
   auto parsed = relayer::ParseChaos(chaos);
   if (!parsed.ok()) {
@@ -65,6 +65,7 @@ int Bridge(uint32_t ops, int block_time_ms, const std::string& ballastd,
   options.transfers = ops;
   options.block_time_ms = block_time_ms;
   options.ballastd = ballastd;
+  options.engine = engine;
   options.contracts_dir = BALLAST_CONTRACTS_DIR;
   auto r = relayer::BenchBridge(options);
   if (!r.ok()) {
@@ -172,6 +173,12 @@ int Main(int argc, char** argv) {
   std::string ballastd = BALLASTD_BINARY;
   app.add_option("--ballastd", ballastd, "vault: the ballastd binary")
       ->capture_default_str();
+  std::string engine = "auto";
+  app.add_option("--engine", engine,
+                 "bridge: the nodes' ballastd --engine (interp, compiled: "
+                 "compiled at deploy, or auto)")
+      ->check(CLI::IsMember({"interp", "compiled", "auto"}))
+      ->capture_default_str();
   bool print_deploy = false;
   app.add_flag("--print-deploy", print_deploy,
                "Only print the POST /v1/tx body of a signed token deploy");
@@ -188,7 +195,7 @@ int Main(int argc, char** argv) {
   if (workload == "vault")
     return Vault(std::min<uint32_t>(ops, 5000), ballastd, as_json);
   if (workload == "bridge") {
-    return Bridge(ops, block_time_ms, ballastd, chaos, as_json);
+    return Bridge(ops, block_time_ms, ballastd, engine, chaos, as_json);
   }
   auto report = RunTransferLoad(o);
   if (!report.ok()) {
