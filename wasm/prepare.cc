@@ -40,6 +40,7 @@
 #include <algorithm>
 #include <cassert>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_join.h"
@@ -314,6 +315,60 @@ absl::Status CheckExports(const wabt::Module& m, const Limits& limits,
   return absl::OkStatus();
 }
 
+// The offset of an active segment: a constant, since a contract imports
+// no globals (CheckImports) and MVP offsets are i32.const or global.get of
+// an imported global.
+std::optional<uint32_t> ConstOffset(const wabt::ExprList& offset) {
+  if (offset.size() != 1 || offset.front().type() != ExprType::Const) {
+    return std::nullopt;
+  }
+  const wabt::Const& c = wabt::cast<wabt::ConstExpr>(&offset.front())->const_;
+  if (c.type() != Type::I32) return std::nullopt;
+  return c.u32();
+}
+
+// Active data and element segments must fit the initial memory and table:
+// then instantiation cannot trap, and a misfit is refused at deploy, with
+// where it is, instead of failing every call.
+absl::Status CheckSegmentsFit(const wabt::Module& m) {
+  const uint64_t memory_bytes =
+      m.memories[0]->page_limits.initial * uint64_t{WABT_PAGE_SIZE};
+  for (Index i = 0; i < m.data_segments.size(); ++i) {
+    const wabt::DataSegment& d = *m.data_segments[i];
+    if (d.kind != wabt::SegmentKind::Active) continue;
+    std::optional<uint32_t> at = ConstOffset(d.offset);
+    if (!at.has_value()) {
+      return Invalid(
+          StrCat("data segment ", i, ": its offset must be an ", "i32.const"));
+    }
+    const uint64_t end = uint64_t{*at} + d.data.size();
+    if (end > memory_bytes) {
+      return Invalid(StrCat("data segment ", i, " ([", *at, ", ", end,
+                            ")) does not fit the initial memory of ",
+                            memory_bytes, " bytes"));
+    }
+  }
+  for (Index i = 0; i < m.elem_segments.size(); ++i) {
+    const wabt::ElemSegment& e = *m.elem_segments[i];
+    if (e.kind != wabt::SegmentKind::Active) continue;
+    std::optional<uint32_t> at = ConstOffset(e.offset);
+    if (!at.has_value()) {
+      return Invalid(StrCat("element segment ", i, ": its offset must be an ",
+                            "i32.const"));
+    }
+    const Index table = m.GetTableIndex(e.table_var);
+    const uint64_t size =
+        table < m.tables.size() ? m.tables[table]->elem_limits.initial : 0;
+    const uint64_t end = uint64_t{*at} + e.elem_exprs.size();
+    if (end > size) {
+      return Invalid(StrCat("element segment ", i, " ([", *at, ", ", end,
+                            ")) does not fit the initial table of ", size,
+                            " elements"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckShape(const wabt::Module& m, const Limits& limits,
                         bool floats) {
   if (!m.starts.empty()) {
@@ -347,6 +402,7 @@ absl::Status CheckShape(const wabt::Module& m, const Limits& limits,
                             limits.max_table_elements));
     }
   }
+  if (absl::Status s = CheckSegmentsFit(m); !s.ok()) return s;
   for (Index i = 0; i < m.globals.size(); ++i) {
     if (!floats && IsFloat(m.globals[i]->type)) {
       return Invalid(StrCat("global ", i, ": floating point is not allowed"));

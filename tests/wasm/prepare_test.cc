@@ -72,6 +72,12 @@ INSTANTIATE_TEST_SUITE_P(
         Rejection{"too_many_locals",
                   "($hoarder): 1025 locals exceed the limit of 1024"},
         Rejection{"multi_result", "multiple result values are not supported"},
+        Rejection{"segment_oob",
+                  "data segment 0 ([65530, 65540)) does not fit the initial "
+                  "memory of 65536 bytes"},
+        Rejection{"elem_oob",
+                  "element segment 0 ([1, 3)) does not fit the initial table "
+                  "of 2 elements"},
         Rejection{"simd", "malformed module"},
         Rejection{"invalid_types", "invalid module"}),
     [](const auto& info) { return std::string(info.param.module); });

@@ -13,6 +13,7 @@
 #include "tests/testing/engine.h"
 #include "tests/wasm/test_state.h"
 #include "wasm/gas.h"
+#include "wasm/trap.h"
 #include "wasm/wabt_engine.h"
 
 namespace ballast::wasm {
@@ -198,18 +199,31 @@ TEST_F(HandmadeTest, TrapsAreReportedAsTraps) {
   }
 }
 
-TEST(SegmentTrapTest, AMisfitSegmentTrapsAtInstantiationWithTheKindOnly) {
+// A data segment that does not fit the memory is refused at deploy
+// (PrepareModule). The engines keep their own check: given the module
+// unprepared, instantiation fails with the kind only, before any code runs.
+TEST(SegmentTrapTest, AMisfitSegmentIsRefusedAtDeployAndTrapsAtInstantiation) {
   Runtime runtime(test::NewEngineUnderTest());
   MemoryChainState state;
-  ASSERT_TRUE(
-      state.Install(runtime, Addr('g'), CorpusModule("segment_oob")).ok());
-  CallRequest req{Addr('g'), "run", "", Addr('s'), 1'000'000, {}, false};
-  CallOutcome out = runtime.Call(req, state);
-  EXPECT_EQ(out.failure, FailureKind::kTrap);
-  EXPECT_EQ(out.status.message(),
-            "contract " + ToHex(Addr('g')) +
-                " method run: trapped: instantiation failed: out of bounds "
-                "segment");
+  absl::Status deploy =
+      state.Install(runtime, Addr('g'), CorpusModule("segment_oob"));
+  EXPECT_EQ(deploy.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(deploy.message()),
+              HasSubstr("data segment 0 ([65530, 65540)) does not fit"));
+
+  class NoHost final : public HostDispatcher {
+   public:
+    absl::Status Invoke(int, Instance&, absl::Span<const uint64_t>,
+                        uint64_t*) override {
+      return absl::InternalError("no host functions");
+    }
+  } host;
+  std::unique_ptr<Engine> engine = test::NewEngineUnderTest();
+  auto module = engine->Compile(CorpusModule("segment_oob"));
+  ASSERT_TRUE(module.ok()) << module.status();
+  auto instance = (*module)->Instantiate(&host);
+  EXPECT_EQ(instance.status(),
+            InstantiationTrapStatus(TrapKind::kSegmentOutOfBounds));
 }
 
 TEST(WabtTrapKindTest, EveryInterpreterMessageHasAKind) {
