@@ -29,6 +29,7 @@
 #include "node/chain_verify.h"
 #include "node/data_dir.h"
 #include "node/node.h"
+#include "node/thread_stacks.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -266,6 +267,15 @@ int Main(int argc, char** argv) {
     return 2;
   }
 
+  // Before any thread starts: the threads that run contracts get a stack
+  // for the deepest recursion compiled code may make (node/thread_stacks.h).
+  // Without it such code runs in the interpreter, with the same results.
+  if (absl::Status s =
+          SizeThreadStacksForContracts(wasm::CompiledEngineOptions());
+      !s.ok()) {
+    spdlog::warn("{}: deep compiled recursion will run in the interpreter",
+                 std::string(s.message()));
+  }
   auto node = Node::Open(options);
   if (!node.ok()) {
     std::cerr << "ballastd: " << node.status().message() << "\n";

@@ -712,6 +712,11 @@ class TieredEngine final : public Engine {
 
 }  // namespace
 
+size_t NativeStackPerLevel(const CompiledEngineOptions& options) {
+  return (size_t{options.max_call_depth} + 2) * options.max_frame_bytes +
+         kStackReserve;
+}
+
 size_t RemainingNativeStack() {
   // The lowest address of this thread's stack, found once per thread.
   thread_local const uintptr_t low = [] {

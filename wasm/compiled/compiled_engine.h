@@ -88,6 +88,13 @@ absl::StatusOr<std::unique_ptr<Engine>> NewEngine(
 // its compiled code is loaded. For tests and benchmarks.
 bool RunsNativeCode(const CompiledModule& module);
 
+// The native stack one contract level needs for the deepest recursion a
+// module the engine compiles may make: max_call_depth + 2 frames of
+// max_frame_bytes, and the reserve kept below them for the glue, the host
+// functions and the C++ frames of that level. An instantiation on a thread
+// with less stack left gets the interpreter (the same results, slower).
+size_t NativeStackPerLevel(const CompiledEngineOptions& options);
+
 // The thread's stack left below the caller's frame, in bytes. Exposed for
 // tests.
 size_t RemainingNativeStack();
