@@ -31,11 +31,12 @@ absl::Time Mempool::Now() const {
   return options_.clock ? options_.clock() : absl::Now();
 }
 
-uint64_t Mempool::NextNonceLocked(const Sender& s, uint64_t committed) const {
+uint64_t Mempool::NextNonceLocked(const Sender& s, uint64_t committed) {
   uint64_t next = committed;
   for (auto it = s.by_nonce.find(next);
        it != s.by_nonce.end() && it->first == next; ++it) {
     ++next;
+    ++walked_;
   }
   return next;
 }
@@ -49,6 +50,7 @@ void Mempool::RecountLocked(const std::string& sender, Sender& s) {
   for (auto it = s.by_nonce.upper_bound(s.next); it != s.by_nonce.end(); ++it) {
     ++s.waiting;
     s.waiting_bytes += TxBytes(it->second.stx);
+    ++walked_;
   }
   waiting_ += s.waiting;
   waiting_bytes_ += s.waiting_bytes;
@@ -57,6 +59,33 @@ void Mempool::RecountLocked(const std::string& sender, Sender& s) {
   } else {
     waiting_senders_.erase(sender);
   }
+}
+
+void Mempool::CountAddedLocked(const std::string& sender, Sender& s,
+                               uint64_t nonce, size_t size) {
+  if (nonce < s.next) {  // not expected: Add refuses taken nonces
+    RecountLocked(sender, s);
+    return;
+  }
+  if (nonce > s.next) {
+    ++s.waiting;
+    s.waiting_bytes += size;
+    ++waiting_;
+    waiting_bytes_ += size;
+    waiting_senders_.insert(sender);
+    return;
+  }
+  // The run grows by this one, and by the waiting ones it reaches.
+  for (auto it = s.by_nonce.find(++s.next);
+       it != s.by_nonce.end() && it->first == s.next; ++it, ++s.next) {
+    const size_t bytes = TxBytes(it->second.stx);
+    --s.waiting;
+    s.waiting_bytes -= bytes;
+    --waiting_;
+    waiting_bytes_ -= bytes;
+    ++walked_;
+  }
+  if (s.waiting == 0) waiting_senders_.erase(sender);
 }
 
 void Mempool::ExpireLocked() {
@@ -223,6 +252,9 @@ absl::Status Mempool::Add(const ledger::SignedTransaction& stx,
     break;
   }
   Sender& s = senders_[sender];
+  // A sender already here was counted against `committed` (above); a new
+  // one is counted whole.
+  const bool counted = !s.by_nonce.empty();
   s.committed = committed;
   by_hash_[checked.hash] = {sender, nonce};
   PendingTx& p = s.by_nonce[nonce];
@@ -233,7 +265,11 @@ absl::Status Mempool::Add(const ledger::SignedTransaction& stx,
   s.bytes += size;
   bytes_ += size;
   gas_ += gas;
-  RecountLocked(sender, s);
+  if (counted) {
+    CountAddedLocked(sender, s, nonce, size);
+  } else {
+    RecountLocked(sender, s);
+  }
   return absl::OkStatus();
 }
 
@@ -316,8 +352,8 @@ void Mempool::EraseLocked(const std::string& hash) {
 void Mempool::Remove(const std::vector<std::string>& hashes) {
   absl::MutexLock lock(&mu_);
   // Committed transactions moved their senders' committed nonces: read them
-  // first, so removing the committed ones breaks no run, then recount what
-  // waits once per sender (Select re-reads them too, should a read fail).
+  // first, so removing the committed ones breaks no run (Select re-reads
+  // them too, should a read fail).
   absl::flat_hash_set<std::string> touched;
   for (const std::string& hash : hashes) {
     auto it = by_hash_.find(hash);
@@ -329,9 +365,14 @@ void Mempool::Remove(const std::vector<std::string>& hashes) {
     }
     EraseLocked(hash);
   }
+  // The committed ones were the bottom of each ready run: what is left of a
+  // run still ends at `next`, and the same ones wait, unless the committed
+  // nonce passed the run (transactions that came by another node).
   for (const std::string& sender : touched) {
     auto sit = senders_.find(sender);
-    if (sit != senders_.end()) RecountLocked(sender, sit->second);
+    if (sit != senders_.end() && sit->second.next < sit->second.committed) {
+      RecountLocked(sender, sit->second);
+    }
   }
 }
 
@@ -348,7 +389,13 @@ uint64_t Mempool::NextNonce(const std::string& sender,
   absl::MutexLock lock(&mu_);
   auto it = senders_.find(sender);
   if (it == senders_.end()) return committed_nonce;
+  if (it->second.committed == committed_nonce) return it->second.next;
   return NextNonceLocked(it->second, committed_nonce);
+}
+
+size_t Mempool::WalkedForTesting() {
+  absl::MutexLock lock(&mu_);
+  return walked_;
 }
 
 size_t Mempool::size() {
