@@ -3,8 +3,13 @@
  * registry are process globals and which installs a SIGSEGV handler. Here:
  *
  * - traps longjmp to the innermost brt_guarded frame of THIS thread (a
- *   thread-local stack of frames, so nested contract calls and concurrent
- *   threads each unwind to their own caller);
+ *   per-thread stack of frames, so nested contract calls and concurrent
+ *   threads each unwind to their own caller). The stack's top lives in the
+ *   node, in a thread-local of the engine that it hands over at init
+ *   (brt_set_frame_slot): the object has no thread-local storage of its
+ *   own, which in a dlopen'ed object is a block per thread and object, and
+ *   which the sanitizers' __tls_get_addr interceptor (GCC 12) misreads at
+ *   random, crashing LeakSanitizer at exit;
  * - memory accesses are bounds-checked in the generated code
  *   (WASM_RT_MEMCHECK_SIGNAL_HANDLER=0): no guard pages, no signal handler;
  * - call depth is bounded by the instrumentation (prepare.h), not here
@@ -37,10 +42,13 @@ typedef struct brt_frame {
   struct brt_frame* outer;
 } brt_frame;
 
-static _Thread_local brt_frame* brt_top;
+/* The calling thread's innermost frame, as a slot of the node's. */
+static void** (*brt_frame_slot)(void);
+
+void brt_set_frame_slot(void** (*slot)(void)) { brt_frame_slot = slot; }
 
 void wasm_rt_trap(wasm_rt_trap_t code) {
-  brt_frame* f = brt_top;
+  brt_frame* f = brt_frame_slot ? (brt_frame*)*brt_frame_slot() : NULL;
   if (!f) abort(); /* a trap outside brt_guarded: a bug in the glue */
   longjmp(f->jmp, (int)code);
 }
@@ -49,12 +57,13 @@ void brt_trap_host(void) { wasm_rt_trap((wasm_rt_trap_t)BRT_TRAP_HOST); }
 
 /* Runs fn(arg); returns 0, or the code of the trap that ended it. */
 int brt_guarded(void (*fn)(void*), void* arg) {
+  void** top = brt_frame_slot();
   brt_frame f;
-  f.outer = brt_top;
-  brt_top = &f;
+  f.outer = *top;
+  *top = &f;
   int code = setjmp(f.jmp);
   if (code == 0) fn(arg);
-  brt_top = f.outer;
+  *top = f.outer;
   return code;
 }
 

@@ -105,6 +105,7 @@ constexpr char kGlueHead[] =
 
 int brt_guarded(void (*fn)(void*), void* arg);
 void brt_trap_host(void);
+void brt_set_frame_slot(void** (*slot)(void));
 
 struct Z_env_instance_t {
   ballast_invoke_fn invoke;
@@ -126,7 +127,10 @@ static void brt_init_thunk(void* unused) {
   Z_c_init_module();
 }
 
-static int brt_init(void) { return brt_guarded(brt_init_thunk, NULL); }
+static int brt_init(void** (*frame_slot)(void)) {
+  brt_set_frame_slot(frame_slot);
+  return brt_guarded(brt_init_thunk, NULL);
+}
 
 static void brt_instantiate_thunk(void* p) {
   brt_instance* i = p;
@@ -291,8 +295,8 @@ absl::StatusOr<CSource> GenerateCSource(std::string_view code,
             "static uint32_t* brt_depth(void* p) { return NULL; }\n";
   out.glue =
       StrCat(kGlueHead, "#define BRT_CODE_SHA256 \"", ToHex(Sha256(code)),
-             "\"\n#define BRT_HAS_IMPORTS ", m.imports.empty() ? 0 : 1,
-             "\n\n", *imports, methods, "\n", counters, kGlueTail);
+             "\"\n#define BRT_HAS_IMPORTS ", m.imports.empty() ? 0 : 1, "\n\n",
+             *imports, methods, "\n", counters, kGlueTail);
   return out;
 }
 

@@ -33,8 +33,10 @@ struct ballast_contract_v1 {
    * engine checks it names the module it meant to load. */
   const char* code_sha256;
   /* The module's one-time init; 0 or a trap code. Called once, by the
-   * engine, right after loading. */
-  int (*init)(void);
+   * engine, right after loading. frame_slot returns the calling thread's
+   * slot for the innermost guarded frame (the engine's thread-local; the
+   * object keeps no thread-local storage), shared by every object. */
+  int (*init)(void** (*frame_slot)(void));
   /* A new instance (NULL if out of memory); *trap is 0 or the code of a
    * trap while instantiating, after which the instance must only be
    * freed. */
@@ -50,7 +52,7 @@ struct ballast_contract_v1 {
   struct ballast_memory_view* (*memory)(void* instance);
 };
 
-#define BALLAST_COMPILED_ABI_VERSION 2
+#define BALLAST_COMPILED_ABI_VERSION 3
 
 #ifdef __cplusplus
 }

@@ -38,6 +38,14 @@ namespace {
 // (wasm/CMakeLists.txt): kRuntimeSource, kAbiHeader.
 #include "embedded_sources.inc"
 
+// The calling thread's innermost guarded frame of compiled code, for every
+// object (compiled_abi.h, init): a thread-local here, in the node's static
+// TLS, so that objects need none of their own.
+void** FrameSlot() {
+  thread_local void* top = nullptr;
+  return &top;
+}
+
 // Stack kept free below a compiled call for the glue, the host functions
 // and the C++ runtime frames of this contract level.
 constexpr size_t kStackReserve = size_t{256} << 10;
@@ -522,7 +530,7 @@ class NativeEngine final : public Engine {
         std::string_view(object->entry->code_sha256) != ToHex(Sha256(code))) {
       return absl::InternalError("the object's entry point does not match");
     }
-    if (int trap = object->entry->init(); trap != 0) {
+    if (int trap = object->entry->init(&FrameSlot); trap != 0) {
       return absl::InternalError(StrCat("the module's init trapped: ", trap));
     }
     for (uint32_t i = 0; i < source.methods.size(); ++i) {
