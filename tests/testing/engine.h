@@ -20,6 +20,8 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
+#include "absl/types/span.h"
 #include "wasm/compiled/compiled_engine.h"
 #include "wasm/engine.h"
 #include "wasm/runtime.h"
@@ -42,6 +44,16 @@ wasm::CompiledEngineOptions CompiledEngineOptionsForTests();
 // failure kind, gas used, output, message, writes, events, packets and
 // contracts created. Two engines agree on a call if these are equal.
 std::string RenderOutcome(const wasm::CallOutcome& outcome);
+
+// A host that serves nothing: for modules that import nothing, or calls
+// that must not reach the host (each call fails as an internal error).
+class NoHost final : public wasm::HostDispatcher {
+ public:
+  absl::Status Invoke(int, wasm::Instance&, absl::Span<const uint64_t>,
+                      uint64_t*) override {
+    return absl::InternalError("no host functions");
+  }
+};
 
 }  // namespace ballast::test
 

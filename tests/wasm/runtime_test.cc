@@ -211,13 +211,7 @@ TEST(SegmentTrapTest, AMisfitSegmentIsRefusedAtDeployAndTrapsAtInstantiation) {
   EXPECT_THAT(std::string(deploy.message()),
               HasSubstr("data segment 0 ([65530, 65540)) does not fit"));
 
-  class NoHost final : public HostDispatcher {
-   public:
-    absl::Status Invoke(int, Instance&, absl::Span<const uint64_t>,
-                        uint64_t*) override {
-      return absl::InternalError("no host functions");
-    }
-  } host;
+  test::NoHost host;
   std::unique_ptr<Engine> engine = test::NewEngineUnderTest();
   auto module = engine->Compile(CorpusModule("segment_oob"));
   ASSERT_TRUE(module.ok()) << module.status();

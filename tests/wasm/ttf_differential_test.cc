@@ -42,15 +42,6 @@ uint64_t EnvOr(const char* name, uint64_t fallback) {
                                             : fallback;
 }
 
-// The generated modules import nothing from the host.
-class NoHost final : public HostDispatcher {
- public:
-  absl::Status Invoke(int, Instance&, absl::Span<const uint64_t>,
-                      uint64_t*) override {
-    return absl::InternalError("no host functions");
-  }
-};
-
 // Turns -ttf's output (as wasm2wat prints it) into a module the deploy
 // checks accept: its four logging imports become functions that fold their
 // argument into the first 8 bytes of memory (if there is a page), only the
@@ -129,7 +120,7 @@ absl::StatusOr<std::string> Generate(uint64_t seed, const std::string& dir) {
 // Everything a caller can observe of one call on a fresh instance.
 std::string Outcome(const CompiledModule& module, const std::string& method,
                     int64_t gas) {
-  NoHost host;
+  test::NoHost host;  // the generated modules import nothing
   absl::StatusOr<std::unique_ptr<Instance>> instance =
       module.Instantiate(&host);
   if (!instance.ok()) return "instantiate: " + instance.status().ToString();
