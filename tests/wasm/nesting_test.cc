@@ -12,6 +12,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/fuzz/small_stack.h"
 #include "tests/wasm/nested_module.h"
 #include "wasm/prepare.h"
 
@@ -25,7 +26,7 @@ using ::testing::HasSubstr;
 // and IR destructors (2,048 levels overflow 256 KiB). AddressSanitizer's
 // redzones make frames several times larger; 2 MiB is still far too small
 // for recursion over 170,000 levels.
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef BALLAST_SMALL_STACK_ASAN  // gcc's or clang's ASan (small_stack.h)
 constexpr size_t kSmallStack = 2 * 1024 * 1024;
 #else
 constexpr size_t kSmallStack = 256 * 1024;
