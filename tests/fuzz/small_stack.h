@@ -1,7 +1,7 @@
 // RunOnSmallStack: runs a function on a fresh thread whose stack is small
-// (kSmallStackBytes), so that a recursion an input controls overflows it at
-// a depth the tests can afford to build; the depth-limit tests run every
-// input at its limit and past it this way and expect a clean refusal.
+// (kSmallStackBytes unless told), so that a recursion an input controls
+// overflows it at a depth the tests can afford to build; the depth-limit tests
+// run every input at its limit and past it this way and expect a clean refusal.
 
 #ifndef BALLAST_TESTS_FUZZ_SMALL_STACK_H_
 #define BALLAST_TESTS_FUZZ_SMALL_STACK_H_
@@ -30,11 +30,15 @@ inline constexpr size_t kSmallStackBytes = 1024 * 1024;
 inline constexpr size_t kSmallStackBytes = 256 * 1024;
 #endif
 
-// Runs `fn` to completion on a thread with a kSmallStackBytes stack.
-inline void RunOnSmallStack(std::function<void()> fn) {
+// Runs `fn` to completion on a thread with a `stack_bytes` stack.
+inline void RunOnSmallStack(std::function<void()> fn,
+                            size_t stack_bytes = kSmallStackBytes) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, kSmallStackBytes);
+  if (pthread_attr_setstacksize(&attr, stack_bytes) != 0) {
+    pthread_attr_destroy(&attr);
+    throw std::runtime_error("pthread_attr_setstacksize failed");
+  }
   pthread_t thread;
   auto body = [](void* arg) -> void* {
     (*static_cast<std::function<void()>*>(arg))();

@@ -6,10 +6,6 @@
 // the input (in the checks, the instrumenter, or wabt's reader, validator,
 // writer or IR destructors) crashes the test instead of passing it.
 
-#include <pthread.h>
-
-#include <functional>
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/fuzz/small_stack.h"
@@ -32,27 +28,11 @@ constexpr size_t kSmallStack = 2 * 1024 * 1024;
 constexpr size_t kSmallStack = 256 * 1024;
 #endif
 
-// Runs `fn` on a new thread with a kSmallStack-byte stack and waits for it.
-void RunOnSmallStack(const std::function<void()>& fn) {
-  pthread_attr_t attr;
-  ASSERT_EQ(pthread_attr_init(&attr), 0);
-  ASSERT_EQ(pthread_attr_setstacksize(&attr, kSmallStack), 0);
-  pthread_t thread;
-  auto trampoline = [](void* arg) -> void* {
-    (*static_cast<const std::function<void()>*>(arg))();
-    return nullptr;
-  };
-  ASSERT_EQ(pthread_create(&thread, &attr, trampoline,
-                           const_cast<std::function<void()>*>(&fn)),
-            0);
-  ASSERT_EQ(pthread_join(thread, nullptr), 0);
-  pthread_attr_destroy(&attr);
-}
-
 absl::StatusOr<PreparedModule> PrepareOnSmallStack(
     const std::string& wasm, const Limits& limits = Limits()) {
   absl::StatusOr<PreparedModule> result = absl::InternalError("did not run");
-  RunOnSmallStack([&] { result = PrepareModule(wasm, limits); });
+  test::RunOnSmallStack([&] { result = PrepareModule(wasm, limits); },
+                        kSmallStack);
   return result;
 }
 
